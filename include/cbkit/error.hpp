@@ -1,0 +1,38 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace cbkit {
+
+// What went wrong, from the user's side. Each kind maps to one stable exit code
+// (documented in cbkit(1)); scripts rely on these numbers, so never renumber them.
+enum class ErrorKind {
+  usage = 2,    // invalid option value or argument
+  input = 3,    // an input file or text cannot be taken as evidence
+  case_ = 4,    // no case, case exists, manifest torn or corrupt, no such entry
+  locked = 5,   // another cbkit process holds the case lock
+  io = 6,       // writing to the case failed (disk full, permissions)
+  internal = 70 // a bug
+};
+
+// The one exception type the core throws. The message is a single line that names the
+// input and, where there is one, what the user can do about it.
+class Error : public std::runtime_error {
+public:
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), m_kind(kind) {}
+
+  ErrorKind kind() const { return m_kind; }
+  int exit_code() const { return static_cast<int>(m_kind); }
+
+private:
+  ErrorKind m_kind;
+};
+
+// Builds "<subject>: <strerror(errnum)>" for failed system calls.
+std::string errno_message(const std::string& subject, int errnum);
+
+// Throws Error(kind, subject + ": " + strerror(errno)).
+[[noreturn]] void throw_errno(ErrorKind kind, const std::string& subject);
+
+} // namespace cbkit

@@ -1,0 +1,90 @@
+#pragma once
+
+#include "cbkit/manifest/line.hpp"
+#include "cbkit/manifest/writer.hpp"
+#include "cbkit/store/case.hpp"
+#include "cbkit/util/time.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cbkit::store {
+
+// What the collector says about the evidence (the police checklist's context).
+struct Context {
+  std::string kind;        // e.g. screenshot, chat-export, recording, phone-call
+  std::string note;
+  std::string source_url;  // exact URL of the post, profile or account
+  std::optional<util::Rfc3339> observed_at;
+  std::string platform;
+  std::string account_id;  // the account's unique id on the platform
+};
+
+// Throws Error(usage) naming the option when a field is not valid UTF-8 or the URL has no
+// scheme or contains spaces or control characters.
+void validate_context(const Context& context);
+
+// The manifest's "context" object: only the fields given, in the fixed order.
+manifest::Json context_json(const Context& context);
+
+// One file as stored in the case.
+struct StoredFile {
+  std::string path;          // relative to the case, '/'-separated
+  std::string sha256;
+  std::uint64_t size = 0;
+  std::string name;          // the original base name (lossy UTF-8 if it was not UTF-8)
+  std::string source_path;   // absolute path it was read from
+  std::string source_path_raw; // exact bytes when source_path is not valid UTF-8, else empty
+  std::string mtime;         // source modification time, UTC
+  std::string media_type;
+  std::string symlink;       // the link that was followed, if any
+};
+
+struct AddFileOptions {
+  std::vector<std::filesystem::path> files;
+  Context context;
+  bool follow_symlinks = false;
+  std::string examiner;  // empty: the case's examiner
+  std::chrono::milliseconds lock_timeout{60000};
+};
+
+struct AddFileResult {
+  manifest::Appended appended;
+  std::vector<StoredFile> files;
+};
+
+// Stores every file of `options.files` in one new entry (kind "file"), all or nothing.
+// Each file is copied and hashed in one streaming pass (constant memory), fsynced and made
+// read-only before the manifest line is written. Throws Error(input) naming the file when a
+// source is missing, unreadable, not a regular file, a symbolic link (unless followed) or
+// changes while being copied; Error(io) when the case cannot be written (disk full).
+// On any error nothing is recorded and no file is left in the case.
+AddFileResult add_files(const Case& c, const AddFileOptions& options);
+
+struct NoteOptions {
+  std::string text;
+  Context context;
+  std::string examiner;
+  std::chrono::milliseconds lock_timeout{60000};
+};
+
+// Maximum note size kept in a manifest line; longer texts belong in a file (add-file).
+inline constexpr std::size_t k_max_note_bytes = 1u << 20;
+
+// Appends a "note" entry. Throws Error(input) when the text is empty, too long or not UTF-8.
+manifest::Appended add_note(const Case& c, const NoteOptions& options);
+
+// Streams `src_fd` into a new file `dest` (created exclusively, mode 0600), hashing as it
+// goes; fsyncs it. Returns size, SHA-256 and the media type of the first bytes.
+struct CopyResult {
+  std::uint64_t size = 0;
+  std::string sha256;
+  std::string media_type;
+};
+CopyResult copy_and_hash(int src_fd, const std::string& src_name, const std::filesystem::path& dest);
+
+} // namespace cbkit::store

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "cbkit/error.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace cbkit::util {
+
+namespace fs = std::filesystem;
+
+// Owns a file descriptor; closes it on destruction.
+class UniqueFd {
+public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : m_fd(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& other) noexcept : m_fd(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) reset(other.release());
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return m_fd; }
+  bool valid() const { return m_fd >= 0; }
+  int release() {
+    const int fd = m_fd;
+    m_fd = -1;
+    return fd;
+  }
+  void reset(int fd = -1);
+
+private:
+  int m_fd = -1;
+};
+
+// Writes every byte or throws Error(kind) naming `what` (ENOSPC always maps to ErrorKind::io).
+void write_all(int fd, const void* data, std::size_t size, const std::string& what, ErrorKind kind = ErrorKind::io);
+
+// fsync() a descriptor or throw Error(io) naming `what`.
+void fsync_or_throw(int fd, const std::string& what);
+
+// fsync() a folder so that renames and creations inside it are durable.
+void fsync_dir(const fs::path& dir);
+
+// Creates `path` with `content` atomically: temporary file in the same folder, fsync,
+// rename over `path` (which must not exist unless `replace`), fsync of the folder.
+void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode, bool replace = false);
+
+// Removes a folder tree that cbkit itself created (clears read-only bits first).
+// Never used on recorded evidence: only to roll back an append that did not commit.
+void remove_tree_forcibly(const fs::path& dir) noexcept;
+
+// Makes a file 0444 and a folder 0555 (stored evidence is read-only).
+void make_read_only(const fs::path& path, bool is_dir);
+
+// Random lowercase hex string of `bytes` random bytes (OpenSSL RAND).
+std::string random_hex(std::size_t bytes);
+
+// An exclusive flock() on a lock file, held until destruction. Waits up to `timeout`,
+// then throws Error(locked).
+class FileLock {
+public:
+  FileLock(const fs::path& lock_file, std::chrono::milliseconds timeout);
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+private:
+  UniqueFd m_fd;
+};
+
+} // namespace cbkit::util

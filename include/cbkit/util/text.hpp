@@ -1,0 +1,35 @@
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace cbkit::util {
+
+// True when bytes are well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool is_valid_utf8(std::string_view bytes);
+
+// Makes a file name safe to store: the base name only; control bytes, DEL, invalid UTF-8
+// and / \ : * ? " < > | become '_'; a leading '.' or '-' gets a '_' prefix; "", "." and
+// ".." become "file"; at most 200 bytes, extension kept, never cutting a UTF-8 sequence.
+std::string sanitize_file_name(std::string_view name);
+
+// Returns `name`, or name-2, name-3... (before the extension) so that it does not collide,
+// case-insensitively, with any name in `taken` (which holds lowercase names). Adds the
+// result's lowercase form to `taken`.
+std::string unique_name(const std::string& name, std::set<std::string>& taken);
+
+// ASCII lowercase.
+std::string to_lower_ascii(std::string_view s);
+
+// Standard base64 (RFC 4648) with padding.
+std::string base64(std::string_view bytes);
+
+// Replaces invalid UTF-8 sequences with U+FFFD so the text can go into JSON.
+std::string utf8_lossy(std::string_view bytes);
+
+// One line for a table cell: control characters become spaces, cut to `max_chars`
+// code points with "…" appended when cut.
+std::string one_line(std::string_view text, std::size_t max_chars);
+
+} // namespace cbkit::util

@@ -1,0 +1,65 @@
+#pragma once
+
+#include "cbkit/manifest/line.hpp"
+#include "cbkit/manifest/writer.hpp"
+#include "cbkit/store/case.hpp"
+#include "cbkit/store/ingest.hpp"
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace cbkit::cli {
+
+// Options every subcommand accepts (given before or after the subcommand name).
+struct GlobalOptions {
+  std::optional<std::string> case_dir;
+  bool json = false;
+  double lock_timeout_seconds = 60;
+
+  std::chrono::milliseconds lock_timeout() const {
+    return std::chrono::milliseconds(static_cast<long long>(lock_timeout_seconds * 1000));
+  }
+};
+
+// The subcommand chosen on the command line sets this; run() calls it after parsing.
+using Action = std::function<int()>;
+
+// Finds the case from --case, $CBKIT_CASE or the working directory.
+store::Case open_case(const GlobalOptions& g);
+
+// The context options shared by add-file and note (--kind, --note, --source-url, ...).
+struct ContextArgs {
+  std::string kind;
+  std::string note;
+  std::string source_url;
+  std::string observed_at;
+  std::string platform;
+  std::string account_id;
+};
+void add_context_options(CLI::App& sub, ContextArgs& args, bool with_note);
+// Throws Error(usage) when --observed-at is not RFC 3339 with an offset.
+store::Context to_context(const ContextArgs& args);
+
+// --examiner, else $CBKIT_EXAMINER, else empty (the case's examiner).
+std::string examiner_or_env(const std::string& given);
+
+// Prints JSON to stdout (2-space indent, invalid UTF-8 replaced).
+void print_json(const manifest::Json& j);
+
+// Prints the receipt line "head <hex> seq <n>".
+void print_receipt(const manifest::Appended& a);
+
+// One-line description of a manifest entry for tables.
+std::string summarize(const manifest::Json& line);
+
+void setup_init(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_add_file(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_note(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_log(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_show(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_verify(CLI::App& app, const GlobalOptions& g, Action& action);
+
+} // namespace cbkit::cli

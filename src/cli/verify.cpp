@@ -1,0 +1,105 @@
+#include "cbkit/verify/verify.hpp"
+
+#include "cbkit/error.hpp"
+#include "cbkit/util/sha256.hpp"
+#include "cbkit/util/text.hpp"
+#include "cli/common.hpp"
+
+#include <iostream>
+#include <memory>
+
+namespace cbkit::cli {
+
+namespace {
+
+struct VerifyArgs {
+  std::string target;
+  std::string expect_head;
+};
+
+const char* severity_name(verify::Severity s) { return s == verify::Severity::error ? "error" : "warning"; }
+
+int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
+  verify::Options options;
+  if (!args.expect_head.empty()) {
+    std::string h = util::to_lower_ascii(args.expect_head);
+    if (!util::is_sha256_hex(h)) {
+      throw Error(ErrorKind::usage, "--expect-head '" + util::utf8_lossy(args.expect_head) +
+                                        "': not a SHA-256 head (64 hex digits, as printed after 'head' by an appending command)");
+    }
+    options.expect_head = h;
+  }
+  GlobalOptions where = g;
+  if (!args.target.empty()) where.case_dir = args.target;
+  const store::Case c = open_case(where);
+  const verify::Report r = verify::verify_case(c.root(), options);
+
+  std::size_t errors = 0;
+  std::size_t warnings = 0;
+  for (const auto& f : r.findings) (f.severity == verify::Severity::error ? errors : warnings)++;
+
+  if (g.json) {
+    manifest::Json findings = manifest::Json::array();
+    for (const auto& f : r.findings) {
+      manifest::Json o = manifest::Json::object();
+      o["code"] = f.code;
+      o["severity"] = severity_name(f.severity);
+      if (f.seq) o["seq"] = *f.seq;
+      if (!f.path.empty()) o["path"] = f.path;
+      o["message"] = f.message;
+      findings.push_back(std::move(o));
+    }
+    manifest::Json out = manifest::Json::object();
+    out["case"] = c.root().string();
+    out["ok"] = r.ok();
+    out["entries"] = r.entries;
+    out["files_checked"] = r.files_checked;
+    out["bytes_checked"] = r.bytes_checked;
+    out["head"] = r.head ? manifest::Json(*r.head) : manifest::Json();
+    out["seq"] = r.seq ? manifest::Json(*r.seq) : manifest::Json();
+    if (r.expect_head) {
+      manifest::Json e = manifest::Json::object();
+      e["hash"] = r.expect_head->hash;
+      e["found_at_seq"] = r.expect_head->found_at_seq ? manifest::Json(*r.expect_head->found_at_seq) : manifest::Json();
+      e["entries_after"] = r.expect_head->entries_after;
+      out["expect_head"] = std::move(e);
+    }
+    out["findings"] = std::move(findings);
+    print_json(out);
+  } else {
+    for (const auto& f : r.findings) {
+      std::cout << severity_name(f.severity) << " " << f.code;
+      if (!f.path.empty()) std::cout << " " << f.path;
+      if (f.seq) std::cout << " (line " << *f.seq << ")";
+      std::cout << ": " << f.message << "\n";
+    }
+    if (r.expect_head && r.expect_head->found_at_seq) {
+      std::cout << "receipt head found at seq " << *r.expect_head->found_at_seq << "; " << r.expect_head->entries_after
+                << " entr" << (r.expect_head->entries_after == 1 ? "y" : "ies") << " added since\n";
+    }
+    const std::string totals = std::to_string(r.entries) + " entries, " + std::to_string(r.files_checked) + " files (" +
+                               std::to_string(r.bytes_checked) + " bytes) checked";
+    if (errors == 0) {
+      std::cout << "OK: " << totals;
+    } else {
+      std::cout << "FAILED: " << errors << " problem" << (errors == 1 ? "" : "s") << " found; " << totals;
+    }
+    if (warnings > 0) std::cout << "; " << warnings << " warning" << (warnings == 1 ? "" : "s");
+    if (r.head) std::cout << "; head " << *r.head;
+    if (r.seq) std::cout << " seq " << *r.seq;
+    std::cout << "\n";
+  }
+  return r.ok() ? 0 : 1;
+}
+
+} // namespace
+
+void setup_verify(CLI::App& app, const GlobalOptions& g, Action& action) {
+  auto args = std::make_shared<VerifyArgs>();
+  CLI::App* sub = app.add_subcommand("verify", "Check the case: hash chain, every file, nothing unrecorded");
+  sub->add_option("CASE-DIR", args->target, "Case folder to check (default: --case, $CBKIT_CASE, or the working directory's case)");
+  sub->add_option("--expect-head", args->expect_head, "Head hash from a receipt: the log must still contain it");
+  sub->callback([&action, &g, args] { action = [&g, args] { return run_verify(*args, g); }; });
+}
+
+} // namespace cbkit::cli

@@ -1,0 +1,272 @@
+#include "cbkit/store/ingest.hpp"
+
+#include "cbkit/error.hpp"
+#include "cbkit/store/media_type.hpp"
+#include "cbkit/util/fs.hpp"
+#include "cbkit/util/sha256.hpp"
+#include "cbkit/util/text.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <memory>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cbkit::store {
+
+namespace {
+
+constexpr std::size_t k_chunk = 1u << 20;
+// Start writeback every few MiB so that the final fsync() has little left to do and the
+// copy does not fill the page cache with dirty pages.
+constexpr std::uint64_t k_writeback_window = 16u << 20;
+
+std::string display(const fs::path& p) { return util::utf8_lossy(p.string()); }
+
+// A staging folder inside evidence/: files are written here first and the folder becomes
+// the entry folder by one rename() under the lock. Removed unless committed.
+class Staging {
+public:
+  explicit Staging(const Case& c) : m_dir(c.evidence_dir() / (".incoming-" + util::random_hex(8))) {
+    if (::mkdir(m_dir.c_str(), 0700) != 0) throw_errno(ErrorKind::io, display(m_dir));
+  }
+  ~Staging() {
+    if (!m_committed) util::remove_tree_forcibly(m_dir);
+  }
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
+
+  const fs::path& dir() const { return m_dir; }
+  void committed() { m_committed = true; }
+
+private:
+  fs::path m_dir;
+  bool m_committed = false;
+};
+
+// Opens an input as evidence: a regular file, readable, and a symbolic link only when
+// allowed. Never blocks (a FIFO is opened non-blocking and then refused).
+util::UniqueFd open_source(const fs::path& path, bool follow_symlinks, struct stat& st, std::string* link_target) {
+  const std::string name = display(path);
+  struct stat lst {};
+  if (::lstat(path.c_str(), &lst) != 0) {
+    if (errno == ENOENT) throw Error(ErrorKind::input, name + ": no such file");
+    throw_errno(ErrorKind::input, name);
+  }
+  if (S_ISLNK(lst.st_mode)) {
+    if (!follow_symlinks) {
+      throw Error(ErrorKind::input, name + ": is a symbolic link; add the file it points to, or pass --follow-symlinks to record both");
+    }
+    std::error_code ec;
+    const fs::path target = fs::read_symlink(path, ec);
+    if (link_target != nullptr) *link_target = target.string();
+  }
+  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow_symlinks ? 0 : O_NOFOLLOW)));
+  if (!fd.valid()) {
+    if (errno == ENOENT) throw Error(ErrorKind::input, name + ": no such file (dangling symbolic link)");
+    if (errno == EACCES) throw Error(ErrorKind::input, name + ": permission denied; make it readable for this user first");
+    throw_errno(ErrorKind::input, name);
+  }
+  if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::input, name);
+  if (S_ISDIR(st.st_mode)) throw Error(ErrorKind::input, name + ": is a directory; add the files inside it (e.g. " + name + "/*)");
+  if (S_ISFIFO(st.st_mode)) throw Error(ErrorKind::input, name + ": is a FIFO (named pipe), not a regular file; save its content to a file first");
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    throw Error(ErrorKind::input, name + ": is a device, not a regular file; image it to a file first");
+  }
+  if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::input, name + ": is not a regular file");
+  // Reads should block normally from here on.
+  ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+} // namespace
+
+CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path& dest) {
+  util::UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!out.valid()) throw_errno(ErrorKind::io, display(dest));
+  ::posix_fadvise(src_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+  std::unique_ptr<char[]> buf(new char[k_chunk]);
+  util::Sha256 hash;
+  CopyResult r;
+  std::uint64_t flushed = 0; // bytes whose writeback has been started
+  for (;;) {
+    ssize_t n = ::read(src_fd, buf.get(), k_chunk);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(ErrorKind::input, src_name);
+    }
+    if (n == 0) break;
+    const auto len = static_cast<std::size_t>(n);
+    if (r.size == 0) r.media_type = media_type_of(buf.get(), len);
+    hash.update(buf.get(), len);
+    util::write_all(out.get(), buf.get(), len, display(dest));
+    r.size += len;
+    if (r.size - flushed >= k_writeback_window) {
+      // Start writing this window out, wait for the previous one, and drop it from the
+      // page cache: memory stays flat and the final fsync is short.
+      ::sync_file_range(out.get(), static_cast<off_t>(flushed), static_cast<off_t>(r.size - flushed), SYNC_FILE_RANGE_WRITE);
+      if (flushed >= k_writeback_window) {
+        const auto prev = static_cast<off_t>(flushed - k_writeback_window);
+        ::sync_file_range(out.get(), prev, static_cast<off_t>(k_writeback_window),
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+        ::posix_fadvise(out.get(), prev, static_cast<off_t>(k_writeback_window), POSIX_FADV_DONTNEED);
+        ::posix_fadvise(src_fd, prev, static_cast<off_t>(k_writeback_window), POSIX_FADV_DONTNEED);
+      }
+      flushed = r.size;
+    }
+  }
+  if (r.size == 0) r.media_type = media_type_of(nullptr, 0);
+  util::fsync_or_throw(out.get(), display(dest));
+  r.sha256 = util::to_hex(hash.finish());
+  return r;
+}
+
+void validate_context(const Context& c) {
+  const std::pair<const char*, const std::string*> fields[] = {
+      {"--kind", &c.kind}, {"--note", &c.note}, {"--source-url", &c.source_url}, {"--platform", &c.platform}, {"--account-id", &c.account_id}};
+  for (const auto& [option, value] : fields) {
+    if (!util::is_valid_utf8(*value)) throw Error(ErrorKind::usage, std::string(option) + " '" + util::utf8_lossy(*value) + "': not valid UTF-8");
+  }
+  const std::string& url = c.source_url;
+  if (!url.empty()) {
+    const auto colon = url.find(':');
+    bool ok = colon != std::string::npos && colon > 0 && std::isalpha(static_cast<unsigned char>(url[0]));
+    for (std::size_t i = 0; ok && i < colon; ++i) {
+      const char ch = url[i];
+      ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '+' || ch == '-' || ch == '.';
+    }
+    for (char ch : url) {
+      if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) ok = false;
+    }
+    if (!ok) {
+      throw Error(ErrorKind::usage, "--source-url '" + util::utf8_lossy(url) +
+                                        "': not an absolute URL (expected e.g. https://instagram.com/account, no spaces)");
+    }
+  }
+}
+
+manifest::Json context_json(const Context& c) {
+  manifest::Json j = manifest::Json::object();
+  if (!c.kind.empty()) j["kind"] = c.kind;
+  if (!c.note.empty()) j["note"] = c.note;
+  if (!c.source_url.empty()) j["source_url"] = c.source_url;
+  if (c.observed_at) {
+    j["observed_at"] = c.observed_at->as_given;
+    j["observed_at_utc"] = c.observed_at->utc;
+  }
+  if (!c.platform.empty()) j["platform"] = c.platform;
+  if (!c.account_id.empty()) j["account_id"] = c.account_id;
+  return j;
+}
+
+AddFileResult add_files(const Case& c, const AddFileOptions& options) {
+  if (options.files.empty()) throw Error(ErrorKind::usage, "add-file: no file given");
+  validate_context(options.context);
+
+  // Check every input before writing anything: one bad file and nothing is stored.
+  std::vector<struct stat> stats(options.files.size());
+  for (std::size_t i = 0; i < options.files.size(); ++i) {
+    open_source(options.files[i], options.follow_symlinks, stats[i], nullptr);
+  }
+
+  Staging staging(c);
+  std::set<std::string> taken;
+  std::vector<StoredFile> stored;
+  for (std::size_t i = 0; i < options.files.size(); ++i) {
+    const fs::path& src = options.files[i];
+    const std::string name = display(src);
+    struct stat st {};
+    StoredFile f;
+    util::UniqueFd fd = open_source(src, options.follow_symlinks, st, &f.symlink);
+    if (st.st_dev != stats[i].st_dev || st.st_ino != stats[i].st_ino) {
+      throw Error(ErrorKind::input, name + ": was replaced while cbkit was reading it; add it again");
+    }
+    const std::string base = src.filename().string();
+    f.name = util::utf8_lossy(base);
+    const std::string stored_name = util::unique_name(util::sanitize_file_name(base), taken);
+    const CopyResult r = copy_and_hash(fd.get(), name, staging.dir() / stored_name);
+
+    struct stat after {};
+    if (::fstat(fd.get(), &after) != 0) throw_errno(ErrorKind::input, name);
+    if (static_cast<std::uint64_t>(after.st_size) != r.size || after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+        after.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+      throw Error(ErrorKind::input, name + ": changed while cbkit was copying it; add it again once nothing writes to it");
+    }
+    util::make_read_only(staging.dir() / stored_name, false);
+
+    std::error_code ec;
+    fs::path abs = fs::absolute(src, ec).lexically_normal();
+    if (!f.symlink.empty()) {
+      f.symlink = abs.string();
+      const fs::path target = fs::canonical(src, ec);
+      if (!ec) abs = target;
+    }
+    f.source_path = util::utf8_lossy(abs.string());
+    if (!util::is_valid_utf8(abs.string())) f.source_path_raw = abs.string();
+    f.symlink = util::utf8_lossy(f.symlink);
+    f.path = stored_name; // made relative to the case once the entry folder is known
+    f.sha256 = r.sha256;
+    f.size = r.size;
+    f.mtime = util::format_utc(st.st_mtim.tv_sec, st.st_mtim.tv_nsec / 1000);
+    f.media_type = r.media_type;
+    stored.push_back(std::move(f));
+  }
+  util::fsync_dir(staging.dir());
+
+  const std::string examiner = options.examiner.empty() ? c.info().examiner : options.examiner;
+  const manifest::Actor actor = manifest::current_actor(examiner);
+  const manifest::Json context = context_json(options.context);
+  AddFileResult result;
+  result.appended = manifest::append_entry(
+      c.root(), "file", staging.dir(),
+      [&](const manifest::EntrySlot& slot) {
+        manifest::Json files = manifest::Json::array();
+        for (StoredFile& f : stored) {
+          f.path = slot.entry_dir + "/" + f.path;
+          manifest::Json o = manifest::Json::object();
+          o["path"] = f.path;
+          o["sha256"] = f.sha256;
+          o["size"] = f.size;
+          o["name"] = f.name;
+          o["source_path"] = f.source_path;
+          if (!f.source_path_raw.empty()) o["source_path_base64"] = util::base64(f.source_path_raw);
+          if (!f.symlink.empty()) o["symlink"] = f.symlink;
+          o["mtime"] = f.mtime;
+          o["media_type"] = f.media_type;
+          files.push_back(std::move(o));
+        }
+        manifest::Json line = manifest::make_line(slot.seq, slot.prev, slot.time, "file", actor, std::move(files));
+        if (!context.empty()) line["context"] = context;
+        return line;
+      },
+      options.lock_timeout);
+  staging.committed();
+  result.files = std::move(stored);
+  return result;
+}
+
+manifest::Appended add_note(const Case& c, const NoteOptions& options) {
+  validate_context(options.context);
+  if (options.text.size() > k_max_note_bytes) {
+    throw Error(ErrorKind::input, "note text: longer than 1 MiB; store long texts as a file with 'cbkit add-file'");
+  }
+  if (!util::is_valid_utf8(options.text)) throw Error(ErrorKind::input, "note text: not valid UTF-8; convert it to UTF-8 first");
+  if (options.text.find_first_not_of(" \t\r\n") == std::string::npos) throw Error(ErrorKind::input, "note text: is empty");
+
+  const std::string examiner = options.examiner.empty() ? c.info().examiner : options.examiner;
+  const manifest::Actor actor = manifest::current_actor(examiner);
+  const manifest::Json context = context_json(options.context);
+  return manifest::append_entry(
+      c.root(), "note", std::nullopt,
+      [&](const manifest::EntrySlot& slot) {
+        manifest::Json line = manifest::make_line(slot.seq, slot.prev, slot.time, "note", actor, manifest::Json::array());
+        line["note"] = manifest::Json{{"text", options.text}};
+        if (!context.empty()) line["context"] = context;
+        return line;
+      },
+      options.lock_timeout);
+}
+
+} // namespace cbkit::store

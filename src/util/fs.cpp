@@ -1,0 +1,117 @@
+#include "cbkit/util/fs.hpp"
+
+#include "cbkit/util/sha256.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <openssl/rand.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace cbkit::util {
+
+void UniqueFd::reset(int fd) {
+  if (m_fd >= 0) ::close(m_fd);
+  m_fd = fd;
+}
+
+void write_all(int fd, const void* data, std::size_t size, const std::string& what, ErrorKind kind) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(kind, what);
+    }
+    if (n == 0) {
+      errno = ENOSPC;
+      throw_errno(kind, what);
+    }
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+void fsync_or_throw(int fd, const std::string& what) {
+  if (::fsync(fd) != 0) throw_errno(ErrorKind::io, what + ": fsync failed");
+}
+
+void fsync_dir(const fs::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) throw_errno(ErrorKind::io, dir.string());
+  fsync_or_throw(fd.get(), dir.string());
+}
+
+void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode, bool replace) {
+  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  const fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + random_hex(6));
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    if (!fd.valid()) throw_errno(ErrorKind::io, tmp.string());
+    try {
+      write_all(fd.get(), content.data(), content.size(), tmp.string());
+      fsync_or_throw(fd.get(), tmp.string());
+    } catch (...) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
+  int rc = 0;
+  if (replace) {
+    rc = ::rename(tmp.c_str(), path.c_str());
+  } else {
+    // link()+unlink() instead of rename(): fails with EEXIST rather than replacing.
+    rc = ::link(tmp.c_str(), path.c_str());
+    if (rc == 0) ::unlink(tmp.c_str());
+  }
+  if (rc != 0) {
+    const int e = errno;
+    ::unlink(tmp.c_str());
+    errno = e;
+    throw_errno(ErrorKind::io, path.string());
+  }
+  fsync_dir(dir);
+}
+
+void remove_tree_forcibly(const fs::path& dir) noexcept {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(dir, ec))) return;
+  ::chmod(dir.c_str(), 0755);
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) ::chmod(it->path().c_str(), 0755);
+  }
+  fs::remove_all(dir, ec);
+}
+
+void make_read_only(const fs::path& path, bool is_dir) {
+  if (::chmod(path.c_str(), is_dir ? 0555 : 0444) != 0) throw_errno(ErrorKind::io, path.string());
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> buf(bytes);
+  if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1) {
+    throw Error(ErrorKind::internal, "OpenSSL: no random bytes available");
+  }
+  return to_hex(buf.data(), buf.size());
+}
+
+FileLock::FileLock(const fs::path& lock_file, std::chrono::milliseconds timeout) {
+  m_fd.reset(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!m_fd.valid()) throw_errno(ErrorKind::io, lock_file.string());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds(2);
+  while (::flock(m_fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) throw_errno(ErrorKind::io, lock_file.string() + ": flock");
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw Error(ErrorKind::locked, lock_file.parent_path().string() +
+                                         ": the case is locked by another cbkit process; wait for it to finish or raise --lock-timeout");
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+  }
+}
+
+} // namespace cbkit::util

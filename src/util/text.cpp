@@ -1,0 +1,151 @@
+#include "cbkit/util/text.hpp"
+
+#include <openssl/evp.h>
+#include <vector>
+
+namespace cbkit::util {
+
+namespace {
+
+// Length of the well-formed UTF-8 sequence starting at s[i], or 0 when it is invalid.
+std::size_t utf8_seq_len(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) return 1;
+  std::size_t len = 0;
+  unsigned lo = 0x80;
+  unsigned hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F; // no surrogates
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return 0;
+  }
+  return len;
+}
+
+} // namespace
+
+bool is_valid_utf8(std::string_view bytes) {
+  for (std::size_t i = 0; i < bytes.size();) {
+    const std::size_t n = utf8_seq_len(bytes, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string utf8_lossy(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (std::size_t i = 0; i < bytes.size();) {
+    const std::size_t n = utf8_seq_len(bytes, i);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(bytes.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+std::string sanitize_file_name(std::string_view name) {
+  if (const auto slash = name.find_last_of('/'); slash != std::string_view::npos) name = name.substr(slash + 1);
+  std::string out;
+  for (std::size_t i = 0; i < name.size();) {
+    const char c = name[i];
+    const std::size_t n = utf8_seq_len(name, i);
+    if (n == 0) {
+      out += '_';
+      ++i;
+      continue;
+    }
+    const auto uc = static_cast<unsigned char>(c);
+    if (n == 1 && (uc < 0x20 || uc == 0x7f || std::string_view("/\\:*?\"<>|").find(c) != std::string_view::npos)) {
+      out += '_';
+    } else {
+      out.append(name.substr(i, n));
+    }
+    i += n;
+  }
+  if (out.empty() || out == "." || out == "..") return "file";
+  if (out[0] == '.' || out[0] == '-') out.insert(out.begin(), '_');
+
+  constexpr std::size_t k_max = 200;
+  if (out.size() > k_max) {
+    std::string ext;
+    if (const auto dot = out.find_last_of('.'); dot != std::string::npos && dot > 0 && out.size() - dot <= 16) ext = out.substr(dot);
+    std::size_t keep = k_max - ext.size();
+    // Step back to a UTF-8 sequence boundary so the cut never splits a character.
+    while (keep > 0 && (static_cast<unsigned char>(out[keep]) & 0xC0) == 0x80) --keep;
+    out = out.substr(0, keep) + ext;
+  }
+  return out;
+}
+
+std::string to_lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string unique_name(const std::string& name, std::set<std::string>& taken) {
+  std::string candidate = name;
+  if (taken.count(to_lower_ascii(candidate)) != 0) {
+    const auto dot = name.find_last_of('.');
+    const bool has_ext = dot != std::string::npos && dot > 0;
+    const std::string stem = has_ext ? name.substr(0, dot) : name;
+    const std::string ext = has_ext ? name.substr(dot) : "";
+    for (int n = 2;; ++n) {
+      candidate = stem + "-" + std::to_string(n) + ext;
+      if (taken.count(to_lower_ascii(candidate)) == 0) break;
+    }
+  }
+  taken.insert(to_lower_ascii(candidate));
+  return candidate;
+}
+
+std::string base64(std::string_view bytes) {
+  std::vector<unsigned char> out(4 * ((bytes.size() + 2) / 3) + 1);
+  const int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
+}
+
+std::string one_line(std::string_view text, std::size_t max_chars) {
+  std::string out;
+  std::size_t chars = 0;
+  const std::string clean = utf8_lossy(text);
+  for (std::size_t i = 0; i < clean.size();) {
+    const std::size_t n = utf8_seq_len(clean, i);
+    if (chars == max_chars) {
+      out += "\xE2\x80\xA6";
+      break;
+    }
+    const auto uc = static_cast<unsigned char>(clean[i]);
+    if (n == 1 && (uc < 0x20 || uc == 0x7f)) {
+      out += ' ';
+    } else {
+      out.append(clean, i, n);
+    }
+    i += n;
+    ++chars;
+  }
+  return out;
+}
+
+} // namespace cbkit::util

@@ -1,0 +1,271 @@
+#include "cbkit/verify/verify.hpp"
+
+#include "cbkit/error.hpp"
+#include "cbkit/manifest/line.hpp"
+#include "cbkit/manifest/reader.hpp"
+#include "cbkit/util/fs.hpp"
+#include "cbkit/util/sha256.hpp"
+#include "cbkit/util/text.hpp"
+#include "cbkit/util/time.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <map>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cbkit::verify {
+
+namespace fs = std::filesystem;
+using manifest::Json;
+
+bool Report::ok() const {
+  for (const auto& f : findings) {
+    if (f.severity == Severity::error) return false;
+  }
+  return true;
+}
+
+namespace {
+
+struct RecordedFile {
+  std::string path;
+  std::string sha256;
+  std::uint64_t size;
+  std::uint64_t seq;
+};
+
+// A recorded path must stay inside evidence/ whatever a hostile manifest says.
+bool is_safe_evidence_path(const std::string& path) {
+  if (path.rfind("evidence/", 0) != 0 || path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return false;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = path.find('/', start);
+    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (slash == std::string::npos) return true;
+    start = slash + 1;
+  }
+}
+
+class Checker {
+public:
+  Checker(fs::path root, const Options& options) : m_root(std::move(root)), m_options(options) {}
+
+  Report run() {
+    if (m_options.expect_head) m_report.expect_head = ExpectHead{*m_options.expect_head, std::nullopt, 0};
+    check_manifest();
+    check_files();
+    check_unrecorded();
+    if (m_report.expect_head) {
+      auto& e = *m_report.expect_head;
+      if (e.found_at_seq) {
+        e.entries_after = m_report.entries - 1 - *e.found_at_seq;
+      } else {
+        add("expect-head-not-found", {}, "",
+            "the expected head " + e.hash +
+                " is not the hash of any manifest line: the log was truncated, rolled back or rewritten since that receipt");
+      }
+    }
+    return std::move(m_report);
+  }
+
+private:
+  void add(const std::string& code, std::optional<std::uint64_t> seq, const std::string& path, const std::string& message,
+           Severity severity = Severity::error) {
+    m_report.findings.push_back(Finding{code, severity, seq, path, message});
+  }
+
+  void check_manifest() {
+    manifest::LineReader reader(m_root / manifest::k_manifest_name);
+    manifest::RawLine raw;
+    std::string prev = manifest::k_zero_hash;
+    std::optional<std::int64_t> prev_time;
+    while (reader.next(raw)) {
+      const std::uint64_t at = raw.index;
+      ++m_report.entries;
+      m_report.head = raw.sha256;
+      m_report.seq.reset();
+      if (m_report.expect_head && m_report.expect_head->hash == raw.sha256) m_report.expect_head->found_at_seq = at;
+      check_line(raw, at, prev, prev_time);
+      prev = raw.sha256;
+    }
+    if (m_report.entries == 0) add("manifest-empty", {}, "manifest.jsonl", "the manifest has no lines: the case was emptied");
+  }
+
+  void check_line(const manifest::RawLine& raw, std::uint64_t at, const std::string& prev, std::optional<std::int64_t>& prev_time) {
+    const std::string where = "line " + std::to_string(at);
+    if (!raw.has_lf) add("line-torn", at, "manifest.jsonl", where + " has no final LF: the last write was interrupted or the file was cut");
+    if (raw.too_long) {
+      add("line-too-long", at, "manifest.jsonl", where + " is longer than 16 MiB; no cbkit entry is that long");
+      return;
+    }
+    std::string bytes = raw.bytes;
+    if (!bytes.empty() && bytes.back() == '\r') {
+      add("line-crlf", at, "manifest.jsonl", where + " ends with CR LF; manifest lines end with a single LF");
+      bytes.pop_back();
+    }
+    const auto parsed = manifest::parse_line(bytes);
+    if (!parsed) {
+      add("line-invalid-json", at, "manifest.jsonl", where + " is not a valid UTF-8 JSON object");
+      return;
+    }
+    const Json& j = *parsed;
+    if (manifest::serialize(j) != bytes) {
+      add("line-not-canonical", at, "manifest.jsonl",
+          where + " is not in canonical form (extra whitespace or escapes): it was not written by cbkit as is");
+    }
+    auto require = [&](const char* key, bool ok_type, const char* type) {
+      if (!j.contains(key)) {
+        add("line-invalid", at, "manifest.jsonl", where + " has no \"" + key + "\" field");
+        return false;
+      }
+      if (!ok_type) {
+        add("line-invalid", at, "manifest.jsonl", where + ": \"" + key + "\" is not " + type);
+        return false;
+      }
+      return true;
+    };
+    auto get = [&](const char* key) -> const Json& {
+      static const Json k_null;
+      return j.contains(key) ? j.at(key) : k_null;
+    };
+    if (require("seq", get("seq").is_number_unsigned(), "a non-negative integer")) {
+      const auto seq = get("seq").get<std::uint64_t>();
+      m_report.seq = seq;
+      if (seq != at) {
+        add("seq-mismatch", at, "manifest.jsonl", where + " has seq " + std::to_string(seq) + "; expected " + std::to_string(at) +
+                                                      " (a line was removed, inserted, duplicated or moved)");
+      }
+    }
+    if (require("prev", get("prev").is_string(), "a string") && get("prev").get<std::string>() != prev) {
+      add("prev-mismatch", at, "manifest.jsonl",
+          where + ": prev does not match the SHA-256 of the line before it (" + prev.substr(0, 16) +
+              "…): the chain is broken there");
+    }
+    if (require("time", get("time").is_string(), "a string")) {
+      std::int64_t micros = 0;
+      if (!util::is_manifest_time(get("time").get<std::string>(), &micros)) {
+        add("time-invalid", at, "manifest.jsonl", where + ": time is not UTC RFC 3339 with microseconds (YYYY-MM-DDTHH:MM:SS.uuuuuuZ)");
+      } else {
+        if (prev_time && micros < *prev_time) {
+          add("time-not-monotonic", at, "manifest.jsonl",
+              where + " is dated before the line before it (the system clock was set back, or lines were moved)", Severity::warning);
+        }
+        prev_time = micros;
+      }
+    }
+    if (require("kind", get("kind").is_string(), "a string")) {
+      const std::string kind = get("kind").get<std::string>();
+      if (at == 0 && kind != "case") add("first-line-not-case", at, "manifest.jsonl", "line 0 has kind \"" + kind + "\"; it must open the case");
+      if (at != 0 && kind == "case") add("case-line-repeated", at, "manifest.jsonl", where + " opens a case again; only line 0 may");
+    }
+    require("actor", get("actor").is_object(), "an object");
+    require("tool", get("tool").is_object(), "an object");
+    if (require("files", get("files").is_array(), "an array")) {
+      for (const Json& f : get("files")) record_file(f, at, where);
+    }
+  }
+
+  void record_file(const Json& f, std::uint64_t at, const std::string& where) {
+    if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("sha256") || !f["sha256"].is_string() ||
+        !util::is_sha256_hex(f["sha256"].get<std::string>()) || !f.contains("size") || !f["size"].is_number_unsigned()) {
+      add("line-invalid", at, "manifest.jsonl", where + ": a files[] object lacks a valid path, sha256 (64 lowercase hex) or size");
+      return;
+    }
+    const std::string path = f["path"].get<std::string>();
+    if (!is_safe_evidence_path(path)) {
+      add("file-path-invalid", at, path, where + " records a path outside evidence/ (absolute, '..', '\\' or empty parts); it was not followed");
+      return;
+    }
+    if (const auto it = m_recorded_at.find(path); it != m_recorded_at.end()) {
+      add("file-recorded-twice", at, path, where + " records a file already recorded by line " + std::to_string(it->second));
+      return;
+    }
+    m_recorded_at.emplace(path, at);
+    m_files.push_back(RecordedFile{path, f["sha256"].get<std::string>(), f["size"].get<std::uint64_t>(), at});
+  }
+
+  void check_files() {
+    std::unique_ptr<char[]> buf(new char[1u << 20]);
+    for (const RecordedFile& f : m_files) {
+      const fs::path p = m_root / f.path;
+      struct stat st {};
+      if (::lstat(p.c_str(), &st) != 0) {
+        add("file-missing", f.seq, f.path, "recorded by line " + std::to_string(f.seq) + " but missing from the case");
+        continue;
+      }
+      if (!S_ISREG(st.st_mode)) {
+        add("file-not-regular", f.seq, f.path, "is no longer a regular file (a link, folder or device took its place)");
+        continue;
+      }
+      util::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd.valid()) {
+        add("file-unreadable", f.seq, f.path, errno_message("cannot be read", errno));
+        continue;
+      }
+      ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+      util::Sha256 hash;
+      std::uint64_t size = 0;
+      bool read_error = false;
+      for (;;) {
+        const ssize_t n = ::read(fd.get(), buf.get(), 1u << 20);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+          read_error = true;
+          add("file-unreadable", f.seq, f.path, errno_message("read failed", errno));
+          break;
+        }
+        if (n == 0) break;
+        hash.update(buf.get(), static_cast<std::size_t>(n));
+        size += static_cast<std::uint64_t>(n);
+      }
+      if (read_error) continue;
+      ++m_report.files_checked;
+      m_report.bytes_checked += size;
+      if (size != f.size) {
+        add("file-size-mismatch", f.seq, f.path,
+            "is " + std::to_string(size) + " bytes; line " + std::to_string(f.seq) + " recorded " + std::to_string(f.size));
+      }
+      if (util::to_hex(hash.finish()) != f.sha256) {
+        add("file-hash-mismatch", f.seq, f.path, "its SHA-256 differs from the one recorded by line " + std::to_string(f.seq) + ": the content changed");
+      }
+    }
+  }
+
+  void check_unrecorded() {
+    const fs::path evidence = m_root / "evidence";
+    std::error_code ec;
+    if (!fs::is_directory(evidence, ec)) return;
+    for (auto it = fs::recursive_directory_iterator(evidence, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::error_code ec2;
+      if (it->is_directory(ec2) && !it->is_symlink(ec2)) continue;
+      const std::string rel = util::utf8_lossy(it->path().lexically_relative(m_root).generic_string());
+      if (m_recorded_at.count(rel) == 0) {
+        add("unrecorded-file", {}, rel,
+            "is under evidence/ but no manifest line records it (added afterwards, or left by an interrupted command)");
+      }
+    }
+    if (ec) add("file-unreadable", {}, "evidence", "cannot list the evidence folder: " + ec.message());
+  }
+
+  fs::path m_root;
+  Options m_options;
+  Report m_report;
+  std::map<std::string, std::uint64_t> m_recorded_at;
+  std::vector<RecordedFile> m_files;
+};
+
+} // namespace
+
+Report verify_case(const fs::path& case_root, const Options& options) {
+  std::error_code ec;
+  if (!fs::is_regular_file(case_root / manifest::k_manifest_name, ec)) {
+    throw Error(ErrorKind::case_, case_root.string() + ": not a cbkit case (no manifest.jsonl); pass the case folder");
+  }
+  return Checker(case_root, options).run();
+}
+
+} // namespace cbkit::verify
