@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages cbkit needs: to build (default) or to build and test
+# (`deps.sh test`). Skips apt-get when every package is already there, so it is cheap to
+# call from the demo and test commands.
+set -euo pipefail
+
+build_pkgs=(cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libssl-dev libmagic-dev libmagic-mgc)
+test_pkgs=(catch2 jq python3 python3-jsonschema util-linux openssl time file man-db groff-base)
+
+pkgs=("${build_pkgs[@]}")
+if [[ "${1:-build}" == test ]]; then pkgs+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then exit 0; fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "cbkit: missing Debian packages: ${missing[*]}; run this as root or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start, part 2: installs what the tests need, builds cbkit with -Werror, and runs
+# every test (Catch2 unit tests and the black-box tests of the real binary) with ctest.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bash "$root/scripts/deps.sh" test
+build="${CBKIT_TEST_BUILD_DIR:-$root/build-test}"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCBKIT_WERROR=ON -DCBKIT_BUILD_TESTS=ON >/dev/null
+cmake --build "$build" -j"$(nproc)"
+cd "$build"
+ctest --output-on-failure -j"$(nproc)" --timeout 600
