@@ -5,9 +5,7 @@
 
 namespace cbkit {
 
-std::string errno_message(const std::string& subject, int errnum) {
-  return subject + ": " + std::strerror(errnum);
-}
+std::string errno_message(const std::string& subject, int errnum) { return subject + ": " + std::strerror(errnum); }
 
 void throw_errno(ErrorKind kind, const std::string& subject) {
   const int errnum = errno;

@@ -17,7 +17,8 @@ struct AddFileArgs {
 int run_add_file(const AddFileArgs& args, const GlobalOptions& g) {
   store::AddFileOptions options;
   options.context = to_context(args.context);
-  for (const auto& f : args.files) options.files.emplace_back(f);
+  for (const auto& f : args.files)
+    options.files.emplace_back(f);
   options.follow_symlinks = args.follow_symlinks;
   options.examiner = examiner_or_env(args.examiner);
   options.lock_timeout = g.lock_timeout();
@@ -31,7 +32,8 @@ int run_add_file(const AddFileArgs& args, const GlobalOptions& g) {
     }
     print_json(manifest::Json{{"head", r.appended.head}, {"seq", r.appended.seq}, {"entry", r.appended.entry_dir}, {"files", files}});
   } else {
-    for (const auto& f : r.files) std::cout << "  " << f.sha256 << "  " << f.size << "  " << f.path << "\n";
+    for (const auto& f : r.files)
+      std::cout << "  " << f.sha256 << "  " << f.size << "  " << f.path << "\n";
     print_receipt(r.appended);
   }
   return 0;

@@ -19,9 +19,7 @@ struct GlobalOptions {
   bool json = false;
   double lock_timeout_seconds = 60;
 
-  std::chrono::milliseconds lock_timeout() const {
-    return std::chrono::milliseconds(static_cast<long long>(lock_timeout_seconds * 1000));
-  }
+  std::chrono::milliseconds lock_timeout() const { return std::chrono::milliseconds(static_cast<long long>(lock_timeout_seconds * 1000)); }
 };
 
 // The subcommand chosen on the command line sets this; run() calls it after parsing.

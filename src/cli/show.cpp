@@ -25,14 +25,17 @@ void print_tree(const std::string& key, const manifest::Json& v, int indent) {
   const std::string pad(static_cast<std::size_t>(indent), ' ');
   if (v.is_object()) {
     std::cout << pad << key << ":\n";
-    for (const auto& [k, child] : v.items()) print_tree(k, child, indent + 2);
+    for (const auto& [k, child] : v.items())
+      print_tree(k, child, indent + 2);
   } else if (v.is_array() && !v.empty() && (v.front().is_object() || v.front().is_array())) {
     std::cout << pad << key << ":\n";
     std::size_t i = 0;
-    for (const auto& child : v) print_tree("[" + std::to_string(i++) + "]", child, indent + 2);
+    for (const auto& child : v)
+      print_tree("[" + std::to_string(i++) + "]", child, indent + 2);
   } else if (v.is_array()) {
     std::string joined;
-    for (const auto& child : v) joined += (joined.empty() ? "" : ", ") + scalar_text(child);
+    for (const auto& child : v)
+      joined += (joined.empty() ? "" : ", ") + scalar_text(child);
     std::cout << pad << key << ": " << joined << "\n";
   } else {
     std::cout << pad << key << ": " << scalar_text(v) << "\n";
@@ -84,8 +87,8 @@ int run_show(const ShowArgs& args, const GlobalOptions& g) {
     if (raw.index != args.seq) continue;
     const auto j = raw.too_long ? std::nullopt : manifest::parse_line(raw.bytes);
     if (!j) {
-      throw Error(ErrorKind::case_, c.manifest_path().string() + ": line " + std::to_string(args.seq) +
-                                        " is not a valid manifest entry; run 'cbkit verify'");
+      throw Error(ErrorKind::case_,
+                  c.manifest_path().string() + ": line " + std::to_string(args.seq) + " is not a valid manifest entry; run 'cbkit verify'");
     }
     if (g.json) {
       manifest::Json out = manifest::Json::object();
@@ -98,9 +101,9 @@ int run_show(const ShowArgs& args, const GlobalOptions& g) {
     }
     return 0;
   }
-  throw Error(ErrorKind::case_, "entry " + std::to_string(args.seq) + ": no such entry in " + c.manifest_path().string() +
-                                    " (it has " + std::to_string(raw.index) +
-                                    " entries, 0 to " + std::to_string(raw.index == 0 ? 0 : raw.index - 1) + "); see 'cbkit log'");
+  throw Error(ErrorKind::case_, "entry " + std::to_string(args.seq) + ": no such entry in " + c.manifest_path().string() + " (it has " +
+                                    std::to_string(raw.index) + " entries, 0 to " + std::to_string(raw.index == 0 ? 0 : raw.index - 1) +
+                                    "); see 'cbkit log'");
 }
 
 } // namespace

@@ -36,7 +36,8 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
 
   std::size_t errors = 0;
   std::size_t warnings = 0;
-  for (const auto& f : r.findings) (f.severity == verify::Severity::error ? errors : warnings)++;
+  for (const auto& f : r.findings)
+    (f.severity == verify::Severity::error ? errors : warnings)++;
 
   if (g.json) {
     manifest::Json findings = manifest::Json::array();
@@ -74,8 +75,8 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
       std::cout << ": " << f.message << "\n";
     }
     if (r.expect_head && r.expect_head->found_at_seq) {
-      std::cout << "receipt head found at seq " << *r.expect_head->found_at_seq << "; " << r.expect_head->entries_after
-                << " entr" << (r.expect_head->entries_after == 1 ? "y" : "ies") << " added since\n";
+      std::cout << "receipt head found at seq " << *r.expect_head->found_at_seq << "; " << r.expect_head->entries_after << " entr"
+                << (r.expect_head->entries_after == 1 ? "y" : "ies") << " added since\n";
     }
     const std::string totals = std::to_string(r.entries) + " entries, " + std::to_string(r.files_checked) + " files (" +
                                std::to_string(r.bytes_checked) + " bytes) checked";

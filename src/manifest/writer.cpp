@@ -35,9 +35,8 @@ Appended append_entry(const fs::path& case_root, const std::string& kind, const 
     entry_abs = case_root / "evidence" / name;
     std::error_code ec;
     if (fs::exists(fs::symlink_status(entry_abs, ec))) {
-      throw Error(ErrorKind::case_, entry_abs.string() +
-                                        " exists but no manifest line records it (left by an interrupted command); "
-                                        "check it with 'cbkit verify', then move it out of evidence/ to continue");
+      throw Error(ErrorKind::case_, entry_abs.string() + " exists but no manifest line records it (left by an interrupted command); "
+                                                         "check it with 'cbkit verify', then move it out of evidence/ to continue");
     }
     if (::rename(staged_dir->c_str(), entry_abs.c_str()) != 0) throw_errno(ErrorKind::io, entry_abs.string());
   }

@@ -62,8 +62,8 @@ Case Case::discover(const std::optional<fs::path>& explicit_dir) {
     if (has_manifest(dir)) return Case(dir);
     if (dir == dir.root_path() || dir.parent_path() == dir) break;
   }
-  throw Error(ErrorKind::case_, cwd.string() +
-                                    ": not a cbkit case (no manifest.jsonl here or in any parent folder); pass --case DIR or set CBKIT_CASE");
+  throw Error(ErrorKind::case_,
+              cwd.string() + ": not a cbkit case (no manifest.jsonl here or in any parent folder); pass --case DIR or set CBKIT_CASE");
 }
 
 Case Case::init(const fs::path& dir, const InitOptions& options) {
@@ -113,8 +113,8 @@ Case Case::init(const fs::path& dir, const InitOptions& options) {
     util::write_file_atomic(abs / ".cbkit.lock", "", 0644);
 
     const std::string now = util::utc_now();
-    manifest::Json line = manifest::make_line(0, manifest::k_zero_hash, now, "case", manifest::current_actor(options.examiner),
-                                              manifest::Json::array());
+    manifest::Json line =
+        manifest::make_line(0, manifest::k_zero_hash, now, "case", manifest::current_actor(options.examiner), manifest::Json::array());
     manifest::Json c = manifest::Json::object();
     c["format"] = 1;
     c["id"] = id;

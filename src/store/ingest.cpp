@@ -70,7 +70,8 @@ util::UniqueFd open_source(const fs::path& path, bool follow_symlinks, struct st
   }
   if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::input, name);
   if (S_ISDIR(st.st_mode)) throw Error(ErrorKind::input, name + ": is a directory; add the files inside it (e.g. " + name + "/*)");
-  if (S_ISFIFO(st.st_mode)) throw Error(ErrorKind::input, name + ": is a FIFO (named pipe), not a regular file; save its content to a file first");
+  if (S_ISFIFO(st.st_mode))
+    throw Error(ErrorKind::input, name + ": is a FIFO (named pipe), not a regular file; save its content to a file first");
   if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
     throw Error(ErrorKind::input, name + ": is a device, not a regular file; image it to a file first");
   }
@@ -124,10 +125,14 @@ CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path
 }
 
 void validate_context(const Context& c) {
-  const std::pair<const char*, const std::string*> fields[] = {
-      {"--kind", &c.kind}, {"--note", &c.note}, {"--source-url", &c.source_url}, {"--platform", &c.platform}, {"--account-id", &c.account_id}};
+  const std::pair<const char*, const std::string*> fields[] = {{"--kind", &c.kind},
+                                                               {"--note", &c.note},
+                                                               {"--source-url", &c.source_url},
+                                                               {"--platform", &c.platform},
+                                                               {"--account-id", &c.account_id}};
   for (const auto& [option, value] : fields) {
-    if (!util::is_valid_utf8(*value)) throw Error(ErrorKind::usage, std::string(option) + " '" + util::utf8_lossy(*value) + "': not valid UTF-8");
+    if (!util::is_valid_utf8(*value))
+      throw Error(ErrorKind::usage, std::string(option) + " '" + util::utf8_lossy(*value) + "': not valid UTF-8");
   }
   const std::string& url = c.source_url;
   if (!url.empty()) {

@@ -90,7 +90,8 @@ std::string sanitize_file_name(std::string_view name) {
     if (const auto dot = out.find_last_of('.'); dot != std::string::npos && dot > 0 && out.size() - dot <= 16) ext = out.substr(dot);
     std::size_t keep = k_max - ext.size();
     // Step back to a UTF-8 sequence boundary so the cut never splits a character.
-    while (keep > 0 && (static_cast<unsigned char>(out[keep]) & 0xC0) == 0x80) --keep;
+    while (keep > 0 && (static_cast<unsigned char>(out[keep]) & 0xC0) == 0x80)
+      --keep;
     out = out.substr(0, keep) + ext;
   }
   return out;

@@ -45,9 +45,9 @@ struct Fields {
 // Parses "YYYY-MM-DDTHH:MM:SS[.frac]" and checks ranges (a leap second 60 is allowed).
 std::optional<Fields> parse_fields(std::string_view s) {
   Fields f{};
-  if (!digits(s, 0, 4, f.year) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, f.month) || s[7] != '-' ||
-      !digits(s, 8, 2, f.day) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, f.hour) || s[13] != ':' ||
-      !digits(s, 14, 2, f.minute) || s[16] != ':' || !digits(s, 17, 2, f.second)) {
+  if (!digits(s, 0, 4, f.year) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, f.month) || s[7] != '-' || !digits(s, 8, 2, f.day) ||
+      (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, f.hour) || s[13] != ':' || !digits(s, 14, 2, f.minute) || s[16] != ':' ||
+      !digits(s, 17, 2, f.second)) {
     return std::nullopt;
   }
   if (f.month < 1 || f.month > 12 || f.day < 1 || f.day > static_cast<int>(days_in_month(f.year, static_cast<unsigned>(f.month))) ||
@@ -58,7 +58,8 @@ std::optional<Fields> parse_fields(std::string_view s) {
   if (i < s.size() && s[i] == '.') {
     ++i;
     const std::size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+      ++i;
     if (i == start || i - start > 9) return std::nullopt;
     f.fraction = std::string(s.substr(start, i - start));
   }

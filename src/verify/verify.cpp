@@ -135,14 +135,14 @@ private:
       const auto seq = get("seq").get<std::uint64_t>();
       m_report.seq = seq;
       if (seq != at) {
-        add("seq-mismatch", at, "manifest.jsonl", where + " has seq " + std::to_string(seq) + "; expected " + std::to_string(at) +
-                                                      " (a line was removed, inserted, duplicated or moved)");
+        add("seq-mismatch", at, "manifest.jsonl",
+            where + " has seq " + std::to_string(seq) + "; expected " + std::to_string(at) +
+                " (a line was removed, inserted, duplicated or moved)");
       }
     }
     if (require("prev", get("prev").is_string(), "a string") && get("prev").get<std::string>() != prev) {
       add("prev-mismatch", at, "manifest.jsonl",
-          where + ": prev does not match the SHA-256 of the line before it (" + prev.substr(0, 16) +
-              "…): the chain is broken there");
+          where + ": prev does not match the SHA-256 of the line before it (" + prev.substr(0, 16) + "…): the chain is broken there");
     }
     if (require("time", get("time").is_string(), "a string")) {
       std::int64_t micros = 0;
@@ -158,13 +158,15 @@ private:
     }
     if (require("kind", get("kind").is_string(), "a string")) {
       const std::string kind = get("kind").get<std::string>();
-      if (at == 0 && kind != "case") add("first-line-not-case", at, "manifest.jsonl", "line 0 has kind \"" + kind + "\"; it must open the case");
+      if (at == 0 && kind != "case")
+        add("first-line-not-case", at, "manifest.jsonl", "line 0 has kind \"" + kind + "\"; it must open the case");
       if (at != 0 && kind == "case") add("case-line-repeated", at, "manifest.jsonl", where + " opens a case again; only line 0 may");
     }
     require("actor", get("actor").is_object(), "an object");
     require("tool", get("tool").is_object(), "an object");
     if (require("files", get("files").is_array(), "an array")) {
-      for (const Json& f : get("files")) record_file(f, at, where);
+      for (const Json& f : get("files"))
+        record_file(f, at, where);
     }
   }
 
@@ -176,7 +178,8 @@ private:
     }
     const std::string path = f["path"].get<std::string>();
     if (!is_safe_evidence_path(path)) {
-      add("file-path-invalid", at, path, where + " records a path outside evidence/ (absolute, '..', '\\' or empty parts); it was not followed");
+      add("file-path-invalid", at, path,
+          where + " records a path outside evidence/ (absolute, '..', '\\' or empty parts); it was not followed");
       return;
     }
     if (const auto it = m_recorded_at.find(path); it != m_recorded_at.end()) {
@@ -229,7 +232,8 @@ private:
             "is " + std::to_string(size) + " bytes; line " + std::to_string(f.seq) + " recorded " + std::to_string(f.size));
       }
       if (util::to_hex(hash.finish()) != f.sha256) {
-        add("file-hash-mismatch", f.seq, f.path, "its SHA-256 differs from the one recorded by line " + std::to_string(f.seq) + ": the content changed");
+        add("file-hash-mismatch", f.seq, f.path,
+            "its SHA-256 differs from the one recorded by line " + std::to_string(f.seq) + ": the content changed");
       }
     }
   }

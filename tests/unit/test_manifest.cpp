@@ -35,7 +35,8 @@ manifest::Appended note(const store::Case& c, const std::string& text) {
 std::vector<std::string> lines_of(const std::string& content) {
   std::vector<std::string> out;
   std::istringstream in(content);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
+  for (std::string l; std::getline(in, l);)
+    out.push_back(l);
   return out;
 }
 
@@ -50,7 +51,8 @@ TEST_CASE("line 0 opens the case with the fixed keys in the fixed order") {
   REQUIRE(lines.size() == 1);
   const auto j = manifest::Json::parse(lines[0]);
   std::vector<std::string> keys;
-  for (const auto& [k, v] : j.items()) keys.push_back(k);
+  for (const auto& [k, v] : j.items())
+    keys.push_back(k);
   CHECK(keys == std::vector<std::string>{"seq", "prev", "time", "kind", "actor", "tool", "files", "case"});
   CHECK(j["seq"] == 0);
   CHECK(j["prev"] == manifest::k_zero_hash);
@@ -106,9 +108,7 @@ TEST_CASE("appends refuse to write after a torn or corrupt last line and change 
     content += "{\"seq\":2,\"prev\":\"";
     write_file(c.manifest_path(), content);
   }
-  SECTION("not JSON") {
-    write_file(c.manifest_path(), read_file(c.manifest_path()) + "garbage\n");
-  }
+  SECTION("not JSON") { write_file(c.manifest_path(), read_file(c.manifest_path()) + "garbage\n"); }
   SECTION("CR LF") {
     std::string content = read_file(c.manifest_path());
     content.insert(content.size() - 1, "\r");

@@ -24,7 +24,8 @@ store::Case make_case(const TempDir& t) {
 
 std::size_t count_entries(const fs::path& dir) {
   std::size_t n = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir))
+    ++n;
   return n;
 }
 
@@ -34,7 +35,8 @@ TEST_CASE("add_files copies every byte, hashes it and stores it read-only") {
   TempDir t;
   const auto c = make_case(t);
   std::string big(3 * (1u << 20) + 17, '\0');
-  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 251);
+  for (std::size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>(i * 131 % 251);
   write_file(t / "big.bin", big);
   write_file(t / "chat.txt", "hello\r\nworld\n");
 

@@ -36,9 +36,9 @@ TEST_CASE("RFC 3339 date-times are parsed with their offset and converted to UTC
 }
 
 TEST_CASE("invalid date-times are refused") {
-  for (const char* bad : {"2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-11-20T21:14:00", "2026-11-20 21:14:00Z",
-                          "2026-11-20T24:00:00Z", "2026-11-20T21:14:00+1:00", "yesterday", "", "2026-11-20T21:14:00.Z",
-                          "2026-11-20T21:14:00Z trailing"}) {
+  for (const char* bad :
+       {"2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-11-20T21:14:00", "2026-11-20 21:14:00Z", "2026-11-20T24:00:00Z",
+        "2026-11-20T21:14:00+1:00", "yesterday", "", "2026-11-20T21:14:00.Z", "2026-11-20T21:14:00Z trailing"}) {
     INFO(bad);
     CHECK_FALSE(parse_rfc3339(bad));
   }
@@ -63,7 +63,9 @@ TEST_CASE("UTF-8 validation rejects malformed sequences") {
   CHECK_FALSE(is_valid_utf8("\xC0\xAF"));         // overlong '/'
   CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));     // surrogate
   CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80")); // > U+10FFFF
-  CHECK(utf8_lossy("a\xFF" "b") == "a\xEF\xBF\xBD" "b");
+  CHECK(utf8_lossy("a\xFF"
+                   "b") == "a\xEF\xBF\xBD"
+                           "b");
 }
 
 TEST_CASE("file names are sanitized for storage") {
@@ -79,7 +81,8 @@ TEST_CASE("file names are sanitized for storage") {
   CHECK(sanitize_file_name("r\xC3\xA9sum\xC3\xA9.pdf") == "r\xC3\xA9sum\xC3\xA9.pdf");
 
   std::string longname;
-  for (int i = 0; i < 150; ++i) longname += "\xC3\xA9"; // 300 bytes of 'é'
+  for (int i = 0; i < 150; ++i)
+    longname += "\xC3\xA9"; // 300 bytes of 'é'
   const std::string cut = sanitize_file_name(longname + ".jpeg");
   CHECK(cut.size() <= 200);
   CHECK(cut.substr(cut.size() - 5) == ".jpeg");

@@ -16,12 +16,12 @@ inline constexpr std::size_t k_max_line_bytes = 16u << 20;
 
 // One physical line of the manifest, as stored.
 struct RawLine {
-  std::uint64_t index = 0;   // position in the file, from 0
-  std::string bytes;         // the line without its LF (empty when too_long)
-  std::string sha256;        // lowercase hex SHA-256 of all the line's bytes without LF
-  std::uint64_t size = 0;    // number of bytes without LF
-  bool has_lf = true;        // false only for a torn last line
-  bool too_long = false;     // more than k_max_line_bytes
+  std::uint64_t index = 0; // position in the file, from 0
+  std::string bytes;       // the line without its LF (empty when too_long)
+  std::string sha256;      // lowercase hex SHA-256 of all the line's bytes without LF
+  std::uint64_t size = 0;  // number of bytes without LF
+  bool has_lf = true;      // false only for a torn last line
+  bool too_long = false;   // more than k_max_line_bytes
 };
 
 // Streams the manifest line by line in constant memory (bounded by k_max_line_bytes).
@@ -45,9 +45,9 @@ private:
 
 // The last line, read from the end of the file without reading the rest.
 struct Tail {
-  std::uint64_t seq = 0;   // seq of the last line
-  std::string head;        // SHA-256 of the last line's bytes (without LF)
-  std::uint64_t size = 0;  // file size in bytes
+  std::uint64_t seq = 0;  // seq of the last line
+  std::string head;       // SHA-256 of the last line's bytes (without LF)
+  std::uint64_t size = 0; // file size in bytes
 };
 
 // Reads and checks the last line so that an append can continue the chain. Costs the same

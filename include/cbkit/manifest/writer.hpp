@@ -14,16 +14,16 @@ namespace cbkit::manifest {
 // What the line builder learns once the case is locked.
 struct EntrySlot {
   std::uint64_t seq = 0;
-  std::string prev;       // head before this entry
-  std::string time;       // UTC, microseconds
-  std::string entry_dir;  // "evidence/000003-file" (relative, '/'-separated) or empty
+  std::string prev;      // head before this entry
+  std::string time;      // UTC, microseconds
+  std::string entry_dir; // "evidence/000003-file" (relative, '/'-separated) or empty
 };
 
 // The receipt of an append.
 struct Appended {
   std::uint64_t seq = 0;
-  std::string head;       // SHA-256 of the new line
-  std::string entry_dir;  // as in EntrySlot
+  std::string head;      // SHA-256 of the new line
+  std::string entry_dir; // as in EntrySlot
 };
 
 // Appends one entry to the case at `case_root` under its exclusive lock:

@@ -20,11 +20,11 @@ struct CaseInfo {
 
 // Options of `cbkit init`.
 struct InitOptions {
-  std::string case_id;   // empty: generated
-  std::string examiner;  // required
+  std::string case_id;  // empty: generated
+  std::string examiner; // required
   std::string organisation;
   std::string title;
-  std::string timezone;  // empty: the collector's zone
+  std::string timezone; // empty: the collector's zone
 };
 
 // A case folder ("evidence locker") holding manifest.jsonl, evidence/ and seals/.

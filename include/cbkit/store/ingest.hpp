@@ -16,12 +16,12 @@ namespace cbkit::store {
 
 // What the collector says about the evidence (the police checklist's context).
 struct Context {
-  std::string kind;        // e.g. screenshot, chat-export, recording, phone-call
+  std::string kind; // e.g. screenshot, chat-export, recording, phone-call
   std::string note;
-  std::string source_url;  // exact URL of the post, profile or account
+  std::string source_url; // exact URL of the post, profile or account
   std::optional<util::Rfc3339> observed_at;
   std::string platform;
-  std::string account_id;  // the account's unique id on the platform
+  std::string account_id; // the account's unique id on the platform
 };
 
 // Throws Error(usage) naming the option when a field is not valid UTF-8 or the URL has no
@@ -33,22 +33,22 @@ manifest::Json context_json(const Context& context);
 
 // One file as stored in the case.
 struct StoredFile {
-  std::string path;          // relative to the case, '/'-separated
+  std::string path; // relative to the case, '/'-separated
   std::string sha256;
   std::uint64_t size = 0;
-  std::string name;          // the original base name (lossy UTF-8 if it was not UTF-8)
-  std::string source_path;   // absolute path it was read from
+  std::string name;            // the original base name (lossy UTF-8 if it was not UTF-8)
+  std::string source_path;     // absolute path it was read from
   std::string source_path_raw; // exact bytes when source_path is not valid UTF-8, else empty
-  std::string mtime;         // source modification time, UTC
+  std::string mtime;           // source modification time, UTC
   std::string media_type;
-  std::string symlink;       // the link that was followed, if any
+  std::string symlink; // the link that was followed, if any
 };
 
 struct AddFileOptions {
   std::vector<std::filesystem::path> files;
   Context context;
   bool follow_symlinks = false;
-  std::string examiner;  // empty: the case's examiner
+  std::string examiner; // empty: the case's examiner
   std::chrono::milliseconds lock_timeout{60000};
 };
 

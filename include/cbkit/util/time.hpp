@@ -16,8 +16,8 @@ std::string format_utc(std::int64_t seconds, std::int64_t micros);
 
 // A date-time with an offset, as RFC 3339 section 5.6 defines it.
 struct Rfc3339 {
-  std::string as_given;      // the text exactly as the user wrote it
-  std::string utc;           // the same instant in UTC, fraction digits kept, "Z"
+  std::string as_given;       // the text exactly as the user wrote it
+  std::string utc;            // the same instant in UTC, fraction digits kept, "Z"
   std::int64_t epoch_seconds; // whole seconds since the epoch (UTC)
 };
 

@@ -14,13 +14,13 @@ enum class Severity { error, warning };
 struct Finding {
   std::string code;
   Severity severity = Severity::error;
-  std::optional<std::uint64_t> seq;  // manifest line it concerns, when it concerns one
-  std::string path;                  // case-relative path it concerns, when it concerns one
+  std::optional<std::uint64_t> seq; // manifest line it concerns, when it concerns one
+  std::string path;                 // case-relative path it concerns, when it concerns one
   std::string message;
 };
 
 struct Options {
-  std::optional<std::string> expect_head;  // lowercase hex; the receipt's head
+  std::optional<std::string> expect_head; // lowercase hex; the receipt's head
 };
 
 // Where the receipt's head was found in the chain.
@@ -31,11 +31,11 @@ struct ExpectHead {
 };
 
 struct Report {
-  std::uint64_t entries = 0;         // manifest lines read
-  std::uint64_t files_checked = 0;   // recorded files hashed
+  std::uint64_t entries = 0;       // manifest lines read
+  std::uint64_t files_checked = 0; // recorded files hashed
   std::uint64_t bytes_checked = 0;
-  std::optional<std::string> head;   // hash of the last line, when there is one
-  std::optional<std::uint64_t> seq;  // seq of the last line, when it parsed
+  std::optional<std::string> head;  // hash of the last line, when there is one
+  std::optional<std::uint64_t> seq; // seq of the last line, when it parsed
   std::optional<ExpectHead> expect_head;
   std::vector<Finding> findings;
 
