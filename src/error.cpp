@@ -1,9 +1,31 @@
 #include "cbkit/error.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 namespace cbkit {
+
+namespace {
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void on_interrupt(int sig) {
+  g_interrupted = 1;
+  // A second signal ends the process at once.
+  std::signal(sig, SIG_DFL);
+}
+} // namespace
+
+bool interrupted() { return g_interrupted != 0; }
+
+void install_interrupt_handler() {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+}
+
+void throw_if_interrupted(const std::string& what) {
+  if (interrupted()) throw Error(ErrorKind::interrupted, what + ": interrupted; nothing was recorded");
+}
 
 std::string errno_message(const std::string& subject, int errnum) { return subject + ": " + std::strerror(errnum); }
 

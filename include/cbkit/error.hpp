@@ -13,6 +13,7 @@ enum class ErrorKind {
   case_ = 4,    // no case, case exists, manifest torn or corrupt, no such entry
   locked = 5,   // another cbkit process holds the case lock
   io = 6,       // writing to the case failed (disk full, permissions)
+  interrupted = 130, // SIGINT/SIGTERM arrived; the command rolled back
   internal = 70 // a bug
 };
 
@@ -31,6 +32,13 @@ private:
 
 // Builds "<subject>: <strerror(errnum)>" for failed system calls.
 std::string errno_message(const std::string& subject, int errnum);
+
+// Set by the SIGINT/SIGTERM handler that cli::run installs; long loops poll it.
+bool interrupted();
+// Installs that handler (first signal: request a clean stop; the default action returns).
+void install_interrupt_handler();
+// Throws Error(interrupted) when a stop was requested.
+void throw_if_interrupted(const std::string& what);
 
 // Throws Error(kind, subject + ": " + strerror(errno)).
 [[noreturn]] void throw_errno(ErrorKind kind, const std::string& subject);

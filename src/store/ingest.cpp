@@ -250,6 +250,7 @@ CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path
   {
     BackgroundWriter writer(out.get(), direct, display(dest));
     for (;;) {
+      throw_if_interrupted(src_name);
       char* buf = writer.acquire();
       const std::size_t len = read_full(src_fd, buf, k_block, src_name);
       if (r.size == 0) r.media_type = media_type_of(buf, len);
@@ -361,6 +362,7 @@ AddFileResult add_files(const Case& c, const AddFileOptions& options) {
     stored.push_back(std::move(f));
   }
   util::fsync_dir(staging.dir());
+  throw_if_interrupted("add-file");
 
   const std::string examiner = options.examiner.empty() ? c.info().examiner : options.examiner;
   const manifest::Actor actor = manifest::current_actor(examiner);

@@ -105,6 +105,7 @@ FileLock::FileLock(const fs::path& lock_file, std::chrono::milliseconds timeout)
   auto pause = std::chrono::milliseconds(2);
   while (::flock(m_fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) throw_errno(ErrorKind::io, lock_file.string() + ": flock");
+    throw_if_interrupted(lock_file.parent_path().string() + ": waiting for the case lock");
     if (std::chrono::steady_clock::now() >= deadline) {
       throw Error(ErrorKind::locked, lock_file.parent_path().string() +
                                          ": the case is locked by another cbkit process; wait for it to finish or raise --lock-timeout");
