@@ -13,7 +13,8 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("cbkit ") + k_version);
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer("Exit codes: 0 ok, 1 verify found problems, 2 usage, 3 input, 4 case, 5 locked, 6 I/O, 70 internal,\n130 interrupted (nothing recorded).\n"
+  app.footer("Exit codes: 0 ok, 1 verify found problems, 2 usage, 3 input, 4 case, 5 locked, 6 I/O, 70 internal,\n130 interrupted (nothing "
+             "recorded).\n"
              "See cbkit(1) and cbkit-<command>(1).");
 
   GlobalOptions g;
@@ -39,6 +40,12 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // CLI11 reports an unknown command as "a subcommand is required"; name what was typed.
+    const auto extra = app.remaining();
+    if (app.get_subcommands().empty() && !extra.empty()) {
+      std::cerr << "cbkit: error: '" << extra.front() << "': unknown command; see 'cbkit --help' for the list\n";
+      return static_cast<int>(ErrorKind::usage);
+    }
     std::cerr << "cbkit: error: " << e.what() << "; see 'cbkit --help'\n";
     return static_cast<int>(ErrorKind::usage);
   }

@@ -12,6 +12,7 @@ namespace cbkit::cli {
 namespace {
 
 struct ShowArgs {
+  std::string seq_text;
   std::uint64_t seq = 0;
 };
 
@@ -79,7 +80,14 @@ void print_human(const manifest::Json& line, const std::string& hash, const stor
   }
 }
 
-int run_show(const ShowArgs& args, const GlobalOptions& g) {
+int run_show(ShowArgs args, const GlobalOptions& g) {
+  // Parsed here rather than by CLI11 so that "-1" or "3x" get a message naming them.
+  const std::string& t = args.seq_text;
+  if (t.empty() || t.size() > 18 || t.find_first_not_of("0123456789") != std::string::npos) {
+    throw Error(ErrorKind::usage,
+                "show '" + util::utf8_lossy(t) + "': not an entry number (a seq such as 0, 1, 2 as listed by 'cbkit log')");
+  }
+  args.seq = std::stoull(t);
   const store::Case c = open_case(g);
   manifest::LineReader reader(c.manifest_path());
   manifest::RawLine raw;
@@ -111,7 +119,7 @@ int run_show(const ShowArgs& args, const GlobalOptions& g) {
 void setup_show(CLI::App& app, const GlobalOptions& g, Action& action) {
   auto args = std::make_shared<ShowArgs>();
   CLI::App* sub = app.add_subcommand("show", "Show one entry with its files and hashes");
-  sub->add_option("SEQ", args->seq, "Entry number (seq), as listed by 'cbkit log'")->required();
+  sub->add_option("SEQ", args->seq_text, "Entry number (seq), as listed by 'cbkit log'")->required();
   sub->callback([&action, &g, args] { action = [&g, args] { return run_show(*args, g); }; });
 }
 

@@ -14,17 +14,17 @@ namespace {
 
 struct VerifyArgs {
   std::string target;
-  std::string expect_head;
+  std::optional<std::string> expect_head;
 };
 
 const char* severity_name(verify::Severity s) { return s == verify::Severity::error ? "error" : "warning"; }
 
 int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
   verify::Options options;
-  if (!args.expect_head.empty()) {
-    std::string h = util::to_lower_ascii(args.expect_head);
+  if (args.expect_head) {
+    std::string h = util::to_lower_ascii(*args.expect_head);
     if (!util::is_sha256_hex(h)) {
-      throw Error(ErrorKind::usage, "--expect-head '" + util::utf8_lossy(args.expect_head) +
+      throw Error(ErrorKind::usage, "--expect-head '" + util::utf8_lossy(*args.expect_head) +
                                         "': not a SHA-256 head (64 hex digits, as printed after 'head' by an appending command)");
     }
     options.expect_head = h;
@@ -79,7 +79,7 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
                 << (r.expect_head->entries_after == 1 ? "y" : "ies") << " added since\n";
     }
     const std::string totals = std::to_string(r.entries) + " entries, " + std::to_string(r.files_checked) + " files (" +
-                               std::to_string(r.bytes_checked) + " bytes) checked";
+                               std::to_string(r.bytes_checked) + " bytes) verified";
     if (errors == 0) {
       std::cout << "OK: " << totals;
     } else {

@@ -111,7 +111,7 @@ FileLock::FileLock(const fs::path& lock_file, std::chrono::milliseconds timeout)
                                          ": the case is locked by another cbkit process; wait for it to finish or raise --lock-timeout");
     }
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(100));
+    pause = std::min(pause * 2, std::chrono::milliseconds(10));
   }
 }
 

@@ -49,6 +49,29 @@ bool is_safe_evidence_path(const std::string& path) {
   }
 }
 
+// The common keys must come first and in the fixed order; so must the keys of actor and
+// tool, and path, sha256, size in each file object. Other tools rely on this order.
+bool starts_with_keys(const Json& obj, std::initializer_list<const char*> keys) {
+  if (!obj.is_object()) return true; // wrong types are reported as line-invalid
+  auto it = obj.items().begin();
+  for (const char* key : keys) {
+    if (it == obj.items().end() || it.key() != key) return false;
+    ++it;
+  }
+  return true;
+}
+
+bool has_fixed_key_order(const Json& j) {
+  if (!starts_with_keys(j, {"seq", "prev", "time", "kind", "actor", "tool", "files"})) return false;
+  if (!starts_with_keys(j["actor"], {"examiner", "user", "host"}) || !starts_with_keys(j["tool"], {"name", "version"})) return false;
+  if (j["files"].is_array()) {
+    for (const Json& f : j["files"]) {
+      if (!starts_with_keys(f, {"path", "sha256", "size"})) return false;
+    }
+  }
+  return true;
+}
+
 class Checker {
 public:
   Checker(fs::path root, const Options& options) : m_root(std::move(root)), m_options(options) {}
@@ -112,7 +135,7 @@ private:
       return;
     }
     const Json& j = *parsed;
-    if (manifest::serialize(j) != bytes) {
+    if (manifest::serialize(j) != bytes || !has_fixed_key_order(j)) {
       add("line-not-canonical", at, "manifest.jsonl",
           where + " is not in canonical form (extra whitespace or escapes): it was not written by cbkit as is");
     }

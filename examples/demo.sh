@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# examples/demo.sh — the whole cbkit flow on a fictional cyberbullying case.
+#
+# Usage: examples/demo.sh [OUTPUT-DIR]
+#   OUTPUT-DIR  where the case (OUTPUT-DIR/case) and the generated screenshot
+#               (OUTPUT-DIR/inputs/) go; must not hold a case already.
+#               Default: a new temp dir (kept, so you can look at it afterwards).
+# Environment:
+#   CBKIT_BIN   cbkit binary (default: `cbkit` on PATH, else ../build/cbkit next to this
+#               script)
+#
+# Every command is printed (prefixed with `$`) before it runs. The demo stops with the
+# failing step's exit status as soon as a step fails.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+INPUTS=$HERE/inputs
+
+if [[ -z ${CBKIT_BIN:-} ]]; then
+  if command -v cbkit >/dev/null 2>&1; then
+    CBKIT_BIN=$(command -v cbkit)
+  else
+    CBKIT_BIN=$HERE/../build/cbkit
+  fi
+fi
+if [[ ! -x $CBKIT_BIN ]]; then
+  echo "demo.sh: error: $CBKIT_BIN: no cbkit binary here; build it (cmake -S . -B build && cmake --build build) or set CBKIT_BIN" >&2
+  exit 2
+fi
+CBKIT_BIN=$(cd "$(dirname "$CBKIT_BIN")" && pwd)/$(basename "$CBKIT_BIN")
+
+OUT=${1:-$(mktemp -d "${TMPDIR:-/tmp}/demo-cbkit.XXXXXX")}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+CASE=$OUT/case
+if [[ -e $CASE ]]; then
+  echo "demo.sh: error: $CASE already exists; pass an empty or new output folder" >&2
+  exit 2
+fi
+for f in chat-export.txt profile-notes.md; do
+  [[ -f $INPUTS/$f ]] || { echo "demo.sh: error: $INPUTS/$f missing" >&2; exit 2; }
+done
+LAST=$(mktemp "${TMPDIR:-/tmp}/demo-cbkit-out.XXXXXX")
+trap 'rm -f "$LAST"' EXIT
+
+# cmdline ARG...: a command line, shell-quoted only where needed (into CMDLINE)
+cmdline() {
+  local a
+  CMDLINE='$'
+  for a in "$@"; do
+    if [[ $a =~ ^[A-Za-z0-9_./:=@+,%-]+$ ]]; then
+      CMDLINE+=" $a"
+    elif [[ $a != *[\'\$\`\"\\!]* ]]; then
+      CMDLINE+=" '$a'"
+    elif [[ $a != *[\$\`\"\\!]* ]]; then
+      CMDLINE+=" \"$a\""
+    else
+      CMDLINE+=" '${a//\'/\'\\\'\'}'"
+    fi
+  done
+}
+show() { cmdline "$@"; printf '\n%s\n' "$CMDLINE"; }
+
+# run ARG...: print the command, run it, print its output; stop the demo if it fails
+run() {
+  show "$@"
+  local rc=0
+  "$@" >"$LAST" || rc=$?
+  cat "$LAST"
+  if ((rc != 0)); then
+    echo "demo.sh: step failed with exit status $rc: ${CMDLINE#\$ }" >&2
+    exit "$rc"
+  fi
+}
+
+# run_stdin TEXT ARG...: same, with TEXT on the command's stdin (shown as a here-document)
+run_stdin() {
+  local text=$1; shift
+  cmdline "$@"
+  printf "\n%s <<'EOF'\n%s\nEOF\n" "$CMDLINE" "$text"
+  local rc=0
+  "$@" >"$LAST" <<<"$text" || rc=$?
+  cat "$LAST"
+  if ((rc != 0)); then
+    echo "demo.sh: step failed with exit status $rc: ${CMDLINE#\$ }" >&2
+    exit "$rc"
+  fi
+}
+
+# receipt: the head hash printed by the last command ("head <hash> seq <n>")
+receipt() {
+  local h
+  h=$(awk '$1 == "head" && $3 == "seq" {h = $2} END {print h}' "$LAST")
+  if [[ -z $h ]]; then
+    echo "demo.sh: error: the last command printed no 'head <hash> seq <n>' receipt" >&2
+    exit 1
+  fi
+  echo "$h"
+}
+
+echo "cbkit demo: fictional cyberbullying case BE-2026-0042"
+echo "binary: $CBKIT_BIN"
+echo "output: $OUT"
+
+# --- inputs: the binary screenshot is generated here, not committed ------------------
+mkdir -p "$OUT/inputs"
+SHOT=$OUT/inputs/screenshot-x_hater_2026.png
+if [[ -x /usr/bin/python3 ]] || command -v python3 >/dev/null 2>&1; then
+  PY=/usr/bin/python3
+  [[ -x $PY ]] || PY=$(command -v python3)
+  "$PY" "$HERE/make-screenshot.py" "$SHOT"
+else
+  # no Python: a 1x1 PNG (still a valid image file)
+  printf '%s' 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR42mN48/QuAAVvAq8o2LZ1AAAAAElFTkSuQmCC' \
+    | base64 -d >"$SHOT"
+fi
+echo "generated $SHOT ($(wc -c <"$SHOT") bytes)"
+
+# --- 1. open the case ------------------------------------------------------------------
+run "$CBKIT_BIN" init "$CASE" --case-id BE-2026-0042 --examiner "A. Peeters" \
+  --org "Police zone X" --title "Cyberbullying of a pupil of class 3B (demo)" \
+  --timezone Europe/Brussels
+RECEIPT_INIT=$(receipt)
+
+# --- 2. the screenshot and the chat export, one entry, with the context of the observation
+run "$CBKIT_BIN" --case "$CASE" add-file "$SHOT" "$INPUTS/chat-export.txt" \
+  --kind screenshot \
+  --note "Instagram post by @x_hater_2026 showing the class chat with the victim's name circled; WhatsApp export of group '3B Klas 2026' with the messages of +44 7700 900461 and +44 7700 900587" \
+  --source-url https://instagram.com/x_hater_2026 \
+  --observed-at 2026-11-20T21:14:00+01:00 \
+  --platform instagram \
+  --account-id 1784100000042
+
+# --- 3. the notes about the profile --------------------------------------------------
+run "$CBKIT_BIN" --case "$CASE" add-file "$INPUTS/profile-notes.md"
+
+# --- 4. what was done, as notes ------------------------------------------------------
+run "$CBKIT_BIN" --case "$CASE" note "Called 101, report number 123/2026"
+run_stdin "2026-11-21 09:30 +01:00: met the victim and her mother at the police station.
+The victim's phone was shown; the chat in the export matches what is on the phone.
+Advised: do not reply, do not delete, keep collecting; school informed (Mr. Claes)." \
+  "$CBKIT_BIN" --case "$CASE" note -
+RECEIPT_LAST=$(receipt)
+
+# --- 5. check and read the case --------------------------------------------------------
+run "$CBKIT_BIN" --case "$CASE" verify
+run "$CBKIT_BIN" --case "$CASE" log
+run "$CBKIT_BIN" --case "$CASE" show 1
+
+# --- 6. the receipts: the log still holds the heads printed at init and at the last note
+run "$CBKIT_BIN" --case "$CASE" verify --expect-head "$RECEIPT_INIT"
+run "$CBKIT_BIN" --case "$CASE" verify --expect-head "$RECEIPT_LAST"
+
+echo
+echo "demo finished: case in $CASE"
