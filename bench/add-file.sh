@@ -113,8 +113,9 @@ for ((RUN = 1; RUN <= RUNS; RUN++)); do
   run_timed "sha256sum" sha256sum "$FILE"
   [[ $(awk '{print $1}' "$WORK/out.txt") == "$REF_HASH" ]] || die "sha256sum and openssl disagree"
 
-  # reference for the write side: a plain copy plus fsync on the same filesystem (info)
-  run_timed "cp + fsync" sh -c 'cp "$1" "$2" && sync "$2"' sh "$FILE" "$WORK/copy.bin"
+  # reference for the write side: a durable copy written the way add-file writes it
+  # (O_DIRECT, 4 MiB blocks, fsync at the end) on the same filesystem; no hashing
+  run_timed "dd direct+fsync" dd if="$FILE" of="$WORK/copy.bin" bs=4M oflag=direct conv=fsync status=none
   rm -f "$WORK/copy.bin"
 
   # fresh case for each run; the previous one is removed first (disk space)
@@ -145,7 +146,7 @@ verdict() { # verdict VAR AWK-CONDITION: sets VAR to PASS or FAIL, counts failur
 
 printf '%-16s %10s %10s %14s\n' "tool" "seconds" "MiB/s" "max RSS (MiB)"
 printf '%-16s %10s %10s %14s\n' "----" "-------" "-----" "-------------"
-for name in "openssl dgst" "sha256sum" "cp + fsync" "cbkit add-file" "cbkit verify"; do
+for name in "openssl dgst" "sha256sum" "dd direct+fsync" "cbkit add-file" "cbkit verify"; do
   printf '%-16s %10.3f %10s %14s\n' "$name" "${BEST[$name]}" "$(mibs "${BEST[$name]}")" \
     "$(awk -v k="${RSS[$name]}" 'BEGIN {printf "%.1f", k / 1024}')"
 done
@@ -153,7 +154,10 @@ echo
 
 R_OSSL=$(awk -v a="$T_OSSL" -v b="$T_ADD" 'BEGIN {printf "%.2f", a / b}')
 R_SUM=$(awk -v a="$T_SUM" -v b="$T_ADD" 'BEGIN {printf "%.2f", a / b}')
-R_CP=$(awk -v a="${BEST["cp + fsync"]}" -v b="$T_ADD" 'BEGIN {printf "%.2f", a / b}')
+R_CP=$(awk -v a="${BEST["dd direct+fsync"]}" -v b="$T_ADD" 'BEGIN {printf "%.2f", a / b}')
+# add-file can go no faster than the slower of hashing (openssl) and a durable copy (dd)
+T_BOUND=$(awk -v a="$T_OSSL" -v b="${BEST["dd direct+fsync"]}" 'BEGIN {print (a > b ? a : b)}')
+R_BOUND=$(awk -v a="$T_BOUND" -v b="$T_ADD" 'BEGIN {printf "%.2f", a / b}')
 R_VER=$(awk -v a="$T_OSSL" -v b="$T_VER" 'BEGIN {printf "%.2f", a / b}')
 RSS_ADD=$(awk -v k="${RSS["cbkit add-file"]}" 'BEGIN {printf "%.1f", k / 1024}')
 RSS_VER=$(awk -v k="${RSS["cbkit verify"]}" 'BEGIN {printf "%.1f", k / 1024}')
@@ -166,7 +170,8 @@ printf '%-44s %8s  %-12s %s\n' "-----" "-----" "------" "------"
 printf '%-44s %7sx  %-12s %s\n' "add-file throughput / openssl dgst" "$R_OSSL" ">= ${MIN_RATIO}x" \
   "$V_RATIO"
 printf '%-44s %7sx  %-12s %s\n' "add-file throughput / sha256sum" "$R_SUM" "(info)" "-"
-printf '%-44s %7sx  %-12s %s\n' "add-file throughput / (cp + fsync)" "$R_CP" "(info)" "-"
+printf '%-44s %7sx  %-12s %s\n' "add-file throughput / durable copy (dd)" "$R_CP" "(info)" "-"
+printf '%-44s %7sx  %-12s %s\n' "add-file / slower of openssl and dd" "$R_BOUND" "(info)" "-"
 printf '%-44s %7sx  %-12s %s\n' "verify throughput / openssl dgst" "$R_VER" "(info)" "-"
 printf '%-44s %8s  %-12s %s\n' "add-file peak RSS (MiB)" "$RSS_ADD" "< $MAX_RSS_MB MiB" \
   "$V_RSS_ADD"
@@ -174,8 +179,10 @@ printf '%-44s %8s  %-12s %s\n' "verify peak RSS (MiB)" "$RSS_VER" "< $MAX_RSS_MB
   "$V_RSS_VER"
 echo
 echo "note: add-file also writes the copy and fsyncs it (plus the manifest line); openssl"
-echo "      dgst and sha256sum only read. 'cp + fsync' shows what the disk alone allows for"
-echo "      the write side; add-file cannot be faster than the slower of it and openssl dgst."
+echo "      dgst and sha256sum only read. 'dd direct+fsync' is a durable copy written the"
+echo "      same way without hashing: what the disk alone allows. add-file hashes on one"
+echo "      thread while another writes, so it cannot beat the slower of dd and openssl dgst;"
+echo "      when dd is the slower one, the openssl target measures the disk, not cbkit."
 if ((FAILS > 0)); then
   echo "RESULT: FAIL ($FAILS target(s) missed)"
   exit 1
