@@ -9,6 +9,7 @@
 #include "cbkit/util/time.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <fcntl.h>
 #include <map>
 #include <memory>
@@ -225,6 +226,13 @@ private:
       if (!S_ISREG(st.st_mode)) {
         add("file-not-regular", f.seq, f.path, "is no longer a regular file (a link, folder or device took its place)");
         continue;
+      }
+      if ((st.st_mode & 0222) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        add("file-writable", f.seq, f.path,
+            std::string("is writable (mode ") + mode + "); cbkit stores evidence read-only, so someone changed its permissions",
+            Severity::warning);
       }
       util::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!fd.valid()) {

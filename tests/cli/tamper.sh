@@ -381,6 +381,15 @@ test_two_independent_tamperings() {
     expect_finding prev-mismatch 4
 }
 
+test_writable_stored_file_is_a_warning() {
+    setup
+    writable "$E/000001-file/a.txt"
+    expect_exit 0 cbkit verify "$C" --json
+    expect_jq '.ok == true' \
+        '[.findings[] | select(.code == "file-writable" and .severity == "warning" and .seq == 1 and .path == "evidence/000001-file/a.txt")] | length == 1' \
+        '[.findings[] | select(.severity == "error")] | length == 0'
+}
+
 test_human_output() {
     setup
     writable "$E/000001-file/a.txt"

@@ -65,6 +65,7 @@ TEST_CASE("verify reports every problem, not only the first") {
   CHECK(has(r, "file-hash-mismatch"));
   CHECK(has(r, "file-missing"));
   CHECK(has(r, "unrecorded-file"));
+  CHECK(has(r, "file-writable")); // a.txt was made writable to change it
   CHECK_FALSE(has(r, "file-size-mismatch"));
 }
 
