@@ -8,13 +8,13 @@ namespace cbkit {
 // What went wrong, from the user's side. Each kind maps to one stable exit code
 // (documented in cbkit(1)); scripts rely on these numbers, so never renumber them.
 enum class ErrorKind {
-  usage = 2,    // invalid option value or argument
-  input = 3,    // an input file or text cannot be taken as evidence
-  case_ = 4,    // no case, case exists, manifest torn or corrupt, no such entry
-  locked = 5,   // another cbkit process holds the case lock
-  io = 6,       // writing to the case failed (disk full, permissions)
+  usage = 2,         // invalid option value or argument
+  input = 3,         // an input file or text cannot be taken as evidence
+  case_ = 4,         // no case, case exists, manifest torn or corrupt, no such entry
+  locked = 5,        // another cbkit process holds the case lock
+  io = 6,            // writing to the case failed (disk full, permissions)
   interrupted = 130, // SIGINT/SIGTERM arrived; the command rolled back
-  internal = 70 // a bug
+  internal = 70      // a bug
 };
 
 // The one exception type the core throws. The message is a single line that names the
