@@ -4,7 +4,7 @@
 # call from the demo and test commands.
 set -euo pipefail
 
-build_pkgs=(cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libssl-dev libmagic-dev libmagic-mgc)
+build_pkgs=(cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libssl-dev libmagic-dev libmagic-mgc libgmime-3.0-dev)
 test_pkgs=(catch2 jq python3 python3-jsonschema util-linux openssl time file man-db groff-base)
 
 pkgs=("${build_pkgs[@]}")
