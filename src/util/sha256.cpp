@@ -2,7 +2,9 @@
 
 #include "cbkit/error.hpp"
 
+#include <cerrno>
 #include <openssl/evp.h>
+#include <unistd.h>
 
 namespace cbkit::util {
 
@@ -37,6 +39,23 @@ std::string to_hex(const std::uint8_t* data, std::size_t size) {
     out[2 * i] = k_digits[data[i] >> 4];
     out[2 * i + 1] = k_digits[data[i] & 0x0f];
   }
+  return out;
+}
+
+FileDigest sha256_fd(int fd, const std::string& what) {
+  constexpr std::size_t k_buf = 1u << 20;
+  std::unique_ptr<char[]> buf(new char[k_buf]);
+  Sha256 hash;
+  FileDigest out;
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.get(), k_buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno(ErrorKind::io, what);
+    if (n == 0) break;
+    hash.update(buf.get(), static_cast<std::size_t>(n));
+    out.size += static_cast<std::uint64_t>(n);
+  }
+  out.sha256 = to_hex(hash.finish());
   return out;
 }
 

@@ -215,7 +215,6 @@ private:
   }
 
   void check_files() {
-    std::unique_ptr<char[]> buf(new char[1u << 20]);
     for (const RecordedFile& f : m_files) {
       const fs::path p = m_root / f.path;
       struct stat st {};
@@ -240,29 +239,21 @@ private:
         continue;
       }
       ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-      util::Sha256 hash;
-      std::uint64_t size = 0;
-      bool read_error = false;
-      for (;;) {
-        const ssize_t n = ::read(fd.get(), buf.get(), 1u << 20);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-          read_error = true;
-          add("file-unreadable", f.seq, f.path, errno_message("read failed", errno));
-          break;
-        }
-        if (n == 0) break;
-        hash.update(buf.get(), static_cast<std::size_t>(n));
-        size += static_cast<std::uint64_t>(n);
+      util::FileDigest digest;
+      try {
+        digest = util::sha256_fd(fd.get(), f.path);
+      } catch (const Error& e) {
+        add("file-unreadable", f.seq, f.path, std::string("read failed: ") + e.what());
+        continue;
       }
-      if (read_error) continue;
+      const std::uint64_t size = digest.size;
       ++m_report.files_checked;
       m_report.bytes_checked += size;
       if (size != f.size) {
         add("file-size-mismatch", f.seq, f.path,
             "is " + std::to_string(size) + " bytes; line " + std::to_string(f.seq) + " recorded " + std::to_string(f.size));
       }
-      if (util::to_hex(hash.finish()) != f.sha256) {
+      if (digest.sha256 != f.sha256) {
         add("file-hash-mismatch", f.seq, f.path,
             "its SHA-256 differs from the one recorded by line " + std::to_string(f.seq) + ": the content changed");
       }

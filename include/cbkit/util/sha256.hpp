@@ -30,6 +30,14 @@ private:
   evp_md_ctx_st* m_ctx;
 };
 
+// Size and SHA-256 of everything read from `fd` until end of file (1 MiB buffer).
+struct FileDigest {
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+// Throws Error(io) naming `what` when a read fails.
+FileDigest sha256_fd(int fd, const std::string& what);
+
 // Lowercase hex of bytes.
 std::string to_hex(const std::uint8_t* data, std::size_t size);
 inline std::string to_hex(const Digest& d) { return to_hex(d.data(), d.size()); }

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "cbkit/manifest/line.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cbkit::email {
+
+// A file derived from the message and written into the entry folder.
+struct DerivedFile {
+  std::string rel_path;      // relative to the entry folder: "body.txt", "attachments/1-invoice.pdf"
+  std::string role;          // "body-text" | "body-html" | "attachment" | "message" (a nested message/rfc822)
+  std::string original_name; // the file name the message gives (decoded), empty when none
+  std::string content_type;  // e.g. "application/pdf"
+  std::string part;          // MIME part path, e.g. "2" or "3.1"
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+
+// A problem GMime's parser (or the walk over the parts) reported.
+struct MimeDefect {
+  std::string code; // e.g. "mime-truncated-message", "mime-invalid-rfc2047-header"
+  std::string message;
+  std::int64_t offset = -1; // byte offset in the message when known
+};
+
+struct MimeReport {
+  bool parsed = false; // GMime built a message at all
+  std::vector<DerivedFile> files;
+  std::vector<MimeDefect> defects;
+  manifest::Json structure = manifest::Json::array(); // one object per part: part, content_type, charset, disposition, filename, encoding
+  std::vector<std::string> undecodable_charsets;      // charsets named by text parts that iconv cannot convert
+  std::size_t attachment_count = 0;
+};
+
+// Parses the message in `message_file` with GMime and writes the derived files into
+// `entry_dir` (which must exist): body.txt and body.html (the first text/plain and
+// text/html body parts, decoded to UTF-8) and every attachment under attachments/ with a
+// sanitized, collision-free name; a nested message/rfc822 is written as a .eml and its own
+// attachments are extracted too. Each derived file is created exclusively, fsynced and
+// hashed. Throws Error(io) only when writing fails; bad MIME becomes defects.
+MimeReport extract_mime(const std::filesystem::path& message_file, const std::filesystem::path& entry_dir);
+
+// RFC 2047 decoding of a header value to UTF-8 (GMime). Sets *bad_charset to the first
+// charset of an encoded word that cannot be converted, when there is one.
+std::string decode_header_value(std::string_view raw_value, std::string* bad_charset = nullptr);
+
+// Parses an address header (From, To, Cc, ...) into
+// [{"name": "..."|null, "address": "..."}, ...] (groups are flattened).
+manifest::Json parse_addresses(std::string_view raw_value);
+
+// The domain of the first address in an address header ("" when there is none), lowercase.
+std::string first_address_domain(std::string_view raw_value);
+
+} // namespace cbkit::email

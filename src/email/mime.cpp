@@ -1,0 +1,311 @@
+#include "cbkit/email/mime.hpp"
+
+#include "cbkit/error.hpp"
+#include "cbkit/util/fs.hpp"
+#include "cbkit/util/sha256.hpp"
+#include "cbkit/util/text.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <gmime/gmime.h>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cbkit::email {
+
+namespace fs = std::filesystem;
+using manifest::Json;
+
+namespace {
+
+// RAII for GLib/GMime objects and strings.
+struct ObjectUnref {
+  void operator()(gpointer p) const {
+    if (p != nullptr) g_object_unref(p);
+  }
+};
+template <typename T> using GPtr = std::unique_ptr<T, ObjectUnref>;
+struct GFree {
+  void operator()(gpointer p) const { g_free(p); }
+};
+using GString_ = std::unique_ptr<char, GFree>;
+
+void init_gmime() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+std::string str_or_empty(const char* s) { return s != nullptr ? std::string(s) : std::string(); }
+
+// Nesting depth beyond which the walk stops (GMime has its own, lower, parser limit).
+constexpr int k_max_depth = 64;
+
+const char* warning_code(GMimeParserWarning w) {
+  switch (w) {
+  case GMIME_WARN_DUPLICATED_HEADER: return "mime-duplicated-header";
+  case GMIME_WARN_DUPLICATED_PARAMETER: return "mime-duplicated-parameter";
+  case GMIME_WARN_UNENCODED_8BIT_HEADER: return "mime-unencoded-8bit-header";
+  case GMIME_WARN_INVALID_CONTENT_TYPE: return "mime-invalid-content-type";
+  case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return "mime-invalid-rfc2047-header";
+  case GMIME_WARN_MALFORMED_MULTIPART: return "mime-malformed-multipart";
+  case GMIME_WARN_TRUNCATED_MESSAGE: return "mime-truncated-message";
+  case GMIME_WARN_MALFORMED_MESSAGE: return "mime-malformed-message";
+  case GMIME_CRIT_INVALID_HEADER_NAME: return "mime-invalid-header-name";
+  case GMIME_CRIT_CONFLICTING_HEADER: return "mime-conflicting-header";
+  case GMIME_CRIT_CONFLICTING_PARAMETER: return "mime-conflicting-parameter";
+  case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "mime-multipart-without-boundary";
+  case GMIME_WARN_INVALID_PARAMETER: return "mime-invalid-parameter";
+  case GMIME_WARN_INVALID_ADDRESS_LIST: return "mime-invalid-address-list";
+  case GMIME_CRIT_NESTING_OVERFLOW: return "mime-nesting-overflow";
+  case GMIME_WARN_PART_WITHOUT_CONTENT: return "mime-part-without-content";
+  case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "mime-part-without-headers-or-content";
+  }
+  return "mime-warning";
+}
+
+extern "C" void on_parser_warning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer user_data) {
+  auto* defects = static_cast<std::vector<MimeDefect>*>(user_data);
+  if (defects->size() >= 1000) return; // a hostile message must not grow this without bound
+  std::string message = std::string("GMime: ") + warning_code(code);
+  if (item != nullptr) message += ": " + util::one_line(item, 120);
+  defects->push_back(MimeDefect{warning_code(code), message, offset});
+}
+
+bool charset_convertible(const std::string& charset) {
+  if (charset.empty()) return true;
+  iconv_t cd = g_mime_iconv_open("UTF-8", charset.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return false;
+  g_mime_iconv_close(cd);
+  return true;
+}
+
+class Extractor {
+public:
+  Extractor(const fs::path& entry_dir, MimeReport& report) : m_dir(entry_dir), m_report(report) {}
+
+  void walk(GMimeObject* obj, const std::string& part, int depth, const std::string& prefix) {
+    if (obj == nullptr) return;
+    if (depth > k_max_depth) {
+      m_report.defects.push_back({"mime-depth-limit", "MIME parts nested deeper than " + std::to_string(k_max_depth) + " levels were not extracted", -1});
+      return;
+    }
+    describe(obj, part);
+    if (GMIME_IS_MULTIPART(obj)) {
+      auto* mp = GMIME_MULTIPART(obj);
+      const int n = g_mime_multipart_get_count(mp);
+      for (int i = 0; i < n; ++i) {
+        walk(g_mime_multipart_get_part(mp, i), part.empty() ? std::to_string(i + 1) : part + "." + std::to_string(i + 1), depth + 1,
+             prefix);
+      }
+    } else if (GMIME_IS_MESSAGE_PART(obj)) {
+      GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+      if (inner == nullptr) return;
+      const std::string name = attachment_name(obj, "message.eml", ".eml");
+      write_file("attachments/" + name, "message", name, "message/rfc822", part,
+                 [&](GMimeStream* s) { g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, s); });
+      ++m_report.attachment_count;
+      walk(g_mime_message_get_mime_part(inner), part + ".1", depth + 1, prefix);
+    } else if (GMIME_IS_PART(obj)) {
+      leaf(GMIME_PART(obj), part);
+    }
+  }
+
+private:
+  void describe(GMimeObject* obj, const std::string& part) {
+    Json d = Json::object();
+    d["part"] = part.empty() ? "0" : part;
+    GMimeContentType* ct = g_mime_object_get_content_type(obj);
+    GString_ type(ct != nullptr ? g_mime_content_type_get_mime_type(ct) : nullptr);
+    d["content_type"] = util::utf8_lossy(str_or_empty(type.get()));
+    const std::string charset = ct != nullptr ? str_or_empty(g_mime_content_type_get_parameter(ct, "charset")) : "";
+    d["charset"] = charset.empty() ? Json() : Json(util::utf8_lossy(charset));
+    const std::string disposition = str_or_empty(g_mime_object_get_disposition(obj));
+    d["disposition"] = disposition.empty() ? Json() : Json(util::utf8_lossy(disposition));
+    if (GMIME_IS_PART(obj)) {
+      const std::string filename = str_or_empty(g_mime_part_get_filename(GMIME_PART(obj)));
+      d["filename"] = filename.empty() ? Json() : Json(util::utf8_lossy(filename));
+      d["encoding"] = g_mime_content_encoding_to_string(g_mime_part_get_content_encoding(GMIME_PART(obj))) != nullptr
+                          ? Json(g_mime_content_encoding_to_string(g_mime_part_get_content_encoding(GMIME_PART(obj))))
+                          : Json();
+    }
+    if (m_report.structure.size() < 10000) m_report.structure.push_back(std::move(d));
+  }
+
+  std::string attachment_name(GMimeObject* obj, const std::string& fallback, const std::string& ext) {
+    std::string name = GMIME_IS_PART(obj) ? str_or_empty(g_mime_part_get_filename(GMIME_PART(obj))) : "";
+    if (name.empty()) {
+      name = fallback;
+    } else if (!ext.empty() && (name.size() < ext.size() || util::to_lower_ascii(name.substr(name.size() - ext.size())) != ext)) {
+      name += ext;
+    }
+    return util::unique_name(std::to_string(++m_counter) + "-" + util::sanitize_file_name(name), m_taken);
+  }
+
+  void leaf(GMimePart* p, const std::string& part) {
+    GMimeObject* obj = GMIME_OBJECT(p);
+    GMimeContentType* ct = g_mime_object_get_content_type(obj);
+    const std::string charset = ct != nullptr ? str_or_empty(g_mime_content_type_get_parameter(ct, "charset")) : "";
+    if (!charset_convertible(charset)) {
+      m_report.undecodable_charsets.push_back(util::utf8_lossy(charset));
+    }
+    const bool is_text = ct != nullptr && g_mime_content_type_is_type(ct, "text", "*");
+    const bool attachment = g_mime_part_is_attachment(p) || (!is_text && g_mime_part_get_filename(p) != nullptr) ||
+                            (!is_text && !g_mime_content_type_is_type(ct, "multipart", "*"));
+    GString_ type(ct != nullptr ? g_mime_content_type_get_mime_type(ct) : nullptr);
+    const std::string mime_type = util::utf8_lossy(str_or_empty(type.get()));
+
+    if (!attachment && GMIME_IS_TEXT_PART(obj)) {
+      const bool html = g_mime_content_type_is_type(ct, "text", "html");
+      bool& done = html ? m_have_html : m_have_text;
+      if (!done) {
+        done = true;
+        GString_ text(g_mime_text_part_get_text(GMIME_TEXT_PART(obj)));
+        const std::string utf8 = util::utf8_lossy(str_or_empty(text.get()));
+        write_file(html ? "body.html" : "body.txt", html ? "body-html" : "body-text", "", mime_type, part, [&](GMimeStream* s) {
+          g_mime_stream_write(s, utf8.data(), utf8.size());
+        });
+        return;
+      }
+    }
+    const std::string name = attachment_name(obj, "part-" + (part.empty() ? std::string("0") : part) + ".bin", "");
+    GMimeDataWrapper* content = g_mime_part_get_content(p);
+    write_file("attachments/" + name, "attachment", util::utf8_lossy(str_or_empty(g_mime_part_get_filename(p))), mime_type, part,
+               [&](GMimeStream* s) {
+                 if (content != nullptr) g_mime_data_wrapper_write_to_stream(content, s); // decodes base64/QP
+               });
+    ++m_report.attachment_count;
+  }
+
+  template <typename Fn>
+  void write_file(const std::string& rel, const std::string& role, const std::string& original_name, const std::string& content_type,
+                  const std::string& part, Fn&& fill) {
+    const fs::path path = m_dir / rel;
+    if (rel.rfind("attachments/", 0) == 0 && !m_made_attachments_dir) {
+      if (::mkdir((m_dir / "attachments").c_str(), 0700) != 0 && errno != EEXIST) throw_errno(ErrorKind::io, (m_dir / "attachments").string());
+      m_made_attachments_dir = true;
+    }
+    util::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd.valid()) throw_errno(ErrorKind::io, path.string());
+    {
+      GPtr<GMimeStream> stream(g_mime_stream_fs_new(::dup(fd.get())));
+      fill(stream.get());
+      if (g_mime_stream_flush(stream.get()) != 0) throw_errno(ErrorKind::io, path.string());
+    }
+    util::fsync_or_throw(fd.get(), path.string());
+    if (::lseek(fd.get(), 0, SEEK_SET) != 0) throw_errno(ErrorKind::io, path.string());
+    const util::FileDigest digest = util::sha256_fd(fd.get(), path.string());
+    util::make_read_only(path, false);
+    m_report.files.push_back(DerivedFile{rel, role, original_name, content_type, part, digest.size, digest.sha256});
+  }
+
+  fs::path m_dir;
+  MimeReport& m_report;
+  std::set<std::string> m_taken;
+  int m_counter = 0;
+  bool m_have_text = false;
+  bool m_have_html = false;
+  bool m_made_attachments_dir = false;
+};
+
+} // namespace
+
+MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir) {
+  init_gmime();
+  MimeReport report;
+  util::UniqueFd fd(::open(message_file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw_errno(ErrorKind::io, message_file.string());
+  GPtr<GMimeStream> stream(g_mime_stream_fs_new(fd.release()));
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  std::unique_ptr<GMimeParserOptions, decltype(&g_mime_parser_options_free)> options(g_mime_parser_options_new(),
+                                                                                      &g_mime_parser_options_free);
+  g_mime_parser_options_set_warning_callback(options.get(), on_parser_warning, &report.defects);
+  GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options.get()));
+  if (!message) {
+    report.defects.push_back({"mime-unparsable", "GMime could not parse the message at all", -1});
+    return report;
+  }
+  report.parsed = true;
+  Extractor(entry_dir, report).walk(g_mime_message_get_mime_part(message.get()), "", 0, "");
+  return report;
+}
+
+std::string decode_header_value(std::string_view raw_value, std::string* bad_charset) {
+  init_gmime();
+  std::string value(raw_value);
+  for (char& c : value) {
+    if (c == '\0') c = ' ';
+  }
+  if (bad_charset != nullptr) {
+    // Find encoded words "=?charset?" whose charset iconv does not know.
+    for (std::size_t pos = value.find("=?"); pos != std::string::npos; pos = value.find("=?", pos + 2)) {
+      const std::size_t q = value.find('?', pos + 2);
+      if (q == std::string::npos || q - pos > 64) continue;
+      std::string cs = value.substr(pos + 2, q - pos - 2);
+      if (const auto star = cs.find('*'); star != std::string::npos) cs.resize(star); // RFC 2231 language
+      if (!cs.empty() && !charset_convertible(cs)) {
+        *bad_charset = util::utf8_lossy(cs);
+        break;
+      }
+    }
+  }
+  GString_ decoded(g_mime_utils_header_decode_text(nullptr, value.c_str()));
+  std::string out = str_or_empty(decoded.get());
+  // Unfold: line breaks inside a folded value carry no meaning.
+  std::string unfolded;
+  for (char c : out) {
+    if (c != '\r' && c != '\n') unfolded += c;
+  }
+  const auto b = unfolded.find_first_not_of(" \t");
+  const auto e = unfolded.find_last_not_of(" \t");
+  return util::utf8_lossy(b == std::string::npos ? "" : unfolded.substr(b, e - b + 1));
+}
+
+namespace {
+
+void collect_addresses(InternetAddressList* list, Json& out, int depth) {
+  if (list == nullptr || depth > 4) return;
+  const int n = internet_address_list_length(list);
+  for (int i = 0; i < n && out.size() < 1000; ++i) {
+    InternetAddress* ia = internet_address_list_get_address(list, i);
+    if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+      Json a = Json::object();
+      const std::string name = str_or_empty(internet_address_get_name(ia));
+      a["name"] = name.empty() ? Json() : Json(util::utf8_lossy(name));
+      a["address"] = util::utf8_lossy(str_or_empty(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))));
+      out.push_back(std::move(a));
+    } else if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+      collect_addresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)), out, depth + 1);
+    }
+  }
+}
+
+} // namespace
+
+Json parse_addresses(std::string_view raw_value) {
+  init_gmime();
+  std::string value(raw_value);
+  for (char& c : value) {
+    if (c == '\0') c = ' ';
+  }
+  Json out = Json::array();
+  GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, value.c_str()));
+  collect_addresses(list.get(), out, 0);
+  return out;
+}
+
+std::string first_address_domain(std::string_view raw_value) {
+  const Json list = parse_addresses(raw_value);
+  if (list.empty()) return "";
+  const std::string addr = list[0]["address"].get<std::string>();
+  const auto at = addr.rfind('@');
+  if (at == std::string::npos) return "";
+  std::string domain = util::to_lower_ascii(addr.substr(at + 1));
+  while (!domain.empty() && (domain.back() == '>' || domain.back() == '.')) domain.pop_back();
+  return domain;
+}
+
+} // namespace cbkit::email
