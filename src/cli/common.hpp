@@ -55,6 +55,7 @@ std::string summarize(const manifest::Json& line);
 
 void setup_init(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_add_file(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_add_email(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_note(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_log(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_show(CLI::App& app, const GlobalOptions& g, Action& action);

@@ -26,6 +26,7 @@ int run(int argc, char** argv) {
   Action action;
   setup_init(app, g, action);
   setup_add_file(app, g, action);
+  setup_add_email(app, g, action);
   setup_note(app, g, action);
   setup_log(app, g, action);
   setup_show(app, g, action);

@@ -45,23 +45,40 @@ constexpr int k_max_depth = 64;
 
 const char* warning_code(GMimeParserWarning w) {
   switch (w) {
-  case GMIME_WARN_DUPLICATED_HEADER: return "mime-duplicated-header";
-  case GMIME_WARN_DUPLICATED_PARAMETER: return "mime-duplicated-parameter";
-  case GMIME_WARN_UNENCODED_8BIT_HEADER: return "mime-unencoded-8bit-header";
-  case GMIME_WARN_INVALID_CONTENT_TYPE: return "mime-invalid-content-type";
-  case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return "mime-invalid-rfc2047-header";
-  case GMIME_WARN_MALFORMED_MULTIPART: return "mime-malformed-multipart";
-  case GMIME_WARN_TRUNCATED_MESSAGE: return "mime-truncated-message";
-  case GMIME_WARN_MALFORMED_MESSAGE: return "mime-malformed-message";
-  case GMIME_CRIT_INVALID_HEADER_NAME: return "mime-invalid-header-name";
-  case GMIME_CRIT_CONFLICTING_HEADER: return "mime-conflicting-header";
-  case GMIME_CRIT_CONFLICTING_PARAMETER: return "mime-conflicting-parameter";
-  case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "mime-multipart-without-boundary";
-  case GMIME_WARN_INVALID_PARAMETER: return "mime-invalid-parameter";
-  case GMIME_WARN_INVALID_ADDRESS_LIST: return "mime-invalid-address-list";
-  case GMIME_CRIT_NESTING_OVERFLOW: return "mime-nesting-overflow";
-  case GMIME_WARN_PART_WITHOUT_CONTENT: return "mime-part-without-content";
-  case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "mime-part-without-headers-or-content";
+  case GMIME_WARN_DUPLICATED_HEADER:
+    return "mime-duplicated-header";
+  case GMIME_WARN_DUPLICATED_PARAMETER:
+    return "mime-duplicated-parameter";
+  case GMIME_WARN_UNENCODED_8BIT_HEADER:
+    return "mime-unencoded-8bit-header";
+  case GMIME_WARN_INVALID_CONTENT_TYPE:
+    return "mime-invalid-content-type";
+  case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
+    return "mime-invalid-rfc2047-header";
+  case GMIME_WARN_MALFORMED_MULTIPART:
+    return "mime-malformed-multipart";
+  case GMIME_WARN_TRUNCATED_MESSAGE:
+    return "mime-truncated-message";
+  case GMIME_WARN_MALFORMED_MESSAGE:
+    return "mime-malformed-message";
+  case GMIME_CRIT_INVALID_HEADER_NAME:
+    return "mime-invalid-header-name";
+  case GMIME_CRIT_CONFLICTING_HEADER:
+    return "mime-conflicting-header";
+  case GMIME_CRIT_CONFLICTING_PARAMETER:
+    return "mime-conflicting-parameter";
+  case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+    return "mime-multipart-without-boundary";
+  case GMIME_WARN_INVALID_PARAMETER:
+    return "mime-invalid-parameter";
+  case GMIME_WARN_INVALID_ADDRESS_LIST:
+    return "mime-invalid-address-list";
+  case GMIME_CRIT_NESTING_OVERFLOW:
+    return "mime-nesting-overflow";
+  case GMIME_WARN_PART_WITHOUT_CONTENT:
+    return "mime-part-without-content";
+  case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+    return "mime-part-without-headers-or-content";
   }
   return "mime-warning";
 }
@@ -89,7 +106,8 @@ public:
   void walk(GMimeObject* obj, const std::string& part, int depth, const std::string& prefix) {
     if (obj == nullptr) return;
     if (depth > k_max_depth) {
-      m_report.defects.push_back({"mime-depth-limit", "MIME parts nested deeper than " + std::to_string(k_max_depth) + " levels were not extracted", -1});
+      m_report.defects.push_back(
+          {"mime-depth-limit", "MIME parts nested deeper than " + std::to_string(k_max_depth) + " levels were not extracted", -1});
       return;
     }
     describe(obj, part);
@@ -164,9 +182,8 @@ private:
         done = true;
         GString_ text(g_mime_text_part_get_text(GMIME_TEXT_PART(obj)));
         const std::string utf8 = util::utf8_lossy(str_or_empty(text.get()));
-        write_file(html ? "body.html" : "body.txt", html ? "body-html" : "body-text", "", mime_type, part, [&](GMimeStream* s) {
-          g_mime_stream_write(s, utf8.data(), utf8.size());
-        });
+        write_file(html ? "body.html" : "body.txt", html ? "body-html" : "body-text", "", mime_type, part,
+                   [&](GMimeStream* s) { g_mime_stream_write(s, utf8.data(), utf8.size()); });
         return;
       }
     }
@@ -184,7 +201,8 @@ private:
                   const std::string& part, Fn&& fill) {
     const fs::path path = m_dir / rel;
     if (rel.rfind("attachments/", 0) == 0 && !m_made_attachments_dir) {
-      if (::mkdir((m_dir / "attachments").c_str(), 0700) != 0 && errno != EEXIST) throw_errno(ErrorKind::io, (m_dir / "attachments").string());
+      if (::mkdir((m_dir / "attachments").c_str(), 0700) != 0 && errno != EEXIST)
+        throw_errno(ErrorKind::io, (m_dir / "attachments").string());
       m_made_attachments_dir = true;
     }
     util::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
@@ -221,7 +239,7 @@ MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir)
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   std::unique_ptr<GMimeParserOptions, decltype(&g_mime_parser_options_free)> options(g_mime_parser_options_new(),
-                                                                                      &g_mime_parser_options_free);
+                                                                                     &g_mime_parser_options_free);
   g_mime_parser_options_set_warning_callback(options.get(), on_parser_warning, &report.defects);
   GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options.get()));
   if (!message) {
@@ -304,7 +322,8 @@ std::string first_address_domain(std::string_view raw_value) {
   const auto at = addr.rfind('@');
   if (at == std::string::npos) return "";
   std::string domain = util::to_lower_ascii(addr.substr(at + 1));
-  while (!domain.empty() && (domain.back() == '>' || domain.back() == '.')) domain.pop_back();
+  while (!domain.empty() && (domain.back() == '>' || domain.back() == '.'))
+    domain.pop_back();
   return domain;
 }
 

@@ -2,6 +2,7 @@
 
 #include "cbkit/error.hpp"
 #include "cbkit/store/media_type.hpp"
+#include "cbkit/store/staging.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
@@ -23,67 +24,6 @@ namespace cbkit::store {
 namespace {
 
 std::string display(const fs::path& p) { return util::utf8_lossy(p.string()); }
-
-// A staging folder inside evidence/: files are written here first and the folder becomes
-// the entry folder by one rename() under the lock. Removed unless committed.
-class Staging {
-public:
-  explicit Staging(const Case& c) : m_dir(c.evidence_dir() / (".incoming-" + util::random_hex(8))) {
-    if (::mkdir(m_dir.c_str(), 0700) != 0) throw_errno(ErrorKind::io, display(m_dir));
-  }
-  ~Staging() {
-    if (!m_committed) util::remove_tree_forcibly(m_dir);
-  }
-  Staging(const Staging&) = delete;
-  Staging& operator=(const Staging&) = delete;
-
-  const fs::path& dir() const { return m_dir; }
-  void committed() { m_committed = true; }
-
-private:
-  fs::path m_dir;
-  bool m_committed = false;
-};
-
-// Opens an input as evidence: a regular file, readable, and a symbolic link only when
-// allowed. Never blocks (a FIFO is opened non-blocking and then refused).
-util::UniqueFd open_source(const fs::path& path, bool follow_symlinks, struct stat& st, std::string* link_target) {
-  const std::string name = display(path);
-  struct stat lst {};
-  if (::lstat(path.c_str(), &lst) != 0) {
-    if (errno == ENOENT) throw Error(ErrorKind::input, name + ": no such file");
-    throw_errno(ErrorKind::input, name);
-  }
-  if (S_ISLNK(lst.st_mode)) {
-    if (!follow_symlinks) {
-      throw Error(ErrorKind::input, name + ": is a symbolic link; add the file it points to, or pass --follow-symlinks to record both");
-    }
-    std::error_code ec;
-    const fs::path target = fs::read_symlink(path, ec);
-    if (link_target != nullptr) *link_target = target.string();
-  }
-  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow_symlinks ? 0 : O_NOFOLLOW)));
-  if (!fd.valid()) {
-    if (errno == ENOENT) throw Error(ErrorKind::input, name + ": no such file (dangling symbolic link)");
-    if (errno == EACCES) throw Error(ErrorKind::input, name + ": permission denied; make it readable for this user first");
-    throw_errno(ErrorKind::input, name);
-  }
-  if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::input, name);
-  if (S_ISDIR(st.st_mode)) throw Error(ErrorKind::input, name + ": is a directory; add the files inside it (e.g. " + name + "/*)");
-  if (S_ISFIFO(st.st_mode))
-    throw Error(ErrorKind::input, name + ": is a FIFO (named pipe), not a regular file; save its content to a file first");
-  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-    throw Error(ErrorKind::input, name + ": is a device, not a regular file; image it to a file first");
-  }
-  if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::input, name + ": is not a regular file");
-  // Reads should block normally from here on.
-  ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-  return fd;
-}
-
-} // namespace
-
-namespace {
 
 constexpr std::size_t k_block = 4u << 20; // one buffer; a multiple of k_align
 constexpr std::size_t k_buffers = 3;
@@ -234,6 +174,42 @@ std::size_t read_full(int fd, char* buf, std::size_t size, const std::string& na
 
 } // namespace
 
+// Opens an input as evidence: a regular file, readable, and a symbolic link only when
+// allowed. Never blocks (a FIFO is opened non-blocking and then refused).
+util::UniqueFd open_evidence_source(const fs::path& path, bool follow_symlinks, struct stat& st, std::string* link_target) {
+  const std::string name = display(path);
+  struct stat lst {};
+  if (::lstat(path.c_str(), &lst) != 0) {
+    if (errno == ENOENT) throw Error(ErrorKind::input, name + ": no such file");
+    throw_errno(ErrorKind::input, name);
+  }
+  if (S_ISLNK(lst.st_mode)) {
+    if (!follow_symlinks) {
+      throw Error(ErrorKind::input, name + ": is a symbolic link; add the file it points to, or pass --follow-symlinks to record both");
+    }
+    std::error_code ec;
+    const fs::path target = fs::read_symlink(path, ec);
+    if (link_target != nullptr) *link_target = target.string();
+  }
+  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | (follow_symlinks ? 0 : O_NOFOLLOW)));
+  if (!fd.valid()) {
+    if (errno == ENOENT) throw Error(ErrorKind::input, name + ": no such file (dangling symbolic link)");
+    if (errno == EACCES) throw Error(ErrorKind::input, name + ": permission denied; make it readable for this user first");
+    throw_errno(ErrorKind::input, name);
+  }
+  if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::input, name);
+  if (S_ISDIR(st.st_mode)) throw Error(ErrorKind::input, name + ": is a directory; add the files inside it (e.g. " + name + "/*)");
+  if (S_ISFIFO(st.st_mode))
+    throw Error(ErrorKind::input, name + ": is a FIFO (named pipe), not a regular file; save its content to a file first");
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    throw Error(ErrorKind::input, name + ": is a device, not a regular file; image it to a file first");
+  }
+  if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::input, name + ": is not a regular file");
+  // Reads should block normally from here on.
+  ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
 CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path& dest) {
   // O_DIRECT where the file system supports it (not tmpfs, for one); buffered otherwise.
   bool direct = true;
@@ -316,7 +292,7 @@ AddFileResult add_files(const Case& c, const AddFileOptions& options) {
   // Check every input before writing anything: one bad file and nothing is stored.
   std::vector<struct stat> stats(options.files.size());
   for (std::size_t i = 0; i < options.files.size(); ++i) {
-    open_source(options.files[i], options.follow_symlinks, stats[i], nullptr);
+    open_evidence_source(options.files[i], options.follow_symlinks, stats[i], nullptr);
   }
 
   Staging staging(c);
@@ -327,7 +303,7 @@ AddFileResult add_files(const Case& c, const AddFileOptions& options) {
     const std::string name = display(src);
     struct stat st {};
     StoredFile f;
-    util::UniqueFd fd = open_source(src, options.follow_symlinks, st, &f.symlink);
+    util::UniqueFd fd = open_evidence_source(src, options.follow_symlinks, st, &f.symlink);
     if (st.st_dev != stats[i].st_dev || st.st_ino != stats[i].st_ino) {
       throw Error(ErrorKind::input, name + ": was replaced while cbkit was reading it; add it again");
     }

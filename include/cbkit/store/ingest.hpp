@@ -3,7 +3,10 @@
 #include "cbkit/manifest/line.hpp"
 #include "cbkit/manifest/writer.hpp"
 #include "cbkit/store/case.hpp"
+#include "cbkit/util/fs.hpp"
 #include "cbkit/util/time.hpp"
+
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdint>
@@ -77,6 +80,11 @@ inline constexpr std::size_t k_max_note_bytes = 1u << 20;
 
 // Appends a "note" entry. Throws Error(input) when the text is empty, too long or not UTF-8.
 manifest::Appended add_note(const Case& c, const NoteOptions& options);
+
+// Opens an input to be stored: a regular file, readable, and a symbolic link only when
+// `follow_symlinks`. Never blocks (a FIFO is opened non-blocking, then refused). Fills `st`
+// and, for a followed link, `link_target`. Throws Error(input) naming the path.
+util::UniqueFd open_evidence_source(const std::filesystem::path& path, bool follow_symlinks, struct stat& st, std::string* link_target);
 
 // Streams `src_fd` into a new file `dest` (created exclusively, mode 0600), hashing as it
 // goes; fsyncs it. Returns size, SHA-256 and the media type of the first bytes.

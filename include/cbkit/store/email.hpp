@@ -1,0 +1,44 @@
+#pragma once
+
+#include "cbkit/email/dkim.hpp"
+#include "cbkit/manifest/writer.hpp"
+#include "cbkit/store/case.hpp"
+#include "cbkit/store/ingest.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cbkit::store {
+
+struct AddEmailOptions {
+  std::vector<std::filesystem::path> inputs; // .eml files, folders (every *.eml inside, recursively, sorted), or "-" (stdin)
+  std::vector<std::filesystem::path> mboxes; // mbox files: one entry per message
+  Context context;
+  std::vector<email::DkimKey> keys;
+  std::string examiner;
+  std::chrono::milliseconds lock_timeout{60000};
+};
+
+// The receipt of one stored message.
+struct EmailAdded {
+  manifest::Appended appended;
+  std::string source;            // the input it came from (path, "stdin", or "mbox:offset")
+  std::vector<StoredFile> files; // original.eml first, then headers.json and the derived files
+  manifest::Json summary;        // the entry's "email" object
+};
+
+// Stores every message of the inputs, one manifest entry (kind "email") each, in input
+// order: original.eml (the exact bytes), headers.json (the analysis), body.txt/body.html
+// and attachments/. Every input is checked before the first message is stored (Error(input)
+// naming it). A message that does not parse is still stored byte for byte, with its defects
+// as anomalies. `on_added` is called after each entry is committed.
+void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added);
+
+// Parses a --dkim-key argument "DOMAIN:SELECTOR=FILE" and reads FILE (a TXT record text
+// or a PEM public key). Throws Error(usage) for bad syntax, Error(input) for a bad file.
+email::DkimKey parse_dkim_key_arg(const std::string& arg);
+
+} // namespace cbkit::store

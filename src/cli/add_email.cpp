@@ -1,0 +1,95 @@
+#include "cbkit/store/email.hpp"
+#include "cbkit/util/text.hpp"
+#include "cli/common.hpp"
+
+#include <iostream>
+#include <memory>
+
+namespace cbkit::cli {
+
+namespace {
+
+struct AddEmailArgs {
+  std::vector<std::string> inputs;
+  std::vector<std::string> mboxes;
+  std::vector<std::string> dkim_keys;
+  ContextArgs context;
+  std::string examiner;
+};
+
+std::string joined(const manifest::Json& list) {
+  std::string s;
+  for (const auto& x : list) {
+    if (!s.empty()) s += ",";
+    s += x.is_string() ? x.get<std::string>() : x.dump();
+  }
+  return s;
+}
+
+int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
+  store::AddEmailOptions options;
+  options.context = to_context(args.context);
+  for (const auto& i : args.inputs)
+    options.inputs.emplace_back(i);
+  for (const auto& m : args.mboxes)
+    options.mboxes.emplace_back(m);
+  for (const auto& k : args.dkim_keys)
+    options.keys.push_back(store::parse_dkim_key_arg(k));
+  options.examiner = examiner_or_env(args.examiner);
+  options.lock_timeout = g.lock_timeout();
+  const store::Case c = open_case(g);
+
+  manifest::Json entries = manifest::Json::array();
+  manifest::Appended last;
+  store::add_emails(c, options, [&](const store::EmailAdded& a) {
+    last = a.appended;
+    const auto& s = a.summary;
+    if (g.json) {
+      manifest::Json e = manifest::Json::object();
+      e["seq"] = a.appended.seq;
+      e["head"] = a.appended.head;
+      e["entry"] = a.appended.entry_dir;
+      e["source"] = a.source;
+      e["sha256"] = a.files.front().sha256;
+      e["size"] = a.files.front().size;
+      e["message_id"] = s["message_id"];
+      e["subject"] = s["subject"];
+      e["anomalies"] = s["anomalies"];
+      e["files"] = a.files.size();
+      entries.push_back(std::move(e));
+    } else {
+      const std::string subject = s["subject"].is_string() ? s["subject"].get<std::string>() : "(no subject)";
+      std::cout << "  " << a.files.front().sha256 << "  " << a.files.front().size << "  " << a.files.front().path << "\n";
+      std::cout << "    from " << a.source << ": " << util::one_line(subject, 70) << "; " << s["attachment_count"].get<std::size_t>()
+                << " attachment(s)";
+      if (!s["anomalies"].empty()) std::cout << "; anomalies: " << joined(s["anomalies"]);
+      std::cout << "\n";
+      print_receipt(a.appended);
+    }
+    std::cout.flush();
+  });
+  if (g.json) {
+    manifest::Json out = manifest::Json::object();
+    out["head"] = last.head;
+    out["seq"] = last.seq;
+    out["entries"] = std::move(entries);
+    print_json(out);
+  }
+  return 0;
+}
+
+} // namespace
+
+void setup_add_email(CLI::App& app, const GlobalOptions& g, Action& action) {
+  auto args = std::make_shared<AddEmailArgs>();
+  CLI::App* sub = app.add_subcommand("add-email", "Store e-mails (.eml, folders of .eml, mbox, stdin) with full-header analysis");
+  sub->add_option("INPUT", args->inputs, ".eml files, folders (every .eml inside), or - for standard input");
+  sub->add_option("--mbox", args->mboxes, "An mbox file: one entry per message")->allow_extra_args(false);
+  sub->add_option("--dkim-key", args->dkim_keys, "Offline DKIM key: DOMAIN:SELECTOR=FILE (TXT record text or PEM)")
+      ->allow_extra_args(false);
+  add_context_options(*sub, args->context, true);
+  sub->add_option("--examiner", args->examiner, "Who adds these entries (default: $CBKIT_EXAMINER, else the case's examiner)");
+  sub->callback([&action, &g, args] { action = [&g, args] { return run_add_email(*args, g); }; });
+}
+
+} // namespace cbkit::cli

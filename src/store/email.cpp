@@ -1,0 +1,304 @@
+#include "cbkit/store/email.hpp"
+
+#include "cbkit/email/analyze.hpp"
+#include "cbkit/email/headers.hpp"
+#include "cbkit/email/mime.hpp"
+#include "cbkit/error.hpp"
+#include "cbkit/store/staging.hpp"
+#include "cbkit/util/fs.hpp"
+#include "cbkit/util/sha256.hpp"
+#include "cbkit/util/text.hpp"
+#include "cbkit/util/time.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <ctime>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cbkit::store {
+
+namespace fs = std::filesystem;
+using manifest::Json;
+
+namespace {
+
+std::string display(const fs::path& p) { return util::utf8_lossy(p.string()); }
+
+// A read-only view of a file's bytes (mmap; empty files give an empty view).
+class MappedFile {
+public:
+  explicit MappedFile(const fs::path& path) {
+    util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) throw_errno(ErrorKind::io, display(path));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::io, display(path));
+    m_size = static_cast<std::size_t>(st.st_size);
+    if (m_size > 0) {
+      m_data = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+      if (m_data == MAP_FAILED) throw_errno(ErrorKind::io, display(path));
+    }
+  }
+  ~MappedFile() {
+    if (m_data != nullptr && m_data != MAP_FAILED) ::munmap(m_data, m_size);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  std::string_view view() const { return m_size == 0 ? std::string_view() : std::string_view(static_cast<const char*>(m_data), m_size); }
+
+private:
+  void* m_data = nullptr;
+  std::size_t m_size = 0;
+};
+
+// Writes `bytes` to a new read-only file and returns its digest.
+util::FileDigest write_derived(const fs::path& path, std::string_view bytes) {
+  util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) throw_errno(ErrorKind::io, display(path));
+  util::write_all(fd.get(), bytes.data(), bytes.size(), display(path));
+  util::fsync_or_throw(fd.get(), display(path));
+  util::make_read_only(path, false);
+  return util::FileDigest{bytes.size(), util::sha256_hex(bytes)};
+}
+
+// Where one message comes from.
+struct Source {
+  enum class Type { file, stdin_, mbox } type = Type::file;
+  fs::path path;
+  std::uint64_t offset = 0; // mbox: byte offset of the message (after its From_ line)
+  std::uint64_t length = 0;
+  std::string from_line; // mbox: the separator line, without line break
+  std::string label() const {
+    switch (type) {
+    case Type::stdin_:
+      return "stdin";
+    case Type::mbox:
+      return display(path) + " @" + std::to_string(offset);
+    default:
+      return display(path);
+    }
+  }
+};
+
+bool has_eml_extension(const fs::path& p) { return util::to_lower_ascii(p.extension().string()) == ".eml"; }
+
+// Splits an mbox at lines starting with "From " (the mboxo/mboxrd separator). The message
+// bytes are kept as they are in the file (">From " quoting is not undone: it is what the
+// file holds); the LF before the next separator belongs to the mbox format and is dropped.
+std::vector<Source> split_mbox(const fs::path& path, std::string_view data) {
+  std::vector<Source> out;
+  if (data.substr(0, 5) != "From ") {
+    throw Error(ErrorKind::input,
+                display(path) + ": not an mbox file (it does not start with a \"From \" line); add single messages without --mbox");
+  }
+  std::size_t pos = 0;
+  while (pos < data.size()) {
+    const std::size_t eol = data.find('\n', pos);
+    const std::size_t body = eol == std::string_view::npos ? data.size() : eol + 1;
+    Source s;
+    s.type = Source::Type::mbox;
+    s.path = path;
+    s.from_line = std::string(data.substr(pos, (eol == std::string_view::npos ? data.size() : eol) - pos));
+    if (!s.from_line.empty() && s.from_line.back() == '\r') s.from_line.pop_back();
+    std::size_t next = data.find("\nFrom ", body > 0 ? body - 1 : 0);
+    std::size_t end = next == std::string_view::npos ? data.size() : next + 1;
+    std::size_t msg_end = end;
+    if (next != std::string_view::npos && msg_end > body && data[msg_end - 1] == '\n' && msg_end - 1 > body && data[msg_end - 2] == '\n') {
+      --msg_end; // the separating empty line
+    }
+    s.offset = body;
+    s.length = msg_end - body;
+    out.push_back(std::move(s));
+    pos = end;
+  }
+  return out;
+}
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+} // namespace
+
+email::DkimKey parse_dkim_key_arg(const std::string& arg) {
+  const auto colon = arg.find(':');
+  const auto eq = arg.find('=');
+  if (colon == std::string::npos || eq == std::string::npos || colon == 0 || eq < colon + 2 || eq + 1 >= arg.size()) {
+    throw Error(ErrorKind::usage,
+                "--dkim-key '" + util::utf8_lossy(arg) + "': expected DOMAIN:SELECTOR=FILE (e.g. example.com:sel1=sel1.txt)");
+  }
+  email::DkimKey k;
+  k.domain = arg.substr(0, colon);
+  k.selector = arg.substr(colon + 1, eq - colon - 1);
+  const std::string file = arg.substr(eq + 1);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(ErrorKind::input, util::utf8_lossy(file) + ": cannot read the DKIM key file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  k.text = ss.str();
+  if (k.text.size() > 65536) throw Error(ErrorKind::input, util::utf8_lossy(file) + ": too large for a DKIM key");
+  k.origin = "file " + util::utf8_lossy(file);
+  return k;
+}
+
+void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added) {
+  validate_context(options.context);
+  // Expand and check every input before storing anything.
+  std::vector<Source> sources;
+  for (const auto& in : options.inputs) {
+    if (in == "-") {
+      sources.push_back(Source{Source::Type::stdin_, {}, 0, 0, {}});
+      continue;
+    }
+    std::error_code ec;
+    if (fs::is_directory(fs::symlink_status(in, ec))) {
+      std::vector<fs::path> found;
+      for (auto it = fs::recursive_directory_iterator(in, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file(ec) && !it->is_symlink(ec) && has_eml_extension(it->path())) found.push_back(it->path());
+      }
+      if (ec) throw Error(ErrorKind::input, display(in) + ": cannot list the folder: " + ec.message());
+      if (found.empty()) throw Error(ErrorKind::input, display(in) + ": no .eml file in this folder");
+      std::sort(found.begin(), found.end());
+      for (auto& f : found)
+        sources.push_back(Source{Source::Type::file, f, 0, 0, {}});
+      continue;
+    }
+    struct stat st {};
+    open_evidence_source(in, false, st, nullptr);
+    sources.push_back(Source{Source::Type::file, in, 0, 0, {}});
+  }
+  std::vector<std::unique_ptr<MappedFile>> mboxes;
+  for (const auto& m : options.mboxes) {
+    struct stat st {};
+    open_evidence_source(m, false, st, nullptr);
+    mboxes.push_back(std::make_unique<MappedFile>(m));
+    for (auto& s : split_mbox(m, mboxes.back()->view()))
+      sources.push_back(std::move(s));
+  }
+  if (sources.empty()) throw Error(ErrorKind::usage, "add-email: no message given (a file, a folder, - for stdin, or --mbox FILE)");
+
+  const std::string examiner = options.examiner.empty() ? c.info().examiner : options.examiner;
+  const manifest::Actor actor = manifest::current_actor(examiner);
+  const Json context = context_json(options.context);
+  std::size_t mbox_index = 0;
+  const MappedFile* mbox_view = nullptr;
+  fs::path mbox_path;
+
+  for (const Source& src : sources) {
+    throw_if_interrupted("add-email");
+    Staging staging(c);
+    const fs::path original = staging.dir() / "original.eml";
+    StoredFile orig;
+    orig.path = "original.eml";
+    orig.media_type = "message/rfc822";
+    if (src.type == Source::Type::file) {
+      struct stat st {};
+      util::UniqueFd fd = open_evidence_source(src.path, false, st, nullptr);
+      const CopyResult r = copy_and_hash(fd.get(), display(src.path), original);
+      orig.sha256 = r.sha256;
+      orig.size = r.size;
+      orig.name = util::utf8_lossy(src.path.filename().string());
+      std::error_code ec;
+      orig.source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
+      orig.mtime = util::format_utc(st.st_mtim.tv_sec, st.st_mtim.tv_nsec / 1000);
+    } else if (src.type == Source::Type::stdin_) {
+      const CopyResult r = copy_and_hash(STDIN_FILENO, "standard input", original);
+      orig.sha256 = r.sha256;
+      orig.size = r.size;
+      orig.name = "stdin";
+      orig.source_path = "-";
+    } else {
+      if (mbox_path != src.path) {
+        mbox_view = mboxes[mbox_index++].get();
+        mbox_path = src.path;
+      }
+      const std::string_view bytes = mbox_view->view().substr(src.offset, src.length);
+      const util::FileDigest d = write_derived(original, bytes);
+      orig.sha256 = d.sha256;
+      orig.size = d.size;
+      orig.name = util::utf8_lossy(src.path.filename().string());
+      std::error_code ec;
+      orig.source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
+    }
+    util::make_read_only(original, false);
+
+    // Analyse the stored copy, not the source: what is analysed is what is kept.
+    const MappedFile message(original);
+    const email::HeaderBlock block = email::split_headers(message.view());
+    const email::MimeReport mime = email::extract_mime(original, staging.dir());
+    const email::Analysis analysis = email::analyze_message(message.view(), orig.sha256, block, mime, options.keys, now_seconds());
+    const std::string headers_text = analysis.headers_json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+    const util::FileDigest hd = write_derived(staging.dir() / "headers.json", headers_text);
+    util::fsync_dir(staging.dir());
+    if (!mime.files.empty() && fs::exists(staging.dir() / "attachments")) util::fsync_dir(staging.dir() / "attachments");
+    throw_if_interrupted("add-email");
+
+    EmailAdded added;
+    added.source = src.label();
+    added.summary = analysis.summary;
+    added.appended = manifest::append_entry(
+        c.root(), "email", staging.dir(),
+        [&](const manifest::EntrySlot& slot) {
+          Json files = Json::array();
+          added.files.clear();
+          Json o = Json::object();
+          o["path"] = slot.entry_dir + "/original.eml";
+          o["sha256"] = orig.sha256;
+          o["size"] = orig.size;
+          o["role"] = "original";
+          o["name"] = orig.name;
+          o["source_path"] = orig.source_path;
+          if (!orig.mtime.empty()) o["mtime"] = orig.mtime;
+          o["media_type"] = "message/rfc822";
+          files.push_back(o);
+          StoredFile so = orig;
+          so.path = o["path"];
+          added.files.push_back(so);
+
+          Json h = Json::object();
+          h["path"] = slot.entry_dir + "/headers.json";
+          h["sha256"] = hd.sha256;
+          h["size"] = hd.size;
+          h["role"] = "headers";
+          h["media_type"] = "application/json";
+          files.push_back(h);
+          added.files.push_back(StoredFile{h["path"], hd.sha256, hd.size, "headers.json", "", "", "", "application/json", ""});
+
+          for (const auto& d : mime.files) {
+            Json f = Json::object();
+            f["path"] = slot.entry_dir + "/" + d.rel_path;
+            f["sha256"] = d.sha256;
+            f["size"] = d.size;
+            f["role"] = d.role;
+            if (!d.original_name.empty()) f["name"] = d.original_name;
+            f["media_type"] = d.role == "body-text"   ? "text/plain; charset=utf-8"
+                              : d.role == "body-html" ? "text/html; charset=utf-8"
+                                                      : d.content_type;
+            f["part"] = d.part.empty() ? "0" : d.part;
+            files.push_back(f);
+            added.files.push_back(StoredFile{f["path"], d.sha256, d.size, d.original_name, "", "", "", d.content_type, ""});
+          }
+          Json line = manifest::make_line(slot.seq, slot.prev, slot.time, "email", actor, std::move(files));
+          Json email = analysis.summary;
+          Json source = Json::object();
+          source["type"] = src.type == Source::Type::mbox ? "mbox" : src.type == Source::Type::stdin_ ? "stdin" : "file";
+          if (src.type == Source::Type::mbox) {
+            source["path"] = orig.source_path;
+            source["offset"] = src.offset;
+            source["length"] = src.length;
+            source["from_line"] = util::utf8_lossy(src.from_line);
+          }
+          email["source"] = source;
+          line["email"] = email;
+          if (!context.empty()) line["context"] = context;
+          return line;
+        },
+        options.lock_timeout);
+    staging.committed();
+    on_added(added);
+  }
+}
+
+} // namespace cbkit::store
