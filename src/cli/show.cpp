@@ -4,6 +4,10 @@
 #include "cbkit/util/time.hpp"
 #include "cli/common.hpp"
 
+#include "cbkit/util/sha256.hpp"
+
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -43,7 +47,11 @@ void print_tree(const std::string& key, const manifest::Json& v, int indent) {
   }
 }
 
-void print_human(const manifest::Json& line, const std::string& hash, const store::Case& c) {
+void print_email(const manifest::Json& a);
+
+// `analysis` is the parsed headers.json of an e-mail entry (null otherwise): it is shown
+// right after the entry's identity, before the raw fields and the files.
+void print_human(const manifest::Json& line, const std::string& hash, const store::Case& c, const manifest::Json& analysis) {
   auto str = [](const manifest::Json& obj, const char* key) {
     return obj.is_object() && obj.contains(key) && obj[key].is_string() ? util::utf8_lossy(obj[key].get<std::string>()) : std::string();
   };
@@ -65,8 +73,10 @@ void print_human(const manifest::Json& line, const std::string& hash, const stor
   }
   if (line.contains("tool")) std::cout << "  tool:  " << str(line["tool"], "name") << " " << str(line["tool"], "version") << "\n";
 
+  if (analysis.is_object()) print_email(analysis);
   for (const auto& [key, value] : line.items()) {
     if (key == "seq" || key == "prev" || key == "time" || key == "kind" || key == "actor" || key == "tool" || key == "files") continue;
+    if (key == "email" && analysis.is_object()) continue; // shown in full above
     print_tree(key, value, 2);
   }
   if (line.contains("files") && line["files"].is_array() && !line["files"].empty()) {
@@ -77,6 +87,97 @@ void print_human(const manifest::Json& line, const std::string& hash, const stor
         if (key != "path") std::cout << "      " << key << ": " << scalar_text(value) << "\n";
       }
     }
+  }
+}
+
+// Loads an email entry's headers.json, checking it against the hash the line records.
+// Returns null (and says why on stderr) when it is missing, changed or unreadable.
+manifest::Json load_analysis(const manifest::Json& line, const store::Case& c) {
+  if (!line.contains("files") || !line["files"].is_array()) return manifest::Json();
+  for (const auto& f : line["files"]) {
+    if (!f.is_object() || f.value("role", "") != "headers" || !f.contains("path") || !f["path"].is_string()) continue;
+    const std::string rel = f["path"].get<std::string>();
+    std::ifstream in(c.root() / rel, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    if (!in.good() && !in.eof()) break;
+    if (f.contains("sha256") && f["sha256"] != util::sha256_hex(text)) {
+      std::cerr << "cbkit: warning: " << rel << " does not match its recorded hash; run 'cbkit verify'\n";
+      return manifest::Json();
+    }
+    try {
+      return manifest::Json::parse(text);
+    } catch (const nlohmann::json::exception&) {
+      break;
+    }
+  }
+  std::cerr << "cbkit: warning: the header analysis (headers.json) of this entry cannot be read\n";
+  return manifest::Json();
+}
+
+std::string text_of(const manifest::Json& v) {
+  if (v.is_null()) return "-";
+  return v.is_string() ? util::utf8_lossy(v.get<std::string>()) : v.dump(-1, ' ', false, manifest::Json::error_handler_t::replace);
+}
+
+std::string addresses_text(const manifest::Json& list) {
+  std::string out;
+  if (!list.is_array()) return "-";
+  for (const auto& a : list) {
+    if (!out.empty()) out += ", ";
+    if (a.contains("name") && a["name"].is_string()) out += text_of(a["name"]) + " ";
+    out += "<" + text_of(a.value("address", manifest::Json())) + ">";
+  }
+  return out.empty() ? "-" : out;
+}
+
+// The header-analyzer view of an e-mail: anomalies first, then who/when, the hops with
+// their delays, authentication verdicts and DKIM.
+void print_email(const manifest::Json& a) {
+  const auto& an = a["anomalies"];
+  std::cout << "  ANOMALIES (" << (an.is_array() ? an.size() : 0) << ")\n";
+  if (an.is_array()) {
+    for (const auto& x : an)
+      std::cout << "    " << text_of(x["code"]) << ": " << text_of(x["message"]) << "\n";
+  }
+  const auto& s = a["summary"];
+  std::cout << "  MESSAGE\n";
+  std::cout << "    Date:         "
+            << (s["date"].is_object() ? text_of(s["date"]["as_written"]) + "  = " + text_of(s["date"]["utc"]) + " UTC" : "-") << "\n";
+  std::cout << "    From:         " << util::one_line(addresses_text(s["from"]), 100) << "\n";
+  std::cout << "    Sender:       " << util::one_line(addresses_text(s["sender"]), 100) << "\n";
+  std::cout << "    Reply-To:     " << util::one_line(addresses_text(s["reply_to"]), 100) << "\n";
+  std::cout << "    Return-Path:  " << util::one_line(addresses_text(s["return_path"]), 100) << "\n";
+  std::cout << "    To:           " << util::one_line(addresses_text(s["to"]), 100) << "\n";
+  std::cout << "    Cc:           " << util::one_line(addresses_text(s["cc"]), 100) << "\n";
+  std::cout << "    Subject:      " << util::one_line(text_of(s["subject"]), 100) << "\n";
+  std::cout << "    Message-ID:   " << util::one_line(text_of(s["message_id"]), 100) << "\n";
+  std::cout << "    Origin IP:    "
+            << (s["originating_ip"].is_object() ? text_of(s["originating_ip"]["ip"]) + " (" + text_of(s["originating_ip"]["reason"]) + ")"
+                                                : "-")
+            << "\n";
+  std::cout << "  RECEIVED CHAIN (oldest hop first)\n";
+  std::printf("    %-3s %-20s %10s  %-34s %-28s %s\n", "#", "DATE (UTC)", "DELAY", "FROM (IP)", "BY", "WITH/TLS");
+  std::size_t n = 0;
+  for (const auto& h : a["received"]) {
+    const std::string from = text_of(h["from"]) + (h["from_ip"].is_string() ? " [" + text_of(h["from_ip"]) + "]" : "");
+    const std::string delay = h["delay_seconds"].is_number() ? std::to_string(h["delay_seconds"].get<long long>()) + " s" : "-";
+    const std::string date =
+        h["date"].is_object() && h["date"]["utc"].is_string() ? text_of(h["date"]["utc"]) : "(" + text_of(h["date"]["as_written"]) + ")";
+    std::printf("    %-3zu %-20s %10s  %-34s %-28s %s\n", ++n, util::one_line(date, 20).c_str(), delay.c_str(),
+                util::one_line(from, 34).c_str(), util::one_line(text_of(h["by"]), 28).c_str(),
+                util::one_line(text_of(h["with"]) + (h["tls"].is_string() ? " " + text_of(h["tls"]) : ""), 40).c_str());
+  }
+  std::cout << "  AUTHENTICATION-RESULTS\n";
+  for (const auto& r : a["authentication_results"]) {
+    std::string line = "    " + text_of(r["authserv_id"]) + ":";
+    for (const auto& m : r["methods"])
+      line += " " + text_of(m["method"]) + "=" + text_of(m["result"]);
+    std::cout << util::one_line(line, 160) << "\n";
+  }
+  std::cout << "  DKIM\n";
+  for (const auto& d : a["dkim"]) {
+    std::cout << "    d=" << text_of(d["domain"]) << " s=" << text_of(d["selector"]) << " a=" << text_of(d["algorithm"]) << ": body hash "
+              << text_of(d["body_hash"]) << ", signature " << text_of(d["signature"]) << " (" << text_of(d["key_source"]) << ")\n";
   }
 }
 
@@ -103,9 +204,10 @@ int run_show(ShowArgs args, const GlobalOptions& g) {
       out["seq"] = args.seq;
       out["hash"] = raw.sha256;
       out["entry"] = *j;
+      if (j->value("kind", "") == "email") out["analysis"] = load_analysis(*j, c);
       print_json(out);
     } else {
-      print_human(*j, raw.sha256, c);
+      print_human(*j, raw.sha256, c, j->value("kind", "") == "email" ? load_analysis(*j, c) : manifest::Json());
     }
     return 0;
   }
