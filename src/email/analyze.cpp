@@ -201,11 +201,11 @@ Analysis analyze_message(std::string_view message, const std::string& sha256, co
   Json dkim_summary = Json::array();
   for (const DkimResult& r : verify_dkim(message, block, keys, now)) {
     dkim.push_back(to_json(r));
-    dkim_summary.push_back(Json{{"domain", text_or_null(r.signature.domain)},
-                                {"selector", text_or_null(r.signature.selector)},
+    dkim_summary.push_back(Json{{"domain", text_or_null(util::utf8_lossy(r.signature.domain))},
+                                {"selector", text_or_null(util::utf8_lossy(r.signature.selector))},
                                 {"body_hash", r.body_hash},
                                 {"signature", r.signature_result}});
-    const std::string who = "DKIM signature of " + (r.signature.domain.empty() ? std::string("?") : r.signature.domain);
+    const std::string who = "DKIM signature of " + (r.signature.domain.empty() ? std::string("?") : util::utf8_lossy(r.signature.domain));
     if (r.body_hash == "fail")
       anomalies.add("dkim-body-hash-fail", who + ": the body does not match the signed body hash (changed after signing)");
     if (r.signature_result == "fail")
