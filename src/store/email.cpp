@@ -161,8 +161,11 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
       if (ec) throw Error(ErrorKind::input, display(in) + ": cannot list the folder: " + ec.message());
       if (found.empty()) throw Error(ErrorKind::input, display(in) + ": no .eml file in this folder");
       std::sort(found.begin(), found.end());
-      for (auto& f : found)
+      for (auto& f : found) {
+        struct stat st {};
+        open_evidence_source(f, false, st, nullptr); // an unreadable file is refused before anything is stored
         sources.push_back(Source{Source::Type::file, f, 0, 0, {}});
+      }
       continue;
     }
     struct stat st {};
