@@ -15,6 +15,7 @@
 #include <charconv>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -29,6 +30,7 @@ namespace {
 // many distinct body canonicalizations (canonicalization, l=) are computed per message.
 constexpr std::size_t k_max_signatures = 64;
 constexpr std::size_t k_max_body_passes = 8;
+constexpr std::size_t k_max_header_bytes = 256u << 20; // canonicalized header data over all signatures
 // RFC 8301 section 3.2: RSA keys under 1024 bits must not be considered valid.
 constexpr int k_min_rsa_bits = 1024;
 
@@ -168,7 +170,9 @@ bool valid_tag_name(std::string_view n) {
   return std::all_of(n.begin(), n.end(), [](char c) { return is_alpha(c) || is_digit(c) || c == '_'; });
 }
 
-TagList parse_tag_list(std::string_view text) {
+// `signature`: white space inside the value of a tag other than b=, bh=, h=, z= (where RFC
+// 6376 allows folding) is reported; key records allow FWS around their ':' lists.
+TagList parse_tag_list(std::string_view text, bool signature) {
   TagList tl;
   std::size_t pos = 0;
   while (pos <= text.size()) {
@@ -189,9 +193,7 @@ TagList parse_tag_list(std::string_view text) {
     }
     const std::string_view raw = trim_fws(spec.substr(eq + 1));
     std::string value = remove_fws(raw);
-    // White space is only meaningful between tokens of free-form tags; in the others it is
-    // an error (z= and n= may hold encoded white space; b=, bh=, h= and p= may fold).
-    if (value.size() != raw.size() && name != "b" && name != "bh" && name != "h" && name != "p" && name != "z" && name != "n") {
+    if (signature && value.size() != raw.size() && name != "b" && name != "bh" && name != "h" && name != "z") {
       tl.problems.push_back("tag " + name + "= contains white space");
     }
     if (tl.first.count(name) != 0) {
@@ -492,7 +494,7 @@ KeyInfo parse_key(std::string_view text) {
   if (text.find("-----BEGIN") != std::string_view::npos) return parse_pem_key(text);
   KeyInfo ki;
   const std::string record = unquote_txt(text);
-  const TagList tl = parse_tag_list(record);
+  const TagList tl = parse_tag_list(record, false);
   if (!tl.problems.empty()) {
     ki.error = "the key record is malformed (" + tl.problems.front() + ")";
     return ki;
@@ -608,6 +610,7 @@ struct Context {
   std::string_view body;
   std::unordered_map<std::string, std::vector<std::size_t>> by_name; // lowercase name -> field indices
   std::map<std::pair<bool, std::optional<std::uint64_t>>, BodyHash> body_cache;
+  std::size_t header_bytes = 0; // header data canonicalized so far, over all signatures
 };
 
 const DkimKey* find_key(const Context& ctx, const DkimSignature& sig) {
@@ -674,15 +677,18 @@ void check_one(Context& ctx, DkimResult& r) {
   r.computed_body_hash_b64 = util::base64(std::string_view(reinterpret_cast<const char*>(bh.digest.data()), bh.digest.size()));
   const auto claimed = base64_decode(sig.body_hash_b64);
   const bool length_ok = !sig.body_length || *sig.body_length <= bh.length;
-  const bool digest_ok = claimed && claimed->size() == bh.digest.size() && std::memcmp(claimed->data(), bh.digest.data(), bh.digest.size()) == 0;
+  const bool digest_ok =
+      claimed && claimed->size() == bh.digest.size() && std::memcmp(claimed->data(), bh.digest.data(), bh.digest.size()) == 0;
   r.body_hash = length_ok && digest_ok ? "pass" : "fail";
   std::string body_sentence;
   const std::string bc = body_relaxed ? "relaxed" : "simple";
   if (!length_ok) {
     body_sentence = "Body hash fail: l=" + std::to_string(*sig.body_length) + " is longer than the " + bc + "-canonicalized body (" +
-                    std::to_string(bh.length) + " bytes), so the body was shortened after signing.";
+                    std::to_string(bh.length) + " bytes): the body is shorter than the signed one.";
   } else if (!digest_ok) {
-    body_sentence = "Body hash fail: the " + bc + "-canonicalized body does not hash to bh=, so the body was changed after signing.";
+    body_sentence = "Body hash fail: the " + bc +
+                    "-canonicalized body does not hash to bh=: the body differs from the signed one (changed after "
+                    "signing, possibly by a forwarding system or a mail program that re-encoded it).";
   } else {
     body_sentence = "Body hash pass (" + bc + " canonicalization).";
   }
@@ -697,6 +703,13 @@ void check_one(Context& ctx, DkimResult& r) {
   }
 
   // Header data: the signed fields (bottom-up for repeated names), then this field.
+  if (ctx.header_bytes > k_max_header_bytes) {
+    r.signature_result = "unverified";
+    r.detail = join_sentences({body_sentence, "The signature was not checked: the signed header data of the earlier signatures "
+                                              "already exceeds the work limit of " +
+                                                  std::to_string(k_max_header_bytes >> 20) + " MiB."});
+    return;
+  }
   std::string data;
   std::unordered_map<std::string, std::size_t> used;
   std::set<std::string> unsigned_extra;
@@ -718,6 +731,7 @@ void check_one(Context& ctx, DkimResult& r) {
     const std::string self = without_b_value(ctx.block.fields[sig.header_index].raw);
     data += header_relaxed ? canon_header_relaxed(self, bare_lf) : canon_header_simple(self, bare_lf);
   }
+  ctx.header_bytes += data.size();
   for (const auto& name : unsigned_extra) {
     const std::size_t total = ctx.by_name.find(name)->second.size();
     notes.push_back("The message has " + std::to_string(total) + " \"" + name + "\" fields but the signature covers only " +
@@ -729,9 +743,9 @@ void check_one(Context& ctx, DkimResult& r) {
 
   // Key and signature.
   const bool expired = sig.expiration && ctx.now > *sig.expiration;
-  const std::string expired_sentence =
-      expired ? "The signature expired (x=" + std::to_string(*sig.expiration) + " is before the checking time " + std::to_string(ctx.now) + ")."
-              : "";
+  const std::string expired_sentence = expired ? "The signature expired (x=" + std::to_string(*sig.expiration) +
+                                                     " is before the checking time " + std::to_string(ctx.now) + ")."
+                                               : "";
   const DkimKey* key = find_key(ctx, sig);
   const std::string key_name = sig.selector + "._domainkey." + sig.domain;
   if (key == nullptr) {
@@ -766,10 +780,12 @@ void check_one(Context& ctx, DkimResult& r) {
     return;
   }
   std::string crypto = rc == 1 ? "pass" : "fail";
-  std::string sig_sentence = rc == 1 ? "Signature pass: the signed header fields and bh= are as signed by " + sig.domain + " (key " +
-                                           r.key_source + ")."
-                                     : "Signature fail: a signed header field or the DKIM-Signature field itself was changed after "
-                                       "signing, or the key is not the signer's.";
+  std::string sig_sentence =
+      rc == 1 ? "Signature pass: the signed header fields and the DKIM-Signature field (with bh=) are unchanged since they were "
+                "signed with the private key of " +
+                    key_name + " (public key " + r.key_source + ")."
+              : "Signature fail: a signed header field or the DKIM-Signature field differs from what was signed (changed after "
+                "signing, possibly by a forwarding system), or the given key is not the one that signed.";
   if (!ed25519) {
     const int bits = EVP_PKEY_get_bits(ki.pkey.get());
     if (bits < k_min_rsa_bits) {
@@ -784,7 +800,8 @@ void check_one(Context& ctx, DkimResult& r) {
   if (ki.testing) notes.push_back("The key record has t=y: the domain marked this key as being tested.");
   if (expired) {
     r.signature_result = "expired";
-    r.detail = join_sentences({expired_sentence, "Cryptographic result: " + crypto + ".", body_sentence, sig_sentence, join_sentences(notes)});
+    r.detail =
+        join_sentences({expired_sentence, "Cryptographic result: " + crypto + ".", body_sentence, sig_sentence, join_sentences(notes)});
     return;
   }
   r.signature_result = crypto;
@@ -799,7 +816,7 @@ DkimSignature parse_dkim_signature(std::string_view raw_value) {
   sig.body_canon = "simple";
   TagList tl;
   try {
-    tl = parse_tag_list(raw_value);
+    tl = parse_tag_list(raw_value, true);
   } catch (const std::exception&) {
     sig.problems.push_back("the tag list cannot be parsed");
     return sig;
@@ -880,7 +897,7 @@ DkimSignature parse_dkim_signature(std::string_view raw_value) {
   const auto time_tag = [&](const char* name, std::optional<std::int64_t>& out) {
     if (const auto* v = get(name)) {
       const auto n = parse_u64(*v);
-      if (!n || *n > static_cast<std::uint64_t>(INT64_MAX)) {
+      if (!n || *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
         sig.problems.push_back(std::string(name) + "=" + quote(*v) + " is not a decimal number in range");
       } else {
         out = static_cast<std::int64_t>(*n);

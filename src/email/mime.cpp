@@ -212,7 +212,6 @@ private:
       fill(stream.get());
       if (g_mime_stream_flush(stream.get()) != 0) throw_errno(ErrorKind::io, path.string());
     }
-    util::fsync_or_throw(fd.get(), path.string());
     if (::lseek(fd.get(), 0, SEEK_SET) != 0) throw_errno(ErrorKind::io, path.string());
     const util::FileDigest digest = util::sha256_fd(fd.get(), path.string());
     util::make_read_only(path, false);

@@ -1,5 +1,6 @@
 #include "cbkit/email/received.hpp"
 
+#include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 
 #include <arpa/inet.h>
@@ -37,7 +38,9 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
-bool istarts_with(std::string_view s, std::string_view prefix) { return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix); }
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
 
 bool icontains(std::string_view s, std::string_view needle) {
   if (needle.empty()) return true;
@@ -73,7 +76,11 @@ std::string join(const std::vector<std::string_view>& words, std::size_t from = 
   return out;
 }
 
-Json str_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+// Header bytes need not be UTF-8 (8-bit Latin-1 headers are common): invalid sequences become
+// U+FFFD so the JSON can always be serialized.
+std::string json_text(const std::string& s) { return util::is_valid_utf8(s) ? s : util::utf8_lossy(s); }
+
+Json str_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(json_text(s)); }
 
 // ---------------------------------------------------------------------------------------------
 // Dates
@@ -141,7 +148,8 @@ std::vector<DateTok> date_tokens(std::string_view s) {
   std::vector<DateTok> out;
   std::size_t i = 0;
   bool space = false;
-  while (i < s.size()) {
+  // A date has at most 12 tokens; a few more are enough to report trailing text.
+  while (i < s.size() && out.size() < 24) {
     const char c = s[i];
     if (is_space(c)) {
       space = true;
@@ -189,7 +197,7 @@ struct NamedZone {
   const char* name;
   int minutes;
 };
-constexpr std::array<NamedZone, 13> k_zones{{{"UT", 0},
+constexpr std::array<NamedZone, 12> k_zones{{{"UT", 0},
                                              {"UTC", 0},
                                              {"GMT", 0},
                                              {"Z", 0},
@@ -200,8 +208,7 @@ constexpr std::array<NamedZone, 13> k_zones{{{"UT", 0},
                                              {"MST", -420},
                                              {"MDT", -360},
                                              {"PST", -480},
-                                             {"PDT", -420},
-                                             {"UTC", 0}}};
+                                             {"PDT", -420}}};
 
 void add_note(std::string& notes, const std::string& note) {
   if (!notes.empty()) notes += "; ";
@@ -238,7 +245,8 @@ MailDate parse_mail_date(std::string_view text) {
     if (at(k) && t[k].kind == DateTok::other && t[k].text == ",") ++k;
   }
   // day
-  if (!at(k) || t[k].kind != DateTok::digits || t[k].text.size() > 2) return invalid_date(d, "expected a 1- or 2-digit day, found " + show(k));
+  if (!at(k) || t[k].kind != DateTok::digits || t[k].text.size() > 2)
+    return invalid_date(d, "expected a 1- or 2-digit day, found " + show(k));
   const int day = number(t[k].text);
   ++k;
   // month
@@ -290,7 +298,8 @@ MailDate parse_mail_date(std::string_view text) {
       return invalid_date(d, "expected 4 digits after the zone sign, found " + show(k));
     const int hh = number(t[k].text.substr(0, 2));
     const int mm = number(t[k].text.substr(2, 2));
-    if (hh > 23 || mm > 59) return invalid_date(d, "zone offset " + std::string(minus ? "-" : "+") + std::string(t[k].text) + " is out of range");
+    if (hh > 23 || mm > 59)
+      return invalid_date(d, "zone offset " + std::string(minus ? "-" : "+") + std::string(t[k].text) + " is out of range");
     d.offset_minutes = (minus ? -1 : 1) * (hh * 60 + mm);
     if (minus && hh == 0 && mm == 0) {
       d.zone_unknown = true;
@@ -353,7 +362,7 @@ Json to_json(const MailDate& d) {
   j["utc"] = d.valid ? Json(utc_seconds(d.epoch_seconds)) : Json(nullptr);
   j["offset"] = d.valid ? Json(d.zone_unknown ? std::string("-00:00") : offset_text(d.offset_minutes)) : Json(nullptr);
   j["valid"] = d.valid;
-  if (!d.problem.empty()) j["problem"] = d.problem;
+  if (!d.problem.empty()) j["problem"] = json_text(d.problem);
   return j;
 }
 
@@ -377,15 +386,15 @@ std::string valid_ip(std::string_view s) {
 bool public_v4(const unsigned char* a) {
   const unsigned b0 = a[0], b1 = a[1], b2 = a[2];
   if (b0 == 0 || b0 == 10 || b0 == 127) return false;
-  if (b0 == 100 && (b1 & 0xC0) == 64) return false;  // 100.64.0.0/10 CGNAT
-  if (b0 == 169 && b1 == 254) return false;          // link-local
-  if (b0 == 172 && (b1 & 0xF0) == 16) return false;  // 172.16.0.0/12
-  if (b0 == 192 && b1 == 168) return false;          // 192.168.0.0/16
+  if (b0 == 100 && (b1 & 0xC0) == 64) return false;               // 100.64.0.0/10 CGNAT
+  if (b0 == 169 && b1 == 254) return false;                       // link-local
+  if (b0 == 172 && (b1 & 0xF0) == 16) return false;               // 172.16.0.0/12
+  if (b0 == 192 && b1 == 168) return false;                       // 192.168.0.0/16
   if (b0 == 192 && b1 == 0 && (b2 == 0 || b2 == 2)) return false; // IETF assignments, TEST-NET-1
-  if (b0 == 198 && (b1 & 0xFE) == 18) return false;  // 198.18.0.0/15 benchmarking
-  if (b0 == 198 && b1 == 51 && b2 == 100) return false; // TEST-NET-2
-  if (b0 == 203 && b1 == 0 && b2 == 113) return false;  // TEST-NET-3
-  if (b0 >= 224) return false;                          // multicast, reserved, broadcast
+  if (b0 == 198 && (b1 & 0xFE) == 18) return false;               // 198.18.0.0/15 benchmarking
+  if (b0 == 198 && b1 == 51 && b2 == 100) return false;           // TEST-NET-2
+  if (b0 == 203 && b1 == 0 && b2 == 113) return false;            // TEST-NET-3
+  if (b0 >= 224) return false;                                    // multicast, reserved, broadcast
   return true;
 }
 
@@ -396,14 +405,14 @@ bool public_ip(const std::string& ip) {
   static constexpr unsigned char k_zero[10] = {};
   if (std::memcmp(a, k_zero, 10) == 0) {
     if (a[10] == 0xFF && a[11] == 0xFF) return public_v4(a + 12); // ::ffff:a.b.c.d
-    if (a[10] == 0 && a[11] == 0) return false;                    // ::, ::1, old v4-compatible
+    if (a[10] == 0 && a[11] == 0) return false;                   // ::, ::1, old v4-compatible
   }
-  if (a[0] == 0xFF) return false;                                     // multicast
-  if (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) return false;            // fe80::/10 link-local
-  if (a[0] == 0xFE && (a[1] & 0xC0) == 0xC0) return false;            // fec0::/10 old site-local
-  if ((a[0] & 0xFE) == 0xFC) return false;                            // fc00::/7 unique-local
-  if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0D && a[3] == 0xB8) return false; // 2001:db8::/32
-  if (a[0] == 0x01 && a[1] == 0x00 && std::memcmp(a + 2, k_zero, 6) == 0) return false; // 100::/64 discard
+  if (a[0] == 0xFF) return false;                                                             // multicast
+  if (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) return false;                                    // fe80::/10 link-local
+  if (a[0] == 0xFE && (a[1] & 0xC0) == 0xC0) return false;                                    // fec0::/10 old site-local
+  if ((a[0] & 0xFE) == 0xFC) return false;                                                    // fc00::/7 unique-local
+  if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0D && a[3] == 0xB8) return false;             // 2001:db8::/32
+  if (a[0] == 0x01 && a[1] == 0x00 && std::memcmp(a + 2, k_zero, 6) == 0) return false;       // 100::/64 discard
   if (a[0] == 0x00 && a[1] == 0x64 && a[2] == 0xFF && a[3] == 0x9B) return public_v4(a + 12); // 64:ff9b::/96
   return true;
 }
@@ -429,8 +438,8 @@ bool tcp_info(std::string_view c, std::string& host, std::string& ip) {
   const std::string_view first = c.substr(0, first_end);
   if (iequals(first, "helo") || iequals(first, "ehlo") || iequals(first, "lhlo")) return false;
   // The first bracketed literal holding an address.
-  for (std::size_t open = c.find('['); open != npos; open = c.find('[', open + 1)) {
-    const std::size_t close = c.find(']', open + 1);
+  for (std::size_t open = c.find('['), close = 0; open != npos; open = c.find('[', close + 1)) {
+    close = c.find(']', open + 1);
     if (close == npos) break;
     const std::string found = valid_ip(c.substr(open + 1, close - open - 1));
     if (found.empty()) continue;
@@ -479,7 +488,7 @@ bool tls_comment(std::string_view c) {
 }
 
 void add_hint(std::string& tls, const std::string& hint) {
-  if (hint.empty()) return;
+  if (hint.empty() || tls.size() > 2000) return; // bounded: hostile input may repeat hints
   // identical hints once
   std::size_t pos = 0;
   while (pos <= tls.size()) {
@@ -549,7 +558,7 @@ Hop parse_received(std::string_view value) {
   std::vector<std::string_view> all_comments;
   std::size_t cur = c_pre;
   bool any_word = false;
-  std::string repeated;
+  std::array<bool, c_count> repeated{};
   for (std::size_t i = 0; i < clauses.size();) {
     const char c = clauses[i];
     if (c == '(' && close[i] != npos && close[i] < clauses.size()) {
@@ -573,10 +582,8 @@ Hop parse_received(std::string_view value) {
       if (iequals(word, k_clause_names[k])) kw = k;
     if (kw != c_count) {
       if (cl[kw].seen) {
-        if (repeated.find(k_clause_names[kw]) == std::string::npos) {
-          hop.problems.push_back(std::string("repeated '") + k_clause_names[kw] + "' clause ignored");
-          repeated += std::string(" ") + k_clause_names[kw] + " ";
-        }
+        if (!repeated[kw]) hop.problems.push_back(std::string("repeated '") + k_clause_names[kw] + "' clause ignored");
+        repeated[kw] = true;
         cur = c_dup;
       } else {
         cl[kw].seen = true;
@@ -596,6 +603,8 @@ Hop parse_received(std::string_view value) {
 
   if (!cl[c_pre].words.empty()) hop.problems.push_back("text before the first clause: " + shorten(join(cl[c_pre].words)));
   if (any_word && !cl[c_from].seen && !cl[c_by].seen) hop.problems.push_back("unparsable: neither a from nor a by clause");
+  for (std::size_t k = c_from; k <= c_for; ++k)
+    if (cl[k].seen && cl[k].words.empty()) hop.problems.push_back(std::string("empty '") + k_clause_names[k] + "' clause");
 
   hop.from = join(cl[c_from].words);
   hop.by = join(cl[c_by].words);
@@ -675,7 +684,7 @@ Json to_json(const Hop& h) {
   j["delay_seconds"] = h.delay_seconds ? Json(*h.delay_seconds) : Json(nullptr);
   j["problems"] = Json::array();
   for (const auto& p : h.problems)
-    j["problems"].push_back(p);
+    j["problems"].push_back(json_text(p));
   return j;
 }
 
@@ -707,16 +716,15 @@ std::string header_ip(std::string_view value) {
   return ip;
 }
 
-constexpr std::array<const char*, 10> k_client_ip_headers{"X-Originating-IP",
-                                                          "X-Sender-IP",
-                                                          "X-Client-IP",
-                                                          "X-Real-IP",
-                                                          "X-Forwarded-For",
-                                                          "X-MS-Exchange-Organization-OriginalClientIPAddress",
-                                                          "X-Originating-Client-IP",
-                                                          "X-Yahoo-Post-IP",
-                                                          "X-AOL-IP",
-                                                          "X-Source-IP"};
+// Headers that webmail and submission servers add with the IP of the sender's own client.
+constexpr std::array<const char*, 8> k_client_ip_headers{"X-Originating-IP",
+                                                         "X-Sender-IP",
+                                                         "X-Client-IP",
+                                                         "X-Real-IP",
+                                                         "X-Forwarded-For",
+                                                         "X-MS-Exchange-Organization-OriginalClientIPAddress",
+                                                         "X-Originating-Client-IP",
+                                                         "X-Yahoo-Post-IP"};
 
 } // namespace
 
@@ -777,8 +785,9 @@ public:
       }
       skip_cfws();
       if (!at_end() && s_[pos_] != ';') {
-        problem("unexpected text after the authserv-id: " + shorten(s_.substr(pos_, 80)));
+        const std::size_t junk = pos_;
         skip_to_semicolon();
+        problem("unexpected text after the authserv-id: " + shorten(s_.substr(junk, pos_ - junk)));
       }
     }
     bool none_seen = false;
@@ -888,8 +897,9 @@ private:
   }
 
   static bool known_method(std::string_view m) {
-    static constexpr std::array<const char*, 17> k{"spf",   "dkim", "dmarc", "arc",       "iprev",  "auth",        "dkim-adsp", "domainkeys",
-                                                   "sender-id", "bimi", "dkim-atps", "rrvs", "smime", "vbr", "dnswl", "compauth", "x-original-spf"};
+    static constexpr std::array<const char*, 17> k{"spf",       "dkim",       "dmarc",     "arc",      "iprev",         "auth",
+                                                   "dkim-adsp", "domainkeys", "sender-id", "bimi",     "dkim-atps",     "rrvs",
+                                                   "smime",     "vbr",        "dnswl",     "compauth", "x-original-spf"};
     for (const char* p : k)
       if (iequals(m, p)) return true;
     return false;
@@ -897,11 +907,17 @@ private:
 
   // methodspec [reasonspec] *propspec, up to the next ';' or the end.
   void resinfo() {
+    while (resinfo_one()) {
+    }
+  }
+
+  // One methodspec and its properties; true when another method follows without a ';'.
+  bool resinfo_one() {
     std::string method = read_keyword();
     if (method.empty()) {
       problem("expected a method, found " + shorten(s_.substr(pos_, 40)));
       skip_to_semicolon();
-      return;
+      return false;
     }
     skip_cfws();
     if (!at_end() && s_[pos_] == '/') { // method-version
@@ -913,7 +929,7 @@ private:
     if (at_end() || s_[pos_] != '=') {
       problem("method '" + method + "' without a result");
       skip_to_semicolon();
-      return;
+      return false;
     }
     ++pos_;
     skip_cfws();
@@ -943,8 +959,7 @@ private:
         problem("results not separated by ';' before '" + key + "'");
         out_.methods.push_back(std::move(m));
         pos_ = before;
-        resinfo();
-        return;
+        return true;
       }
       ++pos_; // '='
       skip_cfws();
@@ -956,6 +971,7 @@ private:
       }
     }
     out_.methods.push_back(std::move(m));
+    return false;
   }
 };
 
@@ -978,14 +994,16 @@ Json to_json(const AuthResults& a) {
     jm["result"] = str_or_null(m.result);
     jm["reason"] = str_or_null(m.reason);
     Json props = Json::object();
-    for (const auto& [k, val] : m.properties)
-      if (!props.contains(k)) props[k] = val;
+    for (const auto& [k, val] : m.properties) {
+      const std::string key = json_text(k);
+      if (!props.contains(key)) props[key] = json_text(val);
+    }
     jm["properties"] = std::move(props);
     j["methods"].push_back(std::move(jm));
   }
   j["problems"] = Json::array();
   for (const auto& p : a.problems)
-    j["problems"].push_back(p);
+    j["problems"].push_back(json_text(p));
   return j;
 }
 

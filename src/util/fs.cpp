@@ -45,6 +45,12 @@ void fsync_dir(const fs::path& dir) {
   fsync_or_throw(fd.get(), dir.string());
 }
 
+void sync_filesystem(const fs::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) throw_errno(ErrorKind::io, dir.string());
+  if (::syncfs(fd.get()) != 0) throw_errno(ErrorKind::io, dir.string() + ": syncfs failed");
+}
+
 void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode, bool replace) {
   const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   const fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + random_hex(6));

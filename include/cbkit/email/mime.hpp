@@ -41,8 +41,8 @@ struct MimeReport {
 // `entry_dir` (which must exist): body.txt and body.html (the first text/plain and
 // text/html body parts, decoded to UTF-8) and every attachment under attachments/ with a
 // sanitized, collision-free name; a nested message/rfc822 is written as a .eml and its own
-// attachments are extracted too. Each derived file is created exclusively, fsynced and
-// hashed. Throws Error(io) only when writing fails; bad MIME becomes defects.
+// attachments are extracted too. Each derived file is created exclusively and hashed;
+// the caller makes them durable (one util::sync_filesystem for the whole entry). Throws Error(io) only when writing fails; bad MIME becomes defects.
 MimeReport extract_mime(const std::filesystem::path& message_file, const std::filesystem::path& entry_dir);
 
 // RFC 2047 decoding of a header value to UTF-8 (GMime). Sets *bad_charset to the first

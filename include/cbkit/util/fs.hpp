@@ -48,6 +48,9 @@ void fsync_or_throw(int fd, const std::string& what);
 // fsync() a folder so that renames and creations inside it are durable.
 void fsync_dir(const fs::path& dir);
 
+// syncfs() on the file system holding `dir`: makes every file written there durable.
+void sync_filesystem(const fs::path& dir);
+
 // Creates `path` with `content` atomically: temporary file in the same folder, fsync,
 // rename over `path` (which must not exist unless `replace`), fsync of the folder.
 void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode, bool replace = false);
