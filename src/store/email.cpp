@@ -86,6 +86,25 @@ struct Source {
 
 bool has_eml_extension(const fs::path& p) { return util::to_lower_ascii(p.extension().string()) == ".eml"; }
 
+// In a folder, a file without the .eml extension is taken when it starts like a message:
+// an mbox "From " line or a header field ("Name:" with a printable name). Exports from
+// mail servers often have no extension (maildir, spool files); README/LICENSE do not match.
+bool looks_like_message(const fs::path& p) {
+  if (p.filename().string().rfind('.', 0) == 0) return false; // hidden files
+  std::ifstream in(p, std::ios::binary);
+  char buf[256] = {};
+  in.read(buf, sizeof buf);
+  const std::string_view head(buf, static_cast<std::size_t>(in.gcount()));
+  if (head.substr(0, 5) == "From ") return true;
+  const std::size_t colon = head.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 76) return false;
+  for (std::size_t i = 0; i < colon; ++i) {
+    const auto c = static_cast<unsigned char>(head[i]);
+    if (c <= 32 || c >= 127) return false; // RFC 5322 field names: printable, no space
+  }
+  return true;
+}
+
 // Splits an mbox at lines starting with "From " (the mboxo/mboxrd separator). The message
 // bytes are kept as they are in the file (">From " quoting is not undone: it is what the
 // file holds); the LF before the next separator belongs to the mbox format and is dropped.
@@ -156,10 +175,13 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
     if (fs::is_directory(fs::symlink_status(in, ec))) {
       std::vector<fs::path> found;
       for (auto it = fs::recursive_directory_iterator(in, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec) && !it->is_symlink(ec) && has_eml_extension(it->path())) found.push_back(it->path());
+        if (it->is_regular_file(ec) && !it->is_symlink(ec) && (has_eml_extension(it->path()) || looks_like_message(it->path()))) {
+          found.push_back(it->path());
+        }
       }
       if (ec) throw Error(ErrorKind::input, display(in) + ": cannot list the folder: " + ec.message());
-      if (found.empty()) throw Error(ErrorKind::input, display(in) + ": no .eml file in this folder");
+      if (found.empty())
+        throw Error(ErrorKind::input, display(in) + ": no e-mail in this folder (no .eml file, nor a file that starts with header fields)");
       std::sort(found.begin(), found.end());
       for (auto& f : found) {
         struct stat st {};

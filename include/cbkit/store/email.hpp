@@ -14,7 +14,8 @@
 namespace cbkit::store {
 
 struct AddEmailOptions {
-  std::vector<std::filesystem::path> inputs; // .eml files, folders (every *.eml inside, recursively, sorted), or "-" (stdin)
+  std::vector<std::filesystem::path> inputs; // .eml files, folders (recursively, sorted: every *.eml, and other non-hidden
+                                             // files that start with a header field or "From "), or "-" (stdin)
   std::vector<std::filesystem::path> mboxes; // mbox files: one entry per message
   Context context;
   std::vector<email::DkimKey> keys;
