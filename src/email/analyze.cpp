@@ -19,11 +19,17 @@ constexpr const char* k_single_instance[] = {"Date", "From",       "Sender",    
 
 constexpr const char* k_address_headers[] = {"From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Return-Path", "Delivered-To"};
 
-constexpr const char* k_client_ip_headers[] = {"X-Originating-IP", "X-Sender-IP",
-                                               "X-Client-IP",      "X-Real-IP",
-                                               "X-Forwarded-For",  "X-MS-Exchange-Organization-OriginalClientIPAddress",
-                                               "X-Yahoo-Post-IP",  "X-AOL-IP",
-                                               "X-Source-IP",      "X-Mailgun-Sending-Ip"};
+constexpr const char* k_client_ip_headers[] = {"X-Originating-IP",
+                                               "X-Sender-IP",
+                                               "X-Client-IP",
+                                               "X-Real-IP",
+                                               "X-Forwarded-For",
+                                               "X-MS-Exchange-Organization-OriginalClientIPAddress",
+                                               "X-Yahoo-Post-IP",
+                                               "X-AOL-IP",
+                                               "X-Originating-Client-IP",
+                                               "X-Source-IP",
+                                               "X-Mailgun-Sending-Ip"};
 
 bool is_address_header(const std::string& name) {
   return std::any_of(std::begin(k_address_headers), std::end(k_address_headers), [&](const char* h) { return iequals(name, h); });

@@ -122,7 +122,7 @@ public:
       GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
       if (inner == nullptr) return;
       const std::string name = attachment_name(obj, "message.eml", ".eml");
-      write_file("attachments/" + name, "message", name, "message/rfc822", part,
+      write_file("attachments/" + name, "message", util::utf8_lossy(declared_filename(obj)), "message/rfc822", part,
                  [&](GMimeStream* s) { g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, s); });
       ++m_report.attachment_count;
       walk(g_mime_message_get_mime_part(inner), part + ".1", depth + 1, prefix);
@@ -152,8 +152,16 @@ private:
     if (m_report.structure.size() < 10000) m_report.structure.push_back(std::move(d));
   }
 
+  // The file name a part declares: Content-Disposition filename, else Content-Type name
+  // (GMime decodes RFC 2231 and RFC 2047 forms).
+  static std::string declared_filename(GMimeObject* obj) {
+    if (GMIME_IS_PART(obj)) return str_or_empty(g_mime_part_get_filename(GMIME_PART(obj)));
+    std::string name = str_or_empty(g_mime_object_get_content_disposition_parameter(obj, "filename"));
+    return name.empty() ? str_or_empty(g_mime_object_get_content_type_parameter(obj, "name")) : name;
+  }
+
   std::string attachment_name(GMimeObject* obj, const std::string& fallback, const std::string& ext) {
-    std::string name = GMIME_IS_PART(obj) ? str_or_empty(g_mime_part_get_filename(GMIME_PART(obj))) : "";
+    std::string name = declared_filename(obj);
     if (name.empty()) {
       name = fallback;
     } else if (!ext.empty() && (name.size() < ext.size() || util::to_lower_ascii(name.substr(name.size() - ext.size())) != ext)) {
@@ -187,13 +195,17 @@ private:
         return;
       }
     }
-    const std::string name = attachment_name(obj, "part-" + (part.empty() ? std::string("0") : part) + ".bin", "");
+    // Text shown inline after the first body (a forwarded message's text, a signature
+    // block) is kept too, as an "inline" part; it is not counted as an attachment.
+    const bool inline_text = !attachment && is_text;
+    const std::string ext = !inline_text ? ".bin" : g_mime_content_type_is_type(ct, "text", "html") ? ".html" : ".txt";
+    const std::string name = attachment_name(obj, "part-" + (part.empty() ? std::string("0") : part) + ext, "");
     GMimeDataWrapper* content = g_mime_part_get_content(p);
-    write_file("attachments/" + name, "attachment", util::utf8_lossy(str_or_empty(g_mime_part_get_filename(p))), mime_type, part,
-               [&](GMimeStream* s) {
+    write_file("attachments/" + name, inline_text ? "inline" : "attachment", util::utf8_lossy(str_or_empty(g_mime_part_get_filename(p))),
+               mime_type, part, [&](GMimeStream* s) {
                  if (content != nullptr) g_mime_data_wrapper_write_to_stream(content, s); // decodes base64/QP
                });
-    ++m_report.attachment_count;
+    if (!inline_text) ++m_report.attachment_count;
   }
 
   template <typename Fn>
@@ -247,6 +259,7 @@ MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir)
   }
   report.parsed = true;
   Extractor(entry_dir, report).walk(g_mime_message_get_mime_part(message.get()), "", 0, "");
+  if (fs::exists(entry_dir / "attachments")) util::make_read_only(entry_dir / "attachments", true);
   return report;
 }
 

@@ -99,8 +99,9 @@ bool looks_like_message(const fs::path& p) {
   const std::size_t colon = head.find(':');
   if (colon == std::string_view::npos || colon == 0 || colon > 76) return false;
   for (std::size_t i = 0; i < colon; ++i) {
-    const auto c = static_cast<unsigned char>(head[i]);
-    if (c <= 32 || c >= 127) return false; // RFC 5322 field names: printable, no space
+    const char c = head[i];
+    // Real field names are letters, digits and '-' (JSON or YAML files do not start so).
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
   }
   return true;
 }
@@ -126,8 +127,14 @@ std::vector<Source> split_mbox(const fs::path& path, std::string_view data) {
     std::size_t next = data.find("\nFrom ", body > 0 ? body - 1 : 0);
     std::size_t end = next == std::string_view::npos ? data.size() : next + 1;
     std::size_t msg_end = end;
-    if (next != std::string_view::npos && msg_end > body && data[msg_end - 1] == '\n' && msg_end - 1 > body && data[msg_end - 2] == '\n') {
-      --msg_end; // the separating empty line
+    // The empty line before the next separator belongs to the mbox format (LF or CRLF).
+    if (next != std::string_view::npos) {
+      const std::string_view m = data.substr(body, msg_end - body);
+      if (m.size() >= 2 && m.substr(m.size() - 2) == "\n\n") {
+        msg_end -= 1;
+      } else if (m.size() >= 4 && m.substr(m.size() - 4) == "\r\n\r\n") {
+        msg_end -= 2;
+      }
     }
     s.offset = body;
     s.length = msg_end - body;
@@ -168,6 +175,9 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
   std::vector<Source> sources;
   for (const auto& in : options.inputs) {
     if (in == "-") {
+      if (std::any_of(sources.begin(), sources.end(), [](const Source& x) { return x.type == Source::Type::stdin_; })) {
+        throw Error(ErrorKind::usage, "add-email: - (standard input) given twice; it can be read only once");
+      }
       sources.push_back(Source{Source::Type::stdin_, {}, 0, 0, {}});
       continue;
     }

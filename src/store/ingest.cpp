@@ -185,7 +185,8 @@ util::UniqueFd open_evidence_source(const fs::path& path, bool follow_symlinks, 
   }
   if (S_ISLNK(lst.st_mode)) {
     if (!follow_symlinks) {
-      throw Error(ErrorKind::input, name + ": is a symbolic link; add the file it points to, or pass --follow-symlinks to record both");
+      throw Error(ErrorKind::input,
+                  name + ": is a symbolic link; add the file it points to (add-file also takes --follow-symlinks to record both)");
     }
     std::error_code ec;
     const fs::path target = fs::read_symlink(path, ec);

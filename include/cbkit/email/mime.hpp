@@ -13,7 +13,8 @@ namespace cbkit::email {
 // A file derived from the message and written into the entry folder.
 struct DerivedFile {
   std::string rel_path;      // relative to the entry folder: "body.txt", "attachments/1-invoice.pdf"
-  std::string role;          // "body-text" | "body-html" | "attachment" | "message" (a nested message/rfc822)
+  std::string role;          // "body-text" | "body-html" | "attachment" | "inline" (text after the first body)
+                             // | "message" (a nested message/rfc822)
   std::string original_name; // the file name the message gives (decoded), empty when none
   std::string content_type;  // e.g. "application/pdf"
   std::string part;          // MIME part path, e.g. "2" or "3.1"
@@ -42,7 +43,8 @@ struct MimeReport {
 // text/html body parts, decoded to UTF-8) and every attachment under attachments/ with a
 // sanitized, collision-free name; a nested message/rfc822 is written as a .eml and its own
 // attachments are extracted too. Each derived file is created exclusively and hashed;
-// the caller makes them durable (one util::sync_filesystem for the whole entry). Throws Error(io) only when writing fails; bad MIME becomes defects.
+// the caller makes them durable (one util::sync_filesystem for the whole entry). Throws Error(io) only when writing fails; bad MIME becomes
+// defects.
 MimeReport extract_mime(const std::filesystem::path& message_file, const std::filesystem::path& entry_dir);
 
 // RFC 2047 decoding of a header value to UTF-8 (GMime). Sets *bad_charset to the first
