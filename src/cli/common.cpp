@@ -61,6 +61,15 @@ std::string summarize(const manifest::Json& line) {
     const auto& c = line["case"];
     s = "case " + str(c, "id") + " opened by " + str(c, "examiner");
     if (!str(c, "organisation").empty()) s += ", " + str(c, "organisation");
+  } else if (kind == "email" && line.contains("email") && line["email"].is_object()) {
+    const auto& e = line["email"];
+    std::string from;
+    if (e.contains("from") && e["from"].is_array() && !e["from"].empty() && e["from"][0].is_string())
+      from = e["from"][0].get<std::string>();
+    s = (from.empty() ? "(no From)" : from) + ": " + (str(e, "subject").empty() ? "(no subject)" : str(e, "subject"));
+    if (e.contains("anomalies") && e["anomalies"].is_array() && !e["anomalies"].empty()) {
+      s += " [" + std::to_string(e["anomalies"].size()) + " anomal" + (e["anomalies"].size() == 1 ? "y" : "ies") + "]";
+    }
   } else if (kind == "note" && line.contains("note")) {
     s = str(line["note"], "text");
   } else if (line.contains("files") && line["files"].is_array() && !line["files"].empty()) {
