@@ -134,6 +134,11 @@ run "$CBKIT_BIN" --case "$CASE" add-file "$SHOT" "$INPUTS/chat-export.txt" \
 # --- 3. the notes about the profile --------------------------------------------------
 run "$CBKIT_BIN" --case "$CASE" add-file "$INPUTS/profile-notes.md"
 
+# --- 3b. the threatening e-mail, with its full headers -----------------------------
+run "$CBKIT_BIN" --case "$CASE" add-email "$INPUTS/threat.eml" \
+  --note "Forwarded by the victim as an attachment; saved from her school mailbox"
+EMAIL_SEQ=$(awk '/^head / {seq = $4} END {print seq}' "$LAST")
+
 # --- 4. what was done, as notes ------------------------------------------------------
 run "$CBKIT_BIN" --case "$CASE" note "Called 101, report number 123/2026"
 run_stdin "2026-11-21 09:30 +01:00: met the victim and her mother at the police station.
@@ -146,6 +151,7 @@ RECEIPT_LAST=$(receipt)
 run "$CBKIT_BIN" --case "$CASE" verify
 run "$CBKIT_BIN" --case "$CASE" log
 run "$CBKIT_BIN" --case "$CASE" show 1
+run "$CBKIT_BIN" --case "$CASE" show "$EMAIL_SEQ"
 
 # --- 6. the receipts: the log still holds the heads printed at init and at the last note
 run "$CBKIT_BIN" --case "$CASE" verify --expect-head "$RECEIPT_INIT"

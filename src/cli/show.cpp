@@ -163,9 +163,10 @@ void print_email(const manifest::Json& a) {
     const std::string delay = h["delay_seconds"].is_number() ? std::to_string(h["delay_seconds"].get<long long>()) + " s" : "-";
     const std::string date =
         h["date"].is_object() && h["date"]["utc"].is_string() ? text_of(h["date"]["utc"]) : "(" + text_of(h["date"]["as_written"]) + ")";
-    std::printf("    %-3zu %-20s %10s  %-34s %-28s %s\n", ++n, util::one_line(date, 20).c_str(), delay.c_str(),
-                util::one_line(from, 34).c_str(), util::one_line(text_of(h["by"]), 28).c_str(),
-                util::one_line(text_of(h["with"]) + (h["tls"].is_string() ? " " + text_of(h["tls"]) : ""), 40).c_str());
+    std::printf(
+        "    %-3zu %-20s %10s  %-34s %-28s %s\n", ++n, util::one_line(date, 20).c_str(), delay.c_str(), util::one_line(from, 34).c_str(),
+        util::one_line(text_of(h["by"]), 28).c_str(),
+        util::one_line(text_of(h["with"]) + (h["tls"].is_string() && h["tls"] != h["with"] ? " " + text_of(h["tls"]) : ""), 60).c_str());
   }
   std::cout << "  AUTHENTICATION-RESULTS\n";
   for (const auto& r : a["authentication_results"]) {
