@@ -79,10 +79,15 @@ Analysis analyze_message(std::string_view message, const std::string& sha256, co
   out["format"] = 1;
   out["message"] = Json{{"sha256", sha256}, {"size", message.size()}, {"line_endings", block.crlf ? "CRLF" : "LF"}};
 
-  if (message.empty())
+  // A message starts with a header field (or an mbox "From " line right before one).
+  const bool starts_with_field =
+      !block.fields.empty() && (block.fields[0].offset == 0 || (!block.defects.empty() && block.defects[0].code == "mbox-from-line" &&
+                                                                block.defects[0].line == 1 && block.fields[0].line == 2));
+  if (message.empty()) {
     anomalies.add("empty-message", "the file is empty: there is no message to analyse");
-  else if (block.fields.empty())
-    anomalies.add("not-an-email", "no header field was found: this does not look like an e-mail");
+  } else if (!starts_with_field) {
+    anomalies.add("not-an-email", "the file does not start with a header field: this does not look like an e-mail");
+  }
 
   // Every header in original order.
   Json headers = Json::array();

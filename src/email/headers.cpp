@@ -107,6 +107,14 @@ HeaderBlock split_headers(std::string_view msg, const HeaderLimits& limits) {
       while (!name.empty() && is_wsp(name.back()))
         name.remove_suffix(1);
     }
+    // RFC 5322 2.2: a field name is printable US-ASCII without spaces. Binary data (a PDF,
+    // an Outlook .msg) often holds a ':' somewhere; such lines are not fields.
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return c >= 33 && c <= 126; })) {
+      block.defects.push_back(
+          {"header-invalid-name", "a line in the header section has a field name that is not printable ASCII", start_line});
+      pos = next;
+      continue;
+    }
     if (too_long || field.size() > limits.max_field_bytes) {
       block.defects.push_back(
           {"header-too-long",

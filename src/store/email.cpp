@@ -127,8 +127,9 @@ std::vector<Source> split_mbox(const fs::path& path, std::string_view data) {
     std::size_t next = data.find("\nFrom ", body > 0 ? body - 1 : 0);
     std::size_t end = next == std::string_view::npos ? data.size() : next + 1;
     std::size_t msg_end = end;
-    // The empty line before the next separator belongs to the mbox format (LF or CRLF).
-    if (next != std::string_view::npos) {
+    // The empty line before the next separator (or at the end of the file) belongs to the
+    // mbox format (LF or CRLF), not to the message.
+    {
       const std::string_view m = data.substr(body, msg_end - body);
       if (m.size() >= 2 && m.substr(m.size() - 2) == "\n\n") {
         msg_end -= 1;

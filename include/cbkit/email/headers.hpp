@@ -47,7 +47,8 @@ struct HeaderLimits {
 // many fields, a leading continuation line or a missing empty line are reported as
 // defects and splitting continues as a lenient mail reader would (defect codes:
 // header-line-without-colon, header-too-long, header-count-limit, header-nul-byte,
-// header-leading-continuation, header-no-separator, header-space-before-colon).
+// header-leading-continuation, header-no-separator, header-space-before-colon,
+// header-invalid-name, mbox-from-line).
 HeaderBlock split_headers(std::string_view message, const HeaderLimits& limits = {});
 
 // ASCII case-insensitive equality for header names.
