@@ -92,12 +92,14 @@ HeaderBlock split_headers(std::string_view msg, const HeaderLimits& limits) {
     }
     const std::size_t colon = field.find(':');
     const std::size_t first_break = std::min(field.find('\n'), field.find('\r'));
+    // An mbox "From " separator (it usually holds a time, so a ':') is not a field.
+    if (start_line == 1 && field.substr(0, 5) == "From ") {
+      block.defects.push_back({"mbox-from-line", "the message starts with an mbox \"From \" separator line", start_line});
+      pos = next;
+      continue;
+    }
     if (colon == std::string_view::npos || colon == 0 || (first_break != std::string_view::npos && colon > first_break)) {
-      if (start_line == 1 && field.substr(0, 5) == "From ") {
-        block.defects.push_back({"mbox-from-line", "the message starts with an mbox \"From \" separator line", start_line});
-      } else {
-        block.defects.push_back({"header-line-without-colon", "a line in the header section is not a \"Name: value\" field", start_line});
-      }
+      block.defects.push_back({"header-line-without-colon", "a line in the header section is not a \"Name: value\" field", start_line});
       pos = next;
       continue;
     }

@@ -55,6 +55,8 @@ TEST_CASE("header fields are split without changing a byte", "[email]") {
 
 TEST_CASE("broken header sections are reported as defects", "[email]") {
   CHECK(has_defect(split_headers("From someone Fri Nov 20\nSubject: x\n\nb"), "mbox-from-line"));
+  CHECK(has_defect(split_headers("From a@b.example Mon May  2 16:07:05 2005\r\nSubject: x\r\n\r\nb"), "mbox-from-line"));
+  CHECK(has_defect(split_headers("%PDF-1.4\n\x01\x02\xff: binary\n\nb"), "header-invalid-name"));
   CHECK(has_defect(split_headers("Subject: x\nthis line has no colon\n\nb"), "header-line-without-colon"));
   CHECK(has_defect(split_headers(" leading\nSubject: x\n\nb"), "header-leading-continuation"));
   CHECK(has_defect(split_headers("Subject : x\n\nb"), "header-space-before-colon"));
@@ -116,5 +118,7 @@ TEST_CASE("anomalies are found", "[email]") {
   CHECK(contains(anomaly_codes(m), "date-unparsable"));
 
   CHECK(contains(anomaly_codes("%PDF-1.4\n%binary"), "not-an-email"));
+  CHECK(contains(anomaly_codes("%PDF-1.4\n\x8f\x01: x\nSubject: y\n\n"), "not-an-email"));
+  CHECK_FALSE(contains(anomaly_codes("From a@b.example Mon May  2 16:07:05 2005\n" + k_base), "not-an-email"));
   CHECK(contains(anomaly_codes(""), "empty-message"));
 }
