@@ -217,7 +217,7 @@ namespace {
 // threads and 4 MiB buffers cost more than they save below this size.
 constexpr std::uint64_t k_small_file = 1u << 20;
 
-CopyResult copy_small(int src_fd, const std::string& src_name, const fs::path& dest, std::size_t expected) {
+CopyResult copy_small(int src_fd, const std::string& src_name, const fs::path& dest, std::size_t expected, bool sync) {
   std::string buf(expected + 1, '\0'); // one spare byte: notices a file that grew meanwhile
   const std::size_t len = read_full(src_fd, buf.data(), buf.size(), src_name);
   buf.resize(len);
@@ -228,7 +228,7 @@ CopyResult copy_small(int src_fd, const std::string& src_name, const fs::path& d
   util::UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!out.valid()) throw_errno(ErrorKind::io, display(dest));
   util::write_all(out.get(), buf.data(), buf.size(), display(dest));
-  util::fsync_or_throw(out.get(), display(dest));
+  if (sync) util::fsync_or_throw(out.get(), display(dest));
   CopyResult r;
   r.size = len;
   r.media_type = media_type_of(buf.data(), buf.size());
@@ -238,11 +238,11 @@ CopyResult copy_small(int src_fd, const std::string& src_name, const fs::path& d
 
 } // namespace
 
-CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path& dest) {
+CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path& dest, bool sync) {
   struct stat st {};
   if (::fstat(src_fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) < k_small_file &&
       ::lseek(src_fd, 0, SEEK_CUR) == 0) {
-    CopyResult r = copy_small(src_fd, src_name, dest, static_cast<std::size_t>(st.st_size));
+    CopyResult r = copy_small(src_fd, src_name, dest, static_cast<std::size_t>(st.st_size), sync);
     if (!r.sha256.empty()) return r;
     // The file grew while being read: start over with the streaming copy.
     if (::lseek(src_fd, 0, SEEK_SET) != 0) throw_errno(ErrorKind::input, src_name);
@@ -274,7 +274,7 @@ CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path
     }
     writer.finish();
   }
-  util::fsync_or_throw(out.get(), display(dest));
+  if (sync) util::fsync_or_throw(out.get(), display(dest));
   r.sha256 = util::to_hex(hash.finish());
   return r;
 }

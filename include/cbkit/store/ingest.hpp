@@ -87,12 +87,13 @@ manifest::Appended add_note(const Case& c, const NoteOptions& options);
 util::UniqueFd open_evidence_source(const std::filesystem::path& path, bool follow_symlinks, struct stat& st, std::string* link_target);
 
 // Streams `src_fd` into a new file `dest` (created exclusively, mode 0600), hashing as it
-// goes; fsyncs it. Returns size, SHA-256 and the media type of the first bytes.
+// goes; fsyncs it (unless sync is false). Returns size, SHA-256 and the media type of the first bytes.
 struct CopyResult {
   std::uint64_t size = 0;
   std::string sha256;
   std::string media_type;
 };
-CopyResult copy_and_hash(int src_fd, const std::string& src_name, const std::filesystem::path& dest);
+// With sync=false the caller makes the file durable itself (util::sync_filesystem).
+CopyResult copy_and_hash(int src_fd, const std::string& src_name, const std::filesystem::path& dest, bool sync = true);
 
 } // namespace cbkit::store
