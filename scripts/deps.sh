@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages cbkit needs: to build (default) or to build and test
-# (`deps.sh test`). Skips apt-get when every package is already there, so it is cheap to
+# (`deps.sh test`), or also to fuzz (`deps.sh fuzz`: clang and libFuzzer). Skips apt-get when every package is already there, so it is cheap to
 # call from the demo and test commands.
 set -euo pipefail
 
@@ -8,7 +8,9 @@ build_pkgs=(cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libssl-dev
 test_pkgs=(catch2 jq python3 python3-jsonschema util-linux openssl time file man-db groff-base)
 
 pkgs=("${build_pkgs[@]}")
+fuzz_pkgs=(clang libclang-rt-14-dev)
 if [[ "${1:-build}" == test ]]; then pkgs+=("${test_pkgs[@]}"); fi
+if [[ "${1:-build}" == fuzz ]]; then pkgs+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}"); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -9,3 +9,10 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCBKIT_WERROR=ON
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
 ctest --output-on-failure -j"$(nproc)" --timeout 600
+
+# Opt-in: CBKIT_FUZZ=1 also builds the libFuzzer targets with clang (ASan+UBSan) in a
+# folder of their own and runs each for CBKIT_FUZZ_SECONDS (default 10) on the corpora.
+if [[ ${CBKIT_FUZZ:-0} == 1 ]]; then
+  bash "$root/scripts/deps.sh" fuzz
+  FUZZ_BUILD_DIR="${CBKIT_FUZZ_BUILD_DIR:-$root/build-fuzz}" bash "$root/tests/fuzz/run.sh" "${CBKIT_FUZZ_SECONDS:-10}"
+fi
