@@ -85,16 +85,6 @@ Json str_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json
 // ---------------------------------------------------------------------------------------------
 // Dates
 
-// Howard Hinnant's days_from_civil: proleptic Gregorian date -> days since 1970-01-01.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 int days_in_month(std::int64_t y, int m) {
@@ -344,7 +334,7 @@ MailDate parse_mail_date(std::string_view text) {
   if (second > 60) return invalid_date(d, "second " + std::to_string(second) + " is out of range");
   if (second == 60) add_note(notes, "leap second");
 
-  const std::int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const std::int64_t days = util::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   d.epoch_seconds = days * 86400 + hour * 3600 + minute * 60 + second - static_cast<std::int64_t>(d.offset_minutes) * 60;
   if (weekday >= 0) {
     const auto actual = static_cast<std::size_t>(((days % 7) + 11) % 7); // 1970-01-01 was a Thursday

@@ -11,6 +11,10 @@ namespace cbkit::util {
 // (e.g. 2026-11-22T07:01:02.123456Z).
 std::string utc_now();
 
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm);
+// month 1-12, day 1-31, not range-checked.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+
 // Seconds since the epoch (UTC) -> "YYYY-MM-DDTHH:MM:SS.uuuuuuZ".
 std::string format_utc(std::int64_t seconds, std::int64_t micros);
 
