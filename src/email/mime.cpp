@@ -172,6 +172,19 @@ private:
 
   void leaf(GMimePart* p, const std::string& part) {
     GMimeObject* obj = GMIME_OBJECT(p);
+    // An RFC 2231 name with %00 is cut at the NUL by every C mail library (GMime too):
+    // the stored name then hides the rest, so it is reported.
+    for (const char* header : {"Content-Disposition", "Content-Type"}) {
+      const std::string value = str_or_empty(g_mime_object_get_header(obj, header));
+      if (value.find("%00") != std::string::npos && value.find("*=") != std::string::npos) {
+        m_report.defects.push_back({"attachment-name-nul",
+                                    "part " + (part.empty() ? std::string("0") : part) + ": the " + header +
+                                        " file name holds an encoded NUL (%00); the stored name stops there, the full "
+                                        "header is in original.eml",
+                                    -1});
+        break;
+      }
+    }
     GMimeContentType* ct = g_mime_object_get_content_type(obj);
     const std::string charset = ct != nullptr ? str_or_empty(g_mime_content_type_get_parameter(ct, "charset")) : "";
     if (!charset_convertible(charset)) {

@@ -728,6 +728,8 @@ test_attachment_hostile_names() {
         '[.files[] | select(.role == "attachment") | .name] | map(select(test("raw"))) | length == 1' \
         '[.files[] | select(.role == "attachment") | .path] | unique | length == 6' \
         '.email.attachment_count == 6'
+    # the %00 name is cut by the MIME library: reported, so nobody trusts the short name
+    expect_anomaly 1 attachment-name-nul
     expect_verify_ok "$C"
 }
 
