@@ -39,7 +39,7 @@ def main(path):
                         px[y][x] = c
 
     rect(0, 0, W, 18, DARK)                 # phone status bar
-    rect(200, 6, 240, 12, WHITE)            # "21:14" placeholder
+    rect(200, 6, 240, 12, WHITE)            # the "21:14" time block
     rect(0, 18, W, 58, BAR)                 # Instagram header
     ring(28, 38, 12, 2, RED)                # avatar ring
     rect(48, 32, 150, 40, DARK)             # "x_hater_2026"
