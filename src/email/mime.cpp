@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <gmime/gmime.h>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -93,10 +94,17 @@ extern "C" void on_parser_warning(gint64 offset, GMimeParserWarning code, const 
 
 bool charset_convertible(const std::string& charset) {
   if (charset.empty()) return true;
+  // iconv_open() loads (and iconv_close() may unload) a gconv module: remember answers.
+  static std::mutex mutex;
+  static std::map<std::string, bool> known;
+  const std::string key = util::to_lower_ascii(charset);
+  std::lock_guard<std::mutex> lock(mutex);
+  if (const auto it = known.find(key); it != known.end()) return it->second;
   iconv_t cd = g_mime_iconv_open("UTF-8", charset.c_str());
-  if (cd == reinterpret_cast<iconv_t>(-1)) return false;
-  g_mime_iconv_close(cd);
-  return true;
+  const bool ok = cd != reinterpret_cast<iconv_t>(-1);
+  if (ok) g_mime_iconv_close(cd);
+  if (known.size() < 1000) known.emplace(key, ok); // bounded against hostile charset names
+  return ok;
 }
 
 class Extractor {
