@@ -232,7 +232,7 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
     if (src.type == Source::Type::file) {
       struct stat st {};
       util::UniqueFd fd = open_evidence_source(src.path, false, st, nullptr);
-      const CopyResult r = copy_and_hash(fd.get(), display(src.path), original, false); // synced with the entry below
+      const CopyResult r = copy_and_hash(fd.get(), display(src.path), original, false, false); // synced with the entry below
       orig.sha256 = r.sha256;
       orig.size = r.size;
       orig.name = util::utf8_lossy(src.path.filename().string());
@@ -240,7 +240,7 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
       orig.source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
       orig.mtime = util::format_utc(st.st_mtim.tv_sec, st.st_mtim.tv_nsec / 1000);
     } else if (src.type == Source::Type::stdin_) {
-      const CopyResult r = copy_and_hash(STDIN_FILENO, "standard input", original, false);
+      const CopyResult r = copy_and_hash(STDIN_FILENO, "standard input", original, false, false);
       orig.sha256 = r.sha256;
       orig.size = r.size;
       orig.name = "stdin";

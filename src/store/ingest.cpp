@@ -217,7 +217,7 @@ namespace {
 // threads and 4 MiB buffers cost more than they save below this size.
 constexpr std::uint64_t k_small_file = 1u << 20;
 
-CopyResult copy_small(int src_fd, const std::string& src_name, const fs::path& dest, std::size_t expected, bool sync) {
+CopyResult copy_small(int src_fd, const std::string& src_name, const fs::path& dest, std::size_t expected, bool sync, bool detect_type) {
   std::string buf(expected + 1, '\0'); // one spare byte: notices a file that grew meanwhile
   const std::size_t len = read_full(src_fd, buf.data(), buf.size(), src_name);
   buf.resize(len);
@@ -231,18 +231,18 @@ CopyResult copy_small(int src_fd, const std::string& src_name, const fs::path& d
   if (sync) util::fsync_or_throw(out.get(), display(dest));
   CopyResult r;
   r.size = len;
-  r.media_type = media_type_of(buf.data(), buf.size());
+  if (detect_type) r.media_type = media_type_of(buf.data(), buf.size());
   r.sha256 = util::sha256_hex(buf);
   return r;
 }
 
 } // namespace
 
-CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path& dest, bool sync) {
+CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path& dest, bool sync, bool detect_type) {
   struct stat st {};
   if (::fstat(src_fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) < k_small_file &&
       ::lseek(src_fd, 0, SEEK_CUR) == 0) {
-    CopyResult r = copy_small(src_fd, src_name, dest, static_cast<std::size_t>(st.st_size), sync);
+    CopyResult r = copy_small(src_fd, src_name, dest, static_cast<std::size_t>(st.st_size), sync, detect_type);
     if (!r.sha256.empty()) return r;
     // The file grew while being read: start over with the streaming copy.
     if (::lseek(src_fd, 0, SEEK_SET) != 0) throw_errno(ErrorKind::input, src_name);
@@ -265,7 +265,7 @@ CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path
       throw_if_interrupted(src_name);
       char* buf = writer.acquire();
       const std::size_t len = read_full(src_fd, buf, k_block, src_name);
-      if (r.size == 0) r.media_type = media_type_of(buf, len);
+      if (r.size == 0 && detect_type) r.media_type = media_type_of(buf, len);
       if (len == 0) break;
       hash.update(buf, len);
       r.size += len;

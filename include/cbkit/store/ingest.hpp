@@ -93,7 +93,9 @@ struct CopyResult {
   std::string sha256;
   std::string media_type;
 };
-// With sync=false the caller makes the file durable itself (util::sync_filesystem).
-CopyResult copy_and_hash(int src_fd, const std::string& src_name, const std::filesystem::path& dest, bool sync = true);
+// With sync=false the caller makes the file durable itself (util::sync_filesystem); with
+// detect_type=false media_type stays empty (the caller knows it).
+CopyResult copy_and_hash(int src_fd, const std::string& src_name, const std::filesystem::path& dest, bool sync = true,
+                         bool detect_type = true);
 
 } // namespace cbkit::store
