@@ -160,7 +160,7 @@ echo
 echo "stored per run: $(awk -v b="$STORED" 'BEGIN {printf "%.1f", b / 1048576}') MiB (original.eml, headers.json, bodies,"
 echo "attachments) for $MB MiB of input."
 echo "note: Python only parses in memory. cbkit also copies and hashes every message, writes"
-echo "      headers.json, the bodies and the attachments (each fsynced and made read-only),"
+echo "      headers.json, the bodies and the attachments (made read-only, one syncfs per entry),"
 echo "      fsyncs every entry folder and appends one fsynced, locked manifest line per"
 echo "      message. The tmpfs run keeps the same work but with flushes that cost nothing:"
 echo "      the gap between the two runs is the disk's flush latency."
