@@ -26,6 +26,10 @@ std::string joined(const manifest::Json& list) {
   return s;
 }
 
+// Stores every message, collecting the --json entries and the last receipt as it goes.
+void add_all(const store::Case& c, const store::AddEmailOptions& options, const GlobalOptions& g, manifest::Json& entries,
+             manifest::Appended& last);
+
 int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
   store::AddEmailOptions options;
   options.context = to_context(args.context);
@@ -41,6 +45,26 @@ int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
 
   manifest::Json entries = manifest::Json::array();
   manifest::Appended last;
+  auto print_document = [&] {
+    manifest::Json out = manifest::Json::object();
+    out["head"] = last.head;
+    out["seq"] = last.seq;
+    out["entries"] = entries;
+    print_json(out);
+  };
+  try {
+    add_all(c, options, g, entries, last);
+  } catch (...) {
+    // Messages committed before the failure are in the manifest: scripts see them too.
+    if (g.json && !entries.empty()) print_document();
+    throw;
+  }
+  if (g.json) print_document();
+  return 0;
+}
+
+void add_all(const store::Case& c, const store::AddEmailOptions& options, const GlobalOptions& g, manifest::Json& entries,
+             manifest::Appended& last) {
   store::add_emails(c, options, [&](const store::EmailAdded& a) {
     last = a.appended;
     const auto& s = a.summary;
@@ -68,14 +92,6 @@ int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
     }
     std::cout.flush();
   });
-  if (g.json) {
-    manifest::Json out = manifest::Json::object();
-    out["head"] = last.head;
-    out["seq"] = last.seq;
-    out["entries"] = std::move(entries);
-    print_json(out);
-  }
-  return 0;
 }
 
 } // namespace
