@@ -735,6 +735,25 @@ test_attachment_hostile_names() {
 
 # ---------------------------------------------------------------- bad input
 
+test_disk_full_mid_folder_keeps_committed_entries() {
+    mkdir "$T/mnt"
+    mount -t tmpfs -o size=1m tmpfs "$T/mnt" 2>"$T/mount.err" ||
+        skip "cannot mount a tmpfs ($(cat "$T/mount.err")); this test needs root or CAP_SYS_ADMIN"
+    at_exit "umount '$T/mnt'"
+    C="$T/mnt/case"
+    new_case "$C"
+    mkdir "$T/inbox"
+    printf 'From: a@b.example\nSubject: small\nDate: Fri, 20 Nov 2026 21:14:00 +0100\n\nhi\n' >"$T/inbox/a.eml"
+    { printf 'From: a@b.example\nSubject: big\n\n'; head -c 2000000 /dev/zero | base64; } >"$T/inbox/b.eml"
+    expect_exit 6 cbkit --case "$C" --json add-email "$T/inbox"
+    expect_error_line
+    # the first message was committed: the manifest and --json both say so
+    expect_jq '.seq == 1' '.entries | length == 1' '.entries[0].subject == "small"'
+    expect_eq "$(wc -l <"$C/manifest.jsonl")" 2 "manifest lines"
+    expect_eq "$(ls -A "$C/evidence")" "000001-email" "evidence/ after the failure (no staging left)"
+    expect_verify_ok "$C"
+}
+
 test_empty_file() {
     setup
     : >"$T/empty.eml"
