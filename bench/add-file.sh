@@ -36,20 +36,8 @@ for t in openssl sha256sum awk; do
   command -v "$t" >/dev/null || die "$t not found on PATH"
 done
 
-WORK=$(mktemp -d "$TMPBASE/bench-add-file.XXXXXX")
-cleanup() {
-  # evidence is stored read-only (0444 files, 0555 folders): make it writable to remove it
-  chmod -R u+w "$WORK" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# run a snapshot of the binary: a rebuild during the run must not swap it under us
-ORIG_BIN=$CBKIT_BIN
-CBKIT_BIN=$WORK/cbkit
-cp "$ORIG_BIN" "$CBKIT_BIN"
-"$CBKIT_BIN" --version >/dev/null 2>&1 || die "$ORIG_BIN --version failed (being rebuilt?)"
+source "$(dirname "$0")/lib.sh"
+bench_setup add-file
 FILE=$WORK/bench-${SIZE_MB}MiB.bin
 BYTES=$((SIZE_MB * 1024 * 1024))
 free_kb=$(df -Pk "$WORK" | awk 'NR==2 {print $4}')

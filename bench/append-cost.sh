@@ -35,18 +35,8 @@ done
 ((ENTRIES > EARLY + SAMPLES)) || die "APPEND_ENTRIES must be > $((EARLY + SAMPLES))" 2
 [[ -x $CBKIT_BIN ]] || die "$CBKIT_BIN: not an executable; build cbkit or set CBKIT_BIN"
 
-WORK=$(mktemp -d "$TMPBASE/bench-append-cost.XXXXXX")
-cleanup() {
-  chmod -R u+w "$WORK" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-# run a snapshot of the binary: a rebuild during the run must not swap it under us
-ORIG_BIN=$CBKIT_BIN
-CBKIT_BIN=$WORK/cbkit
-cp "$ORIG_BIN" "$CBKIT_BIN"
-"$CBKIT_BIN" --version >/dev/null 2>&1 || die "$ORIG_BIN --version failed (being rebuilt?)"
+source "$(dirname "$0")/lib.sh"
+bench_setup append-cost
 CASE=$WORK/case
 export CBKIT_BIN CASE
 

@@ -36,19 +36,9 @@ die() { echo "email.sh: error: $*" >&2; exit "${2:-3}"; }
 command -v "$PY" >/dev/null || die "python3 not found"
 
 # Temp dirs are named bench-*, not cbkit-* (see README: a cleaner removes /tmp/cbkit-*).
-WORK=$(mktemp -d "$TMPBASE/bench-email.XXXXXX")
+source "$(dirname "$0")/lib.sh"
+bench_setup email
 SHM=""
-cleanup() {
-  chmod -R u+w "$WORK" ${SHM:+"$SHM"} 2>/dev/null || true
-  rm -rf "$WORK" ${SHM:+"$SHM"}
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ORIG_BIN=$CBKIT_BIN
-CBKIT_BIN=$WORK/cbkit
-cp "$ORIG_BIN" "$CBKIT_BIN"
-"$CBKIT_BIN" --version >/dev/null 2>&1 || die "$ORIG_BIN --version failed (being rebuilt?)"
 
 # The corpus: every message file (the .eml files and spamscope's mail_* files; the
 # Outlook .msg is left out: it is not an RFC 5322 message).
@@ -133,6 +123,7 @@ chmod -R u+w "$CASE"; rm -rf "$CASE"
 
 if [[ ${BENCH_TMPFS:-1} == 1 && -d /dev/shm && -w /dev/shm ]]; then
   SHM=$(mktemp -d /dev/shm/bench-email.XXXXXX)
+  BENCH_EXTRA_DIRS+=("$SHM")
   free_kb=$(df -Pk "$SHM" | awk 'NR==2 {print $4}')
   if ((free_kb > STORED / 1024 * 3 / 2 + 65536)); then
     "$CBKIT_BIN" init "$SHM/case" --case-id BENCH-EMAIL --examiner bench >/dev/null || die "cbkit init $SHM/case failed"
