@@ -736,10 +736,7 @@ test_attachment_hostile_names() {
 # ---------------------------------------------------------------- bad input
 
 test_disk_full_mid_folder_keeps_committed_entries() {
-    mkdir "$T/mnt"
-    mount -t tmpfs -o size=1m tmpfs "$T/mnt" 2>"$T/mount.err" ||
-        skip "cannot mount a tmpfs ($(cat "$T/mount.err")); this test needs root or CAP_SYS_ADMIN"
-    at_exit "umount '$T/mnt'"
+    small_disk "$T/mnt" 1m
     C="$T/mnt/case"
     new_case "$C"
     mkdir "$T/inbox"

@@ -419,10 +419,7 @@ test_case_not_writable() {
 }
 
 test_disk_full() {
-    mkdir "$T/mnt"
-    mount -t tmpfs -o size=2m tmpfs "$T/mnt" 2>"$T/mount.err" ||
-        skip "cannot mount a tmpfs ($(cat "$T/mount.err")); disk-full test needs root or CAP_SYS_ADMIN"
-    at_exit "umount '$T/mnt'"
+    small_disk "$T/mnt" 2m
     C="$T/mnt/case"
     new_case "$C"
     mkfile "$T/in/small.txt" "small"

@@ -55,6 +55,15 @@ at_exit() {
     _EXIT_HOOKS+=("$*")
 }
 
+# small_disk DIR SIZE -- mount a tmpfs of SIZE (e.g. 2m) on DIR, unmounted when the test
+# ends; skips the test where mounting is not permitted (needs root or CAP_SYS_ADMIN).
+small_disk() {
+    mkdir -p "$1"
+    mount -t tmpfs -o size="$2" tmpfs "$1" 2>"$T/mount.err" ||
+        skip "cannot mount a tmpfs ($(cat "$T/mount.err")); a disk-full test needs root or CAP_SYS_ADMIN"
+    at_exit "umount '$1'"
+}
+
 _finish() {
     local rc=$?
     set +o errexit
