@@ -19,20 +19,13 @@ constexpr const char* k_single_instance[] = {"Date", "From",       "Sender",    
 
 constexpr const char* k_address_headers[] = {"From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Return-Path", "Delivered-To"};
 
-constexpr const char* k_client_ip_headers[] = {"X-Originating-IP",
-                                               "X-Sender-IP",
-                                               "X-Client-IP",
-                                               "X-Real-IP",
-                                               "X-Forwarded-For",
-                                               "X-MS-Exchange-Organization-OriginalClientIPAddress",
-                                               "X-Yahoo-Post-IP",
-                                               "X-AOL-IP",
-                                               "X-Originating-Client-IP",
-                                               "X-Source-IP",
-                                               "X-Mailgun-Sending-Ip"};
+// Listed with the client-IP fields in the summary, but they record a relaying server's
+// address, so likely_originating_ip() does not choose from them.
+constexpr const char* k_server_ip_headers[] = {"X-AOL-IP", "X-Source-IP", "X-Mailgun-Sending-Ip"};
 
-bool is_address_header(const std::string& name) {
-  return std::any_of(std::begin(k_address_headers), std::end(k_address_headers), [&](const char* h) { return iequals(name, h); });
+// True when `name` is one of `names` (ASCII case-insensitive, as header names compare).
+template <typename Names> bool is_one_of(std::string_view name, const Names& names) {
+  return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return iequals(name, n); });
 }
 
 // The last instance wins nowhere: for evidence, the first instance is reported and the
@@ -105,7 +98,7 @@ Analysis analyze_message(std::string_view message, const std::string& sha256, co
     std::string bad;
     o["decoded"] = decode_header_value(h.unfolded, &bad);
     if (!bad.empty() && bad_charset.empty()) bad_charset = bad;
-    if (is_address_header(h.name)) o["addresses"] = parse_addresses(h.unfolded);
+    if (is_one_of(h.name, k_address_headers)) o["addresses"] = parse_addresses(h.unfolded);
     headers.push_back(std::move(o));
   }
   if (!bad_charset.empty())
@@ -142,8 +135,8 @@ Analysis analyze_message(std::string_view message, const std::string& sha256, co
   }
   Json client_ips = Json::array();
   for (const auto& h : block.fields) {
-    for (const char* name : k_client_ip_headers) {
-      if (iequals(h.name, name)) client_ips.push_back(Json{{"name", util::utf8_lossy(h.name)}, {"value", util::utf8_lossy(h.unfolded)}});
+    if (is_one_of(h.name, k_client_ip_headers) || is_one_of(h.name, k_server_ip_headers)) {
+      client_ips.push_back(Json{{"name", util::utf8_lossy(h.name)}, {"value", util::utf8_lossy(h.unfolded)}});
     }
   }
   summary["client_ip_headers"] = client_ips;

@@ -707,14 +707,6 @@ std::string header_ip(std::string_view value) {
 }
 
 // Headers that webmail and submission servers add with the IP of the sender's own client.
-constexpr std::array<const char*, 8> k_client_ip_headers{"X-Originating-IP",
-                                                         "X-Sender-IP",
-                                                         "X-Client-IP",
-                                                         "X-Real-IP",
-                                                         "X-Forwarded-For",
-                                                         "X-MS-Exchange-Organization-OriginalClientIPAddress",
-                                                         "X-Originating-Client-IP",
-                                                         "X-Yahoo-Post-IP"};
 
 } // namespace
 

@@ -3,6 +3,7 @@
 #include "cbkit/email/headers.hpp"
 #include "cbkit/manifest/line.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,6 +59,17 @@ std::vector<Hop> received_chain(const HeaderBlock& block);
 //  "id":..,"for":..,"tls":..,"date":{MailDate},"delay_seconds":int|null,"problems":[..]}
 // (empty strings are written as null)
 manifest::Json to_json(const Hop& h);
+
+// Fields in which a webmail or submission server records the sender's own IP address,
+// in order of preference for likely_originating_ip().
+inline constexpr std::array<const char*, 8> k_client_ip_headers{"X-Originating-IP",
+                                                                "X-Sender-IP",
+                                                                "X-Client-IP",
+                                                                "X-Real-IP",
+                                                                "X-Forwarded-For",
+                                                                "X-MS-Exchange-Organization-OriginalClientIPAddress",
+                                                                "X-Originating-Client-IP",
+                                                                "X-Yahoo-Post-IP"};
 
 // The client IP the message most likely came from, and why it was chosen.
 struct OriginatingIp {
