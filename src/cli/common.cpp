@@ -50,10 +50,12 @@ void print_json(const manifest::Json& j) { std::cout << j.dump(2, ' ', false, ma
 
 void print_receipt(const manifest::Appended& a) { std::cout << "head " << a.head << " seq " << a.seq << "\n"; }
 
+std::string string_field(const manifest::Json& obj, const char* key, const std::string& fallback) {
+  return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : fallback;
+}
+
 std::string summarize(const manifest::Json& line) {
-  auto str = [](const manifest::Json& obj, const char* key) {
-    return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : std::string();
-  };
+  const auto str = [](const manifest::Json& obj, const char* key) { return string_field(obj, key); };
   const std::string kind = str(line, "kind");
   const manifest::Json context = line.contains("context") ? line["context"] : manifest::Json::object();
   std::string s;

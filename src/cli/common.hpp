@@ -50,6 +50,9 @@ void print_json(const manifest::Json& j);
 // Prints the receipt line "head <hex> seq <n>".
 void print_receipt(const manifest::Appended& a);
 
+// obj[key] when obj is an object holding a string there, else `fallback`.
+std::string string_field(const manifest::Json& obj, const char* key, const std::string& fallback = "");
+
 // One-line description of a manifest entry for tables.
 std::string summarize(const manifest::Json& line);
 

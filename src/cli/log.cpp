@@ -38,8 +38,8 @@ int run_log(const GlobalOptions& g) {
     const std::uint64_t seq = line.contains("seq") && line["seq"].is_number_unsigned() ? line["seq"].get<std::uint64_t>() : raw.index;
     last_seq = seq;
     last_seq_known = true;
-    const std::string time = line.contains("time") && line["time"].is_string() ? line["time"].get<std::string>() : "?";
-    const std::string kind = line.contains("kind") && line["kind"].is_string() ? line["kind"].get<std::string>() : "?";
+    const std::string time = string_field(line, "time", "?");
+    const std::string kind = string_field(line, "kind", "?");
     std::uint64_t count = 0;
     std::uint64_t bytes = 0;
     if (line.contains("files") && line["files"].is_array()) {

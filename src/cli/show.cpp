@@ -52,9 +52,7 @@ void print_email(const manifest::Json& a);
 // `analysis` is the parsed headers.json of an e-mail entry (null otherwise): it is shown
 // right after the entry's identity, before the raw fields and the files.
 void print_human(const manifest::Json& line, const std::string& hash, const store::Case& c, const manifest::Json& analysis) {
-  auto str = [](const manifest::Json& obj, const char* key) {
-    return obj.is_object() && obj.contains(key) && obj[key].is_string() ? util::utf8_lossy(obj[key].get<std::string>()) : std::string();
-  };
+  const auto str = [](const manifest::Json& obj, const char* key) { return string_field(obj, key); };
   std::cout << "entry " << scalar_text(line.value("seq", manifest::Json())) << " (" << str(line, "kind") << ")\n";
   std::cout << "  hash:  " << hash << "\n";
   std::cout << "  prev:  " << str(line, "prev") << "\n";

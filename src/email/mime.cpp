@@ -111,7 +111,7 @@ class Extractor {
 public:
   Extractor(const fs::path& entry_dir, MimeReport& report) : m_dir(entry_dir), m_report(report) {}
 
-  void walk(GMimeObject* obj, const std::string& part, int depth, const std::string& prefix) {
+  void walk(GMimeObject* obj, const std::string& part, int depth) {
     if (obj == nullptr) return;
     if (depth > k_max_depth) {
       m_report.defects.push_back(
@@ -123,8 +123,7 @@ public:
       auto* mp = GMIME_MULTIPART(obj);
       const int n = g_mime_multipart_get_count(mp);
       for (int i = 0; i < n; ++i) {
-        walk(g_mime_multipart_get_part(mp, i), part.empty() ? std::to_string(i + 1) : part + "." + std::to_string(i + 1), depth + 1,
-             prefix);
+        walk(g_mime_multipart_get_part(mp, i), part.empty() ? std::to_string(i + 1) : part + "." + std::to_string(i + 1), depth + 1);
       }
     } else if (GMIME_IS_MESSAGE_PART(obj)) {
       GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
@@ -133,7 +132,7 @@ public:
       write_file("attachments/" + name, "message", util::utf8_lossy(declared_filename(obj)), "message/rfc822", part,
                  [&](GMimeStream* s) { g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, s); });
       ++m_report.attachment_count;
-      walk(g_mime_message_get_mime_part(inner), part + ".1", depth + 1, prefix);
+      walk(g_mime_message_get_mime_part(inner), part + ".1", depth + 1);
     } else if (GMIME_IS_PART(obj)) {
       leaf(GMIME_PART(obj), part);
     }
@@ -279,7 +278,7 @@ MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir)
     return report;
   }
   report.parsed = true;
-  Extractor(entry_dir, report).walk(g_mime_message_get_mime_part(message.get()), "", 0, "");
+  Extractor(entry_dir, report).walk(g_mime_message_get_mime_part(message.get()), "", 0);
   if (fs::exists(entry_dir / "attachments")) util::make_read_only(entry_dir / "attachments", true);
   return report;
 }
