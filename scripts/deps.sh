@@ -4,8 +4,10 @@
 # call from the demo and test commands.
 set -euo pipefail
 
-build_pkgs=(cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libssl-dev libmagic-dev libmagic-mgc libgmime-3.0-dev)
-test_pkgs=(catch2 jq python3 python3-jsonschema util-linux openssl time file man-db groff-base)
+build_pkgs=(cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libssl-dev libmagic-dev libmagic-mgc libgmime-3.0-dev
+  libcurl4-openssl-dev libarchive-dev zlib1g-dev libqrencode-dev ca-certificates)
+test_pkgs=(catch2 jq python3 python3-jsonschema util-linux openssl time file man-db groff-base
+  minisign libarchive-tools unzip zstd wget gzip poppler-utils chromium)
 
 pkgs=("${build_pkgs[@]}")
 fuzz_pkgs=(clang libclang-rt-14-dev)

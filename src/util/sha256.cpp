@@ -42,7 +42,7 @@ std::string to_hex(const std::uint8_t* data, std::size_t size) {
   return out;
 }
 
-FileDigest sha256_fd(int fd, const std::string& what) {
+FileDigest sha256_fd(int fd, const std::string& what, const std::function<void(const char*, std::size_t)>& observe) {
   constexpr std::size_t k_buf = 1u << 20;
   std::unique_ptr<char[]> buf(new char[k_buf]);
   Sha256 hash;
@@ -53,6 +53,7 @@ FileDigest sha256_fd(int fd, const std::string& what) {
     if (n < 0) throw_errno(ErrorKind::io, what);
     if (n == 0) break;
     hash.update(buf.get(), static_cast<std::size_t>(n));
+    if (observe) observe(buf.get(), static_cast<std::size_t>(n));
     out.size += static_cast<std::uint64_t>(n);
   }
   out.sha256 = to_hex(hash.finish());

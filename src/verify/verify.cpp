@@ -7,6 +7,7 @@
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
+#include "cbkit/verify/entry_check.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -81,6 +82,9 @@ public:
     if (m_options.expect_head) m_report.expect_head = ExpectHead{*m_options.expect_head, std::nullopt, 0};
     check_manifest();
     check_files();
+    const CaseView view{&m_line_hashes, &m_leaf_hashes};
+    for (auto& [seq, check] : m_checks)
+      check->finish(view, m_report.findings);
     check_unrecorded();
     if (m_report.expect_head) {
       auto& e = *m_report.expect_head;
@@ -111,6 +115,12 @@ private:
       ++m_report.entries;
       m_report.head = raw.sha256;
       m_report.seq.reset();
+      m_line_hashes.push_back(raw.sha256);
+      util::Sha256 leaf;
+      leaf.update("\0", 1);
+      leaf.update(raw.bytes);
+      const util::Digest d = leaf.finish();
+      m_leaf_hashes.emplace_back(reinterpret_cast<const char*>(d.data()), d.size());
       if (m_report.expect_head && m_report.expect_head->hash == raw.sha256) m_report.expect_head->found_at_seq = at;
       check_line(raw, at, prev, prev_time);
       prev = raw.sha256;
@@ -192,6 +202,12 @@ private:
       for (const Json& f : get("files"))
         record_file(f, at, where);
     }
+    if (get("kind").is_string() && get("files").is_array()) {
+      if (auto check = make_entry_check(j, at, m_options, m_report.findings)) {
+        m_checks.emplace_back(at, std::move(check));
+        m_check_of_seq[at] = m_checks.back().second.get();
+      }
+    }
   }
 
   void record_file(const Json& f, std::uint64_t at, const std::string& where) {
@@ -240,12 +256,25 @@ private:
       }
       ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
       util::FileDigest digest;
+      EntryCheck* check = nullptr;
+      if (const auto c = m_check_of_seq.find(f.seq); c != m_check_of_seq.end() && c->second->wants(f.path)) check = c->second;
+      // The content check sees the bytes in the same pass, then learns whether they were the
+      // recorded ones.
+      bool fed = false;
       try {
-        digest = util::sha256_fd(fd.get(), f.path);
+        if (check) {
+          check->begin_file(f.path);
+          fed = true;
+        }
+        digest = util::sha256_fd(
+            fd.get(), f.path,
+            check ? std::function<void(const char*, std::size_t)>([&](const char* data, std::size_t n) { check->update(data, n); })
+                  : std::function<void(const char*, std::size_t)>());
       } catch (const Error& e) {
         add("file-unreadable", f.seq, f.path, std::string("read failed: ") + e.what());
         continue;
       }
+      if (fed) check->end_file(digest.size == f.size && digest.sha256 == f.sha256);
       const std::uint64_t size = digest.size;
       ++m_report.files_checked;
       m_report.bytes_checked += size;
@@ -282,6 +311,10 @@ private:
   Report m_report;
   std::map<std::string, std::uint64_t> m_recorded_at;
   std::vector<RecordedFile> m_files;
+  std::vector<std::string> m_line_hashes;
+  std::vector<std::string> m_leaf_hashes;
+  std::vector<std::pair<std::uint64_t, std::unique_ptr<EntryCheck>>> m_checks;
+  std::map<std::uint64_t, EntryCheck*> m_check_of_seq;
 };
 
 } // namespace

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,8 +36,9 @@ struct FileDigest {
   std::uint64_t size = 0;
   std::string sha256;
 };
-// Throws Error(io) naming `what` when a read fails.
-FileDigest sha256_fd(int fd, const std::string& what);
+// Throws Error(io) naming `what` when a read fails. `observe`, when given, sees every chunk
+// read (in order) so another check can run in the same pass.
+FileDigest sha256_fd(int fd, const std::string& what, const std::function<void(const char*, std::size_t)>& observe = {});
 
 // Lowercase hex of bytes.
 std::string to_hex(const std::uint8_t* data, std::size_t size);

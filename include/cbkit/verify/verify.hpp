@@ -20,7 +20,9 @@ struct Finding {
 };
 
 struct Options {
-  std::optional<std::string> expect_head; // lowercase hex; the receipt's head
+  std::optional<std::string> expect_head;      // lowercase hex; the receipt's head
+  std::optional<std::filesystem::path> tsa_ca; // trust anchors (PEM) for RFC 3161 tokens
+  std::optional<std::filesystem::path> pubkey; // pinned seal key (PEM SPKI or minisign .pub)
 };
 
 // Where the receipt's head was found in the chain.
