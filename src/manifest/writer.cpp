@@ -16,6 +16,8 @@ namespace cbkit::manifest {
 
 namespace fs = std::filesystem;
 
+std::string entry_area(const std::string& kind) { return kind == "seal" || kind == "timestamp" ? "seals" : "evidence"; }
+
 Appended append_entry(const fs::path& case_root, const std::string& kind, const std::optional<fs::path>& staged_dir,
                       const std::function<Json(const EntrySlot&)>& build, std::chrono::milliseconds lock_timeout) {
   const fs::path manifest = case_root / k_manifest_name;
@@ -28,15 +30,18 @@ Appended append_entry(const fs::path& case_root, const std::string& kind, const 
   slot.time = util::utc_now();
 
   fs::path entry_abs;
+  const std::string area = entry_area(kind);
   if (staged_dir) {
     char name[64];
     std::snprintf(name, sizeof name, "%06llu-%s", static_cast<unsigned long long>(slot.seq), kind.c_str());
-    slot.entry_dir = std::string("evidence/") + name;
-    entry_abs = case_root / "evidence" / name;
+    slot.entry_dir = area + "/" + name;
+    entry_abs = case_root / area / name;
     std::error_code ec;
     if (fs::exists(fs::symlink_status(entry_abs, ec))) {
-      throw Error(ErrorKind::case_, entry_abs.string() + " exists but no manifest line records it (left by an interrupted command); "
-                                                         "check it with 'cbkit verify', then move it out of evidence/ to continue");
+      throw Error(ErrorKind::case_, entry_abs.string() +
+                                        " exists but no manifest line records it (left by an interrupted command); "
+                                        "check it with 'cbkit verify', then move it out of " +
+                                        area + "/ to continue");
     }
     if (::rename(staged_dir->c_str(), entry_abs.c_str()) != 0) throw_errno(ErrorKind::io, entry_abs.string());
   }
@@ -45,7 +50,7 @@ Appended append_entry(const fs::path& case_root, const std::string& kind, const 
   try {
     if (staged_dir) {
       util::make_read_only(entry_abs, true);
-      util::fsync_dir(case_root / "evidence");
+      util::fsync_dir(case_root / area);
     }
     const std::string bytes = serialize(build(slot)) + "\n";
     fd.reset(::open(manifest.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
@@ -72,7 +77,7 @@ Appended append_entry(const fs::path& case_root, const std::string& kind, const 
     if (staged_dir) {
       util::remove_tree_forcibly(entry_abs);
       try {
-        util::fsync_dir(case_root / "evidence");
+        util::fsync_dir(case_root / area);
       } catch (const Error&) {
         // The original error is the one worth reporting.
       }

@@ -8,7 +8,7 @@
 
 namespace cbkit::store {
 
-Staging::Staging(const Case& c) : m_dir(c.evidence_dir() / (".incoming-" + util::random_hex(8))) {
+Staging::Staging(const Case& c, const std::string& area) : m_dir(c.root() / area / (".incoming-" + util::random_hex(8))) {
   if (::mkdir(m_dir.c_str(), 0700) != 0) throw_errno(ErrorKind::io, util::utf8_lossy(m_dir.string()));
 }
 

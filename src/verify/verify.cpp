@@ -3,6 +3,7 @@
 #include "cbkit/error.hpp"
 #include "cbkit/manifest/line.hpp"
 #include "cbkit/manifest/reader.hpp"
+#include "cbkit/manifest/writer.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
@@ -38,9 +39,10 @@ struct RecordedFile {
   std::uint64_t seq;
 };
 
-// A recorded path must stay inside evidence/ whatever a hostile manifest says.
-bool is_safe_evidence_path(const std::string& path) {
-  if (path.rfind("evidence/", 0) != 0 || path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return false;
+// A recorded path must stay inside its kind's area (evidence/, or seals/ for seal and
+// timestamp entries) whatever a hostile manifest says.
+bool is_safe_evidence_path(const std::string& path, const std::string& area) {
+  if (path.rfind(area + "/", 0) != 0 || path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return false;
   std::size_t start = 0;
   for (;;) {
     const std::size_t slash = path.find('/', start);
@@ -200,7 +202,7 @@ private:
     require("tool", get("tool").is_object(), "an object");
     if (require("files", get("files").is_array(), "an array")) {
       for (const Json& f : get("files"))
-        record_file(f, at, where);
+        record_file(f, at, where, manifest::entry_area(get("kind").is_string() ? get("kind").get<std::string>() : ""));
     }
     if (get("kind").is_string() && get("files").is_array()) {
       if (auto check = make_entry_check(j, at, m_options, m_report.findings)) {
@@ -210,16 +212,16 @@ private:
     }
   }
 
-  void record_file(const Json& f, std::uint64_t at, const std::string& where) {
+  void record_file(const Json& f, std::uint64_t at, const std::string& where, const std::string& area) {
     if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("sha256") || !f["sha256"].is_string() ||
         !util::is_sha256_hex(f["sha256"].get<std::string>()) || !f.contains("size") || !f["size"].is_number_unsigned()) {
       add("line-invalid", at, "manifest.jsonl", where + ": a files[] object lacks a valid path, sha256 (64 lowercase hex) or size");
       return;
     }
     const std::string path = f["path"].get<std::string>();
-    if (!is_safe_evidence_path(path)) {
+    if (!is_safe_evidence_path(path, area)) {
       add("file-path-invalid", at, path,
-          where + " records a path outside evidence/ (absolute, '..', '\\' or empty parts); it was not followed");
+          where + " records a path outside " + area + "/ (absolute, '..', '\\' or empty parts); it was not followed");
       return;
     }
     if (const auto it = m_recorded_at.find(path); it != m_recorded_at.end()) {
@@ -290,7 +292,12 @@ private:
   }
 
   void check_unrecorded() {
-    const fs::path evidence = m_root / "evidence";
+    check_unrecorded_in("evidence");
+    check_unrecorded_in("seals");
+  }
+
+  void check_unrecorded_in(const char* area) {
+    const fs::path evidence = m_root / area;
     std::error_code ec;
     if (!fs::is_directory(evidence, ec)) return;
     for (auto it = fs::recursive_directory_iterator(evidence, fs::directory_options::skip_permission_denied, ec);
@@ -300,10 +307,10 @@ private:
       const std::string rel = util::utf8_lossy(it->path().lexically_relative(m_root).generic_string());
       if (m_recorded_at.count(rel) == 0) {
         add("unrecorded-file", {}, rel,
-            "is under evidence/ but no manifest line records it (added afterwards, or left by an interrupted command)");
+            std::string("is under ") + area + "/ but no manifest line records it (added afterwards, or left by an interrupted command)");
       }
     }
-    if (ec) add("file-unreadable", {}, "evidence", "cannot list the evidence folder: " + ec.message());
+    if (ec) add("file-unreadable", {}, area, std::string("cannot list the ") + area + " folder: " + ec.message());
   }
 
   fs::path m_root;

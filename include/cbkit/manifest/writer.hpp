@@ -26,10 +26,14 @@ struct Appended {
   std::string entry_dir; // as in EntrySlot
 };
 
+// The case folder an entry of `kind` stores its files in: "seals" for the kinds that
+// witness the log itself (seal, timestamp), "evidence" for everything else.
+std::string entry_area(const std::string& kind);
+
 // Appends one entry to the case at `case_root` under its exclusive lock:
 //  1. takes the flock on .cbkit.lock (waiting up to lock_timeout, else Error(locked));
 //  2. reads only the last line to learn seq and head (Error(case_) if torn or corrupt);
-//  3. when `staged_dir` is given, renames it to evidence/<seq>-<kind> (Error(case_) if a
+//  3. when `staged_dir` is given, renames it to <area>/<seq>-<kind> (see entry_area) (Error(case_) if a
 //     folder of that name exists: left by an interrupted append) and fsyncs evidence/;
 //  4. calls build(slot) for the complete line, writes it with one write() on an O_APPEND
 //     descriptor and fsyncs it.

@@ -3,6 +3,7 @@
 #include "cbkit/store/case.hpp"
 
 #include <filesystem>
+#include <string>
 
 namespace cbkit::store {
 
@@ -11,8 +12,9 @@ namespace cbkit::store {
 // everything in it unless committed() was called (the rename happened).
 class Staging {
 public:
-  // Creates the folder (mode 0700). Throws Error(io).
-  explicit Staging(const Case& c);
+  // Creates the folder (mode 0700) in <case>/<area>/ (area as manifest::entry_area gives
+  // it for the entry's kind, so the final rename stays in one folder). Throws Error(io).
+  explicit Staging(const Case& c, const std::string& area = "evidence");
   ~Staging();
   Staging(const Staging&) = delete;
   Staging& operator=(const Staging&) = delete;
