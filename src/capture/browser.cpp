@@ -104,9 +104,11 @@ std::string decode_base64(std::string_view text, const std::string& what) {
 // A new file in the output folder, hashed while written; commit() fsyncs it.
 class OutputFile {
 public:
-  OutputFile(const fs::path& dir, std::string name) : m_path(dir / name), m_name(std::move(name)) {
+  // `created`, when given, gets the path once the file exists (to remove it on failure).
+  OutputFile(const fs::path& dir, std::string name, std::vector<fs::path>* created = nullptr) : m_path(dir / name), m_name(std::move(name)) {
     m_fd = util::UniqueFd(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!m_fd.valid()) throw_errno(ErrorKind::io, lossy(m_path));
+    if (created != nullptr) created->push_back(m_path);
   }
   void write(std::string_view bytes) {
     util::write_all(m_fd.get(), bytes.data(), bytes.size(), lossy(m_path));
@@ -127,8 +129,8 @@ private:
   std::uint64_t m_size = 0;
 };
 
-BrowserFile write_output(const fs::path& dir, const std::string& name, std::string_view bytes) {
-  OutputFile f(dir, name);
+BrowserFile write_output(const fs::path& dir, const std::string& name, std::string_view bytes, std::vector<fs::path>* created = nullptr) {
+  OutputFile f(dir, name, created);
   f.write(bytes);
   return f.commit();
 }
@@ -634,6 +636,25 @@ bool iequals(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
+// "a=1; b=2" -> "a=<redacted>; b=<redacted>"
+std::string redact_cookie_header(const std::string& v) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < v.size()) {
+    auto end = v.find(';', start);
+    if (end == std::string::npos) end = v.size();
+    std::string part = v.substr(start, end - start);
+    const auto b = part.find_first_not_of(' ');
+    part = b == std::string::npos ? "" : part.substr(b);
+    if (!part.empty()) {
+      if (!out.empty()) out += "; ";
+      out += part.substr(0, part.find('=')) + "=<redacted>";
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 bool running_as_root() { return ::geteuid() == 0; }
 
 } // namespace
@@ -709,7 +730,10 @@ std::string http_response_head(const BrowserRequest& r) {
   return out;
 }
 
-BrowserCapture capture_rendered(const std::string& url, const BrowserOptions& options, const fs::path& out_dir) {
+namespace {
+
+BrowserCapture capture_rendered_into(const std::string& url, const BrowserOptions& options, const fs::path& out_dir,
+                                     std::vector<fs::path>& created) {
   const auto exe = find_browser(options.browser);
   if (!exe) {
     if (options.browser.empty()) {
@@ -892,7 +916,7 @@ BrowserCapture capture_rendered(const std::string& url, const BrowserOptions& op
                              session, capture_deadline, "taking the screenshot");
   const std::string png = decode_base64(shot.value("data", std::string()), "the screenshot");
   if (png_dimension(png, 16) < 0) throw Error(ErrorKind::input, "browser: the screenshot is not a PNG image");
-  result.files.push_back(write_output(out_dir, "screenshot.png", png));
+  result.files.push_back(write_output(out_dir, "screenshot.png", png, &created));
   const int png_w = png_dimension(png, 16);
   const int png_h = png_dimension(png, 20);
 
@@ -901,7 +925,7 @@ BrowserCapture capture_rendered(const std::string& url, const BrowserOptions& op
     const Json pdf = cdp.call("Page.printToPDF", {{"printBackground", true}, {"transferMode", "ReturnAsStream"}}, session, capture_deadline,
                               "printing the PDF");
     const std::string handle = pdf.value("stream", std::string());
-    OutputFile f(out_dir, "page.pdf");
+    OutputFile f(out_dir, "page.pdf", &created);
     if (handle.empty()) {
       f.write(decode_base64(pdf.value("data", std::string()), "the PDF"));
     } else {
@@ -934,7 +958,7 @@ BrowserCapture capture_rendered(const std::string& url, const BrowserOptions& op
   const Json dom =
       cdp.call("Runtime.evaluate", {{"expression", dom_js}, {"returnByValue", true}}, session, capture_deadline, "reading the DOM");
   if (dom.contains("exceptionDetails")) throw Error(ErrorKind::input, "browser: reading the DOM failed in the page");
-  result.files.push_back(write_output(out_dir, "rendered.html", dom.value("result", Json::object()).value("value", std::string())));
+  result.files.push_back(write_output(out_dir, "rendered.html", dom.value("result", Json::object()).value("value", std::string()), &created));
   const Json loc = cdp.call("Runtime.evaluate", {{"expression", "({url: location.href, title: document.title})"}, {"returnByValue", true}},
                             session, capture_deadline, "reading the page's address");
   const Json loc_value = loc.value("result", Json::object()).value("value", Json::object());
@@ -982,6 +1006,13 @@ BrowserCapture capture_rendered(const std::string& url, const BrowserOptions& op
   }
 
   proc.stop();
+  // Cookie values are credentials (a session cookie logs anyone in as the victim): only
+  // their names are kept, in browser.json and in the reconstructed WARC requests.
+  for (auto& r : net.requests) {
+    for (auto& [name, value] : r.request_headers.items()) {
+      if (iequals(name, "cookie") && value.is_string()) value = redact_cookie_header(value.get<std::string>());
+    }
+  }
   const std::string finished = util::utc_now();
 
   // browser.json
@@ -1059,11 +1090,25 @@ BrowserCapture capture_rendered(const std::string& url, const BrowserOptions& op
   rec["rendered_dom"] = {{"file", "rendered.html"}, {"method", "Runtime.evaluate: doctype + document.documentElement.outerHTML"}};
   rec["bodies_kept"] = body_count;
   rec["requests"] = std::move(requests);
-  result.files.push_back(write_output(out_dir, "browser.json", rec.dump(2, ' ', false, Json::error_handler_t::replace) + "\n"));
+  result.files.push_back(write_output(out_dir, "browser.json", rec.dump(2, ' ', false, Json::error_handler_t::replace) + "\n", &created));
   result.record = std::move(rec);
   result.requests = std::move(net.requests);
   result.settled = settled;
   return result;
+}
+
+} // namespace
+
+BrowserCapture capture_rendered(const std::string& url, const BrowserOptions& options, const fs::path& out_dir) {
+  std::vector<fs::path> created;
+  try {
+    return capture_rendered_into(url, options, out_dir, created);
+  } catch (...) {
+    // Nothing half-written stays in the staging folder: a failed rendering leaves no files.
+    std::error_code ec;
+    for (const auto& p : created) fs::remove(p, ec);
+    throw;
+  }
 }
 
 } // namespace cbkit::capture

@@ -31,6 +31,12 @@ int run(int argc, char** argv) {
   setup_log(app, g, action);
   setup_show(app, g, action);
   setup_verify(app, g, action);
+  setup_keygen(app, g, action);
+  setup_seal(app, g, action);
+  setup_prove(app, g, action);
+  setup_verify_proof(app, g, action);
+  setup_capture_url(app, g, action);
+  setup_report(app, g, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,35 @@
+#pragma once
+
+// Turns a response's message body as received (the bytes the WARC keeps) into the body a
+// person opens: chunked framing removed, then the content codings undone (gzip, x-gzip,
+// deflate). Streams in constant memory.
+
+#include "cbkit/util/sha256.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cbkit::capture {
+
+struct DecodedBody {
+  util::FileDigest digest;                // of the file written
+  bool dechunked = false;                 // chunked framing was removed
+  std::vector<std::string> decoded;       // content codings undone, in the order applied
+  std::vector<std::string> still_encoded; // content codings left in place (unsupported or failed), outermost last
+  std::string problem;                    // why something was left encoded, or the framing was incomplete; empty when none
+};
+
+// Content codings of a Content-Encoding or Transfer-Encoding value, lower case, in the
+// order the server applied them ("gzip, identity" gives {"gzip"}).
+std::vector<std::string> parse_codings(const std::string& header_value);
+
+// Writes the decoded body of `raw` to `out` (created exclusively, 0600). `chunked`: the raw
+// bytes carry chunked framing. `codings`: the Content-Encoding codings in applied order.
+// A coding that cannot be undone (brotli, zstd, corrupt or cut-short data) is left in place:
+// `out` then holds the bytes with the codings before it undone, and `still_encoded` says
+// which remain. Throws Error(io) when a file cannot be read or written.
+DecodedBody decode_body(const std::filesystem::path& raw, const std::filesystem::path& out, bool chunked,
+                        const std::vector<std::string>& codings);
+
+} // namespace cbkit::capture

@@ -1,0 +1,206 @@
+#include "cbkit/capture/capture.hpp"
+#include "cbkit/error.hpp"
+#include "cbkit/store/staging.hpp"
+#include "cbkit/util/text.hpp"
+#include "cbkit/version.hpp"
+#include "cli/common.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+namespace cbkit::cli {
+
+namespace {
+
+// What capture-url's options hold before they become capture::CaptureOptions. Engine
+// options added later (e.g. --browser) belong here and in to_capture_options().
+struct CaptureUrlArgs {
+  std::vector<std::string> urls;
+  std::string from_file;
+  std::vector<std::string> headers;
+  std::string cookie_file;
+  std::string user_agent = capture::k_default_user_agent;
+  double timeout_seconds = 30;
+  std::string max_size = "512M";
+  int max_redirects = 10;
+  std::string proxy;
+  bool insecure = false;
+  std::string cacert;
+  std::string tsa_url;
+  std::string tsa_ca;
+  ContextArgs context;
+  std::string examiner;
+};
+
+// "512M", "1G", "100000", "64K" (binary multiples).
+std::uint64_t parse_size(const std::string& text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
+    ++digits;
+  const std::string unit = util::to_lower_ascii(text.substr(digits));
+  int shift = -1;
+  if (unit.empty() || unit == "b")
+    shift = 0;
+  else if (unit == "k" || unit == "kib")
+    shift = 10;
+  else if (unit == "m" || unit == "mib")
+    shift = 20;
+  else if (unit == "g" || unit == "gib")
+    shift = 30;
+  if (digits == 0 || digits > 12 || shift < 0)
+    throw Error(ErrorKind::usage, "--max-size '" + util::utf8_lossy(text) + "': expected a size such as 512M, 2G, 64K or 100000");
+  return std::stoull(text.substr(0, digits)) << shift;
+}
+
+capture::CaptureOptions to_capture_options(const CaptureUrlArgs& a, const GlobalOptions& g) {
+  capture::CaptureOptions o;
+  o.headers = a.headers;
+  if (!a.cookie_file.empty()) o.cookie_file = a.cookie_file;
+  o.user_agent = a.user_agent;
+  if (!(a.timeout_seconds >= 0.1 && a.timeout_seconds <= 3600))
+    throw Error(ErrorKind::usage, "--timeout " + std::to_string(a.timeout_seconds) + ": must be between 0.1 and 3600 seconds");
+  o.timeout_ms = static_cast<long>(a.timeout_seconds * 1000);
+  o.max_size = parse_size(a.max_size);
+  o.max_redirects = a.max_redirects;
+  o.proxy = a.proxy;
+  o.insecure = a.insecure;
+  if (!a.cacert.empty()) o.ca_file = a.cacert;
+  if (!a.tsa_ca.empty() && a.tsa_url.empty()) throw Error(ErrorKind::usage, "--tsa-ca needs --tsa URL");
+  if (!a.tsa_url.empty()) {
+    tsa::ObtainOptions t;
+    t.url = a.tsa_url;
+    if (!a.tsa_ca.empty()) t.ca = a.tsa_ca;
+    t.timeout_seconds = std::max(1L, o.timeout_ms / 1000);
+    t.proxy = a.proxy;
+    t.user_agent = std::string("cbkit/") + k_version;
+    o.tsa = t;
+  }
+  o.context = to_context(a.context);
+  o.examiner = examiner_or_env(a.examiner);
+  o.lock_timeout = g.lock_timeout();
+  return o;
+}
+
+// The URLs of --from-file: one per line; blank lines and lines starting with '#' skipped.
+std::vector<std::string> read_url_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::input, util::utf8_lossy(path) + ": cannot read the URL list (--from-file)");
+  std::vector<std::string> urls;
+  std::string line;
+  while (std::getline(in, line)) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.pop_back();
+    const auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    urls.push_back(line.substr(start));
+  }
+  if (urls.empty()) throw Error(ErrorKind::input, util::utf8_lossy(path) + ": no URL in the file (one per line)");
+  return urls;
+}
+
+int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
+  std::vector<std::string> urls = args.urls;
+  if (!args.from_file.empty()) {
+    const auto more = read_url_file(args.from_file);
+    urls.insert(urls.end(), more.begin(), more.end());
+  }
+  if (urls.empty()) throw Error(ErrorKind::usage, "capture-url: no URL given (a URL argument or --from-file FILE)");
+  const capture::CaptureOptions base = to_capture_options(args, g);
+  // Every URL and option is checked before the first fetch: a typo on line 9 stores nothing.
+  std::vector<capture::CaptureOptions> all;
+  for (const auto& u : urls) {
+    capture::CaptureOptions o = base;
+    o.url = u;
+    capture::validate_capture_options(o);
+    all.push_back(std::move(o));
+  }
+  store::validate_context(base.context);
+  const store::Case c = open_case(g);
+
+  manifest::Json entries = manifest::Json::array();
+  manifest::Appended last;
+  int failures = 0;
+  auto print_document = [&] {
+    manifest::Json out = manifest::Json::object();
+    out["ok"] = failures == 0;
+    out["head"] = last.head;
+    out["seq"] = last.seq;
+    out["entries"] = entries;
+    print_json(out);
+  };
+  try {
+    for (const auto& o : all) {
+      const capture::CaptureResult r = capture::capture_url(c, o);
+      last = r.appended;
+      const auto& w = r.staged.web;
+      if (g.json) {
+        manifest::Json e = manifest::Json::object();
+        e["seq"] = r.appended.seq;
+        e["head"] = r.appended.head;
+        e["entry"] = r.appended.entry_dir;
+        e["url"] = o.url;
+        e["complete"] = r.staged.complete;
+        e["outcome"] = w["outcome"];
+        e["status"] = w["status"];
+        e["final_url"] = w["final_url"];
+        e["truncated"] = w["truncated"];
+        if (!r.staged.error.empty()) e["error"] = r.staged.error;
+        manifest::Json files = manifest::Json::array();
+        for (const auto& f : r.staged.files)
+          files.push_back(manifest::Json{
+              {"path", r.appended.entry_dir + "/" + f.name}, {"sha256", f.digest.sha256}, {"size", f.digest.size}, {"role", f.role}});
+        e["files"] = files;
+        entries.push_back(std::move(e));
+      } else {
+        for (const auto& f : r.staged.files)
+          std::cout << "  " << f.digest.sha256 << "  " << f.digest.size << "  " << r.appended.entry_dir << "/" << f.name << "\n";
+        if (r.staged.complete) {
+          std::cout << "    " << w["status"].get<long>() << " " << w["final_url"].get<std::string>();
+          if (w["redirects"].get<std::size_t>() > 0) std::cout << " (after " << w["redirects"].get<std::size_t>() << " redirect(s))";
+          if (w["truncated"].get<bool>()) std::cout << "; body cut at --max-size";
+          std::cout << "\n";
+        }
+        print_receipt(r.appended);
+      }
+      if (!r.staged.complete) {
+        ++failures;
+        std::cerr << "cbkit: error: " << r.staged.error << "; recorded as a failed attempt (seq " << r.appended.seq << ")\n";
+      } else if (w["truncated"].get<bool>()) {
+        std::cerr << "cbkit: warning: " << o.url << ": the body was cut at --max-size " << o.max_size << " bytes (flagged as truncated)\n";
+      }
+      std::cout.flush();
+    }
+  } catch (...) {
+    if (g.json && !entries.empty()) print_document();
+    throw;
+  }
+  if (g.json) print_document();
+  return failures == 0 ? 0 : static_cast<int>(ErrorKind::input);
+}
+
+} // namespace
+
+void setup_capture_url(CLI::App& app, const GlobalOptions& g, Action& action) {
+  auto args = std::make_shared<CaptureUrlArgs>();
+  CLI::App* sub = app.add_subcommand("capture-url", "Capture web pages (WARC, TLS chain, body, times) as evidence, one entry per URL");
+  sub->add_option("URL", args->urls, "http:// or https:// URLs to capture");
+  sub->add_option("--from-file", args->from_file, "A file with one URL per line (# comments)");
+  sub->add_option("--header", args->headers, "Extra request header 'Name: value' (repeatable; replaces a default of that name)")
+      ->allow_extra_args(false);
+  sub->add_option("--cookie-file", args->cookie_file, "Netscape cookies.txt to send (e.g. a logged-in view)");
+  sub->add_option("--user-agent", args->user_agent, "User-Agent to send (default: a current desktop browser's; always recorded)");
+  sub->add_option("--timeout", args->timeout_seconds, "Seconds to wait for a connection and for data to arrive (default 30)");
+  sub->add_option("--max-size", args->max_size, "Largest body kept per response (default 512M); beyond it the body is cut and flagged");
+  sub->add_option("--max-redirects", args->max_redirects, "Redirects followed, each one recorded (default 10)");
+  sub->add_option("--proxy", args->proxy, "Proxy URL (recorded); proxy environment variables are ignored");
+  sub->add_flag("--insecure", args->insecure, "Do not require a valid certificate (recorded; verify warns about it)");
+  sub->add_option("--cacert", args->cacert, "Trust these CA certificates (PEM) instead of the system's");
+  sub->add_option("--tsa", args->tsa_url, "RFC 3161 time-stamping authority URL: trusted time over the WARC file");
+  sub->add_option("--tsa-ca", args->tsa_ca, "CA certificates (PEM) the TSA's token must chain to");
+  add_context_options(*sub, args->context, true);
+  sub->add_option("--examiner", args->examiner, "Who makes this capture (default: $CBKIT_EXAMINER, else the case's examiner)");
+  sub->callback([&action, &g, args] { action = [&g, args] { return run_capture_url(*args, g); }; });
+}
+
+} // namespace cbkit::cli
