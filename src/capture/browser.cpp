@@ -105,7 +105,8 @@ std::string decode_base64(std::string_view text, const std::string& what) {
 class OutputFile {
 public:
   // `created`, when given, gets the path once the file exists (to remove it on failure).
-  OutputFile(const fs::path& dir, std::string name, std::vector<fs::path>* created = nullptr) : m_path(dir / name), m_name(std::move(name)) {
+  OutputFile(const fs::path& dir, std::string name, std::vector<fs::path>* created = nullptr)
+      : m_path(dir / name), m_name(std::move(name)) {
     m_fd = util::UniqueFd(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!m_fd.valid()) throw_errno(ErrorKind::io, lossy(m_path));
     if (created != nullptr) created->push_back(m_path);
@@ -958,7 +959,8 @@ BrowserCapture capture_rendered_into(const std::string& url, const BrowserOption
   const Json dom =
       cdp.call("Runtime.evaluate", {{"expression", dom_js}, {"returnByValue", true}}, session, capture_deadline, "reading the DOM");
   if (dom.contains("exceptionDetails")) throw Error(ErrorKind::input, "browser: reading the DOM failed in the page");
-  result.files.push_back(write_output(out_dir, "rendered.html", dom.value("result", Json::object()).value("value", std::string()), &created));
+  result.files.push_back(
+      write_output(out_dir, "rendered.html", dom.value("result", Json::object()).value("value", std::string()), &created));
   const Json loc = cdp.call("Runtime.evaluate", {{"expression", "({url: location.href, title: document.title})"}, {"returnByValue", true}},
                             session, capture_deadline, "reading the page's address");
   const Json loc_value = loc.value("result", Json::object()).value("value", Json::object());
@@ -1106,7 +1108,8 @@ BrowserCapture capture_rendered(const std::string& url, const BrowserOptions& op
   } catch (...) {
     // Nothing half-written stays in the staging folder: a failed rendering leaves no files.
     std::error_code ec;
-    for (const auto& p : created) fs::remove(p, ec);
+    for (const auto& p : created)
+      fs::remove(p, ec);
     throw;
   }
 }

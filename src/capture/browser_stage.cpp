@@ -4,6 +4,9 @@
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 
+#include <optional>
+#include <tuple>
+
 namespace cbkit::capture {
 
 namespace fs = std::filesystem;
@@ -47,15 +50,16 @@ std::string record_date(const BrowserRequest& r, const std::string& fallback) {
 BrowserStaged stage_browser(const CaptureOptions& o, const fs::path& dir, WarcWriter& warc, const std::string& warcinfo_id,
                             std::size_t& warc_records) {
   BrowserStaged out;
-  BrowserCapture cap;
+  std::optional<BrowserCapture> rendered;
   try {
-    cap = capture_rendered(o.url, merged_options(o), dir);
+    rendered.emplace(capture_rendered(o.url, merged_options(o), dir));
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::interrupted || e.kind() == ErrorKind::io) throw;
     out.error = o.url + ": the browser capture failed: " + e.what();
     out.summary = Json{{"ok", false}, {"error", out.error}};
     return out;
   }
+  const BrowserCapture& cap = *rendered;
   const Json& rec = cap.record;
   const std::string settled = rec["times"].value("settled", util::utc_now());
 
@@ -105,7 +109,8 @@ BrowserStaged stage_browser(const CaptureOptions& o, const fs::path& dir, WarcWr
     rq.content_type = "application/http;msgtype=request";
     rq.fields = {{"WARC-Target-URI", r.url}};
     if (!r.remote_ip.empty()) rq.fields.emplace_back("WARC-IP-Address", r.remote_ip);
-    rq.fields.insert(rq.fields.end(), {{"WARC-Warcinfo-ID", warcinfo_id}, {"WARC-Concurrent-To", response_id}, {k_source_field, k_source_value}});
+    rq.fields.insert(rq.fields.end(),
+                     {{"WARC-Warcinfo-ID", warcinfo_id}, {"WARC-Concurrent-To", response_id}, {k_source_field, k_source_value}});
     rq.prefix = http_request_head(r) + r.post_data;
     warc.append(rq);
     WarcRecord rs;
@@ -136,21 +141,22 @@ BrowserStaged stage_browser(const CaptureOptions& o, const fs::path& dir, WarcWr
     }
     out.files.push_back(StagedFile{f.name, role, type, util::FileDigest{f.size, f.sha256}});
   }
-  out.summary = Json{{"ok", true},
-                     {"browser", rec["browser"].value("product", std::string())},
-                     {"viewport", std::to_string(rec["viewport"].value("width", 0)) + "x" + std::to_string(rec["viewport"].value("height", 0))},
-                     {"user_agent", rec["user_agent"]},
-                     {"cookies", rec["cookies"]},
-                     {"sandbox", rec["sandbox"]},
-                     {"final_url", rec["final_url"]},
-                     {"navigation_error", rec["navigation_error"]},
-                     {"load_event", rec["load_event"]},
-                     {"network_idle", rec["network_idle"]},
-                     {"settle", rec["settle"]},
-                     {"screenshot", rec["screenshot"]},
-                     {"requests", rec["requests"].size()},
-                     {"warc_pairs", pairs},
-                     {"warc_metadata_record_id", metadata_id}};
+  out.summary =
+      Json{{"ok", true},
+           {"browser", rec["browser"].value("product", std::string())},
+           {"viewport", std::to_string(rec["viewport"].value("width", 0)) + "x" + std::to_string(rec["viewport"].value("height", 0))},
+           {"user_agent", rec["user_agent"]},
+           {"cookies", rec["cookies"]},
+           {"sandbox", rec["sandbox"]},
+           {"final_url", rec["final_url"]},
+           {"navigation_error", rec["navigation_error"]},
+           {"load_event", rec["load_event"]},
+           {"network_idle", rec["network_idle"]},
+           {"settle", rec["settle"]},
+           {"screenshot", rec["screenshot"]},
+           {"requests", rec["requests"].size()},
+           {"warc_pairs", pairs},
+           {"warc_metadata_record_id", metadata_id}};
   return out;
 }
 

@@ -38,7 +38,7 @@ struct BrowserStaged {
 // installed, crashed, deadline) does not throw: it comes back in `error` with no file
 // left behind. Throws Error(interrupted) on SIGINT/SIGTERM and Error(io) when the WARC
 // cannot be written.
-BrowserStaged stage_browser(const CaptureOptions& options, const std::filesystem::path& dir, WarcWriter& warc, const std::string& warcinfo_id,
-                            std::size_t& warc_records);
+BrowserStaged stage_browser(const CaptureOptions& options, const std::filesystem::path& dir, WarcWriter& warc,
+                            const std::string& warcinfo_id, std::size_t& warc_records);
 
 } // namespace cbkit::capture

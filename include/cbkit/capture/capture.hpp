@@ -12,6 +12,7 @@
 // gets no response (DNS, refused, TLS, timeout) ends the capture as a failed attempt: it is
 // still recorded (capture.json, and the WARC of the hops before it), marked incomplete.
 
+#include "cbkit/capture/browser.hpp"
 #include "cbkit/capture/http.hpp"
 #include "cbkit/manifest/line.hpp"
 #include "cbkit/manifest/writer.hpp"
@@ -48,6 +49,8 @@ struct CaptureOptions {
   store::Context context;
   std::string examiner; // empty: the case's
   std::chrono::milliseconds lock_timeout{60000};
+  // --browser: also render the page in headless Chromium (capture/browser_stage.hpp).
+  std::optional<BrowserOptions> browser;
 };
 
 // Throws Error(usage) naming the value: a URL that is not absolute http(s) (file://, ftp://,
