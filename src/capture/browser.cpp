@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
@@ -41,8 +42,9 @@ std::string lossy(const fs::path& p) { return util::utf8_lossy(p.string()); }
 
 // ---------------------------------------------------------------- temporary folders
 
-fs::path make_temp_dir(const char* prefix) {
-  const char* tmp = std::getenv("TMPDIR");
+// A new folder "<prefix>-XXXXXX" in `parent`, else in $TMPDIR, else in /tmp.
+fs::path make_temp_dir(const char* prefix, const char* parent = nullptr) {
+  const char* tmp = parent != nullptr ? parent : std::getenv("TMPDIR");
   std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr) throw_errno(ErrorKind::io, "creating a temporary folder " + templ);
   return templ;
@@ -140,11 +142,16 @@ BrowserFile write_output(const fs::path& dir, const std::string& name, std::stri
 
 std::string last_log_line(const fs::path& log) {
   std::ifstream in(log, std::ios::binary);
-  std::string line, last;
+  std::string line, last, fatal;
   while (std::getline(in, line)) {
-    // The Debian wrapper script's own shell noise is not the browser's reason.
-    if (line.find_first_not_of(" \t\r") != std::string::npos && line.find("unexpected operator") == std::string::npos) last = line;
+    // The Debian wrapper script's shell noise and crash-reporter chatter are not the reason.
+    if (line.find_first_not_of(" \t\r") == std::string::npos || line.find("unexpected operator") != std::string::npos ||
+        line.find("crashpad") != std::string::npos)
+      continue;
+    last = line;
+    if (line.find(":FATAL:") != std::string::npos) fatal = line;
   }
+  if (!fatal.empty()) last = fatal;
   if (last.size() > 300) last = last.substr(0, 300) + "...";
   return util::utf8_lossy(last);
 }
@@ -224,6 +231,8 @@ public:
     m_sock.reset();
     if (!m_temp.empty()) {
       util::remove_tree_forcibly(m_temp);
+      if (!m_short_tmp.empty()) util::remove_tree_forcibly(m_short_tmp);
+      m_short_tmp.clear();
       m_temp.clear();
     }
   }
@@ -232,8 +241,15 @@ private:
   void start() {
     const fs::path profile = m_temp / "profile";
     const fs::path home = m_temp / "home";
-    const fs::path tmp = m_temp / "tmp";
-    fs::create_directories(tmp);
+    // Chromium puts its singleton socket in $TMPDIR; a socket path is limited to 107 bytes
+    // and the browser aborts beyond it, so a long $TMPDIR gets a short folder in /tmp.
+    fs::path tmp = m_temp / "tmp";
+    if (tmp.string().size() > 60) {
+      m_short_tmp = make_temp_dir("cbkit-btmp", "/tmp");
+      tmp = m_short_tmp;
+    } else {
+      fs::create_directories(tmp);
+    }
     fs::create_directories(profile);
     fs::create_directories(home);
     m_log = m_temp / "browser.log";
@@ -319,6 +335,7 @@ private:
   std::vector<std::string> m_args;
   std::vector<std::string> m_argv;
   fs::path m_temp;
+  fs::path m_short_tmp;
   fs::path m_log;
   util::UniqueFd m_sock;
   pid_t m_pid = -1;
@@ -670,6 +687,21 @@ BrowserCapture::BrowserCapture(BrowserCapture&& other) noexcept
     : files(std::move(other.files)), record(std::move(other.record)), requests(std::move(other.requests)), settled(other.settled),
       scratch(std::move(other.scratch)) {
   other.scratch.clear();
+}
+
+std::optional<std::pair<int, int>> parse_viewport(std::string_view text) {
+  const auto x = text.find('x');
+  if (x == std::string_view::npos) return std::nullopt;
+  const auto number = [](std::string_view s) -> std::optional<int> {
+    int v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || v < 100 || v > 10000) return std::nullopt;
+    return v;
+  };
+  const auto w = number(text.substr(0, x));
+  const auto h = number(text.substr(x + 1));
+  if (!w || !h) return std::nullopt;
+  return std::make_pair(*w, *h);
 }
 
 std::optional<fs::path> find_browser(const std::string& browser) {

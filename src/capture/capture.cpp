@@ -1,6 +1,7 @@
 #include "cbkit/capture/capture.hpp"
 
 #include "cbkit/capture/body.hpp"
+#include "cbkit/capture/browser_stage.hpp"
 #include "cbkit/capture/warc.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/store/staging.hpp"
@@ -494,6 +495,14 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   }
   const std::int64_t ended = micros_now();
 
+  // --browser: the rendered capture joins this entry and its WARC (before the metadata record).
+  std::optional<BrowserStaged> rendered;
+  if (o.browser && warc) {
+    rendered = stage_browser(o, dir, *warc, warcinfo_id, warc_records);
+  } else if (o.browser) {
+    rendered = BrowserStaged{{}, Json{{"ok", false}, {"error", "not run: the raw capture got no response"}}, ""};
+  }
+
   // The body a person opens.
   Json body = nullptr;
   std::optional<StagedFile> body_file;
@@ -569,6 +578,7 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   cj["client"] = client_json;
   cj["warc"] = warc ? Json{{"file", "capture.warc.gz"}, {"records", warc_records + 1}, {"final_response_record_id", last_response_id}}
                     : Json(nullptr);
+  if (rendered) cj["browser"] = rendered->summary;
   const std::string capture_json = cj.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 
   util::FileDigest warc_digest;
@@ -589,6 +599,7 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
     out.files.push_back(
         StagedFile{"tls-chain.pem", "tls-chain", "application/x-pem-file", write_small_file(dir / "tls-chain.pem", last_tls.chain_pem)});
   if (body_file) out.files.push_back(*body_file);
+  if (rendered) out.files.insert(out.files.end(), rendered->files.begin(), rendered->files.end());
 
   // The manifest's summary.
   Json web = Json::object();
@@ -609,6 +620,7 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   web["truncated"] = cj["truncated"];
   web["max_size"] = o.max_size;
   web["user_agent"] = o.user_agent;
+  if (rendered) web["browser"] = rendered->summary;
   if (!o.proxy.empty()) web["proxy"] = o.proxy;
 
   if (o.tsa && warc) {

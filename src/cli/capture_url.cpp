@@ -31,6 +31,9 @@ struct CaptureUrlArgs {
   std::string tsa_ca;
   ContextArgs context;
   std::string examiner;
+  std::string browser; // --browser[=PATH]: "" when not given
+  std::optional<std::string> viewport;
+  std::optional<double> browser_timeout_seconds;
 };
 
 // "512M", "1G", "100000", "64K" (binary multiples).
@@ -79,6 +82,27 @@ capture::CaptureOptions to_capture_options(const CaptureUrlArgs& a, const Global
   o.context = to_context(a.context);
   o.examiner = examiner_or_env(a.examiner);
   o.lock_timeout = g.lock_timeout();
+  if (a.browser.empty() && (a.viewport || a.browser_timeout_seconds))
+    throw Error(ErrorKind::usage, std::string(a.viewport ? "--viewport" : "--browser-timeout") + " only applies with --browser");
+  if (!a.browser.empty()) {
+    capture::BrowserOptions b;
+    b.browser = a.browser;
+    if (a.viewport) {
+      const auto v = capture::parse_viewport(*a.viewport);
+      if (!v)
+        throw Error(ErrorKind::usage,
+                    "--viewport '" + util::utf8_lossy(*a.viewport) + "': expected WIDTHxHEIGHT, each 100 to 10000 (e.g. 390x844)");
+      b.viewport_width = v->first;
+      b.viewport_height = v->second;
+    }
+    if (a.browser_timeout_seconds) {
+      if (!(*a.browser_timeout_seconds >= 1 && *a.browser_timeout_seconds <= 3600))
+        throw Error(ErrorKind::usage,
+                    "--browser-timeout " + std::to_string(*a.browser_timeout_seconds) + ": must be between 1 and 3600 seconds");
+      b.settle_timeout = std::chrono::milliseconds(static_cast<long long>(*a.browser_timeout_seconds * 1000));
+    }
+    o.browser = b;
+  }
   return o;
 }
 
@@ -145,6 +169,7 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
         e["status"] = w["status"];
         e["final_url"] = w["final_url"];
         e["truncated"] = w["truncated"];
+        if (w.contains("browser")) e["browser"] = w["browser"];
         if (!r.staged.error.empty()) e["error"] = r.staged.error;
         manifest::Json files = manifest::Json::array();
         for (const auto& f : r.staged.files)
@@ -168,6 +193,11 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
         std::cerr << "cbkit: error: " << r.staged.error << "; recorded as a failed attempt (seq " << r.appended.seq << ")\n";
       } else if (w["truncated"].get<bool>()) {
         std::cerr << "cbkit: warning: " << o.url << ": the body was cut at --max-size " << o.max_size << " bytes (flagged as truncated)\n";
+      }
+      if (r.staged.complete && w.contains("browser") && !w["browser"].value("ok", true)) {
+        ++failures;
+        std::cerr << "cbkit: error: " << w["browser"].value("error", std::string()) << "; the raw capture was recorded (seq "
+                  << r.appended.seq << ")\n";
       }
       std::cout.flush();
     }
@@ -198,6 +228,14 @@ void setup_capture_url(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--cacert", args->cacert, "Trust these CA certificates (PEM) instead of the system's");
   sub->add_option("--tsa", args->tsa_url, "RFC 3161 time-stamping authority URL: trusted time over the WARC file");
   sub->add_option("--tsa-ca", args->tsa_ca, "CA certificates (PEM) the TSA's token must chain to");
+  // A flag, so "--browser URL" never takes the URL as the browser's path: give a path as --browser=PATH.
+  sub->add_flag("--browser{chromium}", args->browser,
+                "Also render the page in headless Chromium: full-page screenshot, PDF, rendered DOM, the page's requests "
+                "(--browser=PATH: that browser; default: chromium on $PATH)");
+  sub->add_option("--viewport", args->viewport, "With --browser: window size WIDTHxHEIGHT in CSS pixels (default 1280x800)");
+  sub->add_option("--browser-timeout", args->browser_timeout_seconds,
+                  "With --browser: seconds to wait for the page to settle (load + 500 ms without requests; default 30); then it "
+                  "is captured as it is and flagged");
   add_context_options(*sub, args->context, true);
   sub->add_option("--examiner", args->examiner, "Who makes this capture (default: $CBKIT_EXAMINER, else the case's examiner)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_capture_url(*args, g); }; });

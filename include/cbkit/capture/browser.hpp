@@ -145,6 +145,9 @@ public:
 // and its profile removed when this returns or throws.
 BrowserCapture capture_rendered(const std::string& url, const BrowserOptions& options, const std::filesystem::path& out_dir);
 
+// "WIDTHxHEIGHT" (e.g. "390x844"), each 100..10000 CSS pixels; nullopt otherwise.
+std::optional<std::pair<int, int>> parse_viewport(std::string_view text);
+
 // Where `browser` (as in BrowserOptions::browser) resolves to, or nullopt when it is not
 // an executable file.
 std::optional<std::filesystem::path> find_browser(const std::string& browser);
