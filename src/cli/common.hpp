@@ -69,5 +69,6 @@ void setup_prove(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_verify_proof(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_capture_url(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_report(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_timestamp(CLI::App& app, const GlobalOptions& g, Action& action);
 
 } // namespace cbkit::cli

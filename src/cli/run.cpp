@@ -37,6 +37,7 @@ int run(int argc, char** argv) {
   setup_verify_proof(app, g, action);
   setup_capture_url(app, g, action);
   setup_report(app, g, action);
+  setup_timestamp(app, g, action);
 
   try {
     app.parse(argc, argv);

@@ -15,6 +15,7 @@ namespace {
 struct VerifyArgs {
   std::string target;
   std::optional<std::string> expect_head;
+  std::optional<std::string> tsa_ca;
 };
 
 const char* severity_name(verify::Severity s) { return s == verify::Severity::error ? "error" : "warning"; }
@@ -29,6 +30,7 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
     }
     options.expect_head = h;
   }
+  if (args.tsa_ca) options.tsa_ca = *args.tsa_ca;
   GlobalOptions where = g;
   if (!args.target.empty()) where.case_dir = args.target;
   const store::Case c = open_case(where);
@@ -100,6 +102,7 @@ void setup_verify(CLI::App& app, const GlobalOptions& g, Action& action) {
   CLI::App* sub = app.add_subcommand("verify", "Check the case: hash chain, every file, nothing unrecorded");
   sub->add_option("CASE-DIR", args->target, "Case folder to check (default: --case, $CBKIT_CASE, or the working directory's case)");
   sub->add_option("--expect-head", args->expect_head, "Head hash from a receipt: the log must still contain it");
+  sub->add_option("--tsa-ca", args->tsa_ca, "CA certificates (PEM) that RFC 3161 timestamp tokens must chain to")->check(CLI::ExistingFile);
   sub->callback([&action, &g, args] { action = [&g, args] { return run_verify(*args, g); }; });
 }
 

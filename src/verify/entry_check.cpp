@@ -1,5 +1,7 @@
 #include "cbkit/verify/entry_check.hpp"
 
+#include "cbkit/verify/token_check.hpp"
+
 namespace cbkit::verify {
 
 std::unique_ptr<EntryCheck> make_entry_check(const manifest::Json& line, std::uint64_t seq, const Options& options,
@@ -9,6 +11,7 @@ std::unique_ptr<EntryCheck> make_entry_check(const manifest::Json& line, std::ui
   (void)out;
   if (!line.contains("kind") || !line["kind"].is_string()) return nullptr;
   // Each kind with content checks adds its factory here.
+  if (line["kind"] == "timestamp") return make_timestamp_check(line, seq, options, out);
   return nullptr;
 }
 
