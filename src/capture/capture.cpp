@@ -5,6 +5,7 @@
 #include "cbkit/capture/warc.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/store/staging.hpp"
+#include "cbkit/tsa/record.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
@@ -625,32 +626,17 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
 
   if (o.tsa && warc) {
     // Trusted time over the WARC's SHA-256; a failure throws and nothing is recorded.
+    const std::string ca_sha256 = o.tsa->ca ? tsa::ca_file_sha256(*o.tsa->ca) : "";
     const tsa::Stamp s = tsa::obtain(*o.tsa, warc_digest.sha256);
     out.files.push_back(
-        StagedFile{"timestamp.tsr", "timestamp", "application/timestamp-reply", write_small_file(dir / "timestamp.tsr", s.response_der)});
-    out.files.push_back(StagedFile{"timestamp.tsq", "timestamp-request", "application/timestamp-query",
-                                   write_small_file(dir / "timestamp.tsq", s.request_der)});
+        StagedFile{tsa::k_token_file, "token", tsa::k_token_media_type, write_small_file(dir / tsa::k_token_file, s.response_der)});
+    out.files.push_back(StagedFile{tsa::k_request_file, "token-request", tsa::k_request_media_type,
+                                   write_small_file(dir / tsa::k_request_file, s.request_der)});
     if (!s.chain_pem.empty())
       out.files.push_back(
-          StagedFile{"tsa-chain.pem", "tsa-chain", "application/x-pem-file", write_small_file(dir / "tsa-chain.pem", s.chain_pem)});
-    Json t = Json::object();
-    t["url"] = o.tsa->url;
-    t["covers"] = "capture.warc.gz";
-    t["imprint_sha256"] = s.info.imprint_sha256;
-    t["gen_time"] = s.info.gen_time;
-    t["serial"] = s.info.serial;
-    t["policy"] = s.info.policy;
-    if (!s.info.tsa_name.empty()) t["tsa_name"] = s.info.tsa_name;
-    if (!s.info.nonce.empty()) t["nonce"] = s.info.nonce;
-    t["signer"] = s.info.signer_subject;
-    t["local_before"] = s.local_before;
-    t["local_after"] = s.local_after;
-    t["skew_micros"] = s.skew_micros;
-    t["chain_checked"] = s.verification.chain_checked;
-    if (o.tsa->ca) {
-      std::error_code ec;
-      t["ca_file"] = lossy(fs::absolute(*o.tsa->ca, ec).string());
-    }
+          StagedFile{tsa::k_chain_file, "tsa-chain", tsa::k_chain_media_type, write_small_file(dir / tsa::k_chain_file, s.chain_pem)});
+    Json t = tsa::stamp_record(s, *o.tsa, ca_sha256);
+    t["covers"] = Json{{"file", "capture.warc.gz"}, {"sha256", warc_digest.sha256}};
     web["tsa"] = t;
   }
   out.web = web;
