@@ -63,34 +63,6 @@ BrowserStaged stage_browser(const CaptureOptions& o, const fs::path& dir, WarcWr
   const Json& rec = cap.record;
   const std::string settled = rec["times"].value("settled", util::utc_now());
 
-  // The renderings themselves, so a timestamp over the WARC covers them.
-  const std::vector<std::tuple<std::string, std::string, std::string, std::string>> renderings = {
-      {"screenshot.png", "screenshot", "image/png", "urn:cbkit:screenshot:"},
-      {"page.pdf", "pdf", "application/pdf", "urn:cbkit:pdf:"},
-      {"rendered.html", "rendered-dom", "text/html; charset=utf-8", "urn:cbkit:rendered-dom:"},
-  };
-  for (const auto& [name, role, type, urn] : renderings) {
-    WarcRecord r;
-    r.type = "resource";
-    r.date = settled;
-    r.content_type = type;
-    r.fields = {{"WARC-Target-URI", urn + o.url}, {"WARC-Warcinfo-ID", warcinfo_id}, {k_source_field, k_source_value}};
-    r.body_file = dir / name;
-    warc.append(r);
-    ++warc_records;
-  }
-  std::string metadata_id;
-  {
-    WarcRecord r;
-    r.type = "metadata";
-    r.date = settled;
-    r.content_type = "application/json";
-    r.fields = {{"WARC-Target-URI", o.url}, {"WARC-Warcinfo-ID", warcinfo_id}, {k_source_field, k_source_value}};
-    r.body_file = dir / "browser.json";
-    metadata_id = warc.append(r).record_id;
-    ++warc_records;
-  }
-
   // The page's own requests: a request/response pair where the browser kept the body, or
   // where there is none to keep (redirects, 204, 304).
   std::size_t pairs = 0;
@@ -129,6 +101,34 @@ BrowserStaged stage_browser(const CaptureOptions& o, const fs::path& dir, WarcWr
     warc.append(rs);
     warc_records += 2;
     ++pairs;
+  }
+
+  // The renderings themselves, so a timestamp over the WARC covers them.
+  const std::vector<std::tuple<std::string, std::string, std::string, std::string>> renderings = {
+      {"screenshot.png", "screenshot", "image/png", "urn:cbkit:screenshot:"},
+      {"page.pdf", "pdf", "application/pdf", "urn:cbkit:pdf:"},
+      {"rendered.html", "rendered-dom", "text/html; charset=utf-8", "urn:cbkit:rendered-dom:"},
+  };
+  for (const auto& [name, role, type, urn] : renderings) {
+    WarcRecord r;
+    r.type = "resource";
+    r.date = settled;
+    r.content_type = type;
+    r.fields = {{"WARC-Target-URI", urn + o.url}, {"WARC-Warcinfo-ID", warcinfo_id}, {k_source_field, k_source_value}};
+    r.body_file = dir / name;
+    warc.append(r);
+    ++warc_records;
+  }
+  std::string metadata_id;
+  {
+    WarcRecord r;
+    r.type = "metadata";
+    r.date = settled;
+    r.content_type = "application/json";
+    r.fields = {{"WARC-Target-URI", o.url}, {"WARC-Warcinfo-ID", warcinfo_id}, {k_source_field, k_source_value}};
+    r.body_file = dir / "browser.json";
+    metadata_id = warc.append(r).record_id;
+    ++warc_records;
   }
 
   for (const auto& f : cap.files) {

@@ -111,7 +111,11 @@ private:
       m_record_problems.emplace_back("warc-digest-mismatch", where + ": " + p + ": the record's content changed after it was written");
     for (const auto& p : r.problems)
       m_record_problems.emplace_back("warc-invalid", where + " " + p);
-    if (m_records.size() < 100000)
+    // capture-url --browser's renderings (resource) and browser.json (metadata), marked
+    // WARC-Cbkit-Source: browser-cdp, stand outside the request/response sequence.
+    const std::string type = r.field("WARC-Type").value_or("");
+    const bool rendering = r.field("WARC-Cbkit-Source").value_or("") == "browser-cdp" && (type == "resource" || type == "metadata");
+    if (m_records.size() < 100000 && !rendering)
       m_records.push_back(Rec{r.field("WARC-Type").value_or(""), r.field("WARC-Record-ID").value_or(""),
                               r.field("WARC-Concurrent-To").value_or(""), r.field("WARC-Target-URI").value_or("")});
   }

@@ -229,6 +229,9 @@ test_browser_image_request() {
     # The image as the server sends it (the server makes it; fetch it once more to compare).
     "$PY" -c "import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())" "$BASE/pixel.png" >"$T/pixel.png"
     expect_eq "$img_sha" "$(sha_of "$T/pixel.png")" "sha256 of the image body kept by the browser"
+    # The independent reader of the capture tests checks framing and every digest.
+    "$PY" "$TESTS_DIR/support/warc_read.py" "$E/capture.warc.gz" >"$T/warc_read.json" 2>"$T/warc_read.err" ||
+        fail "warc_read.py rejects the WARC: $(cat "$T/warc_read.err")"
     warc_records "$E/capture.warc.gz" >"$T/records.txt" || fail "the WARC does not parse"
     grep -qx "request $BASE/pixel.png browser-cdp [0-9a-f]*" "$T/records.txt" || fail "no browser request record for the image: $(cat "$T/records.txt")"
     grep -qx "response $BASE/pixel.png browser-cdp $img_sha" "$T/records.txt" ||
