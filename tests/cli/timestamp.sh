@@ -199,6 +199,28 @@ test_head_moves_while_asking_slow() {
     expect_verify_ok "$C" --tsa-ca "$T/pki/ca.pem"
 }
 
+test_schema() {
+    local schema=${CBKIT_SCHEMA:-$TESTS_DIR/../../schema/manifest-line.schema.json}
+    "$PY" -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null ||
+        skip "$PY has no jsonschema with Draft202012Validator (apt install python3-jsonschema)"
+    setup
+    stamp
+    expect_exit 0 cbkit --case "$C" timestamp --tsa "$TSA/tsr" --proxy ""
+    expect_exit 0 "$PY" "$MTOOL" schema "$C/manifest.jsonl" "$schema"
+    expect_exit 0 "$PY" "$MTOOL" schema-rejects "$C/manifest.jsonl" "$schema" \
+        "no timestamp object" 2 timestamp __delete__ \
+        "no covers" 2 timestamp.covers __delete__ \
+        "covers.head not a hash" 2 timestamp.covers.head '"abc"' \
+        "no TSA time" 2 timestamp.tsa.time __delete__ \
+        "TSA time not UTC" 2 timestamp.tsa.time '"2026-11-22T10:00:00+01:00"' \
+        "skew not an integer" 2 timestamp.skew_micros 1.5 \
+        "ftp TSA" 2 timestamp.tsa.url '"ftp://tsa.example/"' \
+        "unknown role" 2 files.0.role '"evidence"' \
+        "token outside seals/" 2 files.0.path '"evidence/000002-timestamp/timestamp.tsr"' \
+        "no verification" 2 timestamp.verification __delete__ \
+        "no files" 2 files '[]'
+}
+
 # ---------------------------------------------------------------- TSAs that fail
 
 test_tsa_garbage() {
