@@ -476,8 +476,8 @@ std::string wall_time_utc(double wall) {
 }
 
 struct Pending {
-  std::vector<Json> request_extra;  // requestWillBeSentExtraInfo headers, oldest first
-  std::vector<Json> response_extra; // responseReceivedExtraInfo headers, oldest first
+  std::vector<Json> request_extra;                  // requestWillBeSentExtraInfo headers, oldest first
+  std::vector<std::pair<int, Json>> response_extra; // responseReceivedExtraInfo (statusCode, headers), oldest first
 };
 
 // Collects the requests of the page from Network.* events and tracks which are in flight.
@@ -532,6 +532,7 @@ public:
       r.started_monotonic = p.value("timestamp", 0.0);
       requests.push_back(std::move(r));
       m_current[id] = requests.size() - 1;
+      m_hops[id].push_back(requests.size() - 1);
       m_in_flight.insert(id);
       auto& pend = m_pending[id].request_extra;
       if (!pend.empty()) {
@@ -555,16 +556,21 @@ public:
         if (requests[*idx].resource_type.empty()) requests[*idx].resource_type = p.value("type", std::string());
       }
     } else if (method == "Network.responseReceivedExtraInfo") {
+      // The network's headers (Set-Cookie included) win over the filtered ones. Redirect
+      // hops share one requestId and this event may come before or after its response, so
+      // it goes to the newest hop with that status still lacking them, else waits.
       const Json headers = p.value("headers", Json::object());
-      if (auto idx = current(id)) {
-        // Raw network headers (Set-Cookie included) win over the filtered ones.
-        if (!requests[*idx].status || m_raw_response_set.count(*idx) == 0) {
-          requests[*idx].response_headers = headers;
-          m_raw_response_set.insert(*idx);
+      const int code = p.value("statusCode", 0);
+      const auto& hops = m_hops[id];
+      for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+        auto& r = requests[*it];
+        if (r.status && (code == 0 || *r.status == code) && m_raw_response_set.count(*it) == 0) {
+          r.response_headers = headers;
+          m_raw_response_set.insert(*it);
           return;
         }
       }
-      m_pending[id].response_extra.push_back(headers);
+      m_pending[id].response_extra.emplace_back(code, headers);
     } else if (method == "Network.dataReceived") {
       last_activity = Clock::now();
       const auto len = p.value("dataLength", std::int64_t{0});
@@ -606,9 +612,11 @@ private:
     const std::size_t idx = static_cast<std::size_t>(&r - requests.data());
     if (m_raw_response_set.count(idx) == 0) {
       auto& pend = m_pending[r.request_id].response_extra;
-      if (!pend.empty()) {
-        r.response_headers = pend.front();
-        pend.erase(pend.begin());
+      const auto match =
+          std::find_if(pend.begin(), pend.end(), [&](const auto& e) { return e.first == 0 || e.first == r.status.value_or(-1); });
+      if (match != pend.end()) {
+        r.response_headers = match->second;
+        pend.erase(match);
         m_raw_response_set.insert(idx);
       } else {
         r.response_headers = resp.value("headers", Json::object());
@@ -626,6 +634,7 @@ private:
   std::set<std::string> m_in_flight;
   std::set<std::string> m_wants_request_extra;
   std::set<std::size_t> m_raw_response_set;
+  std::map<std::string, std::vector<std::size_t>> m_hops; // every hop of a requestId, oldest first
   std::map<std::string, Pending> m_pending;
 };
 

@@ -247,6 +247,29 @@ test_browser_image_request() {
     expect_verify_ok "$C"
 }
 
+test_browser_redirect_and_gzip() {
+    need_chromium
+    setup
+    # Each hop is its own request in browser.json and its own pair in the WARC.
+    capture_ok "$BASE/redirect"
+    expect_jq_file "$E/browser.json" \
+        "[.requests[] | select(.url == \"$BASE/redirect\") | .status == 302 and .response_headers.Location == \"/image.html\"] == [true]" \
+        "[.requests[] | select(.url == \"$BASE/image.html\") | .status == 200 and .body.size > 0] == [true]" \
+        ".final_url == \"$BASE/image.html\""
+    warc_records "$E/capture.warc.gz" >"$T/records.txt"
+    grep -qx "response $BASE/redirect browser-cdp [0-9a-f]*" "$T/records.txt" || fail "no browser record of the redirect: $(cat "$T/records.txt")"
+    grep -qx "response $BASE/image.html browser-cdp [0-9a-f]*" "$T/records.txt" || fail "no browser record of the target"
+    # A gzip response: the browser keeps the decoded body; the reconstructed head says so.
+    capture_ok "$BASE/gzip.html"
+    local body_sha
+    body_sha=$(sha_of "$PAGES/js.html")
+    expect_jq_file "$E/browser.json" "[.requests[] | select(.url == \"$BASE/gzip.html\") | .body.sha256 == \"$body_sha\"] == [true]"
+    warc_records "$E/capture.warc.gz" >"$T/records.txt"
+    grep -qx "response $BASE/gzip.html browser-cdp $body_sha" "$T/records.txt" || fail "the browser's gzip response record does not hold the decoded page"
+    zcat "$E/capture.warc.gz" | grep -qa '^X-Archive-Orig-Content-Encoding: gzip' || fail "the original Content-Encoding is not kept"
+    expect_verify_ok "$C"
+}
+
 test_browser_dialog() {
     need_chromium
     setup

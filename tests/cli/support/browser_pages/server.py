@@ -7,6 +7,7 @@ Serves the .html pages of this folder, plus:
   /pixel.png   a 4x4 blue PNG made here (the image of image.html)
   /hang.html   a page whose response never ends: the head and some text, then silence
   /gzip.html   js.html sent with Content-Encoding: gzip
+  /redirect    302 to /image.html
 Writes the port it listens on to PORT_FILE once it accepts connections, and one line
 "METHOD PATH" per request to LOG_FILE.
 """
@@ -58,6 +59,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/gzip.html":
             with open(os.path.join(HERE, "js.html"), "rb") as f:
                 return self.send_body(200, "text/html; charset=utf-8", gzip.compress(f.read()), [("Content-Encoding", "gzip")])
+        if path == "/redirect":
+            return self.send_body(302, "text/plain", b"moved\n", [("Location", "/image.html")])
         if path == "/hang.html":
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
