@@ -1,6 +1,7 @@
 #include "cbkit/error.hpp"
 #include "cbkit/tsa/rfc3161.hpp"
 #include "cbkit/util/sha256.hpp"
+#include "cbkit/verify/token_check.hpp"
 #include "tmpdir.hpp"
 
 #include <openssl/bn.h>
@@ -361,4 +362,86 @@ TEST_CASE("tsa: obtain refuses other schemes as usage and an unreachable TSA as 
     CHECK(e.kind() == ErrorKind::input);
     CHECK(std::string(e.what()).find("TSA http://127.0.0.1:1/tsr: ") == 0);
   }
+}
+
+namespace {
+
+// Feeds `bytes` to the check as file `path`, in small chunks like the verifier does.
+void feed(verify::TokenCheck& check, const std::string& path, const std::string& bytes, bool intact = true) {
+  REQUIRE(check.wants(path));
+  check.begin_file(path);
+  for (std::size_t at = 0; at < bytes.size(); at += 100)
+    check.update(bytes.data() + at, std::min<std::size_t>(100, bytes.size() - at));
+  check.end_file(intact);
+}
+
+std::vector<std::string> codes(const std::vector<verify::Finding>& findings) {
+  std::vector<std::string> out;
+  for (const auto& f : findings)
+    out.push_back(f.code + (f.severity == verify::Severity::warning ? " (warning)" : ""));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("tsa: TokenCheck turns a stored token into findings with stable codes") {
+  TempDir t;
+  Pki pki;
+  write_file(t / "ca.pem", pem_of(pki.ca.get()));
+  write_file(t / "other.pem", pem_of(pki.other_ca.get()));
+  const tsa::Request r = tsa::make_request(k_hash);
+  const std::string resp = pki.respond(r.der);
+  const std::string chain = tsa::embedded_chain_pem(resp);
+  const std::string tsr = "seals/000002-timestamp/timestamp.tsr";
+  const std::string pem = "seals/000002-timestamp/tsa-chain.pem";
+  verify::TokenExpectation expect{k_hash, r.nonce_hex, "the head of line 1", nullptr};
+
+  auto run = [&](const verify::Options& options, const std::string& token, const verify::TokenExpectation& e, bool intact = true) {
+    verify::TokenCheck check(2, tsr, pem, options);
+    CHECK_FALSE(check.wants("seals/000002-timestamp/timestamp.tsq"));
+    feed(check, pem, chain);
+    feed(check, tsr, token, intact);
+    std::vector<verify::Finding> out;
+    check.finish(e, out);
+    for (const auto& f : out) {
+      CHECK(f.seq == 2u);
+      CHECK(f.path == tsr);
+      CHECK_FALSE(f.message.empty());
+    }
+    return codes(out);
+  };
+  using V = std::vector<std::string>;
+  verify::Options none;
+  verify::Options pinned;
+  pinned.tsa_ca = t / "ca.pem";
+  verify::Options wrong;
+  wrong.tsa_ca = t / "other.pem";
+
+  CHECK(run(none, resp, expect) == V{"timestamp-unpinned (warning)"});
+  CHECK(run(pinned, resp, expect).empty());
+  CHECK(run(wrong, resp, expect) == V{"timestamp-untrusted"});
+  CHECK(run(pinned, resp, verify::TokenExpectation{k_other, r.nonce_hex, "the head of line 1", nullptr}) ==
+        V{"timestamp-imprint-mismatch"});
+  CHECK(run(pinned, resp, verify::TokenExpectation{k_hash, std::string("0123"), "x", nullptr}) == V{"timestamp-invalid"});
+  CHECK(run(pinned, std::string(500, 'x'), expect) == V{"timestamp-invalid"});
+  // Bytes that are not the recorded ones are file-hash-mismatch's business, not this check's.
+  CHECK(run(pinned, std::string(500, 'x'), expect, false).empty());
+  CHECK(run(pinned, std::string(verify::k_max_token_file + 1, '\0'), expect) == V{"timestamp-invalid"});
+
+  // The line's record: its nonce is the expected one, its TSA time and serial must match.
+  tsa::TokenInfo info;
+  tsa::verify(resp, k_hash, std::nullopt, std::nullopt, "", &info);
+  manifest::Json record = {{"tsa", {{"time", info.gen_time}, {"serial", info.serial}}}, {"nonce", r.nonce_hex}};
+  CHECK(run(pinned, resp, verify::TokenExpectation{k_hash, std::nullopt, "x", &record}).empty());
+  record["nonce"] = "abcdef";
+  CHECK(run(pinned, resp, verify::TokenExpectation{k_hash, std::nullopt, "x", &record}) == V{"timestamp-invalid"});
+  record["nonce"] = r.nonce_hex;
+  record["tsa"]["serial"] = "ff";
+  CHECK(run(pinned, resp, verify::TokenExpectation{k_hash, std::nullopt, "x", &record}) == V{"timestamp-record-mismatch"});
+
+  // A token that was never read (missing file) gets no finding here either.
+  verify::TokenCheck unread(2, tsr, pem, pinned);
+  std::vector<verify::Finding> out;
+  CHECK_FALSE(unread.finish(expect, out).has_value());
+  CHECK(out.empty());
 }
