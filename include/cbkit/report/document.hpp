@@ -1,0 +1,53 @@
+#pragma once
+
+// The report as a document: translated headings, paragraphs, field lists and tables of plain
+// text, built once from the model and rendered as HTML, Markdown or plain text. Every string
+// in a Document is plain text (user-controlled or not); the renderers escape all of it. Only
+// Block::raw holds markup, and only markup cbkit generated from numbers and hex digits (the
+// timeline and QR code SVGs, a base64 data: URI of a verified PNG/JPEG).
+
+#include "cbkit/report/i18n.hpp"
+#include "cbkit/report/model.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cbkit::report {
+
+struct Block {
+  enum class Type {
+    heading,    // section: text, id
+    subheading, // one item of a section (an e-mail, a capture): text, id
+    paragraph,  // text (may hold line feeds)
+    fields,     // fields: label -> value
+    table,      // header, rows
+    bullets,    // items
+    code,       // text: a command to type
+    svg,        // raw: inline SVG (HTML only); text: what it shows, for the other formats
+    image,      // raw: data: URI; text: caption (HTML only; the others print the caption)
+  };
+  Type type = Type::paragraph;
+  std::string text;
+  std::string id;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> items;
+  std::string raw;
+};
+
+struct Document {
+  Lang lang = Lang::en;
+  std::string title;
+  std::vector<Block> blocks;
+};
+
+// Builds the translated document of the whole case.
+Document build_document(const CaseModel& model, Lang lang);
+
+std::string render_html(const Document& doc);
+std::string render_markdown(const Document& doc);
+std::string render_text(const Document& doc);
+
+} // namespace cbkit::report

@@ -1,0 +1,56 @@
+#pragma once
+
+// cbkit report: a readable account of a case for the police, in English, Dutch or French,
+// as one self-contained HTML file, Markdown or plain text.
+
+#include "cbkit/manifest/writer.hpp"
+#include "cbkit/report/i18n.hpp"
+#include "cbkit/report/model.hpp"
+#include "cbkit/store/case.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cbkit::report {
+
+enum class Format { html, markdown, text };
+
+// "html", "md" or "txt" -> Format; nullopt for anything else.
+std::optional<Format> parse_format(std::string_view name);
+// "html", "md", "txt": the --format name and the file extension.
+std::string format_name(Format format);
+// The media type of a report file, e.g. "text/html; charset=utf-8".
+std::string format_media_type(Format format);
+
+struct Options {
+  Lang lang = Lang::en;
+  Format format = Format::html;
+};
+
+// The report of `model` in one language and format. Deterministic: the same case and options
+// give the same bytes (no wall-clock time: the report is dated by the last line it describes).
+std::string render_report(const CaseModel& model, const Options& options);
+
+struct RecordOptions {
+  std::string examiner; // empty: the case's examiner
+  std::chrono::milliseconds lock_timeout{60000};
+};
+
+struct Recorded {
+  manifest::Appended appended;
+  std::string path; // evidence/<seq>-report/report.<ext>
+  std::string sha256;
+  std::uint64_t size = 0;
+};
+
+// Stores `content` (the report of `model` made with `options`) as a new entry of kind
+// "report": evidence/<seq>-report/report.<ext>, read-only; the line records the language,
+// the format and the head and seq the report describes, which must still be the case's head
+// when the line is written (else Error(case_): the case changed meanwhile, nothing is stored).
+// Throws Error(io) when the case cannot be written, Error(locked) when it stays locked.
+Recorded record_report(const store::Case& c, const CaseModel& model, const std::string& content, const Options& options,
+                       const RecordOptions& record);
+
+} // namespace cbkit::report

@@ -1,0 +1,103 @@
+#include "cbkit/report/report.hpp"
+#include "cbkit/error.hpp"
+#include "cbkit/util/fs.hpp"
+#include "cbkit/util/sha256.hpp"
+#include "cbkit/util/text.hpp"
+#include "cli/common.hpp"
+
+#include <iostream>
+#include <memory>
+
+namespace cbkit::cli {
+
+namespace {
+
+struct ReportArgs {
+  std::string lang = "en";
+  std::string format;
+  std::string out;
+  bool record = false;
+  bool no_verify = false;
+  std::string examiner;
+};
+
+// --format, else the extension of --out, else HTML.
+report::Format choose_format(const ReportArgs& args) {
+  if (!args.format.empty()) {
+    const auto f = report::parse_format(args.format);
+    if (!f) throw Error(ErrorKind::usage, "--format '" + util::utf8_lossy(args.format) + "': unknown format; use html, md or txt");
+    return *f;
+  }
+  const std::string ext = util::to_lower_ascii(std::filesystem::path(args.out).extension().string());
+  if (ext == ".md" || ext == ".markdown") return report::Format::markdown;
+  if (ext == ".txt") return report::Format::text;
+  return report::Format::html;
+}
+
+int run_report(const ReportArgs& args, const GlobalOptions& g) {
+  const auto lang = report::parse_lang(args.lang);
+  if (!lang) throw Error(ErrorKind::usage, "--lang '" + util::utf8_lossy(args.lang) + "': unknown language; use en, nl or fr");
+  report::Options options;
+  options.lang = *lang;
+  options.format = choose_format(args);
+  if (args.out == "-") throw Error(ErrorKind::usage, "--out -: leave --out away to print the report on standard output");
+
+  const store::Case c = open_case(g);
+  const report::CaseModel model = report::load_case(c.root(), !args.no_verify);
+  const std::string content = report::render_report(model, options);
+
+  if (!args.out.empty()) util::write_file_atomic(args.out, content, 0644, true);
+  std::optional<report::Recorded> recorded;
+  if (args.record) {
+    report::RecordOptions ro;
+    ro.examiner = examiner_or_env(args.examiner);
+    ro.lock_timeout = g.lock_timeout();
+    recorded = report::record_report(c, model, content, options, ro);
+  }
+
+  if (g.json) {
+    manifest::Json j;
+    j["lang"] = report::lang_code(options.lang);
+    j["format"] = report::format_name(options.format);
+    j["describes"] = manifest::Json{{"seq", model.seq}, {"head", model.head}};
+    j["size"] = content.size();
+    j["sha256"] = util::sha256_hex(content);
+    j["out"] = args.out.empty() ? manifest::Json(nullptr) : manifest::Json(util::utf8_lossy(args.out));
+    if (recorded) {
+      j["recorded"] = manifest::Json{{"path", recorded->path}, {"head", recorded->appended.head}, {"seq", recorded->appended.seq}};
+    } else {
+      j["recorded"] = nullptr;
+    }
+    if (args.out.empty() && !recorded) j["content"] = content;
+    print_json(j);
+    return 0;
+  }
+  if (!args.out.empty() || recorded) {
+    if (!args.out.empty()) std::cout << "wrote " << util::utf8_lossy(args.out) << " (" << content.size() << " bytes)\n";
+    if (recorded) {
+      std::cout << "  " << recorded->sha256 << "  " << recorded->size << "  " << recorded->path << "\n";
+      print_receipt(recorded->appended);
+    }
+    return 0;
+  }
+  std::cout << content;
+  std::cout.flush();
+  if (!std::cout) throw Error(ErrorKind::io, "standard output: write failed");
+  return 0;
+}
+
+} // namespace
+
+void setup_report(CLI::App& app, const GlobalOptions& g, Action& action) {
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* sub = app.add_subcommand("report", "Write the case report for the police (HTML, Markdown or text; English, Dutch or French)");
+  sub->add_option("--lang", args->lang, "Language: en, nl or fr (default en)");
+  sub->add_option("--format", args->format, "html, md or txt (default: from the --out extension, else html)");
+  sub->add_option("--out", args->out, "Write the report to FILE (replaced if it exists) instead of standard output");
+  sub->add_flag("--record", args->record, "Also store the report in the case as an entry of kind report");
+  sub->add_flag("--no-verify", args->no_verify, "Do not re-hash every stored file (the exhibit index then shows no check)");
+  sub->add_option("--examiner", args->examiner, "Who records the report (--record; default: $CBKIT_EXAMINER, else the case's examiner)");
+  sub->callback([&action, &g, args] { action = [&g, args] { return run_report(*args, g); }; });
+}
+
+} // namespace cbkit::cli

@@ -1,0 +1,1073 @@
+#include "cbkit/report/document.hpp"
+
+#include "cbkit/report/qr.hpp"
+#include "cbkit/report/text.hpp"
+#include "cbkit/util/text.hpp"
+#include "cbkit/util/time.hpp"
+#include "cbkit/version.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+
+namespace cbkit::report {
+
+using manifest::Json;
+
+namespace {
+
+// Images shown as thumbnails: at most this size, and only when they match their hash.
+constexpr std::uint64_t k_max_thumbnail = 2u << 20;
+// Generic listing of an entry of an unknown kind stops after this many fields.
+constexpr std::size_t k_max_generic_fields = 80;
+
+std::string str(const Json& obj, const char* key) {
+  return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : std::string();
+}
+
+const Json& null_json() {
+  static const Json null;
+  return null;
+}
+
+const Json& member(const Json& obj, const char* key) { return obj.is_object() && obj.contains(key) ? obj[key] : null_json(); }
+
+// Any JSON scalar as text ("" for null / absent).
+std::string scalar(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_integer() || v.is_number_unsigned() || v.is_number_float()) return v.dump();
+  return "";
+}
+
+std::string size_text(std::uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  char buf[48];
+  const double kib = static_cast<double>(bytes) / 1024.0;
+  if (kib < 1024) {
+    std::snprintf(buf, sizeof buf, "%.1f KiB (%llu B)", kib, static_cast<unsigned long long>(bytes));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f MiB (%llu B)", kib / 1024.0, static_cast<unsigned long long>(bytes));
+  }
+  return buf;
+}
+
+std::uint64_t file_size(const Json& f) { return f.contains("size") && f["size"].is_number_unsigned() ? f["size"].get<std::uint64_t>() : 0; }
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (p.empty()) continue;
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+std::string entry_ref(std::uint64_t seq) { return "#" + std::to_string(seq); }
+
+class Builder {
+public:
+  Builder(const CaseModel& m, Lang lang) : m_model(m), m_lang(lang) {}
+
+  Document build() {
+    m_doc.lang = m_lang;
+    m_doc.title = trf(m_lang, "title", {m_model.case_id});
+    collect_events();
+    intro();
+    summary();
+    timeline();
+    checklist();
+    emails();
+    captures();
+    files();
+    notes();
+    others();
+    exhibits();
+    integrity();
+    return std::move(m_doc);
+  }
+
+private:
+  struct Event {
+    std::int64_t epoch = 0;
+    std::string utc; // as stored
+    std::uint64_t seq = 0;
+    std::string kind;
+    std::string what;
+    std::string source; // translation key of where the time comes from
+  };
+
+  const std::string& t(std::string_view key) const { return tr(m_lang, key); }
+  std::string tf(std::string_view key, std::initializer_list<std::string> args) const { return trf(m_lang, key, args); }
+
+  // ---------------------------------------------------------------- blocks
+
+  void heading(const std::string& id, std::string_view key) {
+    Block b;
+    b.type = Block::Type::heading;
+    b.id = id;
+    b.text = t(key);
+    m_doc.blocks.push_back(std::move(b));
+  }
+  void subheading(const std::string& id, std::string text) {
+    Block b;
+    b.type = Block::Type::subheading;
+    b.id = id;
+    b.text = std::move(text);
+    m_doc.blocks.push_back(std::move(b));
+  }
+  void paragraph(std::string text) {
+    Block b;
+    b.type = Block::Type::paragraph;
+    b.text = std::move(text);
+    m_doc.blocks.push_back(std::move(b));
+  }
+  void fields(std::vector<std::pair<std::string, std::string>> items) {
+    std::erase_if(items, [](const auto& kv) { return kv.second.empty(); });
+    if (items.empty()) return;
+    Block b;
+    b.type = Block::Type::fields;
+    b.fields = std::move(items);
+    m_doc.blocks.push_back(std::move(b));
+  }
+  void table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows) {
+    Block b;
+    b.type = Block::Type::table;
+    b.header = std::move(header);
+    b.rows = std::move(rows);
+    m_doc.blocks.push_back(std::move(b));
+  }
+  void bullets(std::vector<std::string> items) {
+    Block b;
+    b.type = Block::Type::bullets;
+    b.items = std::move(items);
+    m_doc.blocks.push_back(std::move(b));
+  }
+  void code(std::string text) {
+    Block b;
+    b.type = Block::Type::code;
+    b.text = std::move(text);
+    m_doc.blocks.push_back(std::move(b));
+  }
+
+  // ---------------------------------------------------------------- times
+
+  // "2026-11-20 21:02:58 UTC" from any RFC 3339 UTC text; the text itself when it is not one.
+  static std::string utc_text(const std::string& rfc3339) {
+    const auto p = util::parse_rfc3339(rfc3339);
+    if (!p) return rfc3339;
+    std::string s = p->utc.substr(0, 10) + " " + p->utc.substr(11, 8) + " UTC";
+    return s;
+  }
+  std::string zone_text(const std::string& rfc3339) const {
+    const auto p = util::parse_rfc3339(rfc3339);
+    if (!p) return "";
+    return util::format_in_zone(p->epoch_seconds, m_model.timezone);
+  }
+  // Both: "2026-11-20 21:02:58 UTC / 2026-11-20 22:02:58 +01:00 (Europe/Brussels)".
+  std::string both_times(const std::string& rfc3339) const {
+    if (rfc3339.empty()) return "";
+    const std::string z = zone_text(rfc3339);
+    return z.empty() ? rfc3339 : utc_text(rfc3339) + " / " + z;
+  }
+
+  // ---------------------------------------------------------------- helpers on entries
+
+  static const Json& context_of(const ModelEntry& e) { return member(e.line, "context"); }
+  static const Json& files_of(const ModelEntry& e) {
+    static const Json empty = Json::array();
+    const Json& f = member(e.line, "files");
+    return f.is_array() ? f : empty;
+  }
+  std::string kind_name(const std::string& kind) const {
+    static const std::set<std::string> known = {"case", "file", "email", "note", "web", "report", "seal", "timestamp"};
+    if (known.count(kind) != 0) return t("kind_" + kind);
+    return kind;
+  }
+  std::string examiner_of(const ModelEntry& e) const {
+    const Json& a = member(e.line, "actor");
+    std::string s = str(a, "examiner");
+    const std::string user = str(a, "user");
+    const std::string host = str(a, "host");
+    if (!user.empty() || !host.empty()) s += " (" + user + "@" + host + ")";
+    return s;
+  }
+  std::vector<std::pair<std::string, std::string>> context_fields(const ModelEntry& e) const {
+    const Json& c = context_of(e);
+    std::string observed = str(c, "observed_at");
+    if (!observed.empty()) {
+      const std::string utc = str(c, "observed_at_utc");
+      observed = tf("observed_as_given", {observed}) + "\n" + both_times(utc.empty() ? observed : utc);
+    }
+    return {{t("f_context_kind"), str(c, "kind")}, {t("f_source_url"), str(c, "source_url")},
+            {t("f_platform"), str(c, "platform")}, {t("f_account_id"), str(c, "account_id")},
+            {t("f_observed_at"), observed},        {t("f_context_note"), str(c, "note")}};
+  }
+  std::vector<std::pair<std::string, std::string>> recorded_fields(const ModelEntry& e) const {
+    return {{t("f_recorded_at"), both_times(e.time)}, {t("f_recorded_by"), examiner_of(e)}};
+  }
+  std::string email_from(const ModelEntry& e) const {
+    if (e.derived) {
+      std::vector<std::string> parts;
+      for (const Json& a : member(member(*e.derived, "summary"), "from")) {
+        const std::string name = str(a, "name");
+        const std::string addr = str(a, "address");
+        parts.push_back(name.empty() ? addr : name + " <" + addr + ">");
+      }
+      if (!parts.empty()) return join(parts, ", ");
+    }
+    std::vector<std::string> parts;
+    for (const Json& a : member(member(e.line, "email"), "from"))
+      parts.push_back(scalar(a));
+    return join(parts, ", ");
+  }
+  std::string email_subject(const ModelEntry& e) const { return str(member(e.line, "email"), "subject"); }
+  std::string web_field(const ModelEntry& e, const char* key) const {
+    std::string v = scalar(member(member(e.line, "web"), key));
+    if (v.empty() && e.derived) v = scalar(member(*e.derived, key));
+    return v;
+  }
+  std::string web_url(const ModelEntry& e) const {
+    std::string u = web_field(e, "url");
+    if (u.empty()) u = web_field(e, "requested_url");
+    return u;
+  }
+  // The capture's screenshot, when the entry stores one.
+  static const Json* screenshot_of(const ModelEntry& e) {
+    for (const Json& f : files_of(e)) {
+      const std::string p = str(f, "path");
+      const auto slash = p.rfind('/');
+      const std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
+      if (base.starts_with("screenshot") && (base.ends_with(".png") || base.ends_with(".jpg") || base.ends_with(".jpeg"))) return &f;
+    }
+    return nullptr;
+  }
+  static bool is_image(const Json& f) {
+    const std::string mt = str(f, "media_type");
+    return mt.starts_with("image/");
+  }
+  static bool is_recording(const Json& f) {
+    const std::string mt = str(f, "media_type");
+    return mt.starts_with("audio/") || mt.starts_with("video/");
+  }
+
+  // A data: URI of a PNG/JPEG/GIF file that matches its record, else empty.
+  std::string thumbnail_uri(const Json& f) const {
+    const auto bytes = read_recorded_file(m_model.root, f, k_max_thumbnail);
+    if (!bytes) return "";
+    std::string type;
+    if (bytes->starts_with("\x89PNG\r\n\x1a\n")) type = "image/png";
+    if (bytes->starts_with("\xFF\xD8\xFF")) type = "image/jpeg";
+    if (bytes->starts_with("GIF87a") || bytes->starts_with("GIF89a")) type = "image/gif";
+    if (type.empty()) return "";
+    return "data:" + type + ";base64," + util::base64(*bytes);
+  }
+  void image(const Json& f, const std::string& caption) {
+    const std::string uri = thumbnail_uri(f);
+    Block b;
+    b.type = Block::Type::image;
+    b.raw = uri;
+    b.text = uri.empty() ? tf("image_not_shown", {str(f, "path")}) : caption;
+    m_doc.blocks.push_back(std::move(b));
+  }
+
+  std::vector<std::pair<std::string, std::string>> generic_fields(const ModelEntry& e) const {
+    static const std::set<std::string> common = {"seq", "prev", "time", "kind", "actor", "tool", "files", "context"};
+    std::vector<std::pair<std::string, std::string>> out;
+    std::function<void(const Json&, const std::string&)> walk = [&](const Json& v, const std::string& path) {
+      if (out.size() >= k_max_generic_fields) return;
+      if (v.is_object()) {
+        for (auto it = v.begin(); it != v.end(); ++it)
+          walk(it.value(), path.empty() ? it.key() : path + "." + it.key());
+      } else if (v.is_array()) {
+        for (std::size_t i = 0; i < v.size(); ++i)
+          walk(v[i], path + "[" + std::to_string(i) + "]");
+      } else {
+        out.emplace_back(path, v.is_null() ? "null" : scalar(v));
+      }
+    };
+    for (auto it = e.line.begin(); it != e.line.end(); ++it) {
+      if (common.count(it.key()) == 0) walk(it.value(), it.key());
+    }
+    return out;
+  }
+
+  std::vector<std::vector<std::string>> file_rows(const ModelEntry& e) const {
+    std::vector<std::vector<std::string>> rows;
+    for (const Json& f : files_of(e)) {
+      std::string what = str(f, "name");
+      const std::string role = str(f, "role");
+      if (!role.empty()) what = what.empty() ? role : role + ": " + what;
+      rows.push_back({what, str(f, "path"), size_text(file_size(f)), str(f, "media_type"), str(f, "sha256")});
+    }
+    return rows;
+  }
+  std::vector<std::string> file_header() const { return {t("c_name"), t("c_path"), t("c_size"), t("c_media_type"), "SHA-256"}; }
+
+  std::vector<const ModelEntry*> of_kind(const std::string& kind) const {
+    std::vector<const ModelEntry*> out;
+    for (const auto& e : m_model.entries)
+      if (e.kind == kind) out.push_back(&e);
+    return out;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  void collect_events() {
+    for (const auto& e : m_model.entries) {
+      Event ev;
+      ev.seq = e.seq;
+      ev.kind = e.kind;
+      ev.utc = e.time;
+      ev.source = "src_recorded";
+      const Json& c = context_of(e);
+      if (!str(c, "observed_at_utc").empty() && util::parse_rfc3339(str(c, "observed_at_utc"))) {
+        ev.utc = str(c, "observed_at_utc");
+        ev.source = "src_observed";
+      }
+      if (e.kind == "case") {
+        ev.what = tf("ev_case_opened", {m_model.case_id, m_model.examiner});
+      } else if (e.kind == "email") {
+        const std::string date = str(member(e.line, "email"), "date_utc");
+        if (!date.empty() && util::parse_rfc3339(date)) {
+          ev.utc = date;
+          ev.source = "src_email_date";
+        }
+        ev.what = tf("ev_email", {email_from(e), email_subject(e)});
+      } else if (e.kind == "note") {
+        ev.what = util::one_line(str(member(e.line, "note"), "text"), 90);
+      } else if (e.kind == "web") {
+        const std::string started = web_field(e, "started");
+        if (!started.empty() && util::parse_rfc3339(started)) {
+          ev.utc = started;
+          ev.source = "src_capture";
+        }
+        ev.what = tf("ev_web", {web_url(e), web_field(e, "status")});
+      } else if (e.kind == "report") {
+        const Json& r = member(e.line, "report");
+        ev.what = tf("ev_report", {str(r, "lang"), str(r, "format"), scalar(member(member(r, "describes"), "seq"))});
+      } else {
+        std::vector<std::string> names;
+        for (const Json& f : files_of(e))
+          names.push_back(str(f, "name").empty() ? str(f, "path") : str(f, "name"));
+        ev.what = util::one_line(join(names, ", "), 90);
+      }
+      if (!str(c, "kind").empty()) ev.what = "[" + str(c, "kind") + "] " + ev.what;
+      const auto p = util::parse_rfc3339(ev.utc);
+      ev.epoch = p ? p->epoch_seconds : 0;
+      m_events.push_back(std::move(ev));
+    }
+    std::stable_sort(m_events.begin(), m_events.end(),
+                     [](const Event& a, const Event& b) { return a.epoch != b.epoch ? a.epoch < b.epoch : a.seq < b.seq; });
+  }
+
+  // ---------------------------------------------------------------- sections
+
+  void intro() {
+    const ModelEntry& last = m_model.entries.back();
+    paragraph(tf("intro_describes", {m_model.case_id, std::to_string(m_model.seq), utc_text(last.time), m_model.head}));
+    paragraph(tf("intro_how", {k_version, m_model.timezone}));
+  }
+
+  void summary() {
+    heading("summary", "sec_summary");
+    std::uint64_t nfiles = 0;
+    std::uint64_t bytes = 0;
+    std::map<std::string, std::uint64_t> counts;
+    for (const auto& e : m_model.entries) {
+      ++counts[e.kind];
+      for (const Json& f : files_of(e)) {
+        ++nfiles;
+        bytes += file_size(f);
+      }
+    }
+    std::string period;
+    if (m_events.size() > 1) {
+      period = tf("period", {both_times(m_events.front().utc), both_times(m_events.back().utc)});
+    }
+    fields({{t("f_case_id"), m_model.case_id},
+            {t("f_title"), m_model.title},
+            {t("f_examiner"), m_model.examiner},
+            {t("f_organisation"), m_model.organisation},
+            {t("f_timezone"), tf("timezone_value", {m_model.timezone, m_model.utc_offset})},
+            {t("f_opened"), both_times(m_model.created)},
+            {t("f_period"), period},
+            {t("f_entries"), std::to_string(m_model.entries.size())},
+            {t("f_files_stored"), tf("files_total", {std::to_string(nfiles), size_text(bytes)})},
+            {t("f_head"), m_model.head},
+            {t("f_seq"), std::to_string(m_model.seq)}});
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [kind, n] : counts)
+      rows.push_back({kind_name(kind), std::to_string(n)});
+    table({t("c_kind"), t("c_count")}, std::move(rows));
+  }
+
+  std::string timeline_svg() const {
+    // Lanes: one per kind present, in a fixed order, unknown kinds last.
+    std::vector<std::string> lanes;
+    for (const char* k : {"case", "email", "web", "file", "note", "report", "timestamp", "seal"}) {
+      if (std::any_of(m_events.begin(), m_events.end(), [&](const Event& ev) { return ev.kind == k; })) lanes.emplace_back(k);
+    }
+    for (const auto& ev : m_events)
+      if (std::find(lanes.begin(), lanes.end(), ev.kind) == lanes.end()) lanes.push_back(ev.kind);
+    const int left = 130, right = 30, lane_h = 34, top = 12, width = 900;
+    const int height = top + lane_h * static_cast<int>(lanes.size()) + 46;
+    const std::int64_t t0 = m_events.front().epoch;
+    const std::int64_t t1 = m_events.back().epoch;
+    const double span = static_cast<double>(std::max<std::int64_t>(t1 - t0, 1));
+    const auto x_of = [&](std::int64_t e) {
+      if (t1 == t0) return left + (width - left - right) / 2;
+      return left + static_cast<int>((static_cast<double>(e - t0) / span) * (width - left - right));
+    };
+    static const std::map<std::string, std::string> colours = {{"case", "#555"},    {"email", "#c0392b"}, {"web", "#2471a3"},
+                                                               {"file", "#1e8449"}, {"note", "#b9770e"},  {"report", "#7d3c98"}};
+    std::string s = "<svg class=\"timeline\" width=\"100%\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) +
+                    "\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">";
+    const int axis_y = top + lane_h * static_cast<int>(lanes.size()) + 4;
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+      const int y = top + lane_h * static_cast<int>(i) + lane_h / 2;
+      s += "<text x=\"4\" y=\"" + std::to_string(y + 4) + "\">" + escape_html(reveal_invisible(kind_name(lanes[i]), false)) + "</text>";
+      s += "<line x1=\"" + std::to_string(left) + "\" y1=\"" + std::to_string(y) + "\" x2=\"" + std::to_string(width - right) + "\" y2=\"" +
+           std::to_string(y) + "\" stroke=\"#ddd\"/>";
+    }
+    s += "<line x1=\"" + std::to_string(left) + "\" y1=\"" + std::to_string(axis_y) + "\" x2=\"" + std::to_string(width - right) +
+         "\" y2=\"" + std::to_string(axis_y) + "\" stroke=\"#333\"/>";
+    const int ticks = t1 == t0 ? 1 : 5;
+    for (int i = 0; i < ticks; ++i) {
+      const std::int64_t e = ticks == 1 ? t0 : t0 + static_cast<std::int64_t>(span * i / (ticks - 1));
+      const int x = x_of(e);
+      const std::string label = util::format_utc(e, 0).substr(0, 16);
+      const std::string anchor = ticks == 1 ? "middle" : i == 0 ? "start" : i == ticks - 1 ? "end" : "middle";
+      s += "<line x1=\"" + std::to_string(x) + "\" y1=\"" + std::to_string(axis_y) + "\" x2=\"" + std::to_string(x) + "\" y2=\"" +
+           std::to_string(axis_y + 5) + "\" stroke=\"#333\"/>";
+      s += "<text x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(axis_y + 18) + "\" text-anchor=\"" + anchor + "\">" +
+           label.substr(0, 10) + " " + label.substr(11, 5) + "</text>";
+    }
+    s += "<text x=\"" + std::to_string(width - right) + "\" y=\"" + std::to_string(axis_y + 34) + "\" text-anchor=\"end\">UTC</text>";
+    std::map<std::pair<std::size_t, int>, int> stacked; // labels on the same spot move up
+    for (const auto& ev : m_events) {
+      const auto lane = static_cast<std::size_t>(std::find(lanes.begin(), lanes.end(), ev.kind) - lanes.begin());
+      const int y = top + lane_h * static_cast<int>(lane) + lane_h / 2;
+      const int x = x_of(ev.epoch);
+      const int n = stacked[{lane, x / 18}]++;
+      const auto colour = colours.count(ev.kind) != 0 ? colours.at(ev.kind) : std::string("#000");
+      s += "<circle cx=\"" + std::to_string(x) + "\" cy=\"" + std::to_string(y) + "\" r=\"5\" fill=\"" + colour + "\"/>";
+      s += "<text x=\"" + std::to_string(x + 7 + 16 * n) + "\" y=\"" + std::to_string(y - 6) + "\" font-size=\"9\">" +
+           std::to_string(ev.seq) + "</text>";
+    }
+    s += "</svg>";
+    return s;
+  }
+
+  void timeline() {
+    heading("timeline", "sec_timeline");
+    paragraph(t("timeline_intro"));
+    Block b;
+    b.type = Block::Type::svg;
+    b.raw = timeline_svg();
+    b.text = t("timeline_svg_only_html");
+    m_doc.blocks.push_back(std::move(b));
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& ev : m_events) {
+      rows.push_back({entry_ref(ev.seq), utc_text(ev.utc), zone_text(ev.utc), kind_name(ev.kind), t(ev.source), ev.what});
+    }
+    table({t("c_entry"), t("c_time_utc"), tf("c_time_zone", {m_model.timezone}), t("c_kind"), t("c_time_source"), t("c_what")},
+          std::move(rows));
+  }
+
+  // ---------------------------------------------------------------- checklist
+
+  struct Point {
+    std::string key;
+    std::vector<std::string> evidence;
+    std::vector<std::string> missing;
+    bool applicable_missing = false; // nothing at all in the case answers it
+  };
+
+  void checklist() {
+    heading("checklist", "sec_checklist");
+    paragraph(t("checklist_intro"));
+    std::vector<Point> points;
+    points.reserve(16); // add() hands out references: no reallocation
+    const auto add = [&](const char* key) -> Point& {
+      points.push_back(Point{key, {}, {}, false});
+      return points.back();
+    };
+    const auto emails = of_kind("email");
+    const auto webs = of_kind("web");
+
+    // 1. exact URL; 2. account id
+    Point& url = add("cl_url");
+    Point& account = add("cl_account_id");
+    for (const auto& e : m_model.entries) {
+      const Json& c = context_of(e);
+      const std::string ref = item_ref(e);
+      const std::string u = e.kind == "web" ? web_url(e) : str(c, "source_url");
+      if (!u.empty()) url.evidence.push_back(ref + ": " + u);
+      if (!str(c, "account_id").empty())
+        account.evidence.push_back(ref + ": " + str(c, "account_id") + (str(c, "platform").empty() ? "" : " (" + str(c, "platform") + ")"));
+      const bool about_account =
+          e.kind == "web" || !str(c, "platform").empty() || !str(c, "source_url").empty() || str(c, "kind") == "screenshot";
+      if (about_account && str(c, "account_id").empty()) account.missing.push_back(tf("miss_account_id", {ref}));
+      if (e.kind == "file" && (str(c, "kind") == "screenshot" || !str(c, "platform").empty()) && str(c, "source_url").empty())
+        url.missing.push_back(tf("miss_url", {ref}));
+    }
+    if (url.evidence.empty()) url.missing.push_back(t("miss_url_none"));
+    if (account.evidence.empty() && account.missing.empty()) account.missing.push_back(t("miss_account_none"));
+
+    // 3. screenshot
+    Point& shot = add("cl_screenshot");
+    for (const auto& e : m_model.entries) {
+      const Json& c = context_of(e);
+      if (e.kind == "file" && str(c, "kind") == "screenshot") {
+        for (const Json& f : files_of(e))
+          if (is_image(f)) shot.evidence.push_back(item_ref(e) + ": " + str(f, "path"));
+      }
+      if (e.kind == "web") {
+        if (const Json* s = screenshot_of(e)) {
+          shot.evidence.push_back(item_ref(e) + ": " + str(*s, "path"));
+        } else {
+          shot.missing.push_back(tf("miss_capture_screenshot", {item_ref(e)}));
+        }
+      }
+    }
+    if (shot.evidence.empty()) shot.missing.push_back(t("miss_screenshot_none"));
+
+    // 4. victim's e-mail address
+    Point& victim = add("cl_victim_email");
+    for (const auto* e : emails) {
+      std::vector<std::string> to;
+      for (const Json& a : member(member(e->line, "email"), "to"))
+        to.push_back(scalar(a));
+      if (to.empty()) {
+        victim.missing.push_back(tf("miss_email_no_to", {item_ref(*e)}));
+      } else {
+        victim.evidence.push_back(tf("ev_email_to", {item_ref(*e), join(to, ", ")}));
+      }
+    }
+    if (victim.evidence.empty()) victim.missing.push_back(t("miss_victim_email"));
+
+    // 5. date and time of the observation
+    Point& observed = add("cl_observed_at");
+    for (const auto& e : m_model.entries) {
+      const Json& c = context_of(e);
+      if (!str(c, "observed_at").empty()) {
+        observed.evidence.push_back(item_ref(e) + ": " + str(c, "observed_at"));
+      } else if (e.kind == "web" && !web_field(e, "started").empty()) {
+        observed.evidence.push_back(tf("ev_capture_time", {item_ref(e), utc_text(web_field(e, "started"))}));
+      } else if (e.kind == "file") {
+        observed.missing.push_back(tf("miss_observed_at", {item_ref(e)}));
+      }
+    }
+    if (observed.evidence.empty() && observed.missing.empty()) observed.missing.push_back(t("miss_observed_none"));
+
+    // 6. photos / screenshots of traces
+    Point& traces = add("cl_traces");
+    for (const auto& e : m_model.entries) {
+      if (e.kind != "file") continue;
+      for (const Json& f : files_of(e))
+        if (is_image(f)) traces.evidence.push_back(item_ref(e) + ": " + str(f, "path") + " (" + str(f, "media_type") + ")");
+    }
+    if (traces.evidence.empty()) traces.missing.push_back(t("miss_traces_none"));
+
+    // 7. date, time and time zone of conversations
+    Point& zone = add("cl_timezone");
+    zone.evidence.push_back(tf("ev_case_zone", {m_model.timezone, m_model.utc_offset}));
+    for (const auto* e : emails) {
+      const Json& em = member(e->line, "email");
+      if (str(em, "date_utc").empty()) {
+        zone.missing.push_back(tf("miss_email_date", {item_ref(*e)}));
+      } else {
+        zone.evidence.push_back(item_ref(*e) + ": " + str(em, "date"));
+      }
+    }
+    for (const auto& e : m_model.entries) {
+      const std::string k = str(context_of(e), "kind");
+      if (e.kind == "file" && (k == "chat-export" || k == "chat") && str(context_of(e), "observed_at").empty())
+        zone.missing.push_back(tf("miss_chat_time", {item_ref(e)}));
+    }
+
+    // 8. e-mails with full headers
+    Point& headers = add("cl_full_headers");
+    for (const auto* e : emails) {
+      if (!e->derived) {
+        headers.missing.push_back(tf("miss_headers_json", {item_ref(*e), e->derived_problem.empty() ? "-" : e->derived_problem}));
+        continue;
+      }
+      const std::size_t nheaders = member(*e->derived, "headers").size();
+      const std::size_t hops = member(*e->derived, "received").size();
+      headers.evidence.push_back(tf("ev_email_headers", {item_ref(*e), std::to_string(nheaders), std::to_string(hops)}));
+      if (hops == 0) headers.missing.push_back(tf("miss_received", {item_ref(*e)}));
+      if (member(*e->derived, "authentication_results").empty()) headers.missing.push_back(tf("miss_auth_results", {item_ref(*e)}));
+    }
+    if (emails.empty()) headers.missing.push_back(t("miss_email_none"));
+
+    // 9. suspect's e-mail addresses
+    Point& suspect = add("cl_suspect_email");
+    for (const auto* e : emails) {
+      std::vector<std::string> addrs;
+      if (e->derived) {
+        const Json& s = member(*e->derived, "summary");
+        for (const char* key : {"from", "sender", "reply_to", "return_path"})
+          for (const Json& a : member(s, key)) {
+            const std::string addr = str(a, "address");
+            if (!addr.empty() && std::find(addrs.begin(), addrs.end(), addr) == addrs.end()) addrs.push_back(addr);
+          }
+      }
+      if (addrs.empty())
+        for (const Json& a : member(member(e->line, "email"), "from"))
+          addrs.push_back(scalar(a));
+      if (addrs.empty()) {
+        suspect.missing.push_back(tf("miss_email_no_from", {item_ref(*e)}));
+      } else {
+        suspect.evidence.push_back(item_ref(*e) + ": " + join(addrs, ", "));
+      }
+      const std::string ip = str(member(e->line, "email"), "originating_ip");
+      if (!ip.empty()) suspect.evidence.push_back(tf("ev_originating_ip", {item_ref(*e), ip}));
+    }
+    if (emails.empty()) suspect.missing.push_back(t("miss_email_none"));
+
+    // 10. profile data and phone numbers
+    Point& profile = add("cl_profile");
+    for (const auto& e : m_model.entries) {
+      const Json& c = context_of(e);
+      if (!str(c, "platform").empty() || !str(c, "account_id").empty())
+        profile.evidence.push_back(item_ref(e) + ": " + join({str(c, "platform"), str(c, "account_id"), str(c, "source_url")}, ", "));
+      for (const std::string& phone : phone_numbers(e))
+        profile.evidence.push_back(tf("ev_phone", {item_ref(e), phone}));
+    }
+    if (profile.evidence.empty()) profile.missing.push_back(t("miss_profile_none"));
+
+    // 11. recordings
+    Point& rec = add("cl_recordings");
+    for (const auto& e : m_model.entries)
+      for (const Json& f : files_of(e))
+        if (e.kind == "file" && (is_recording(f) || str(context_of(e), "kind") == "recording"))
+          rec.evidence.push_back(item_ref(e) + ": " + str(f, "path") + " (" + str(f, "media_type") + ")");
+    if (rec.evidence.empty()) rec.missing.push_back(t("miss_recordings_none"));
+
+    // 12. calls
+    Point& calls = add("cl_calls");
+    for (const auto& e : m_model.entries) {
+      const std::string k = str(context_of(e), "kind");
+      if (k == "phone-call" || k == "call" || k == "call-log") {
+        const std::string when = str(context_of(e), "observed_at");
+        calls.evidence.push_back(item_ref(e) + (when.empty() ? "" : ": " + when));
+        if (when.empty()) calls.missing.push_back(tf("miss_call_time", {item_ref(e)}));
+      }
+    }
+    if (calls.evidence.empty()) calls.missing.push_back(t("miss_calls_none"));
+
+    std::vector<std::vector<std::string>> rows;
+    int n = 0;
+    for (const auto& p : points) {
+      ++n;
+      const std::string status = p.evidence.empty() ? t("st_missing") : p.missing.empty() ? t("st_present") : t("st_partial");
+      rows.push_back({std::to_string(n), t(p.key), status});
+    }
+    table({"", t("c_point"), t("c_status")}, std::move(rows));
+    n = 0;
+    for (const auto& p : points) {
+      ++n;
+      subheading("checklist-" + std::to_string(n), std::to_string(n) + ". " + t(p.key));
+      fields({{t("f_evidence"), p.evidence.empty() ? "\xE2\x80\x94" : join(p.evidence, "\n")},
+              {t("f_missing"), p.missing.empty() ? "\xE2\x80\x94" : join(p.missing, "\n")}});
+    }
+  }
+
+  std::string item_ref(const ModelEntry& e) const { return tf("ref_" + ref_kind(e.kind), {std::to_string(e.seq)}); }
+  static std::string ref_kind(const std::string& kind) {
+    static const std::set<std::string> known = {"case", "file", "email", "note", "web", "report", "seal", "timestamp"};
+    return known.count(kind) != 0 ? kind : "other";
+  }
+
+  // Phone numbers written in the entry's note text or context: "+" and at least 8 digits.
+  static std::vector<std::string> phone_numbers(const ModelEntry& e) {
+    std::vector<std::string> out;
+    for (const std::string& text : {str(member(e.line, "note"), "text"), str(context_of(e), "note")}) {
+      for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '+' || i + 1 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i + 1]))) continue;
+        std::size_t j = i + 1;
+        std::string number = "+";
+        int digits = 0;
+        while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == ' ')) {
+          if (text[j] != ' ') ++digits;
+          ++j;
+        }
+        while (j > i && text[j - 1] == ' ')
+          --j;
+        if (digits >= 8 && digits <= 15) {
+          number = text.substr(i, j - i);
+          if (std::find(out.begin(), out.end(), number) == out.end()) out.push_back(number);
+        }
+        i = j;
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- e-mails
+
+  void emails() {
+    heading("emails", "sec_emails");
+    const auto list = of_kind("email");
+    if (list.empty()) {
+      paragraph(t("none_recorded"));
+      return;
+    }
+    for (const auto* e : list)
+      email(*e);
+  }
+
+  void email(const ModelEntry& e) {
+    subheading("entry-" + std::to_string(e.seq), tf("email_heading", {std::to_string(e.seq), email_subject(e)}));
+    const Json& em = member(e.line, "email");
+    if (!e.derived) paragraph(tf("derived_problem", {e.derived_path.empty() ? "headers.json" : e.derived_path, e.derived_problem}));
+    const Json& s = e.derived ? member(*e.derived, "summary") : null_json();
+    const auto addresses = [&](const char* key) {
+      std::vector<std::string> parts;
+      for (const Json& a : member(s, key)) {
+        const std::string name = str(a, "name");
+        parts.push_back(name.empty() ? str(a, "address") : name + " <" + str(a, "address") + ">");
+      }
+      if (parts.empty())
+        for (const Json& a : member(em, key))
+          parts.push_back(scalar(a));
+      return join(parts, ", ");
+    };
+    std::string date = str(em, "date");
+    if (!str(em, "date_utc").empty()) date += "\n" + both_times(str(em, "date_utc"));
+    std::string ip;
+    if (const Json& o = member(s, "originating_ip"); o.is_object()) {
+      ip = str(o, "ip") + " (" + str(o, "reason") + ")";
+    } else {
+      ip = str(em, "originating_ip");
+    }
+    std::vector<std::pair<std::string, std::string>> f = {{t("f_from"), addresses("from")},
+                                                          {t("f_subject"), email_subject(e)},
+                                                          {t("f_date"), date},
+                                                          {t("f_to"), addresses("to")},
+                                                          {t("f_cc"), addresses("cc")},
+                                                          {t("f_reply_to"), addresses("reply_to")},
+                                                          {t("f_return_path"), addresses("return_path")},
+                                                          {t("f_message_id"), str(em, "message_id")},
+                                                          {t("f_originating_ip"), ip}};
+    for (auto& kv : context_fields(e))
+      f.push_back(std::move(kv));
+    for (auto& kv : recorded_fields(e))
+      f.push_back(std::move(kv));
+    fields(std::move(f));
+
+    if (e.derived) {
+      const Json& hops = member(*e.derived, "received");
+      paragraph(t("email_hops"));
+      if (hops.empty()) {
+        paragraph(t("email_no_hops"));
+      } else {
+        std::vector<std::vector<std::string>> rows;
+        int n = 0;
+        for (const Json& h : hops) {
+          ++n;
+          std::string from = str(h, "from");
+          if (!str(h, "from_tcp_host").empty() && str(h, "from_tcp_host") != from) from += " (" + str(h, "from_tcp_host") + ")";
+          const Json& d = member(h, "date");
+          const std::string when = str(d, "utc").empty() ? str(d, "as_written") : utc_text(str(d, "utc"));
+          const Json& delay = member(h, "delay_seconds");
+          rows.push_back({std::to_string(n), from, str(h, "from_ip"), str(h, "by"), join({str(h, "with"), str(h, "tls")}, "; "), when,
+                          delay.is_number() ? delay.dump() + " s" : ""});
+        }
+        table({"", t("c_hop_from"), "IP", t("c_hop_by"), t("c_hop_with"), t("c_time_utc"), t("c_delay")}, std::move(rows));
+      }
+      std::vector<std::vector<std::string>> auth;
+      for (const Json& a : member(*e.derived, "authentication_results")) {
+        for (const Json& mth : member(a, "methods")) {
+          std::vector<std::string> props;
+          const Json& p = member(mth, "properties");
+          if (p.is_object())
+            for (auto it = p.begin(); it != p.end(); ++it)
+              props.push_back(it.key() + "=" + scalar(it.value()));
+          auth.push_back({str(a, "authserv_id"), str(mth, "method"), str(mth, "result"), join(props, ", ")});
+        }
+      }
+      paragraph(t("email_auth"));
+      if (auth.empty()) {
+        paragraph(t("email_no_auth"));
+      } else {
+        table({t("c_authserv"), t("c_method"), t("c_result"), t("c_details")}, std::move(auth));
+      }
+      std::vector<std::vector<std::string>> dkim;
+      for (const Json& d : member(*e.derived, "dkim"))
+        dkim.push_back({str(d, "domain"), str(d, "selector"), str(d, "body_hash"), str(d, "signature"), str(d, "key_source")});
+      paragraph(t("email_dkim"));
+      if (dkim.empty()) {
+        paragraph(t("email_no_dkim"));
+      } else {
+        table({t("c_domain"), t("c_selector"), t("c_body_hash"), t("c_signature"), t("c_key")}, std::move(dkim));
+      }
+      paragraph(t("email_anomalies"));
+      std::vector<std::string> anomalies;
+      for (const Json& a : member(*e.derived, "anomalies"))
+        anomalies.push_back(str(a, "code") + ": " + str(a, "message"));
+      if (anomalies.empty()) {
+        paragraph(t("email_no_anomalies"));
+      } else {
+        bullets(std::move(anomalies));
+      }
+    } else {
+      std::vector<std::string> anomalies;
+      for (const Json& a : member(em, "anomalies"))
+        anomalies.push_back(scalar(a));
+      if (!anomalies.empty()) {
+        paragraph(t("email_anomalies"));
+        bullets(std::move(anomalies));
+      }
+    }
+    paragraph(t("email_files"));
+    table(file_header(), file_rows(e));
+  }
+
+  // ---------------------------------------------------------------- captures
+
+  void captures() {
+    const auto list = of_kind("web");
+    heading("captures", "sec_captures");
+    if (list.empty()) {
+      paragraph(t("none_recorded"));
+      return;
+    }
+    for (const auto* e : list)
+      capture(*e);
+  }
+
+  void capture(const ModelEntry& e) {
+    subheading("entry-" + std::to_string(e.seq), tf("capture_heading", {std::to_string(e.seq), web_url(e)}));
+    if (!e.derived && !e.derived_problem.empty()) paragraph(tf("derived_problem", {e.derived_path, e.derived_problem}));
+    const Json& d = e.derived ? *e.derived : null_json();
+    std::string tls_subject, tls_issuer;
+    const Json& tls = member(d, "tls");
+    const Json& chain = member(tls, "chain");
+    if (chain.is_array() && !chain.empty()) {
+      tls_subject = str(chain[0], "subject");
+      tls_issuer = str(chain[0], "issuer");
+    }
+    if (tls_subject.empty()) tls_subject = str(tls, "subject");
+    if (tls_issuer.empty()) tls_issuer = str(tls, "issuer");
+    std::string skew;
+    if (const Json& sk = member(d, "server_date_skew_micros"); sk.is_number_integer()) {
+      const auto micros = sk.get<std::int64_t>();
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%+.3f s", static_cast<double>(micros) / 1e6);
+      skew = buf;
+    }
+    std::string server_date = str(d, "server_date");
+    if (!str(d, "server_date_utc").empty()) server_date += "\n" + both_times(str(d, "server_date_utc"));
+    std::string ts_time;
+    for (const Json* src : {&member(e.line, "web"), &d}) {
+      const Json& ts = member(*src, "timestamp");
+      if (ts.is_object()) {
+        ts_time = str(ts, "time");
+        if (ts_time.empty()) ts_time = str(ts, "gen_time");
+      }
+      if (!ts_time.empty()) break;
+    }
+    if (!ts_time.empty() && util::parse_rfc3339(ts_time)) ts_time = both_times(ts_time);
+    std::string started = web_field(e, "started");
+    if (!started.empty() && util::parse_rfc3339(started)) started = both_times(started);
+    std::string tls_text;
+    if (tls.is_object()) tls_text = join({str(tls, "version"), str(tls, "cipher"), str(tls, "verification")}, ", ");
+    std::vector<std::pair<std::string, std::string>> f = {
+        {t("f_url"), web_url(e)},
+        {t("f_final_url"), web_field(e, "final_url")},
+        {t("f_status"), web_field(e, "status")},
+        {t("f_outcome"), web_field(e, "outcome")},
+        {t("f_server_ip"), web_field(e, "remote_ip")},
+        {t("f_tls"), tls_text},
+        {t("f_tls_subject"), tls_subject},
+        {t("f_tls_issuer"), tls_issuer},
+        {t("f_capture_time"), started},
+        {t("f_server_date"), server_date},
+        {t("f_skew"), skew},
+        {t("f_timestamp_time"), ts_time.empty() ? t("no_timestamp") : ts_time},
+    };
+    for (auto& kv : context_fields(e))
+      f.push_back(std::move(kv));
+    for (auto& kv : recorded_fields(e))
+      f.push_back(std::move(kv));
+    fields(std::move(f));
+    if (const Json* s = screenshot_of(e)) {
+      image(*s, tf("capture_screenshot", {std::to_string(e.seq), str(*s, "path")}));
+    } else {
+      paragraph(t("capture_no_screenshot"));
+    }
+    table(file_header(), file_rows(e));
+  }
+
+  // ---------------------------------------------------------------- files and notes
+
+  void files() {
+    heading("files", "sec_files");
+    const auto list = of_kind("file");
+    if (list.empty()) {
+      paragraph(t("none_recorded"));
+      return;
+    }
+    for (const auto* e : list) {
+      subheading("entry-" + std::to_string(e->seq), tf("file_heading", {std::to_string(e->seq)}));
+      auto f = context_fields(*e);
+      for (auto& kv : recorded_fields(*e))
+        f.push_back(std::move(kv));
+      fields(std::move(f));
+      std::vector<std::vector<std::string>> rows;
+      for (const Json& file : files_of(*e)) {
+        std::string source = str(file, "source_path");
+        if (!str(file, "mtime").empty()) source += "\n" + tf("source_mtime", {utc_text(str(file, "mtime"))});
+        rows.push_back(
+            {str(file, "name"), str(file, "path"), size_text(file_size(file)), str(file, "media_type"), str(file, "sha256"), source});
+      }
+      table({t("c_name"), t("c_path"), t("c_size"), t("c_media_type"), "SHA-256", t("c_source")}, std::move(rows));
+      for (const Json& file : files_of(*e))
+        if (is_image(file)) image(file, tf("thumbnail_caption", {str(file, "path")}));
+    }
+  }
+
+  void notes() {
+    heading("notes", "sec_notes");
+    const auto list = of_kind("note");
+    if (list.empty()) {
+      paragraph(t("none_recorded"));
+      return;
+    }
+    for (const auto* e : list) {
+      subheading("entry-" + std::to_string(e->seq), tf("note_heading", {std::to_string(e->seq)}));
+      auto f = recorded_fields(*e);
+      for (auto& kv : context_fields(*e))
+        f.push_back(std::move(kv));
+      fields(std::move(f));
+      paragraph(str(member(e->line, "note"), "text"));
+    }
+  }
+
+  // Reports and any kind this version does not know: listed field by field.
+  void others() {
+    static const std::set<std::string> shown = {"case", "file", "email", "note", "web", "seal", "timestamp"};
+    std::vector<const ModelEntry*> list;
+    for (const auto& e : m_model.entries)
+      if (shown.count(e.kind) == 0) list.push_back(&e);
+    if (list.empty()) return;
+    heading("other", "sec_other");
+    for (const auto* e : list) {
+      subheading("entry-" + std::to_string(e->seq), tf("other_heading", {kind_name(e->kind), std::to_string(e->seq)}));
+      auto f = recorded_fields(*e);
+      for (auto& kv : context_fields(*e))
+        f.push_back(std::move(kv));
+      for (auto& kv : generic_fields(*e))
+        f.push_back(std::move(kv));
+      fields(std::move(f));
+      if (!files_of(*e).empty()) table(file_header(), file_rows(*e));
+    }
+  }
+
+  // ---------------------------------------------------------------- exhibits and integrity
+
+  std::map<std::string, std::vector<std::string>> findings_by_path() const {
+    std::map<std::string, std::vector<std::string>> out;
+    if (!m_model.check) return out;
+    for (const auto& f : m_model.check->findings)
+      if (!f.path.empty()) out[f.path].push_back(f.code);
+    return out;
+  }
+
+  void exhibits() {
+    heading("exhibits", "sec_exhibits");
+    paragraph(t("exhibits_intro"));
+    const auto problems = findings_by_path();
+    std::vector<std::vector<std::string>> rows;
+    int n = 0;
+    for (const auto& e : m_model.entries) {
+      for (const Json& f : files_of(e)) {
+        ++n;
+        std::string check = "";
+        if (m_model.check) {
+          const auto it = problems.find(str(f, "path"));
+          check = it == problems.end() ? t("check_ok") : join(it->second, ", ");
+        }
+        rows.push_back({std::to_string(n), entry_ref(e.seq) + " " + kind_name(e.kind), str(f, "path"), std::to_string(file_size(f)),
+                        str(f, "sha256"), check});
+      }
+    }
+    if (rows.empty()) {
+      paragraph(t("none_recorded"));
+      return;
+    }
+    table({t("c_exhibit"), t("c_entry"), t("c_path"), t("c_bytes"), "SHA-256", t("c_check")}, std::move(rows));
+  }
+
+  void integrity() {
+    heading("integrity", "sec_integrity");
+    std::string check;
+    if (m_model.check) {
+      const auto& r = *m_model.check;
+      std::size_t errors = 0;
+      for (const auto& f : r.findings)
+        if (f.severity == verify::Severity::error) ++errors;
+      check = errors == 0 ? tf("verify_ok", {std::to_string(r.entries), std::to_string(r.files_checked)})
+                          : tf("verify_problems", {std::to_string(errors)});
+    }
+    fields({{t("f_head"), m_model.head},
+            {t("f_seq"), std::to_string(m_model.seq)},
+            {t("f_lines"), std::to_string(m_model.entries.size())},
+            {t("f_check"), check}});
+    if (m_model.check && !m_model.check->findings.empty()) {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& f : m_model.check->findings)
+        rows.push_back({f.severity == verify::Severity::error ? t("sev_error") : t("sev_warning"), f.code,
+                        f.seq ? std::to_string(*f.seq) : "", f.path, f.message});
+      table({t("c_severity"), t("c_code"), t("c_entry"), t("c_path"), t("c_details")}, std::move(rows));
+    }
+
+    paragraph(t("seals_intro"));
+    std::vector<const ModelEntry*> seals;
+    for (const auto& e : m_model.entries)
+      if (e.kind == "seal" || e.kind == "timestamp") seals.push_back(&e);
+    if (seals.empty()) {
+      paragraph(t("seals_none"));
+    } else {
+      for (const auto* e : seals) {
+        subheading("entry-" + std::to_string(e->seq), tf("seal_heading", {kind_name(e->kind), std::to_string(e->seq)}));
+        auto f = recorded_fields(*e);
+        for (auto& kv : generic_fields(*e))
+          f.push_back(std::move(kv));
+        fields(std::move(f));
+        if (!files_of(*e).empty()) table(file_header(), file_rows(*e));
+      }
+    }
+
+    paragraph(t("howto_intro"));
+    const std::string n1 = std::to_string(m_model.seq + 1);
+    paragraph(t("howto_cbkit"));
+    code("cbkit verify --case CASE --expect-head " + m_model.head);
+    paragraph(tf("howto_sha256sum", {std::to_string(m_model.seq)}));
+    code("sed -n '" + n1 + "p' CASE/manifest.jsonl | head -c -1 | sha256sum");
+    paragraph(t("howto_files"));
+    code("cd CASE && head -n " + n1 + " manifest.jsonl | jq -r '.files[] | \"\\(.sha256)  \\(.path)\"' | sha256sum -c");
+    paragraph(t("qr_intro"));
+    Block qr;
+    qr.type = Block::Type::svg;
+    qr.raw = qr_svg(qr_encode(m_model.head), 180);
+    qr.text = tf("qr_only_html", {m_model.head});
+    m_doc.blocks.push_back(std::move(qr));
+  }
+
+  const CaseModel& m_model;
+  Lang m_lang;
+  Document m_doc;
+  std::vector<Event> m_events;
+};
+
+} // namespace
+
+Document build_document(const CaseModel& model, Lang lang) { return Builder(model, lang).build(); }
+
+} // namespace cbkit::report

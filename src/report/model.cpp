@@ -1,0 +1,133 @@
+#include "cbkit/report/model.hpp"
+
+#include "cbkit/error.hpp"
+#include "cbkit/manifest/reader.hpp"
+#include "cbkit/util/fs.hpp"
+#include "cbkit/util/sha256.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cbkit::report {
+
+namespace fs = std::filesystem;
+using manifest::Json;
+
+namespace {
+
+// Derived files larger than this are not read into the report (headers.json stays far below).
+constexpr std::uint64_t k_max_derived = 64u << 20;
+
+std::string str(const Json& obj, const char* key) {
+  return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : std::string();
+}
+
+// The path a recorded file object names, when it is a safe case-relative path.
+std::optional<fs::path> safe_path(const fs::path& root, const Json& file) {
+  const std::string p = str(file, "path");
+  if (p.empty() || p.front() == '/' || p.find('\\') != std::string::npos) return std::nullopt;
+  const fs::path rel(p);
+  for (const auto& part : rel) {
+    if (part == ".." || part == ".") return std::nullopt;
+  }
+  return root / rel;
+}
+
+// Finds the entry's derived file and loads it when intact.
+void load_derived(const fs::path& root, ModelEntry& e) {
+  if (!e.line.contains("files") || !e.line["files"].is_array()) return;
+  const Json* chosen = nullptr;
+  for (const Json& f : e.line["files"]) {
+    const std::string path = str(f, "path");
+    const bool is_headers = e.kind == "email" && (str(f, "role") == "headers" || path.ends_with("/headers.json"));
+    const bool is_capture = e.kind == "web" && path.ends_with("/capture.json");
+    if (is_headers || is_capture) {
+      chosen = &f;
+      break;
+    }
+  }
+  if (chosen == nullptr) return;
+  e.derived_path = str(*chosen, "path");
+  const auto bytes = read_recorded_file(root, *chosen, k_max_derived);
+  if (!bytes) {
+    e.derived_problem = "missing, too large or not matching its recorded SHA-256";
+    return;
+  }
+  Json j = Json::parse(*bytes, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    e.derived_problem = "not a JSON object";
+    return;
+  }
+  e.derived = std::move(j);
+}
+
+} // namespace
+
+std::optional<std::string> read_recorded_file(const fs::path& root, const Json& file, std::uint64_t max_size) {
+  const auto path = safe_path(root, file);
+  if (!path || !file.contains("size") || !file["size"].is_number_unsigned()) return std::nullopt;
+  const auto size = file["size"].get<std::uint64_t>();
+  const std::string sha = str(file, "sha256");
+  if (size > max_size) return std::nullopt;
+  util::UniqueFd fd(::open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != size) return std::nullopt;
+  std::string bytes(size, '\0');
+  std::size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::read(fd.get(), bytes.data() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    got += static_cast<std::size_t>(n);
+  }
+  if (util::sha256_hex(bytes) != sha) return std::nullopt;
+  return bytes;
+}
+
+CaseModel load_case(const fs::path& root, bool run_verify) {
+  CaseModel m;
+  m.root = root;
+  const fs::path manifest_path = root / manifest::k_manifest_name;
+  manifest::LineReader reader(manifest_path);
+  manifest::RawLine raw;
+  while (reader.next(raw)) {
+    const std::string where = "manifest.jsonl line " + std::to_string(raw.index + 1);
+    if (!raw.has_lf)
+      throw Error(ErrorKind::case_, where + ": torn (no line feed at the end); run 'cbkit verify' and repair the case first");
+    if (raw.too_long) throw Error(ErrorKind::case_, where + ": longer than the 16 MiB a line may have; run 'cbkit verify'");
+    auto j = manifest::parse_line(raw.bytes);
+    if (!j || !j->is_object() || !(*j)["seq"].is_number_unsigned() || !(*j)["kind"].is_string() || !(*j)["time"].is_string()) {
+      throw Error(ErrorKind::case_, where + ": not a manifest line (JSON object with seq, kind and time); run 'cbkit verify'");
+    }
+    ModelEntry e;
+    e.seq = (*j)["seq"].get<std::uint64_t>();
+    e.kind = (*j)["kind"].get<std::string>();
+    e.time = (*j)["time"].get<std::string>();
+    e.line = std::move(*j);
+    load_derived(root, e);
+    m.head = raw.sha256;
+    m.seq = e.seq;
+    m.entries.push_back(std::move(e));
+  }
+  if (m.entries.empty()) throw Error(ErrorKind::case_, manifest_path.string() + ": empty; not a cbkit case");
+  const Json& first = m.entries.front().line;
+  if (m.entries.front().kind != "case" || !first.contains("case") || !first["case"].is_object()) {
+    throw Error(ErrorKind::case_, "manifest.jsonl line 1: does not open a case (kind case); run 'cbkit verify'");
+  }
+  const Json& c = first["case"];
+  m.case_id = str(c, "id");
+  m.title = str(c, "title");
+  m.examiner = str(c, "examiner");
+  m.organisation = str(c, "organisation");
+  m.timezone = str(c, "timezone");
+  if (m.timezone.empty()) m.timezone = "UTC";
+  m.utc_offset = str(c, "utc_offset");
+  m.created = str(c, "created");
+  if (run_verify) m.check = verify::verify_case(root, verify::Options{});
+  return m;
+}
+
+} // namespace cbkit::report

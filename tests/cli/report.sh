@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# cbkit report: golden reports in en/nl/fr x html/md/txt on a case built here (e-mails from
+# the shared corpora, files with context, notes), determinism, the HTML rendered by headless
+# Chromium with no network request, hostile text made inert and visible in every format,
+# --record, a web capture from a local server, the concrete "missing" items of the police
+# checklist, and bad arguments.
+#
+# Goldens live in tests/cli/golden/report/; regenerate them after an intended change with
+#   CBKIT_UPDATE_GOLDEN=1 bash tests/cli/report.sh golden_en   (and golden_nl, golden_fr)
+# The case is normalised after it is built (support/report_normalize.py: fixed times,
+# user/host and source paths, chain recomputed), because cbkit has no clock override.
+source "$(dirname "$0")/lib.sh"
+
+CORPORA=${CBKIT_CORPORA:-$TESTS_DIR/../../../shared/corpora}
+GOLDEN="$TESTS_DIR/golden/report"
+NORMALIZE="$TESTS_DIR/support/report_normalize.py"
+export CBKIT_CMD_TIMEOUT=100
+
+need_corpus() {
+    [[ -d $CORPORA/email ]] || skip "corpora not found at $CORPORA (set CBKIT_CORPORA)"
+    CORPORA=$(realpath "$CORPORA")
+}
+
+# A 2x2 PNG (a screenshot stand-in), fixed bytes.
+make_png() {
+    printf '%s' 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==' | base64 -d >"$1"
+}
+
+# build_case -- the golden case in $C, from fixed inputs, normalised.
+build_case() {
+    need_corpus
+    C="$T/case"
+    expect_exit 0 cbkit init "$C" --case-id BE-TEST-0042 --examiner "A. Peeters" --org "Police zone X" \
+        --title "Report test case" --timezone Europe/Brussels
+    mkdir -p "$T/in"
+    make_png "$T/in/post.png"
+    printf '20/11/2026, 21:10 - +44 7700 900461: everyone knows\n20/11/2026, 21:12 - Emma: stop\n' >"$T/in/chat-export.txt"
+    printf 'Profile @x_hater_2026 seen on 2026-11-20.\n' >"$T/in/profile.md"
+    add "$T/in/post.png" "$T/in/chat-export.txt" --kind screenshot --note "Instagram post and the class chat" \
+        --source-url https://instagram.com/x_hater_2026 --observed-at 2026-11-20T21:14:00+01:00 \
+        --platform instagram --account-id 1784100000042
+    add "$T/in/profile.md"
+    expect_exit 0 cbkit --case "$C" add-email "$CORPORA/email/mikel-mail/plain_emails/basic_email.eml"
+    expect_exit 0 cbkit --case "$C" add-email "$CORPORA/email/mikel-mail/attachment_emails/attachment_nonascii_filename.eml"
+    note "Called 101, report number 123/2026" --kind phone-call --observed-at 2026-11-21T09:05:00+01:00
+    note "Met the victim and her mother.
+The phone of the victim was shown; +44 7700 900587 also wrote."
+    "$PY" "$NORMALIZE" "$C/manifest.jsonl" "$T/in=/inputs" "$CORPORA=/corpora"
+    expect_verify_ok "$C"
+}
+
+expect_verify_ok() {
+    expect_exit 0 cbkit verify "$1" --json
+    expect_jq '.ok == true'
+}
+
+# check_golden LANG -- the three formats in LANG equal their goldens (or rewrite them).
+check_golden() {
+    local lang=$1 fmt
+    build_case
+    for fmt in html md txt; do
+        expect_exit 0 cbkit --case "$C" report --lang "$lang" --format "$fmt"
+        local golden="$GOLDEN/report.$lang.$fmt"
+        if [[ ${CBKIT_UPDATE_GOLDEN:-} == 1 ]]; then
+            mkdir -p "$GOLDEN"
+            cp "$OUT" "$golden"
+            echo "updated $golden"
+            continue
+        fi
+        [[ -f $golden ]] || fail "no golden $golden; create it with CBKIT_UPDATE_GOLDEN=1"
+        if ! cmp -s "$OUT" "$golden"; then
+            diff -u "$golden" "$OUT" | head -60 >&2 || true
+            fail "report --lang $lang --format $fmt differs from $golden (CBKIT_UPDATE_GOLDEN=1 to accept an intended change)"
+        fi
+    done
+}
+
+test_golden_en() { check_golden en; }
+test_golden_nl() { check_golden nl; }
+test_golden_fr() { check_golden fr; }
+
+# The goldens are not English with Dutch/French headings only: the body text is translated.
+test_translated() {
+    build_case
+    expect_exit 0 cbkit --case "$C" report --lang nl --format txt
+    expect_stdout_contains "Checklist van de politie"
+    expect_stdout_contains "Inventaris van de stukken"
+    expect_stdout_contains "geen tijdstip van vaststelling vastgelegd voor bestanden #2"
+    expect_stdout_contains "e-mail #4 heeft geen Received-headers"
+    if grep -qE 'Police checklist|Exhibit index|Recorded at|Missing' "$OUT"; then
+        _fail_with_outputs "English text in the Dutch report"
+    fi
+    expect_exit 0 cbkit --case "$C" report --lang fr --format txt
+    expect_stdout_contains "Liste de contrôle de la police"
+    expect_stdout_contains "e-mail n° 4 n'a pas d'en-têtes Received"
+    expect_stdout_contains "2026-11-20 21:14:00 +01:00 (Europe/Brussels)"
+    expect_stdout_contains "2026-11-20 20:14:00 UTC"
+}
+
+test_deterministic() {
+    build_case
+    local fmt
+    for fmt in html md txt; do
+        cbkit --case "$C" report --lang fr --format "$fmt" >"$T/a.$fmt"
+        cbkit --case "$C" report --lang fr --format "$fmt" >"$T/b.$fmt"
+        cmp -s "$T/a.$fmt" "$T/b.$fmt" || fail "two reports of the same case differ ($fmt)"
+        expect_exit 0 cbkit --case "$C" report --lang fr --out "$T/out.$fmt"
+        cmp -s "$T/a.$fmt" "$T/out.$fmt" || fail "--out $T/out.$fmt (format from the extension) differs from stdout --format $fmt"
+    done
+    # The report is dated by the case, not the clock: no time of today in it.
+    if grep -q "$(date -u +%Y-%m-%dT%H:%M)" "$T/a.txt"; then fail "the report holds the current time"; fi
+}
+
+# checklist_missing -- concrete missing items name the entry.
+test_checklist_missing() {
+    build_case
+    expect_exit 0 cbkit --case "$C" report --format txt
+    expect_stdout_contains "e-mail #4 has no Received headers"
+    expect_stdout_contains "no observation time recorded for files #2 (--observed-at)"
+    expect_stdout_contains "e-mail #3: 16 header fields, 4 Received hops"
+    expect_stdout_contains "note #6: phone number +44 7700 900587"
+    expect_stdout_contains "no audio or video recording in the case"
+    # A screenshot entry without an account id is named.
+    mkdir -p "$T/x" && make_png "$T/x/shot.png"
+    add "$T/x/shot.png" --kind screenshot --platform tiktok
+    expect_exit 0 cbkit --case "$C" report --format txt
+    expect_stdout_contains "no account ID recorded for files #8"
+    expect_stdout_contains "no URL recorded for files #8"
+}
+
+# need_chromium -- skip only when Chromium is not installed.
+need_chromium() {
+    CHROMIUM=$(command -v chromium || true)
+    [[ -n $CHROMIUM ]] || skip "chromium is not installed (Debian package chromium; scripts/deps.sh test installs it)"
+    command -v pdfinfo >/dev/null || fail "pdfinfo is missing (Debian package poppler-utils; scripts/deps.sh test installs it)"
+}
+
+# chromium_render HTML PREFIX -- print to PREFIX.pdf and screenshot PREFIX.png, with every
+# host name resolving to nothing and a net log in PREFIX.netlog.json.
+chromium_render() {
+    local html=$1 prefix=$2 mode
+    for mode in "--print-to-pdf=$prefix.pdf --no-pdf-header-footer" "--screenshot=$prefix.png --window-size=1000,3000"; do
+        local profile
+        profile=$(mktemp -d "$T/profile.XXXXXX")
+        # shellcheck disable=SC2086
+        timeout -k 5 100 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+            --disable-component-update --disable-sync --user-data-dir="$profile" \
+            --host-resolver-rules="MAP * ~NOTFOUND" --log-net-log="$prefix.netlog.json" --net-log-capture-mode=Everything \
+            $mode "file://$html" >"$prefix.chromium.log" 2>&1 || fail "chromium failed on $html: $(tail -5 "$prefix.chromium.log")"
+        # Every URL the browser touched: only the report itself (file://) or inline data.
+        "$PY" - "$prefix.netlog.json" <<'PYEOF' || fail "chromium requested something other than the file: $(cat "$prefix.urls")"
+import json, re, sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+urls = set(re.findall(r'"url":"([^"]*)"', text)) | set(re.findall(r'"original_url":"([^"]*)"', text))
+bad = sorted(u for u in urls if not (u.startswith("file://") or u.startswith("data:")))
+open(sys.argv[1].replace(".netlog.json", ".urls"), "w").write("\n".join(bad))
+sys.exit(1 if bad else 0)
+PYEOF
+    done
+    pdfinfo "$prefix.pdf" >"$prefix.pdfinfo" 2>&1 || fail "pdfinfo rejects $prefix.pdf: $(cat "$prefix.pdfinfo")"
+    grep -qE '^Pages: +[1-9]' "$prefix.pdfinfo" || fail "$prefix.pdf has no page: $(cat "$prefix.pdfinfo")"
+    [[ -s $prefix.png ]] || fail "no screenshot of $html"
+    head -c 8 "$prefix.png" | od -An -tx1 | grep -q '89 50 4e 47' || fail "$prefix.png is not a PNG"
+}
+
+test_browser_render() {
+    need_chromium
+    build_case
+    local lang
+    for lang in en nl fr; do
+        expect_exit 0 cbkit --case "$C" report --lang "$lang" --out "$T/report.$lang.html"
+        chromium_render "$T/report.$lang.html" "$T/$lang"
+    done
+    # No attribute or CSS that could reach outside the file.
+    if grep -noE '(src|href)="[^#d][^"]*"|url\(|@import|<script|<link|<iframe|<object' "$T/report.en.html" | grep -v 'src="data:image/' >"$T/ext"; then
+        fail "external reference in the HTML: $(head -3 "$T/ext")"
+    fi
+    grep -q "Content-Security-Policy\" content=\"default-src 'none'" "$T/report.en.html" || fail "no Content-Security-Policy"
+    # The PDF really holds the report's text (the title, and the head hash in the integrity section).
+    if command -v pdftotext >/dev/null; then
+        pdftotext "$T/nl.pdf" "$T/nl.txt"
+        grep -q "Bewijsrapport" "$T/nl.txt" || fail "the PDF does not hold the report's title"
+    fi
+}
+
+# hostile TEXT in every user-controlled field, then every format must show it inert.
+HOSTILE_SCRIPT='<script>alert(1)</script>'
+HOSTILE_IMG='"><img src=x onerror=alert(1)>'
+RLO=$'\u202e'
+ZWSP=$'\u200b'
+LRI=$'\u2066'
+BOM=$'\ufeff'
+
+test_injection() {
+    C="$T/case"
+    new_case "$C" --timezone UTC --title "T $HOSTILE_SCRIPT" --org "O $HOSTILE_IMG"
+    mkdir -p "$T/in"
+    local evil_name="evil${RLO}gpj.exe${ZWSP}<b>x</b>.png"
+    make_png "$T/in/$evil_name"
+    add "$T/in/$evil_name" --kind "screenshot$HOSTILE_IMG" --note "ctx $HOSTILE_SCRIPT ${LRI}x" \
+        --source-url "https://e.example/$RLO" --platform "p$HOSTILE_SCRIPT" --account-id "id${BOM}$HOSTILE_IMG"
+    note "note $HOSTILE_SCRIPT $HOSTILE_IMG ${RLO}txet${ZWSP} [link](http://evil.example) ![i](http://evil.example/x.png) | # * _"
+    cat >"$T/in/evil.eml" <<EOF
+From: "Evil $HOSTILE_IMG" <evil${RLO}@attacker.example>
+To: victim@school.example
+Subject: Hi $HOSTILE_SCRIPT ${RLO}cod.exe${ZWSP}
+Date: Fri, 20 Nov 2026 22:02:58 +0100
+Message-ID: <x@attacker.example>
+
+body
+EOF
+    expect_exit 0 cbkit --case "$C" add-email "$T/in/evil.eml"
+    local fmt
+    for fmt in html md txt; do
+        expect_exit 0 cbkit --case "$C" report --format "$fmt" --out "$T/r.$fmt"
+        local f="$T/r.$fmt"
+        # Invisible and direction characters never reach the output as such.
+        if grep -qP '\x{202A}|\x{202B}|\x{202C}|\x{202D}|\x{202E}|\x{2066}|\x{2067}|\x{2068}|\x{2069}|\x{200B}|\x{200C}|\x{200D}|\x{200E}|\x{200F}|\x{FEFF}' "$f"; then
+            fail "$fmt: a bidi or zero-width character is in the output"
+        fi
+        grep -qF '[U+202E]' "$f" || fail "$fmt: the RTL override is not shown as [U+202E]"
+        grep -qF '[U+200B]' "$f" || fail "$fmt: the zero-width space is not shown as [U+200B]"
+        grep -qF '[U+2066]' "$f" || fail "$fmt: U+2066 is not shown"
+        grep -qF '[U+FEFF]' "$f" || fail "$fmt: U+FEFF is not shown"
+    done
+    # HTML: no tag from the user survives; the text is there, escaped.
+    if grep -qiE '<script|<img|<b>|onerror=' "$T/r.html"; then fail "html: injected markup: $(grep -oiE '.{20}(<script|<img|<b>|onerror=).{20}' "$T/r.html" | head -3)"; fi
+    grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/r.html" || fail "html: the script text is not shown escaped"
+    grep -qF '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;' "$T/r.html" || fail "html: the img text is not shown escaped"
+    grep -qF 'evil[U+202E]gpj.exe[U+200B]&lt;b&gt;x&lt;/b&gt;.png' "$T/r.html" || fail "html: the hostile file name is not shown"
+    grep -qF 'Hi &lt;script&gt;alert(1)&lt;/script&gt; [U+202E]cod.exe[U+200B]' "$T/r.html" || fail "html: the hostile subject is not shown"
+    # Markdown: no raw HTML tag, no link or image syntax left active.
+    if grep -qE '<script|<img|<b>|\]\(http|!\[' "$T/r.md"; then fail "markdown: active markup: $(grep -oE '.{20}(<script|<img|<b>|\]\(http|!\[).{10}' "$T/r.md" | head -3)"; fi
+    grep -qF '\<script\>alert(1)\</script\>' "$T/r.md" || fail "markdown: the script text is not shown escaped"
+    grep -qF '\!\[i\](http' "$T/r.md" || grep -qF '!\[i\](http' "$T/r.md" || fail "markdown: the image syntax is not neutralised"
+    # Text: shown as written, tags included (plain text cannot run them).
+    grep -qF "$HOSTILE_SCRIPT" "$T/r.txt" || fail "txt: the script text is not shown as written"
+    grep -qF 'Hi <script>alert(1)</script> [U+202E]cod.exe[U+200B]' "$T/r.txt" || fail "txt: the hostile subject is not shown"
+}
+
+test_record() {
+    build_case
+    local head seq
+    head=$(manifest_head "$C")
+    seq=$(($(manifest_lines "$C") - 1))
+    expect_exit 0 cbkit --case "$C" report --lang nl --format md --record
+    expect_receipt "$C" $((seq + 1))
+    local path="evidence/$(printf '%06d' $((seq + 1)))-report/report.md"
+    expect_stdout_contains "$path"
+    expect_line_jq "$C" $((seq + 1)) '.kind == "report"' ".files[0].path == \"$path\"" \
+        '.files[0].media_type == "text/markdown; charset=utf-8"' '.report.lang == "nl"' '.report.format == "md"' \
+        ".report.describes.seq == $seq" ".report.describes.head == \"$head\"" \
+        ".files[0].sha256 == \"$(sha_of "$C/$path")\"" ".files[0].size == $(size_of "$C/$path")"
+    [[ $(mode_of "$C/$path") == 444 ]] || fail "the stored report is not read-only"
+    # The stored report is the report of the case before its own line.
+    grep -qF "$head" "$C/$path" || fail "the stored report does not name the head it describes"
+    expect_verify_ok "$C"
+    "$PY" "$MTOOL" schema "$C/manifest.jsonl" "$CBKIT_SCHEMA" >"$T/schema.out" 2>&1 || fail "schema: $(cat "$T/schema.out")"
+    # A later report lists the recorded one.
+    expect_exit 0 cbkit --case "$C" report --format txt
+    expect_stdout_contains "Report ($(printf 'nl, md')) up to entry $seq"
+    expect_stdout_contains "$path"
+    # --json with --record and --out
+    expect_exit 0 cbkit --case "$C" --json report --lang fr --out "$T/r.html" --record
+    expect_one_json_doc
+    expect_jq '.lang == "fr"' '.format == "html"' ".describes.seq == $((seq + 1))" '.recorded.path | endswith("-report/report.html")' \
+        ".recorded.head == \"$(manifest_head "$C")\"" '.content == null' ".sha256 == \"$(sha_of "$T/r.html")\""
+    cmp -s "$T/r.html" "$C/$(jout .recorded.path)" || fail "--out and the recorded report differ"
+}
+
+# --json alone: the report is in .content.
+test_json() {
+    build_case
+    expect_exit 0 cbkit --case "$C" --json report --format txt
+    expect_one_json_doc
+    expect_jq '.recorded == null' '.out == null' '.content | startswith("Evidence report - case BE-TEST-0042")' \
+        ".describes.head == \"$(manifest_head "$C")\""
+}
+
+test_bad_args() {
+    C="$T/case"
+    new_case "$C"
+    expect_exit 2 cbkit --case "$C" report --lang de
+    expect_error_line "--lang 'de'" "en, nl or fr"
+    expect_exit 2 cbkit --case "$C" report --format pdf
+    expect_error_line "--format 'pdf'" "html, md or txt"
+    expect_exit 4 cbkit --case "$T/nowhere" report
+    expect_exit 6 cbkit --case "$C" report --out "$T/no/such/dir/r.html"
+    expect_error_line "r.html"
+    # A torn manifest: no report, a pointer to verify.
+    printf '{"seq":1' >>"$C/manifest.jsonl"
+    expect_exit 4 cbkit --case "$C" report
+    expect_error_line "line 2" "cbkit verify"
+    expect_stdout_empty
+    # --record on it writes nothing.
+    local before
+    before=$(ls "$C/evidence" | wc -l)
+    expect_exit 4 cbkit --case "$C" report --record
+    [[ $(ls "$C/evidence" | wc -l) == "$before" ]] || fail "a failed --record left files in evidence/"
+}
+
+# Unknown kinds and lines missing optional fields still appear (timeline and exhibit index).
+test_unknown_kind() {
+    build_case
+    "$PY" "$MTOOL" append-copy "$C/manifest.jsonl" 2 kind '"hologram"' context __delete__ >/dev/null
+    expect_exit 0 cbkit --case "$C" report --format txt --no-verify
+    expect_stdout_contains "hologram #8"
+    expect_stdout_contains "Other entries"
+    # Its file (shared with entry 2) is listed twice in the exhibit index: once per entry.
+    [[ $(grep -c 'evidence/000002-file/profile.md' "$OUT") -ge 3 ]] || fail "the unknown entry's file is not in the exhibit index"
+}
+
+# A capture of a page on a local server appears with its URL, status and server IP.
+test_capture() {
+    "$CBKIT_BIN" capture-url --help >/dev/null 2>&1 || skip "this cbkit has no capture-url"
+    [[ -f $TESTS_DIR/support/web_server.py ]] || skip "no support/web_server.py"
+    C="$T/case"
+    new_case "$C" --timezone Europe/Brussels
+    "$PY" "$TESTS_DIR/support/web_server.py" --port-file "$T/port" 2>"$T/server.err" &
+    local pid=$!
+    at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $T/port ]] && break
+        sleep 0.1
+    done
+    [[ -s $T/port ]] || fail "the web server did not start: $(cat "$T/server.err")"
+    local url="http://127.0.0.1:$(cat "$T/port")/page"
+    expect_exit 0 cbkit --case "$C" capture-url "$url" --platform forum
+    expect_exit 0 cbkit --case "$C" report --format txt
+    expect_stdout_contains "Capture #1: $url"
+    expect_stdout_contains "HTTP status:"
+    expect_stdout_contains "127.0.0.1"
+    expect_stdout_contains "capture #1 has no screenshot"
+    expect_stdout_contains "no account ID recorded for capture #1"
+    expect_stdout_contains "capture.warc.gz"
+    expect_exit 0 cbkit --case "$C" report --lang nl --format html --out "$T/r.html"
+    grep -qF "Webopname #1: $url" "$T/r.html" || fail "no capture heading in the Dutch HTML"
+}
+
+run_tests "$@"
