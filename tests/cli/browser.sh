@@ -300,6 +300,25 @@ test_browser_cookies_names_only() {
     expect_line_jq "$C" "$SEQ" '.web.browser.cookies == ["session"]'
 }
 
+test_browser_unprivileged_sandbox() {
+    need_chromium
+    [[ $(id -u) == 0 ]] || skip "needs root to drop to an unprivileged user (as a user, test_browser_js_text checks the sandbox)"
+    need_unprivileged
+    start_server
+    mkdir -m 777 "$T/nb"
+    BTMP=$(mktemp -d /tmp/cbb-XXXXXX)
+    chmod 777 "$BTMP"
+    at_exit "rm -rf '$BTMP'"
+    C="$T/nb/case"
+    expect_exit 0 as_nobody env TMPDIR="$BTMP" timeout 200 "$CBKIT_BIN" init "$C" --examiner "$EXAMINER"
+    # Not root: Chromium keeps its sandbox, and browser.json says so.
+    expect_exit 0 as_nobody env TMPDIR="$BTMP" timeout 200 "$CBKIT_BIN" --case "$C" --json capture-url "$BASE/js.html" --browser
+    entry_from_json
+    expect_jq_file "$E/browser.json" '.sandbox == true' '.command_line | index("--no-sandbox") == null' '.sandbox_note == null'
+    grep -qF 'THREAT-WRITTEN-BY-SCRIPT' "$E/rendered.html" || fail "rendered.html lacks the script's text"
+    expect_no_browser_left
+}
+
 test_browser_interrupt() {
     need_chromium
     setup
