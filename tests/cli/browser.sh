@@ -132,6 +132,12 @@ expect_no_browser_left() {
     [[ -z $left ]] || fail "temporary folders left behind: $left"
 }
 
+# expect_schema_valid -- every line of $C validates against the manifest's JSON Schema.
+expect_schema_valid() {
+    "$PY" "$MTOOL" schema "$C/manifest.jsonl" "$CBKIT_SCHEMA" >"$T/schema.out" 2>&1 ||
+        fail "manifest lines do not validate against $CBKIT_SCHEMA: $(head -c 2000 "$T/schema.out")"
+}
+
 # ---------------------------------------------------------------- tests
 
 test_browser_js_text() {
@@ -174,6 +180,7 @@ test_browser_js_text() {
     expect_line_jq "$C" "$SEQ" '.web.browser.ok == true' '.web.browser.settle == "network-idle"' '.web.browser.viewport == "1280x800"'
     expect_no_browser_left
     expect_verify_ok "$C"
+    expect_schema_valid
 
     # The control page (same markup, the script fails first): no text in the DOM, no red.
     capture_ok "$BASE/nojs.html"
@@ -360,6 +367,7 @@ test_browser_missing() {
     expect_exit 3 cbkit --case "$C" capture-url "$BASE/js.html" --browser="$T/bin/chromium"
     expect_error_line "$T/bin/chromium" "Debian package chromium"
     expect_verify_ok "$C"
+    expect_schema_valid
 }
 
 test_browser_bad_options() {
