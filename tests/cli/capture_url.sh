@@ -128,6 +128,26 @@ test_redirect_chain() {
     expect_verify_ok "$C"
 }
 
+# The WARC as a web-archive tool reads it: warcio.js (npm) indexes it for replay.
+test_warcio_reads() {
+    command -v warcio >/dev/null || skip "warcio (npm install -g warcio) is not installed"
+    setup
+    start_http
+    capture "$HTTP/r1" "$HTTP/chunked-gzip"
+    local seq
+    for seq in 1 2; do
+        warcio cdx-index "$(entry "$seq")/capture.warc.gz" | sed 's/^[^{]*//' | jq -s . >"$T/cdx.$seq.json" ||
+            fail "warcio cannot index entry $seq's WARC"
+        warc_json "$seq" >/dev/null
+        # Same responses, at the same offsets, with the payload digests we wrote and checked.
+        jq -s '[.[0].records[] | select(.type == "response") | {offset: (.offset | tostring), status: (.http_first_line | split(" ")[1]),
+                digest: (."field:WARC-Payload-Digest" | sub("^sha256:"; ""))}] ==
+               [.[1][] | select(.status) | {offset, status, digest}]' "$T/warc.$seq.json" "$T/cdx.$seq.json" | grep -qx true ||
+            fail "warcio's index of entry $seq differs from the records: $(cat "$T/cdx.$seq.json")"
+    done
+    expect_jq_file "$T/cdx.1.json" '[.[] | select(.status) | .status] == ["302","301","307","200"]'
+}
+
 test_status_404() {
     setup
     start_http
