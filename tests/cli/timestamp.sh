@@ -179,7 +179,7 @@ test_later_entries_and_second_stamp() {
 # Another command appends while the TSA is answering: the token over the old head is
 # dropped and the TSA asked again over the new one.
 test_head_moves_while_asking_slow() {
-    TSA_SLOW_SECONDS=2 setup
+    TSA_SLOW_SECONDS=4 setup
     local head_before pid rc=0 i
     head_before=$(manifest_head "$C")
     cbkit --case "$C" timestamp --tsa "$TSA/slow" --tsa-ca "$T/pki/ca.pem" >"$T/ts.out" 2>"$T/ts.err" &
