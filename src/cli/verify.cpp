@@ -1,5 +1,7 @@
 #include "cbkit/verify/verify.hpp"
 
+#include "cbkit/seal/keys.hpp"
+
 #include "cbkit/error.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
@@ -15,6 +17,7 @@ namespace {
 struct VerifyArgs {
   std::string target;
   std::optional<std::string> expect_head;
+  std::optional<std::string> pubkey;
   std::optional<std::string> tsa_ca;
 };
 
@@ -31,10 +34,26 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
     options.expect_head = h;
   }
   if (args.tsa_ca) options.tsa_ca = *args.tsa_ca;
-  GlobalOptions where = g;
-  if (!args.target.empty()) where.case_dir = args.target;
-  const store::Case c = open_case(where);
-  const verify::Report r = verify::verify_case(c.root(), options);
+  if (args.pubkey) {
+    seal::load_public_key(*args.pubkey); // a key that cannot be read is a usage problem, not a finding
+    options.pubkey = *args.pubkey;
+  }
+  // A file is an archive; a folder (or nothing) is a case.
+  std::error_code ec;
+  const bool is_archive =
+      !args.target.empty() && !std::filesystem::is_directory(args.target, ec) && std::filesystem::exists(args.target, ec);
+  std::string checked;
+  verify::Report r;
+  if (is_archive) {
+    r = verify::verify_archive(args.target, options);
+    checked = args.target;
+  } else {
+    GlobalOptions where = g;
+    if (!args.target.empty()) where.case_dir = args.target;
+    const store::Case c = open_case(where);
+    r = verify::verify_case(c.root(), options);
+    checked = c.root().string();
+  }
 
   std::size_t errors = 0;
   std::size_t warnings = 0;
@@ -53,7 +72,7 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
       findings.push_back(std::move(o));
     }
     manifest::Json out = manifest::Json::object();
-    out["case"] = c.root().string();
+    out[is_archive ? "archive" : "case"] = checked;
     out["ok"] = r.ok();
     out["entries"] = r.entries;
     out["files_checked"] = r.files_checked;
@@ -68,6 +87,34 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
       out["expect_head"] = std::move(e);
     }
     out["findings"] = std::move(findings);
+    manifest::Json seals = manifest::Json::array();
+    for (const auto& s : r.seals) {
+      seals.push_back(manifest::Json{{"seq", s.seq},
+                                     {"tree_size", s.tree_size},
+                                     {"root", s.root},
+                                     {"key_fingerprint", s.key_fingerprint},
+                                     {"pinned", s.pinned},
+                                     {"ok", s.ok}});
+    }
+    out["seals"] = std::move(seals);
+    if (!r.seals.empty()) {
+      manifest::Json after = manifest::Json::array();
+      for (const auto& [seq, kind] : r.after_last_seal)
+        after.push_back(manifest::Json{{"seq", seq}, {"kind", kind}});
+      out["after_seal"] = manifest::Json{{"seal", r.seals.back().seq}, {"entries", std::move(after)}};
+    }
+    if (r.archive) {
+      const auto& a = *r.archive;
+      out["bag"] = manifest::Json{{"format", a.format},
+                                  {"top", a.top},
+                                  {"sha256", a.sha256},
+                                  {"size", a.size},
+                                  {"payload_files", a.payload_files},
+                                  {"payload_bytes", a.payload_bytes},
+                                  {"signature_ok", a.signature_ok},
+                                  {"pinned", a.pinned},
+                                  {"key_fingerprint", a.key_fingerprint}};
+    }
     print_json(out);
   } else {
     for (const auto& f : r.findings) {
@@ -75,6 +122,19 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
       if (!f.path.empty()) std::cout << " " << f.path;
       if (f.seq) std::cout << " (line " << *f.seq << ")";
       std::cout << ": " << f.message << "\n";
+    }
+    for (const auto& s : r.seals) {
+      std::cout << "seal " << s.seq << ": lines 0.." << (s.tree_size == 0 ? 0 : s.tree_size - 1) << ", key "
+                << s.key_fingerprint.substr(0, 16) << "… " << (s.pinned ? "(pinned)" : "(unpinned)") << ": " << (s.ok ? "OK" : "FAILED")
+                << "\n";
+    }
+    for (const auto& [seq, kind] : r.after_last_seal)
+      std::cout << "after seal " << r.seals.back().seq << ": seq " << seq << " (" << kind << ") is not covered by a seal yet\n";
+    if (r.archive) {
+      const auto& a = *r.archive;
+      std::cout << "archive " << util::utf8_lossy(a.path) << " (" << a.format << ", " << a.size << " bytes, sha256 " << a.sha256
+                << "): bag " << a.top << ", " << a.payload_files << " payload files; signature " << (a.signature_ok ? "OK" : "FAILED")
+                << (a.pinned ? " (pinned key)" : " (embedded key, unpinned)") << "\n";
     }
     if (r.expect_head && r.expect_head->found_at_seq) {
       std::cout << "receipt head found at seq " << *r.expect_head->found_at_seq << "; " << r.expect_head->entries_after << " entr"
@@ -99,9 +159,11 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
 
 void setup_verify(CLI::App& app, const GlobalOptions& g, Action& action) {
   auto args = std::make_shared<VerifyArgs>();
-  CLI::App* sub = app.add_subcommand("verify", "Check the case: hash chain, every file, nothing unrecorded");
-  sub->add_option("CASE-DIR", args->target, "Case folder to check (default: --case, $CBKIT_CASE, or the working directory's case)");
+  CLI::App* sub = app.add_subcommand("verify", "Check a case or a sealed archive: hash chain, every file, nothing unrecorded, seals");
+  sub->add_option("TARGET", args->target,
+                  "Case folder or sealed archive to check (default: --case, $CBKIT_CASE, or the working directory's case)");
   sub->add_option("--expect-head", args->expect_head, "Head hash from a receipt: the log must still contain it");
+  sub->add_option("--pubkey", args->pubkey, "The examiner's public key (PEM .pub or minisign .pub): seals must be signed by it");
   sub->add_option("--tsa-ca", args->tsa_ca, "CA certificates (PEM) that RFC 3161 timestamp tokens must chain to")->check(CLI::ExistingFile);
   sub->callback([&action, &g, args] { action = [&g, args] { return run_verify(*args, g); }; });
 }

@@ -9,6 +9,7 @@
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 #include "cbkit/verify/entry_check.hpp"
+#include "checker.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -31,13 +32,6 @@ bool Report::ok() const {
 }
 
 namespace {
-
-struct RecordedFile {
-  std::string path;
-  std::string sha256;
-  std::uint64_t size;
-  std::uint64_t seq;
-};
 
 // A recorded path must stay inside its kind's area (evidence/, or seals/ for seal and
 // timestamp entries) whatever a hostile manifest says.
@@ -76,164 +70,247 @@ bool has_fixed_key_order(const Json& j) {
   return true;
 }
 
-class Checker {
-public:
-  Checker(fs::path root, const Options& options) : m_root(std::move(root)), m_options(options) {}
+} // namespace
 
-  Report run() {
-    if (m_options.expect_head) m_report.expect_head = ExpectHead{*m_options.expect_head, std::nullopt, 0};
-    check_manifest();
-    check_files();
-    const CaseView view{&m_line_hashes, &m_leaf_hashes};
-    for (auto& [seq, check] : m_checks)
-      check->finish(view, m_report.findings);
-    check_unrecorded();
-    if (m_report.expect_head) {
-      auto& e = *m_report.expect_head;
-      if (e.found_at_seq) {
-        e.entries_after = m_report.entries - 1 - *e.found_at_seq;
-      } else {
-        add("expect-head-not-found", {}, "",
-            "the expected head " + e.hash +
-                " is not the hash of any manifest line: the log was truncated, rolled back or rewritten since that receipt");
+Checker::Checker(const Options& options) : m_options(options), m_prev(manifest::k_zero_hash) {
+  if (m_options.expect_head) m_report.expect_head = ExpectHead{*m_options.expect_head, std::nullopt, 0};
+}
+
+void Checker::add(const std::string& code, std::optional<std::uint64_t> seq, const std::string& path, const std::string& message,
+                  Severity severity) {
+  m_report.findings.push_back(Finding{code, severity, seq, path, message});
+}
+
+void Checker::line(const manifest::RawLine& raw) {
+  const std::uint64_t at = raw.index;
+  ++m_report.entries;
+  m_report.head = raw.sha256;
+  m_report.seq.reset();
+  m_line_hashes.push_back(raw.sha256);
+  util::Sha256 leaf;
+  leaf.update("\0", 1);
+  leaf.update(raw.bytes);
+  const util::Digest d = leaf.finish();
+  m_leaf_hashes.emplace_back(reinterpret_cast<const char*>(d.data()), d.size());
+  if (m_report.expect_head && m_report.expect_head->hash == raw.sha256) m_report.expect_head->found_at_seq = at;
+  m_last_kind.clear();
+  check_line(raw, at);
+  m_prev = raw.sha256;
+}
+
+void Checker::end_manifest() {
+  if (m_report.entries == 0) add("manifest-empty", {}, "manifest.jsonl", "the manifest has no lines: the case was emptied");
+}
+
+void Checker::check_line(const manifest::RawLine& raw, std::uint64_t at) {
+  const std::string& prev = m_prev;
+  std::optional<std::int64_t>& prev_time = m_prev_time;
+  const std::string where = "line " + std::to_string(at);
+  if (!raw.has_lf) add("line-torn", at, "manifest.jsonl", where + " has no final LF: the last write was interrupted or the file was cut");
+  if (raw.too_long) {
+    add("line-too-long", at, "manifest.jsonl", where + " is longer than 16 MiB; no cbkit entry is that long");
+    return;
+  }
+  std::string bytes = raw.bytes;
+  if (!bytes.empty() && bytes.back() == '\r') {
+    add("line-crlf", at, "manifest.jsonl", where + " ends with CR LF; manifest lines end with a single LF");
+    bytes.pop_back();
+  }
+  const auto parsed = manifest::parse_line(bytes);
+  if (!parsed) {
+    add("line-invalid-json", at, "manifest.jsonl", where + " is not a valid UTF-8 JSON object");
+    return;
+  }
+  const Json& j = *parsed;
+  if (manifest::serialize(j) != bytes || !has_fixed_key_order(j)) {
+    add("line-not-canonical", at, "manifest.jsonl",
+        where + " is not in canonical form (extra whitespace or escapes): it was not written by cbkit as is");
+  }
+  auto require = [&](const char* key, bool ok_type, const char* type) {
+    if (!j.contains(key)) {
+      add("line-invalid", at, "manifest.jsonl", where + " has no \"" + key + "\" field");
+      return false;
+    }
+    if (!ok_type) {
+      add("line-invalid", at, "manifest.jsonl", where + ": \"" + key + "\" is not " + type);
+      return false;
+    }
+    return true;
+  };
+  auto get = [&](const char* key) -> const Json& {
+    static const Json k_null;
+    return j.contains(key) ? j.at(key) : k_null;
+  };
+  if (require("seq", get("seq").is_number_unsigned(), "a non-negative integer")) {
+    const auto seq = get("seq").get<std::uint64_t>();
+    m_report.seq = seq;
+    if (seq != at) {
+      add("seq-mismatch", at, "manifest.jsonl",
+          where + " has seq " + std::to_string(seq) + "; expected " + std::to_string(at) +
+              " (a line was removed, inserted, duplicated or moved)");
+    }
+  }
+  if (require("prev", get("prev").is_string(), "a string") && get("prev").get<std::string>() != prev) {
+    add("prev-mismatch", at, "manifest.jsonl",
+        where + ": prev does not match the SHA-256 of the line before it (" + prev.substr(0, 16) + "…): the chain is broken there");
+  }
+  if (require("time", get("time").is_string(), "a string")) {
+    std::int64_t micros = 0;
+    if (!util::is_manifest_time(get("time").get<std::string>(), &micros)) {
+      add("time-invalid", at, "manifest.jsonl", where + ": time is not UTC RFC 3339 with microseconds (YYYY-MM-DDTHH:MM:SS.uuuuuuZ)");
+    } else {
+      if (prev_time && micros < *prev_time) {
+        add("time-not-monotonic", at, "manifest.jsonl",
+            where + " is dated before the line before it (the system clock was set back, or lines were moved)", Severity::warning);
+      }
+      prev_time = micros;
+    }
+  }
+  if (require("kind", get("kind").is_string(), "a string")) {
+    const std::string kind = get("kind").get<std::string>();
+    m_last_kind = kind;
+    if (at == 0 && kind != "case")
+      add("first-line-not-case", at, "manifest.jsonl", "line 0 has kind \"" + kind + "\"; it must open the case");
+    if (at != 0 && kind == "case") add("case-line-repeated", at, "manifest.jsonl", where + " opens a case again; only line 0 may");
+    if (kind == "seal") {
+      m_after_seal.clear();
+      SealSummary s;
+      s.seq = at;
+      const Json& sj = get("seal");
+      if (sj.is_object()) {
+        if (sj.contains("tree_size") && sj["tree_size"].is_number_unsigned()) s.tree_size = sj["tree_size"].get<std::uint64_t>();
+        if (sj.contains("root") && sj["root"].is_string()) s.root = sj["root"].get<std::string>();
+        if (sj.contains("key") && sj["key"].is_object() && sj["key"].contains("fingerprint") && sj["key"]["fingerprint"].is_string())
+          s.key_fingerprint = sj["key"]["fingerprint"].get<std::string>();
+      }
+      s.pinned = m_options.pubkey.has_value();
+      m_seals.push_back(s);
+    } else if (!m_seals.empty()) {
+      m_after_seal.emplace_back(at, kind);
+    }
+  }
+  require("actor", get("actor").is_object(), "an object");
+  require("tool", get("tool").is_object(), "an object");
+  if (require("files", get("files").is_array(), "an array")) {
+    for (const Json& f : get("files"))
+      record_file(f, at, where, manifest::entry_area(get("kind").is_string() ? get("kind").get<std::string>() : ""));
+    if (get("kind").is_string() && get("kind").get<std::string>() == "report") {
+      for (const Json& f : get("files")) {
+        if (!f.is_object() || !f.contains("path") || !f["path"].is_string()) continue;
+        const std::string p = f["path"].get<std::string>();
+        if (p.size() > 5 && p.compare(p.size() - 5, 5, ".html") == 0) {
+          if (const RecordedFile* r = recorded(p)) m_report_html = *r;
+          break;
+        }
       }
     }
-    return std::move(m_report);
+  }
+  if (get("kind").is_string() && get("files").is_array()) {
+    if (auto check = make_entry_check(j, at, m_options, m_report.findings)) {
+      m_checks.emplace_back(at, std::move(check));
+      m_check_of_seq[at] = m_checks.back().second.get();
+    }
+  }
+}
+
+void Checker::record_file(const Json& f, std::uint64_t at, const std::string& where, const std::string& area) {
+  if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("sha256") || !f["sha256"].is_string() ||
+      !util::is_sha256_hex(f["sha256"].get<std::string>()) || !f.contains("size") || !f["size"].is_number_unsigned()) {
+    add("line-invalid", at, "manifest.jsonl", where + ": a files[] object lacks a valid path, sha256 (64 lowercase hex) or size");
+    return;
+  }
+  const std::string path = f["path"].get<std::string>();
+  if (!is_safe_evidence_path(path, area)) {
+    add("file-path-invalid", at, path,
+        where + " records a path outside " + area + "/ (absolute, '..', '\\' or empty parts); it was not followed");
+    return;
+  }
+  if (const auto it = m_recorded_at.find(path); it != m_recorded_at.end()) {
+    add("file-recorded-twice", at, path, where + " records a file already recorded by line " + std::to_string(it->second));
+    return;
+  }
+  m_recorded_at.emplace(path, at);
+  m_file_index.emplace(path, m_files.size());
+  m_files.push_back(RecordedFile{path, f["sha256"].get<std::string>(), f["size"].get<std::uint64_t>(), at});
+}
+
+const RecordedFile* Checker::recorded(const std::string& path) const {
+  const auto it = m_file_index.find(path);
+  return it == m_file_index.end() ? nullptr : &m_files[it->second];
+}
+
+EntryCheck* Checker::content_check(const RecordedFile& f) const {
+  if (const auto c = m_check_of_seq.find(f.seq); c != m_check_of_seq.end() && c->second->wants(f.path)) return c->second;
+  return nullptr;
+}
+
+void Checker::file_read(const RecordedFile& f, std::uint64_t size, const std::string& sha256) {
+  ++m_report.files_checked;
+  m_report.bytes_checked += size;
+  if (size != f.size) {
+    add("file-size-mismatch", f.seq, f.path,
+        "is " + std::to_string(size) + " bytes; line " + std::to_string(f.seq) + " recorded " + std::to_string(f.size));
+  }
+  if (sha256 != f.sha256) {
+    add("file-hash-mismatch", f.seq, f.path,
+        "its SHA-256 differs from the one recorded by line " + std::to_string(f.seq) + ": the content changed");
+  }
+}
+
+void Checker::finish_checks() {
+  const CaseView view{&m_line_hashes, &m_leaf_hashes};
+  for (auto& [seq, check] : m_checks)
+    check->finish(view, m_report.findings);
+  for (auto& s : m_seals) {
+    s.ok = true;
+    for (const auto& f : m_report.findings) {
+      if (f.severity == Severity::error && f.seq == s.seq) s.ok = false;
+    }
+  }
+  m_report.seals = m_seals;
+  m_report.after_last_seal = m_after_seal;
+}
+
+void Checker::finish_expect_head() {
+  if (!m_report.expect_head) return;
+  auto& e = *m_report.expect_head;
+  if (e.found_at_seq) {
+    e.entries_after = m_report.entries - 1 - *e.found_at_seq;
+  } else {
+    add("expect-head-not-found", {}, "",
+        "the expected head " + e.hash +
+            " is not the hash of any manifest line: the log was truncated, rolled back or rewritten since that receipt");
+  }
+}
+
+namespace {
+
+// Checks of the files of a case folder (the archive verifier reads them from its stream).
+class FolderChecker {
+public:
+  FolderChecker(fs::path root, const Options& options) : m_root(std::move(root)), m_ck(options) {}
+
+  Report run() {
+    manifest::LineReader reader(m_root / manifest::k_manifest_name);
+    manifest::RawLine raw;
+    while (reader.next(raw))
+      m_ck.line(raw);
+    m_ck.end_manifest();
+    check_files();
+    m_ck.finish_checks();
+    check_unrecorded();
+    m_ck.finish_expect_head();
+    return m_ck.take();
   }
 
 private:
   void add(const std::string& code, std::optional<std::uint64_t> seq, const std::string& path, const std::string& message,
            Severity severity = Severity::error) {
-    m_report.findings.push_back(Finding{code, severity, seq, path, message});
-  }
-
-  void check_manifest() {
-    manifest::LineReader reader(m_root / manifest::k_manifest_name);
-    manifest::RawLine raw;
-    std::string prev = manifest::k_zero_hash;
-    std::optional<std::int64_t> prev_time;
-    while (reader.next(raw)) {
-      const std::uint64_t at = raw.index;
-      ++m_report.entries;
-      m_report.head = raw.sha256;
-      m_report.seq.reset();
-      m_line_hashes.push_back(raw.sha256);
-      util::Sha256 leaf;
-      leaf.update("\0", 1);
-      leaf.update(raw.bytes);
-      const util::Digest d = leaf.finish();
-      m_leaf_hashes.emplace_back(reinterpret_cast<const char*>(d.data()), d.size());
-      if (m_report.expect_head && m_report.expect_head->hash == raw.sha256) m_report.expect_head->found_at_seq = at;
-      check_line(raw, at, prev, prev_time);
-      prev = raw.sha256;
-    }
-    if (m_report.entries == 0) add("manifest-empty", {}, "manifest.jsonl", "the manifest has no lines: the case was emptied");
-  }
-
-  void check_line(const manifest::RawLine& raw, std::uint64_t at, const std::string& prev, std::optional<std::int64_t>& prev_time) {
-    const std::string where = "line " + std::to_string(at);
-    if (!raw.has_lf) add("line-torn", at, "manifest.jsonl", where + " has no final LF: the last write was interrupted or the file was cut");
-    if (raw.too_long) {
-      add("line-too-long", at, "manifest.jsonl", where + " is longer than 16 MiB; no cbkit entry is that long");
-      return;
-    }
-    std::string bytes = raw.bytes;
-    if (!bytes.empty() && bytes.back() == '\r') {
-      add("line-crlf", at, "manifest.jsonl", where + " ends with CR LF; manifest lines end with a single LF");
-      bytes.pop_back();
-    }
-    const auto parsed = manifest::parse_line(bytes);
-    if (!parsed) {
-      add("line-invalid-json", at, "manifest.jsonl", where + " is not a valid UTF-8 JSON object");
-      return;
-    }
-    const Json& j = *parsed;
-    if (manifest::serialize(j) != bytes || !has_fixed_key_order(j)) {
-      add("line-not-canonical", at, "manifest.jsonl",
-          where + " is not in canonical form (extra whitespace or escapes): it was not written by cbkit as is");
-    }
-    auto require = [&](const char* key, bool ok_type, const char* type) {
-      if (!j.contains(key)) {
-        add("line-invalid", at, "manifest.jsonl", where + " has no \"" + key + "\" field");
-        return false;
-      }
-      if (!ok_type) {
-        add("line-invalid", at, "manifest.jsonl", where + ": \"" + key + "\" is not " + type);
-        return false;
-      }
-      return true;
-    };
-    auto get = [&](const char* key) -> const Json& {
-      static const Json k_null;
-      return j.contains(key) ? j.at(key) : k_null;
-    };
-    if (require("seq", get("seq").is_number_unsigned(), "a non-negative integer")) {
-      const auto seq = get("seq").get<std::uint64_t>();
-      m_report.seq = seq;
-      if (seq != at) {
-        add("seq-mismatch", at, "manifest.jsonl",
-            where + " has seq " + std::to_string(seq) + "; expected " + std::to_string(at) +
-                " (a line was removed, inserted, duplicated or moved)");
-      }
-    }
-    if (require("prev", get("prev").is_string(), "a string") && get("prev").get<std::string>() != prev) {
-      add("prev-mismatch", at, "manifest.jsonl",
-          where + ": prev does not match the SHA-256 of the line before it (" + prev.substr(0, 16) + "…): the chain is broken there");
-    }
-    if (require("time", get("time").is_string(), "a string")) {
-      std::int64_t micros = 0;
-      if (!util::is_manifest_time(get("time").get<std::string>(), &micros)) {
-        add("time-invalid", at, "manifest.jsonl", where + ": time is not UTC RFC 3339 with microseconds (YYYY-MM-DDTHH:MM:SS.uuuuuuZ)");
-      } else {
-        if (prev_time && micros < *prev_time) {
-          add("time-not-monotonic", at, "manifest.jsonl",
-              where + " is dated before the line before it (the system clock was set back, or lines were moved)", Severity::warning);
-        }
-        prev_time = micros;
-      }
-    }
-    if (require("kind", get("kind").is_string(), "a string")) {
-      const std::string kind = get("kind").get<std::string>();
-      if (at == 0 && kind != "case")
-        add("first-line-not-case", at, "manifest.jsonl", "line 0 has kind \"" + kind + "\"; it must open the case");
-      if (at != 0 && kind == "case") add("case-line-repeated", at, "manifest.jsonl", where + " opens a case again; only line 0 may");
-    }
-    require("actor", get("actor").is_object(), "an object");
-    require("tool", get("tool").is_object(), "an object");
-    if (require("files", get("files").is_array(), "an array")) {
-      for (const Json& f : get("files"))
-        record_file(f, at, where, manifest::entry_area(get("kind").is_string() ? get("kind").get<std::string>() : ""));
-    }
-    if (get("kind").is_string() && get("files").is_array()) {
-      if (auto check = make_entry_check(j, at, m_options, m_report.findings)) {
-        m_checks.emplace_back(at, std::move(check));
-        m_check_of_seq[at] = m_checks.back().second.get();
-      }
-    }
-  }
-
-  void record_file(const Json& f, std::uint64_t at, const std::string& where, const std::string& area) {
-    if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("sha256") || !f["sha256"].is_string() ||
-        !util::is_sha256_hex(f["sha256"].get<std::string>()) || !f.contains("size") || !f["size"].is_number_unsigned()) {
-      add("line-invalid", at, "manifest.jsonl", where + ": a files[] object lacks a valid path, sha256 (64 lowercase hex) or size");
-      return;
-    }
-    const std::string path = f["path"].get<std::string>();
-    if (!is_safe_evidence_path(path, area)) {
-      add("file-path-invalid", at, path,
-          where + " records a path outside " + area + "/ (absolute, '..', '\\' or empty parts); it was not followed");
-      return;
-    }
-    if (const auto it = m_recorded_at.find(path); it != m_recorded_at.end()) {
-      add("file-recorded-twice", at, path, where + " records a file already recorded by line " + std::to_string(it->second));
-      return;
-    }
-    m_recorded_at.emplace(path, at);
-    m_files.push_back(RecordedFile{path, f["sha256"].get<std::string>(), f["size"].get<std::uint64_t>(), at});
+    m_ck.add(code, seq, path, message, severity);
   }
 
   void check_files() {
-    for (const RecordedFile& f : m_files) {
+    for (const RecordedFile& f : m_ck.files()) {
       const fs::path p = m_root / f.path;
       struct stat st {};
       if (::lstat(p.c_str(), &st) != 0) {
@@ -258,8 +335,7 @@ private:
       }
       ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
       util::FileDigest digest;
-      EntryCheck* check = nullptr;
-      if (const auto c = m_check_of_seq.find(f.seq); c != m_check_of_seq.end() && c->second->wants(f.path)) check = c->second;
+      EntryCheck* check = m_ck.content_check(f);
       // The content check sees the bytes in the same pass, then learns whether they were the
       // recorded ones.
       bool fed = false;
@@ -277,17 +353,7 @@ private:
         continue;
       }
       if (fed) check->end_file(digest.size == f.size && digest.sha256 == f.sha256);
-      const std::uint64_t size = digest.size;
-      ++m_report.files_checked;
-      m_report.bytes_checked += size;
-      if (size != f.size) {
-        add("file-size-mismatch", f.seq, f.path,
-            "is " + std::to_string(size) + " bytes; line " + std::to_string(f.seq) + " recorded " + std::to_string(f.size));
-      }
-      if (digest.sha256 != f.sha256) {
-        add("file-hash-mismatch", f.seq, f.path,
-            "its SHA-256 differs from the one recorded by line " + std::to_string(f.seq) + ": the content changed");
-      }
+      m_ck.file_read(f, digest.size, digest.sha256);
     }
   }
 
@@ -305,7 +371,7 @@ private:
       std::error_code ec2;
       if (it->is_directory(ec2) && !it->is_symlink(ec2)) continue;
       const std::string rel = util::utf8_lossy(it->path().lexically_relative(m_root).generic_string());
-      if (m_recorded_at.count(rel) == 0) {
+      if (m_ck.recorded(rel) == nullptr) {
         add("unrecorded-file", {}, rel,
             std::string("is under ") + area + "/ but no manifest line records it (added afterwards, or left by an interrupted command)");
       }
@@ -314,14 +380,7 @@ private:
   }
 
   fs::path m_root;
-  Options m_options;
-  Report m_report;
-  std::map<std::string, std::uint64_t> m_recorded_at;
-  std::vector<RecordedFile> m_files;
-  std::vector<std::string> m_line_hashes;
-  std::vector<std::string> m_leaf_hashes;
-  std::vector<std::pair<std::uint64_t, std::unique_ptr<EntryCheck>>> m_checks;
-  std::map<std::uint64_t, EntryCheck*> m_check_of_seq;
+  Checker m_ck;
 };
 
 } // namespace
@@ -331,7 +390,7 @@ Report verify_case(const fs::path& case_root, const Options& options) {
   if (!fs::is_regular_file(case_root / manifest::k_manifest_name, ec)) {
     throw Error(ErrorKind::case_, case_root.string() + ": not a cbkit case (no manifest.jsonl); pass the case folder");
   }
-  return Checker(case_root, options).run();
+  return FolderChecker(case_root, options).run();
 }
 
 } // namespace cbkit::verify

@@ -32,6 +32,30 @@ struct ExpectHead {
   std::uint64_t entries_after = 0;
 };
 
+// A seal line as verify found it.
+struct SealSummary {
+  std::uint64_t seq = 0;
+  std::uint64_t tree_size = 0;
+  std::string root;
+  std::string key_fingerprint;
+  bool pinned = false; // checked against --pubkey
+  bool ok = false;     // no error finding concerns this line
+};
+
+// What verify learned about an archive (verify_archive only).
+struct ArchiveSummary {
+  std::string path;
+  std::string format; // libarchive's name of the format and filter
+  std::string top;    // the bag's folder
+  std::string sha256; // of the archive file
+  std::uint64_t size = 0;
+  std::uint64_t payload_files = 0;
+  std::uint64_t payload_bytes = 0;
+  bool signature_ok = false; // tagmanifest signatures (raw and minisign) hold
+  bool pinned = false;       // ... checked with --pubkey, not the embedded key
+  std::string key_fingerprint;
+};
+
 struct Report {
   std::uint64_t entries = 0;       // manifest lines read
   std::uint64_t files_checked = 0; // recorded files hashed
@@ -40,6 +64,10 @@ struct Report {
   std::optional<std::uint64_t> seq; // seq of the last line, when it parsed
   std::optional<ExpectHead> expect_head;
   std::vector<Finding> findings;
+  std::vector<SealSummary> seals;
+  // Entries added after the last seal (seq, kind): not covered by any seal yet.
+  std::vector<std::pair<std::uint64_t, std::string>> after_last_seal;
+  std::optional<ArchiveSummary> archive;
 
   // True when no finding has severity error.
   bool ok() const;
@@ -51,5 +79,15 @@ struct Report {
 // stops at the first. Reads files in constant memory. Throws only when `case_root` has
 // no manifest at all (Error(case_)).
 Report verify_case(const std::filesystem::path& case_root, const Options& options);
+
+// Checks a sealed archive (tar, tar.gz, tar.zst, tar.bz2, tar.xz or zip) in one streaming
+// pass without extracting anything: the same checks on data/ as verify_case on a folder,
+// plus BagIt (bagit.txt, bag-info.txt and its Payload-Oxum, both payload manifests, the tag
+// manifest, nothing unlisted), the seal (checkpoint, signatures over tagmanifest-sha256.txt,
+// key pinned by options.pubkey or the embedded one, reported unpinned), and archive attacks
+// (absolute or '..' paths, links, devices, duplicates, entries outside the one top folder,
+// decompression bombs, truncation), each as a finding. Throws Error(input) only when the
+// file cannot be opened.
+Report verify_archive(const std::filesystem::path& archive, const Options& options);
 
 } // namespace cbkit::verify

@@ -1,0 +1,641 @@
+#include "cbkit/error.hpp"
+#include "cbkit/manifest/reader.hpp"
+#include "cbkit/seal/checkpoint.hpp"
+#include "cbkit/seal/hasher.hpp"
+#include "cbkit/seal/locale.hpp"
+#include "cbkit/seal/seal.hpp"
+#include "cbkit/util/fs.hpp"
+#include "cbkit/util/sha256.hpp"
+#include "cbkit/util/text.hpp"
+#include "cbkit/util/time.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <cerrno>
+#include <fcntl.h>
+#include <map>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cbkit::seal {
+
+namespace fs = std::filesystem;
+using manifest::Json;
+
+namespace {
+
+std::string display(const fs::path& p) { return util::utf8_lossy(p.string()); }
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A recorded path must stay inside evidence/ or seals/ whatever a hostile manifest says.
+bool is_safe_case_path(const std::string& path) {
+  if (path.rfind("evidence/", 0) != 0 && path.rfind("seals/", 0) != 0) return false;
+  if (path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return false;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = path.find('/', start);
+    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (slash == std::string::npos) return true;
+    start = slash + 1;
+  }
+}
+
+// BagIt (RFC 8493 2.1.3): CR, LF and % in a manifest's file path are percent-encoded.
+std::string bagit_path(const std::string& p) {
+  std::string out;
+  for (char ch : p) {
+    if (ch == '%') {
+      out += "%25";
+    } else if (ch == '\n') {
+      out += "%0A";
+    } else if (ch == '\r') {
+      out += "%0D";
+    } else {
+      out.push_back(ch);
+    }
+  }
+  return out;
+}
+
+// A bag-info value on one line.
+std::string one_line_value(const std::string& s) {
+  std::string out;
+  for (unsigned char ch : util::utf8_lossy(s))
+    out.push_back(ch < 0x20 || ch == 0x7f ? ' ' : static_cast<char>(ch));
+  return out;
+}
+
+struct PayloadFile {
+  std::string archive_path; // below the top folder, e.g. "data/evidence/000001-file/a.jpg"
+  fs::path source;
+  std::uint64_t size = 0;
+  std::string sha256; // recorded; empty for data/manifest.jsonl
+  std::uint64_t recorded_by = 0;
+  Digests digests;
+};
+
+// Everything the archive of a sealed state is made of, read from manifest lines 0..seq.
+struct SealedState {
+  SealInfo seal;
+  std::string seal_head; // SHA-256 of the seal line
+  std::uint64_t manifest_bytes = 0;
+  std::vector<PayloadFile> files; // data/manifest.jsonl first, then sorted by path
+  std::string case_id, examiner, organisation, title;
+  std::string tool_version;
+};
+
+SealedState read_sealed_state(const store::Case& c, std::uint64_t seal_seq) {
+  SealedState st;
+  const store::CaseInfo info = c.info();
+  st.case_id = info.id;
+  st.examiner = info.examiner;
+  st.organisation = info.organisation;
+  st.title = info.title;
+  manifest::LineReader reader(c.manifest_path());
+  manifest::RawLine raw;
+  std::vector<PayloadFile> recorded;
+  std::string report_path;
+  std::uint64_t report_size = 0;
+  std::string report_sha;
+  bool found = false;
+  const std::string where = display(c.manifest_path());
+  while (reader.next(raw)) {
+    if (raw.index > seal_seq) break;
+    if (!raw.has_lf || raw.too_long)
+      throw Error(ErrorKind::case_, where + ": line " + std::to_string(raw.index) + " is torn or too long; run 'cbkit verify'");
+    st.manifest_bytes += raw.size + 1;
+    const auto j = manifest::parse_line(raw.bytes);
+    if (!j || !j->contains("kind") || !(*j)["kind"].is_string() || !j->contains("files") || !(*j)["files"].is_array()) {
+      throw Error(ErrorKind::case_, where + ": line " + std::to_string(raw.index) + " is not a valid entry; run 'cbkit verify'");
+    }
+    const std::string kind = (*j)["kind"].get<std::string>();
+    for (const Json& f : (*j)["files"]) {
+      if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("sha256") || !f["sha256"].is_string() ||
+          !f.contains("size") || !f["size"].is_number_unsigned() || !is_safe_case_path(f["path"].get<std::string>())) {
+        throw Error(ErrorKind::case_, where + ": line " + std::to_string(raw.index) + " records an invalid file; run 'cbkit verify'");
+      }
+      PayloadFile p;
+      p.archive_path = "data/" + f["path"].get<std::string>();
+      p.source = c.root() / f["path"].get<std::string>();
+      p.size = f["size"].get<std::uint64_t>();
+      p.sha256 = f["sha256"].get<std::string>();
+      p.recorded_by = raw.index;
+      recorded.push_back(p);
+    }
+    if (kind == "report") {
+      // The newest report wins; its first HTML file is the report.
+      for (const Json& f : (*j)["files"]) {
+        if (ends_with(f["path"].get<std::string>(), ".html")) {
+          report_path = f["path"].get<std::string>();
+          report_size = f["size"].get<std::uint64_t>();
+          report_sha = f["sha256"].get<std::string>();
+          break;
+        }
+      }
+    }
+    if (raw.index == seal_seq) {
+      if (kind != "seal") {
+        throw Error(ErrorKind::usage, "--seal " + std::to_string(seal_seq) + ": line " + std::to_string(seal_seq) + " is a " + kind +
+                                          " entry, not a seal; 'cbkit log' lists the seals");
+      }
+      std::string error;
+      const auto s = parse_seal_line(*j, seal_seq, error);
+      if (!s) throw Error(ErrorKind::case_, where + ": seal line " + std::to_string(seal_seq) + ": " + error + "; run 'cbkit verify'");
+      st.seal = *s;
+      st.seal_head = raw.sha256;
+      st.tool_version =
+          (*j).contains("tool") && (*j)["tool"].is_object() && (*j)["tool"].contains("version") && (*j)["tool"]["version"].is_string()
+              ? (*j)["tool"]["version"].get<std::string>()
+              : "";
+      found = true;
+    }
+  }
+  if (!found) {
+    throw Error(ErrorKind::usage, "--seal " + std::to_string(seal_seq) + ": the case has no line " + std::to_string(seal_seq) +
+                                      "; 'cbkit log' lists the seals");
+  }
+  PayloadFile m;
+  m.archive_path = "data/manifest.jsonl";
+  m.source = c.manifest_path();
+  m.size = st.manifest_bytes;
+  st.files.push_back(m);
+  if (!report_path.empty()) {
+    PayloadFile r;
+    r.archive_path = "data/report.html";
+    r.source = c.root() / report_path;
+    r.size = report_size;
+    r.sha256 = report_sha;
+    recorded.push_back(r);
+  }
+  std::sort(recorded.begin(), recorded.end(), [](const PayloadFile& a, const PayloadFile& b) { return a.archive_path < b.archive_path; });
+  for (auto& r : recorded)
+    st.files.push_back(std::move(r));
+  return st;
+}
+
+struct ArchiveFree {
+  void operator()(struct archive* a) const { archive_write_free(a); }
+};
+struct EntryFree {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+// Where libarchive's output goes: the temporary file, hashed as it is written.
+struct Sink {
+  int fd = -1;
+  std::string name;
+  util::Sha256 hash;
+  std::uint64_t size = 0;
+  int error = 0;
+};
+
+la_ssize_t sink_write(struct archive*, void* client, const void* buf, size_t n) {
+  auto* s = static_cast<Sink*>(client);
+  const char* p = static_cast<const char*>(buf);
+  std::size_t left = n;
+  while (left > 0) {
+    const ssize_t w = ::write(s->fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      s->error = w < 0 ? errno : ENOSPC;
+      return -1;
+    }
+    p += w;
+    left -= static_cast<std::size_t>(w);
+  }
+  s->hash.update(buf, n);
+  s->size += n;
+  return static_cast<la_ssize_t>(n);
+}
+
+// Writes entries in the fixed order the caller gives, each folder once before its first
+// file; every entry is owned by uid/gid 0 (root), mode 0644 (files) or 0755 (folders),
+// dated `mtime`, with no atime, ctime or other per-machine data.
+class ArchiveWriter {
+public:
+  ArchiveWriter(ArchiveFormat format, Sink& sink, std::int64_t mtime, std::string top)
+      : m_a(archive_write_new()), m_sink(sink), m_mtime(mtime), m_top(std::move(top)) {
+    if (!m_a) throw Error(ErrorKind::internal, "libarchive: out of memory");
+    int r = ARCHIVE_OK;
+    if (format == ArchiveFormat::zip) {
+      r = archive_write_set_format_zip(m_a.get());
+      if (r == ARCHIVE_OK) r = archive_write_set_format_option(m_a.get(), "zip", "compression", "deflate");
+    } else {
+      // Restricted pax: plain ustar headers, a pax header only for what ustar cannot hold
+      // (long or non-ASCII names), never one carrying times.
+      r = archive_write_set_format_pax_restricted(m_a.get());
+    }
+    if (r == ARCHIVE_OK && format == ArchiveFormat::tar_gz) {
+      r = archive_write_add_filter_gzip(m_a.get());
+      // No time stamp and no file name in the gzip header.
+      if (r == ARCHIVE_OK) r = archive_write_set_filter_option(m_a.get(), "gzip", "timestamp", nullptr);
+    } else if (r == ARCHIVE_OK && format == ArchiveFormat::tar_zst) {
+      r = archive_write_add_filter_zstd(m_a.get());
+    }
+    if (r == ARCHIVE_OK && format != ArchiveFormat::zip) r = archive_write_set_bytes_in_last_block(m_a.get(), 1);
+    if (r == ARCHIVE_OK) r = archive_write_open(m_a.get(), &m_sink, nullptr, sink_write, nullptr);
+    check(r, "cannot start the archive");
+  }
+
+  void file(const std::string& rel, std::uint64_t size) {
+    folders_of(rel);
+    header(m_top + "/" + rel, AE_IFREG, 0644, size);
+  }
+  void data(const char* p, std::size_t n) {
+    const la_ssize_t w = archive_write_data(m_a.get(), p, n);
+    if (w < 0 || static_cast<std::size_t>(w) != n) check(ARCHIVE_FATAL, "cannot write to the archive");
+  }
+  void small_file(const std::string& rel, const std::string& content) {
+    file(rel, content.size());
+    if (!content.empty()) data(content.data(), content.size());
+  }
+  void close() { check(archive_write_close(m_a.get()), "cannot finish the archive"); }
+
+private:
+  void check(int r, const std::string& what) {
+    if (r >= ARCHIVE_WARN) return;
+    if (m_sink.error != 0) {
+      errno = m_sink.error;
+      throw_errno(ErrorKind::io, m_sink.name);
+    }
+    const char* msg = archive_error_string(m_a.get());
+    throw Error(ErrorKind::io, m_sink.name + ": " + what + ": " + (msg != nullptr ? msg : "libarchive error"));
+  }
+  void folders_of(const std::string& rel) {
+    if (m_folders.insert("").second) header(m_top, AE_IFDIR, 0755, 0);
+    std::size_t slash = 0;
+    while ((slash = rel.find('/', slash)) != std::string::npos) {
+      const std::string dir = rel.substr(0, slash);
+      if (m_folders.insert(dir).second) header(m_top + "/" + dir, AE_IFDIR, 0755, 0);
+      ++slash;
+    }
+  }
+  void header(const std::string& path, unsigned type, unsigned mode, std::uint64_t size) {
+    std::unique_ptr<archive_entry, EntryFree> e(archive_entry_new());
+    archive_entry_copy_pathname(e.get(), type == AE_IFDIR ? (path + "/").c_str() : path.c_str());
+    archive_entry_set_filetype(e.get(), type);
+    archive_entry_set_perm(e.get(), mode);
+    archive_entry_set_uid(e.get(), 0);
+    archive_entry_set_gid(e.get(), 0);
+    archive_entry_set_uname(e.get(), "root");
+    archive_entry_set_gname(e.get(), "root");
+    archive_entry_set_mtime(e.get(), m_mtime, 0);
+    archive_entry_set_size(e.get(), static_cast<la_int64_t>(size));
+    check(archive_write_header(m_a.get(), e.get()), "cannot write the entry of " + util::utf8_lossy(path));
+  }
+
+  std::unique_ptr<struct archive, ArchiveFree> m_a;
+  Sink& m_sink;
+  std::int64_t m_mtime;
+  std::string m_top;
+  std::set<std::string> m_folders;
+};
+
+// Copies one payload file into the archive, hashing it on the hash threads meanwhile.
+void copy_payload(ArchiveWriter& w, ParallelHasher& hasher, PayloadFile& f) {
+  const std::string name = util::utf8_lossy(f.source.string());
+  const std::string rec = f.sha256.empty() ? "" : " (recorded by line " + std::to_string(f.recorded_by) + ")";
+  util::UniqueFd fd(::open(f.source.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    throw Error(ErrorKind::case_, name + rec + ": missing, unreadable or not a regular file; run 'cbkit verify'");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) < f.size || (!f.sha256.empty() && static_cast<std::uint64_t>(st.st_size) != f.size)) {
+    throw Error(ErrorKind::case_,
+                name + rec + ": is " + std::to_string(st.st_size) + " bytes, recorded " + std::to_string(f.size) + "; run 'cbkit verify'");
+  }
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  w.file(f.archive_path, f.size);
+  std::uint64_t left = f.size;
+  while (left > 0) {
+    throw_if_interrupted(name);
+    char* buf = hasher.acquire();
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, ParallelHasher::k_chunk));
+    std::size_t got = 0;
+    while (got < want) {
+      const ssize_t n = ::read(fd.get(), buf + got, want - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        hasher.release(buf);
+        if (n < 0) throw_errno(ErrorKind::case_, name);
+        throw Error(ErrorKind::case_, name + rec + ": shorter than recorded; run 'cbkit verify'");
+      }
+      got += static_cast<std::size_t>(n);
+    }
+    hasher.submit(buf, got);
+    try {
+      w.data(buf, got);
+    } catch (...) {
+      hasher.release(buf);
+      hasher.finish();
+      throw;
+    }
+    hasher.release(buf);
+    left -= got;
+  }
+  f.digests = hasher.finish();
+  if (!f.sha256.empty() && f.digests.sha256 != f.sha256) {
+    throw Error(ErrorKind::case_, name + rec + ": its SHA-256 no longer matches the record; run 'cbkit verify'");
+  }
+}
+
+std::string read_small_file(const fs::path& p, std::uint64_t limit) {
+  util::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) throw_errno(ErrorKind::case_, display(p));
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno(ErrorKind::case_, display(p));
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > limit) throw Error(ErrorKind::case_, display(p) + ": larger than expected; run 'cbkit verify'");
+  }
+  return out;
+}
+
+std::string verify_text(const SealedState& st, const PublicKey& pub, const std::string& top) {
+  const SealInfo& s = st.seal;
+  std::string root_raw;
+  for (std::size_t i = 0; i + 1 < s.root.size(); i += 2)
+    root_raw.push_back(static_cast<char>(std::stoi(s.root.substr(i, 2), nullptr, 16)));
+  std::string t;
+  t += "How to check this package\n=========================\n\n";
+  t += "This folder is a BagIt bag (RFC 8493) sealed by cbkit for case " + st.case_id + ".\n";
+  t += "data/manifest.jsonl is the case's hash-chained log up to and including the seal (line " + std::to_string(s.seq) + ");\n";
+  t += "data/evidence/ and data/seals/ hold every file it records, byte for byte.\n\n";
+  t += "Seal\n----\n";
+  t += "  head (SHA-256 of the seal line):      " + st.seal_head + "\n";
+  t += "  seq of the seal line:                 " + std::to_string(s.seq) + "\n";
+  t += "  sealed lines (checkpoint tree size):  " + std::to_string(s.tree_size) + " (lines 0.." + std::to_string(s.tree_size - 1) + ")\n";
+  t += "  sealed head (SHA-256 of line " + std::to_string(s.tree_size - 1) + "):   " + s.covers_head + "\n";
+  t += "  RFC 9162 Merkle root (hex):           " + s.root + "\n";
+  t += "  RFC 9162 Merkle root (base64):        " + util::base64(root_raw) + "\n";
+  t += "  checkpoint origin:                    " + s.origin + "\n";
+  t += "  Ed25519 key fingerprint (SHA-256):    " + s.fingerprint + "\n";
+  t += "  minisign key id:                      " + pub.key_id() + "\n";
+  t += "  signed-note verifier key:             " + note_verifier_key(s.origin, pub) + "\n";
+  t += "  sealed at (UTC):                      " + s.time + "\n\n";
+  t += "Trust the key, not the package: compare the fingerprint above with the one the examiner\n"
+       "gave you (receipt, letter, phone). seal/public-key.pem only says which key claims to have\n"
+       "signed; pass your own copy with --pubkey / -p.\n\n";
+  t += "1. With cbkit (every check at once, without extracting):\n\n";
+  t += "     cbkit verify ARCHIVE --pubkey examiner.pub --expect-head " + st.seal_head + "\n\n";
+  t += "2. With standard tools, after extracting the archive (bsdtar -xf / tar -xf / unzip):\n\n";
+  t += "     cd " + top + "\n";
+  t += "     sed 's/%25/%/g' manifest-sha256.txt | sha256sum -c   # every payload file\n";
+  t += "     sed 's/%25/%/g' manifest-sha512.txt | sha512sum -c\n";
+  t += "       # (BagIt writes a '%' in a file name as %25; sed turns it back for sha256sum)\n";
+  t += "     sha256sum -c tagmanifest-sha256.txt    # bag-info, manifests, seal files\n";
+  t += "     bagit.py --validate .                  # or any BagIt validator (python3-bagit)\n";
+  t += "     minisign -Vm tagmanifest-sha256.txt -x seal/tagmanifest-sha256.txt.minisig -p examiner.minisign.pub\n";
+  t += "     openssl pkeyutl -verify -pubin -inkey examiner.pub -rawin -in tagmanifest-sha256.txt \\\n"
+       "         -sigfile seal/tagmanifest-sha256.txt.sig\n";
+  if (!s.token_path.empty()) {
+    t += "     openssl ts -verify -digest " + s.covers_head + " -in data/" + s.token_path + " \\\n" +
+         "         -CAfile tsa-ca.pem -untrusted data/" + s.tsa_chain_path + "\n";
+    t += "       # the RFC 3161 token covers the sealed head: the TSA saw lines 0.." + std::to_string(s.tree_size - 1) + " at its time\n";
+  }
+  t += "\n   The head of the log is the SHA-256 of its last line without the LF:\n\n";
+  t += "     tail -n1 data/manifest.jsonl | head -c -1 | sha256sum      # = head above\n\n";
+  t += "   The checkpoint seal/checkpoint (C2SP signed note) signs the Merkle root of lines\n"
+       "   0.." +
+       std::to_string(s.tree_size - 1) +
+       "; each leaf is SHA-256(0x00 || line bytes without LF), each node\n"
+       "   SHA-256(0x01 || left || right) (RFC 9162 section 2.1). 'cbkit verify' recomputes it; so can\n"
+       "   any transparency-log library given the verifier key above.\n";
+  return t;
+}
+
+std::string bag_info_text(const SealedState& st, std::uint64_t oxum_bytes, std::uint64_t oxum_count) {
+  const SealInfo& s = st.seal;
+  std::string t;
+  auto field = [&](const char* name, const std::string& value) {
+    if (!value.empty()) t += std::string(name) + ": " + one_line_value(value) + "\n";
+  };
+  field("Source-Organization", st.organisation);
+  field("Contact-Name", st.examiner);
+  field("External-Identifier", st.case_id);
+  field("External-Description", st.title);
+  field("Bagging-Date", s.time.substr(0, 10));
+  field("Bag-Software-Agent", "cbkit " + st.tool_version);
+  field("Payload-Oxum", std::to_string(oxum_bytes) + "." + std::to_string(oxum_count));
+  field("Cbkit-Case-Id", st.case_id);
+  field("Cbkit-Examiner", st.examiner);
+  field("Cbkit-Organisation", st.organisation);
+  field("Cbkit-Head", st.seal_head);
+  field("Cbkit-Seq", std::to_string(s.seq));
+  field("Cbkit-Sealed-Head", s.covers_head);
+  field("Cbkit-Tree-Size", std::to_string(s.tree_size));
+  field("Cbkit-Root", s.root);
+  field("Cbkit-Origin", s.origin);
+  field("Cbkit-Key-Fingerprint", s.fingerprint);
+  field("Cbkit-Seal-Time", s.time);
+  return t;
+}
+
+} // namespace
+
+std::optional<ArchiveFormat> archive_format_of(const fs::path& name) {
+  const std::string n = util::to_lower_ascii(name.filename().string());
+  if (ends_with(n, ".tar.gz") || ends_with(n, ".tgz")) return ArchiveFormat::tar_gz;
+  if (ends_with(n, ".tar.zst") || ends_with(n, ".tzst")) return ArchiveFormat::tar_zst;
+  if (ends_with(n, ".tar")) return ArchiveFormat::tar;
+  if (ends_with(n, ".zip")) return ArchiveFormat::zip;
+  return std::nullopt;
+}
+
+std::string format_name(ArchiveFormat f) {
+  switch (f) {
+  case ArchiveFormat::tar:
+    return "tar";
+  case ArchiveFormat::tar_gz:
+    return "tar.gz";
+  case ArchiveFormat::tar_zst:
+    return "tar.zst";
+  case ArchiveFormat::zip:
+    return "zip";
+  }
+  return "tar";
+}
+
+std::optional<SealInfo> parse_seal_line(const Json& line, std::uint64_t seq, std::string& error) {
+  SealInfo s;
+  s.seq = seq;
+  if (!line.contains("seal") || !line["seal"].is_object()) {
+    error = "no \"seal\" object";
+    return std::nullopt;
+  }
+  const Json& j = line["seal"];
+  auto str = [&](const Json& o, const char* key, std::string& out) {
+    if (!o.is_object() || !o.contains(key) || !o[key].is_string()) {
+      error = std::string("seal.") + key + " is missing or not a string";
+      return false;
+    }
+    out = o[key].get<std::string>();
+    return true;
+  };
+  if (!j.contains("tree_size") || !j["tree_size"].is_number_unsigned()) {
+    error = "seal.tree_size is missing or not an integer";
+    return std::nullopt;
+  }
+  s.tree_size = j["tree_size"].get<std::uint64_t>();
+  if (!str(j, "root", s.root) || !str(j, "origin", s.origin)) return std::nullopt;
+  if (!j.contains("covers") || !j["covers"].is_object() || !str(j["covers"], "head", s.covers_head)) {
+    error = "seal.covers.head is missing";
+    return std::nullopt;
+  }
+  if (!j.contains("key") || !str(j["key"], "fingerprint", s.fingerprint) || !str(j["key"], "key_id", s.key_id)) return std::nullopt;
+  if (!util::is_sha256_hex(s.root) || !util::is_sha256_hex(s.covers_head) || !util::is_sha256_hex(s.fingerprint)) {
+    error = "seal.root, seal.covers.head or seal.key.fingerprint is not 64 lowercase hex digits";
+    return std::nullopt;
+  }
+  if (line.contains("time") && line["time"].is_string()) s.time = line["time"].get<std::string>();
+  if (line.contains("files") && line["files"].is_array()) {
+    for (const Json& f : line["files"]) {
+      if (!f.is_object() || !f.contains("path") || !f["path"].is_string()) continue;
+      const std::string p = f["path"].get<std::string>();
+      const std::string base = p.substr(p.rfind('/') + 1);
+      if (base == "checkpoint") s.checkpoint_path = p;
+      if (base == "public-key.pem") s.public_key_path = p;
+      if (base == "timestamp.tsr") s.token_path = p;
+      if (base == "tsa-chain.pem") s.tsa_chain_path = p;
+    }
+  }
+  if (s.checkpoint_path.empty() || s.public_key_path.empty()) {
+    error = "the seal line records no checkpoint or public-key.pem file";
+    return std::nullopt;
+  }
+  return s;
+}
+
+ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const PrivateKey& key, const fs::path& out) {
+  const auto format = archive_format_of(out);
+  if (!format) {
+    throw Error(ErrorKind::usage,
+                "--out " + display(out) + ": unknown archive format; end the name with .tar, .tar.gz, .tgz, .tar.zst or .zip");
+  }
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(out, ec)))
+    throw Error(ErrorKind::usage, "--out " + display(out) + ": exists; choose a new name (nothing is overwritten)");
+  SealedState st = read_sealed_state(c, seal_seq);
+  const PublicKey pub = key.public_key();
+  if (pub.fingerprint() != st.seal.fingerprint) {
+    throw Error(ErrorKind::usage, "--key: this key (fingerprint " + pub.fingerprint().substr(0, 16) + "…) did not make seal " +
+                                      std::to_string(seal_seq) + " (" + st.seal.fingerprint.substr(0, 16) +
+                                      "…); give the key that sealed it");
+  }
+  // Every entry is dated at the seal: the archive's bytes depend on the sealed state only.
+  std::int64_t micros = 0;
+  if (!util::is_manifest_time(st.seal.time, &micros))
+    throw Error(ErrorKind::case_, "seal line " + std::to_string(seal_seq) + ": invalid time");
+  const std::int64_t mtime = micros >= 0 ? micros / 1000000 : (micros - 999999) / 1000000;
+  const std::string top = "cbkit-" + st.case_id + "-" + st.seal.time.substr(0, 10);
+
+  const fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+  const fs::path tmp = dir / ("." + out.filename().string() + ".tmp-" + util::random_hex(6));
+  Sink sink;
+  sink.name = display(out);
+  util::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.valid()) throw_errno(ErrorKind::io, display(out));
+  sink.fd = fd.get();
+  struct Cleanup {
+    fs::path p;
+    bool keep = false;
+    ~Cleanup() {
+      if (!keep) ::unlink(p.c_str());
+    }
+  } cleanup{tmp};
+
+  std::uint64_t oxum_bytes = 0;
+  for (const auto& f : st.files)
+    oxum_bytes += f.size;
+  const std::string bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+  const std::string bag_info = bag_info_text(st, oxum_bytes, st.files.size());
+
+  const ScopedUtf8Locale utf8;
+  ArchiveWriter w(*format, sink, mtime, top);
+  w.small_file("bagit.txt", bagit);
+  w.small_file("bag-info.txt", bag_info);
+  {
+    ParallelHasher hasher;
+    for (auto& f : st.files)
+      copy_payload(w, hasher, f);
+  }
+  std::string m256, m512;
+  for (const auto& f : st.files) {
+    m256 += f.digests.sha256 + "  " + bagit_path(f.archive_path) + "\n";
+    m512 += f.digests.sha512 + "  " + bagit_path(f.archive_path) + "\n";
+  }
+  w.small_file("manifest-sha256.txt", m256);
+  w.small_file("manifest-sha512.txt", m512);
+
+  // seal/: copies of the recorded checkpoint and token (so standard tools find them at a
+  // fixed place), the public key in both formats, and how to check it all.
+  std::vector<std::pair<std::string, std::string>> seal_files;
+  seal_files.emplace_back("seal/VERIFY.txt", verify_text(st, pub, top));
+  seal_files.emplace_back("seal/checkpoint", read_small_file(c.root() / st.seal.checkpoint_path, 1u << 16));
+  seal_files.emplace_back("seal/public-key.minisign.pub", pub.minisign());
+  seal_files.emplace_back("seal/public-key.pem", pub.pem());
+  if (!st.seal.token_path.empty()) {
+    seal_files.emplace_back("seal/timestamp.tsr", read_small_file(c.root() / st.seal.token_path, 1u << 20));
+    if (!st.seal.tsa_chain_path.empty())
+      seal_files.emplace_back("seal/tsa-chain.pem", read_small_file(c.root() / st.seal.tsa_chain_path, 1u << 20));
+  }
+  std::string tag = util::sha256_hex(bagit) + "  bagit.txt\n" + util::sha256_hex(bag_info) + "  bag-info.txt\n" + util::sha256_hex(m256) +
+                    "  manifest-sha256.txt\n" + util::sha256_hex(m512) + "  manifest-sha512.txt\n";
+  for (const auto& [name, content] : seal_files) {
+    w.small_file(name, content);
+    tag += util::sha256_hex(content) + "  " + name + "\n";
+  }
+  w.small_file("tagmanifest-sha256.txt", tag);
+  const std::string trusted = "cbkit seal of case " + st.case_id + " head " + st.seal_head + " seq " + std::to_string(st.seal.seq) +
+                              " tree_size " + std::to_string(st.seal.tree_size) + " root " + st.seal.root + " time " + st.seal.time;
+  w.small_file("seal/tagmanifest-sha256.txt.minisig", minisign_sign(key, tag, "cbkit seal signature of tagmanifest-sha256.txt", trusted));
+  w.small_file("seal/tagmanifest-sha256.txt.sig", key.sign(tag));
+  w.close();
+  util::fsync_or_throw(fd.get(), display(out));
+  fd.reset();
+
+  if (::link(tmp.c_str(), out.c_str()) != 0) {
+    if (errno == EEXIST) throw Error(ErrorKind::usage, "--out " + display(out) + ": exists; choose a new name (nothing is overwritten)");
+    throw_errno(ErrorKind::io, display(out));
+  }
+  util::fsync_dir(dir);
+
+  ArchiveResult r;
+  r.path = out;
+  r.format = *format;
+  r.top = top;
+  r.sha256 = util::to_hex(sink.hash.finish());
+  r.size = sink.size;
+  r.payload_files = st.files.size();
+  r.payload_bytes = oxum_bytes;
+  r.receipt = out.string() + ".receipt.txt";
+  std::string receipt = "cbkit seal receipt\n";
+  receipt += "archive: " + out.filename().string() + "\n";
+  receipt += "archive-sha256: " + r.sha256 + "\n";
+  receipt += "archive-size: " + std::to_string(r.size) + "\n";
+  receipt += "format: " + format_name(*format) + "\n";
+  receipt += "case: " + st.case_id + "\n";
+  receipt += "head: " + st.seal_head + "\n";
+  receipt += "seq: " + std::to_string(st.seal.seq) + "\n";
+  receipt += "tree-size: " + std::to_string(st.seal.tree_size) + "\n";
+  receipt += "root: " + st.seal.root + "\n";
+  receipt += "sealed-head: " + st.seal.covers_head + "\n";
+  receipt += "origin: " + st.seal.origin + "\n";
+  receipt += "key-fingerprint: " + st.seal.fingerprint + "\n";
+  receipt += "key-id: " + pub.key_id() + "\n";
+  receipt += "sealed-at: " + st.seal.time + "\n";
+  receipt += "check: cbkit verify " + out.filename().string() + " --pubkey KEY.pub --expect-head " + st.seal_head + "\n";
+  util::write_file_atomic(r.receipt, receipt, 0644, true);
+  return r;
+}
+
+} // namespace cbkit::seal

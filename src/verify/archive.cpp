@@ -1,0 +1,709 @@
+// verify_archive: every check of a sealed archive in one streaming pass (libarchive), never
+// extracting. The payload (data/) goes through the same Checker as a case folder; BagIt,
+// the seal files and the archive's own structure are checked here.
+
+#include "cbkit/error.hpp"
+#include "cbkit/seal/hasher.hpp"
+#include "cbkit/seal/keys.hpp"
+#include "cbkit/seal/locale.hpp"
+#include "cbkit/seal/seal.hpp"
+#include "cbkit/util/fs.hpp"
+#include "cbkit/util/sha256.hpp"
+#include "cbkit/util/text.hpp"
+#include "checker.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <map>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cbkit::verify {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A decompression bomb: more bytes out than this ratio times the archive's size (plus a
+// floor, so that small archives of text are never refused). Legitimate evidence compresses
+// far less; gzip cannot exceed ~1032:1 at all. Reading stops there.
+constexpr std::uint64_t k_bomb_ratio = 1000;
+constexpr std::uint64_t k_bomb_floor = 256ull << 20;
+// Tag files (bagit.txt, bag-info.txt, manifests, seal files) are read into memory; a
+// payload manifest grows with the number of files (about 100 bytes each), not their size.
+constexpr std::uint64_t k_max_tag_file = 64ull << 20;
+
+struct ReadFree {
+  void operator()(struct archive* a) const { archive_read_free(a); }
+};
+
+// Splits a stream into manifest lines as manifest::LineReader does for a file.
+class LineSplitter {
+public:
+  template <class F> void feed(const char* p, std::size_t n, F&& on_line) {
+    while (n > 0) {
+      const char* lf = static_cast<const char*>(std::memchr(p, '\n', n));
+      const std::size_t take = lf ? static_cast<std::size_t>(lf - p) : n;
+      append(p, take);
+      if (!lf) return;
+      emit(true, on_line);
+      p += take + 1;
+      n -= take + 1;
+    }
+  }
+  template <class F> void end(F&& on_line) {
+    if (m_started) emit(false, on_line);
+  }
+
+private:
+  void append(const char* p, std::size_t n) {
+    if (n == 0) return;
+    m_started = true;
+    m_hash.update(p, n);
+    m_line.size += n;
+    if (!m_line.too_long) {
+      if (m_line.bytes.size() + n > manifest::k_max_line_bytes) {
+        m_line.too_long = true;
+        m_line.bytes.clear();
+      } else {
+        m_line.bytes.append(p, n);
+      }
+    }
+  }
+  template <class F> void emit(bool has_lf, F&& on_line) {
+    m_line.index = m_index++;
+    m_line.has_lf = has_lf;
+    m_line.sha256 = util::to_hex(m_hash.finish());
+    on_line(m_line);
+    m_line = manifest::RawLine{};
+    m_hash.~Sha256();
+    new (&m_hash) util::Sha256();
+    m_started = false;
+  }
+
+  manifest::RawLine m_line;
+  util::Sha256 m_hash;
+  std::uint64_t m_index = 0;
+  bool m_started = false;
+};
+
+// BagIt manifest line "checksum path" with the path's %0A %0D %25 decoded.
+bool parse_manifest_line(const std::string& line, std::string& hash, std::string& path) {
+  const std::size_t sp = line.find_first_of(" \t");
+  if (sp == std::string::npos) return false;
+  hash = util::to_lower_ascii(line.substr(0, sp));
+  const std::size_t start = line.find_first_not_of(" \t*", sp);
+  if (start == std::string::npos) return false;
+  const std::string enc = line.substr(start);
+  path.clear();
+  for (std::size_t i = 0; i < enc.size(); ++i) {
+    if (enc[i] == '%' && i + 2 < enc.size()) {
+      const std::string code = util::to_lower_ascii(enc.substr(i + 1, 2));
+      if (code == "0a" || code == "0d" || code == "25") {
+        path.push_back(code == "0a" ? '\n' : code == "0d" ? '\r' : '%');
+        i += 2;
+        continue;
+      }
+    }
+    path.push_back(enc[i]);
+  }
+  return true;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+struct PayloadSeen {
+  std::uint64_t size = 0;
+  std::string sha256;
+  std::string sha512;
+};
+
+class ArchiveChecker {
+public:
+  ArchiveChecker(fs::path path, const Options& options) : m_path(std::move(path)), m_options(options), m_ck(options) {}
+
+  Report run() {
+    const std::string name = util::utf8_lossy(m_path.string());
+    util::UniqueFd fd(::open(m_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) throw_errno(ErrorKind::input, name);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::input, name);
+    if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::input, name + ": not a regular file or a case folder");
+    m_summary.path = name;
+    m_summary.size = static_cast<std::uint64_t>(st.st_size);
+    m_fd = fd.get();
+
+    const seal::ScopedUtf8Locale utf8;
+    std::unique_ptr<struct archive, ReadFree> a(archive_read_new());
+    archive_read_support_format_tar(a.get());
+    archive_read_support_format_zip(a.get());
+    archive_read_support_filter_gzip(a.get());
+    archive_read_support_filter_zstd(a.get());
+    archive_read_support_filter_bzip2(a.get());
+    archive_read_support_filter_xz(a.get());
+    archive_read_set_read_callback(a.get(), read_cb);
+    archive_read_set_seek_callback(a.get(), seek_cb);
+    archive_read_set_skip_callback(a.get(), skip_cb);
+    archive_read_set_callback_data(a.get(), this);
+    m_a = a.get();
+    if (archive_read_open1(a.get()) != ARCHIVE_OK) {
+      read_error("its start");
+    } else {
+      read_entries();
+    }
+    const std::string linear_hash = util::to_hex(m_file_hash.h.finish());
+    if (m_file_hash.linear && m_file_hash.next == m_summary.size) {
+      m_summary.sha256 = linear_hash;
+    } else {
+      // zip is read through its central directory (seeks), or reading stopped early: hash
+      // the file in a pass of its own.
+      util::UniqueFd again(::open(m_path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (again.valid()) m_summary.sha256 = util::sha256_fd(again.get(), name).sha256;
+    }
+    if (m_stopped) {
+      // The rest could not be read: no completeness checks on what is missing.
+      m_ck.finish_checks();
+      m_ck.finish_expect_head();
+    } else {
+      after_read();
+    }
+    Report r = m_ck.take();
+    r.archive = m_summary;
+    return r;
+  }
+
+private:
+  // The archive file is read once, hashed as it is read (the receipt's archive SHA-256).
+  // Seeks (zip's central directory) make that hash meaningless; it is then recomputed.
+  struct FileHash {
+    util::Sha256 h;
+    std::uint64_t next = 0;
+    bool linear = true;
+  };
+
+  static la_ssize_t read_cb(struct archive*, void* self_v, const void** buf) {
+    auto* self = static_cast<ArchiveChecker*>(self_v);
+    for (;;) {
+      const ssize_t n = ::read(self->m_fd, self->m_readbuf.data(), self->m_readbuf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return -1;
+      *buf = self->m_readbuf.data();
+      if (self->m_file_hash.linear) {
+        const off_t pos = ::lseek(self->m_fd, 0, SEEK_CUR);
+        if (static_cast<std::uint64_t>(pos) - static_cast<std::uint64_t>(n) == self->m_file_hash.next) {
+          self->m_file_hash.h.update(self->m_readbuf.data(), static_cast<std::size_t>(n));
+          self->m_file_hash.next += static_cast<std::uint64_t>(n);
+        } else {
+          self->m_file_hash.linear = false;
+        }
+      }
+      self->m_raw_read += static_cast<std::uint64_t>(n);
+      return n;
+    }
+  }
+  static la_int64_t seek_cb(struct archive*, void* self_v, la_int64_t offset, int whence) {
+    auto* self = static_cast<ArchiveChecker*>(self_v);
+    const off_t r = ::lseek(self->m_fd, static_cast<off_t>(offset), whence);
+    return r < 0 ? ARCHIVE_FATAL : static_cast<la_int64_t>(r);
+  }
+  static la_int64_t skip_cb(struct archive*, void*, la_int64_t) {
+    return 0; // read through, so the archive's hash covers every byte
+  }
+
+  std::string err() const {
+    const char* e = archive_error_string(m_a);
+    return e ? e : "unknown error";
+  }
+
+  void add(const std::string& code, const std::string& path, const std::string& message, Severity sev = Severity::error) {
+    m_ck.add(code, std::nullopt, path, message, sev);
+  }
+
+  void fatal(const std::string& code, const std::string& message) {
+    add(code, "", "the archive " + message);
+    m_stopped = true;
+  }
+
+  void read_error(const std::string& where) {
+    const std::string e = err();
+    const bool truncated = e.find("runcat") != std::string::npos || e.find("premature") != std::string::npos ||
+                           e.find("end of file") != std::string::npos || e.find("EOF") != std::string::npos;
+    const std::string what =
+        truncated ? "ends too early, at " + where
+                  : (where == "its start" ? std::string("is not a tar or zip archive cbkit can read") : "is damaged at " + where);
+    fatal(truncated ? "archive-truncated" : "archive-corrupt", what + " (" + e + "); the checks that need the rest were not run");
+  }
+
+  // Classifies an entry name; returns false (with a finding) when it must not be used.
+  bool safe_name(const std::string& name, std::string& rel) {
+    if (name.empty()) {
+      add("archive-path-unsafe", name, "an entry has an empty name");
+      return false;
+    }
+    if (name[0] == '/' || (name.size() >= 2 && name[1] == ':') || name[0] == '\\') {
+      add("archive-path-absolute", util::utf8_lossy(name), "is an absolute path; it was not followed");
+      return false;
+    }
+    std::string n = name;
+    while (n.size() > 1 && n.back() == '/')
+      n.pop_back();
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    bool bad = false;
+    bool dotdot = false;
+    for (;;) {
+      const std::size_t slash = n.find('/', start);
+      const std::string part = n.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+      if (part == "..") dotdot = true;
+      if (part.empty() || part == "." || part.find('\\') != std::string::npos || part.find('\0') != std::string::npos) bad = true;
+      parts.push_back(part);
+      if (slash == std::string::npos) break;
+      start = slash + 1;
+    }
+    if (dotdot) {
+      add("archive-path-dotdot", util::utf8_lossy(name), "contains '..'; it was not followed");
+      return false;
+    }
+    if (bad) {
+      add("archive-path-unsafe", util::utf8_lossy(name), "has empty, '.' or backslash parts; it was not used");
+      return false;
+    }
+    if (m_top.empty()) m_top = parts[0];
+    if (parts[0] != m_top) {
+      add("archive-outside-top", util::utf8_lossy(name), "is outside the single top folder " + util::utf8_lossy(m_top) + "/");
+      return false;
+    }
+    rel = parts.size() == 1 ? "" : n.substr(m_top.size() + 1);
+    return true;
+  }
+
+  void read_entries() {
+    archive_entry* e = nullptr;
+    for (;;) {
+      const int r = archive_read_next_header(m_a, &e);
+      if (r == ARCHIVE_EOF) break;
+      if (r < ARCHIVE_WARN) {
+        read_error("entry " + std::to_string(m_entries + 1));
+        return;
+      }
+      ++m_entries;
+      if (m_summary.format.empty()) m_summary.format = std::string(archive_format_name(m_a)) + filters();
+      const char* u = archive_entry_pathname_utf8(e);
+      const char* raw = u ? u : archive_entry_pathname(e);
+      const std::string name = raw ? raw : "";
+      std::string rel;
+      const bool usable = safe_name(name, rel);
+      const auto type = archive_entry_filetype(e);
+      const std::string shown = util::utf8_lossy(name);
+      if (archive_entry_hardlink(e) != nullptr || type == AE_IFLNK) {
+        add("archive-link", shown, std::string("is a ") + (type == AE_IFLNK ? "symbolic" : "hard") + " link; links are never followed");
+        if (!skip()) return;
+        continue;
+      }
+      if (type != AE_IFREG && type != AE_IFDIR) {
+        add("archive-special", shown, "is a device, FIFO or socket; a bag holds only files and folders");
+        if (!skip()) return;
+        continue;
+      }
+      if (!usable) {
+        if (!skip()) return;
+        continue;
+      }
+      if (type == AE_IFDIR) {
+        if (!m_dirs.insert(rel).second) add("archive-duplicate", shown, "appears twice in the archive");
+        continue;
+      }
+      if (rel.empty()) {
+        add("archive-outside-top", shown, "is a file at the archive's root; a bag is one folder");
+        if (!skip()) return;
+        continue;
+      }
+      if (!m_seen.insert(rel).second) {
+        add("archive-duplicate", shown, "appears twice in the archive; only the first copy was checked");
+        if (!skip()) return;
+        continue;
+      }
+      if (!entry(rel, shown)) return;
+    }
+  }
+
+  std::string filters() const {
+    std::string f;
+    for (int i = archive_filter_count(m_a) - 1; i >= 0; --i) {
+      const int code = archive_filter_code(m_a, i);
+      if (code != ARCHIVE_FILTER_NONE) f += std::string("+") + archive_filter_name(m_a, i);
+    }
+    return f;
+  }
+
+  // Reads the data of the current entry through `sink`; false when reading must stop.
+  template <class F> bool read_data(const std::string& where, F&& sink) {
+    for (;;) {
+      char* buf = m_hasher.acquire();
+      const la_ssize_t n = archive_read_data(m_a, buf, seal::ParallelHasher::k_chunk);
+      if (n < 0) {
+        m_hasher.release(buf);
+        read_error(where);
+        return false;
+      }
+      if (n == 0) {
+        m_hasher.release(buf);
+        return true;
+      }
+      m_out_bytes += static_cast<std::uint64_t>(n);
+      if (m_out_bytes > std::max(k_bomb_floor, k_bomb_ratio * m_summary.size)) {
+        m_hasher.release(buf);
+        fatal("archive-bomb", "expands to more than " + std::to_string(std::max(k_bomb_floor, k_bomb_ratio * m_summary.size) >> 20) +
+                                  " MiB (over " + std::to_string(k_bomb_ratio) +
+                                  " times its size): a decompression bomb; reading stopped at " + where);
+        return false;
+      }
+      sink(buf, static_cast<std::size_t>(n));
+      m_hasher.release(buf);
+    }
+  }
+
+  bool skip() {
+    return read_data("a skipped entry", [](char*, std::size_t) {});
+  }
+
+  bool entry(const std::string& rel, const std::string& shown) {
+    if (rel.rfind("data/", 0) == 0) return payload(rel, shown);
+    // A tag file: read whole (bounded), hashed for the tag manifest.
+    std::string content;
+    bool too_big = false;
+    if (!read_data(shown, [&](char* p, std::size_t n) {
+          if (content.size() + n > k_max_tag_file) too_big = true;
+          if (!too_big) content.append(p, n);
+        }))
+      return false;
+    if (too_big) {
+      add("bag-file-too-large", shown, "is larger than " + std::to_string(k_max_tag_file >> 20) + " MiB; not a cbkit tag file");
+      return true;
+    }
+    m_tags[rel] = std::move(content);
+    return true;
+  }
+
+  bool payload(const std::string& rel, const std::string& shown) {
+    const std::string case_path = rel.substr(5);
+    const bool is_manifest = case_path == "manifest.jsonl";
+    const RecordedFile* rec = m_manifest_done ? m_ck.recorded(case_path) : nullptr;
+    EntryCheck* check = rec ? m_ck.content_check(*rec) : nullptr;
+    if (check) check->begin_file(case_path);
+    LineSplitter lines;
+    auto on_line = [&](const manifest::RawLine& raw) { m_ck.line(raw); };
+    const bool ok = read_data(shown, [&](char* p, std::size_t n) {
+      m_hasher.submit(p, n);
+      if (is_manifest) lines.feed(p, n, on_line);
+      if (check) check->update(p, n);
+    });
+    const seal::Digests d = m_hasher.finish();
+    if (!ok) return false;
+    m_payload[rel] = PayloadSeen{d.size, d.sha256, d.sha512};
+    if (is_manifest) {
+      lines.end(on_line);
+      m_ck.end_manifest();
+      m_manifest_done = true;
+      // Files before the manifest: compare now; their content checks could not run.
+      for (const auto& [early_rel, seen] : m_payload) {
+        if (early_rel == rel) continue;
+        if (const RecordedFile* f = m_ck.recorded(early_rel.substr(5))) {
+          if (m_ck.content_check(*f)) {
+            add("archive-order", util::utf8_lossy(early_rel),
+                "came before data/manifest.jsonl, so its content check was skipped (cbkit writes the manifest first)", Severity::warning);
+          }
+          m_ck.file_read(*f, seen.size, seen.sha256);
+        }
+      }
+      return true;
+    }
+    if (check) check->end_file(rec->size == d.size && rec->sha256 == d.sha256);
+    if (rec) m_ck.file_read(*rec, d.size, d.sha256);
+    return true;
+  }
+
+  std::optional<std::string> tag(const std::string& rel) {
+    const auto it = m_tags.find(rel);
+    if (it == m_tags.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::string top_path(const std::string& rel) const { return util::utf8_lossy(m_top + "/" + rel); }
+
+  void after_read() {
+    if (m_entries == 0 || m_top.empty()) {
+      add("archive-not-bag", "", "the archive is empty; a sealed package holds one bag folder");
+      m_ck.finish_checks();
+      m_ck.finish_expect_head();
+      return;
+    }
+    m_summary.top = util::utf8_lossy(m_top);
+    if (!m_manifest_done) {
+      add("archive-manifest-missing", top_path("data/manifest.jsonl"),
+          "is missing: the package has no case log, so nothing in it can be checked against a record");
+    }
+    // Check 2 on the payload: every recorded file present, nothing unrecorded.
+    for (const RecordedFile& f : m_ck.files()) {
+      if (m_payload.count("data/" + f.path) == 0) {
+        m_ck.add("file-missing", f.seq, f.path, "recorded by line " + std::to_string(f.seq) + " but missing from the archive's data/");
+      }
+    }
+    for (const auto& [rel, seen] : m_payload) {
+      const std::string p = rel.substr(5);
+      if (p == "manifest.jsonl" || (m_manifest_done && m_ck.recorded(p))) continue;
+      if (p == "report.html") {
+        const RecordedFile* r = m_ck.report_html();
+        if (!r) {
+          add("bag-report-unexpected", top_path(rel), "is not the HTML file of any report entry");
+        } else if (r->sha256 != seen.sha256) {
+          add("bag-report-mismatch", top_path(rel), "differs from the newest report entry's " + r->path);
+        }
+        continue;
+      }
+      add("unrecorded-file", top_path(rel), "is in the archive's data/ but no manifest line records it");
+    }
+    if (m_manifest_done && m_ck.report_html() && m_payload.count("data/report.html") == 0) {
+      add("bag-report-missing", top_path("data/report.html"), "is missing; the case has a report (" + m_ck.report_html()->path + ")");
+    }
+    m_ck.finish_checks();
+    check_bagit();
+    check_seal_files();
+    if (m_manifest_done && m_ck.last_kind() != "seal") {
+      add("archive-not-sealed", top_path("data/manifest.jsonl"), "does not end with a seal line: this is not the state a seal covers");
+    }
+    m_ck.finish_expect_head();
+    std::uint64_t bytes = 0;
+    for (const auto& [rel, seen] : m_payload)
+      bytes += seen.size;
+    m_summary.payload_files = m_payload.size();
+    m_summary.payload_bytes = bytes;
+  }
+
+  void check_bagit() {
+    const auto bagit = tag("bagit.txt");
+    if (!bagit) {
+      add("bag-file-missing", top_path("bagit.txt"), "is missing: not a BagIt bag");
+    } else {
+      const auto lines = split_lines(*bagit);
+      if (lines.size() != 2 || lines[0].rfind("BagIt-Version: ", 0) != 0 || lines[1] != "Tag-File-Character-Encoding: UTF-8") {
+        add("bag-declaration-invalid", top_path("bagit.txt"),
+            "is not a BagIt declaration (BagIt-Version, Tag-File-Character-Encoding: UTF-8)");
+      }
+    }
+    std::map<std::string, std::string> info;
+    if (const auto bi = tag("bag-info.txt")) {
+      for (const auto& l : split_lines(*bi)) {
+        const std::size_t colon = l.find(':');
+        if (colon == std::string::npos || l[0] == ' ' || l[0] == '\t') continue;
+        std::string v = l.substr(colon + 1);
+        v.erase(0, v.find_first_not_of(" \t"));
+        info[l.substr(0, colon)] = v;
+      }
+      std::uint64_t bytes = 0;
+      std::uint64_t count = 0;
+      for (const auto& [rel, seen] : m_payload) {
+        bytes += seen.size;
+        ++count;
+      }
+      const std::string oxum = std::to_string(bytes) + "." + std::to_string(count);
+      if (info["Payload-Oxum"] != oxum) {
+        add("bag-oxum-mismatch", top_path("bag-info.txt"),
+            "says Payload-Oxum " + (info["Payload-Oxum"].empty() ? std::string("(none)") : info["Payload-Oxum"]) + "; the payload is " +
+                oxum);
+      }
+      const Report& r = m_ck.report();
+      if (m_manifest_done && (info["Cbkit-Head"] != r.head.value_or("") || info["Cbkit-Seq"] != (r.seq ? std::to_string(*r.seq) : ""))) {
+        add("bag-info-mismatch", top_path("bag-info.txt"),
+            "names head/seq " + info["Cbkit-Head"].substr(0, 16) + "… " + info["Cbkit-Seq"] + ", not the last line of data/manifest.jsonl");
+      }
+    } else {
+      add("bag-file-missing", top_path("bag-info.txt"), "is missing");
+    }
+    // Both payload manifests: every payload file listed with its digest, nothing else.
+    for (const char* algo : {"sha256", "sha512"}) {
+      const std::string mname = std::string("manifest-") + algo + ".txt";
+      const auto m = tag(mname);
+      if (!m) {
+        add("bag-file-missing", top_path(mname), "is missing");
+        continue;
+      }
+      std::set<std::string> listed;
+      for (const auto& l : split_lines(*m)) {
+        std::string hash, path;
+        if (!parse_manifest_line(l, hash, path)) {
+          add("bag-manifest-invalid", top_path(mname), "has a line that is not 'checksum path'");
+          continue;
+        }
+        listed.insert(path);
+        const auto it = m_payload.find(path);
+        if (it == m_payload.end()) {
+          add("bag-manifest-extra", top_path(mname), "lists " + util::utf8_lossy(path) + ", which is not in the payload");
+          continue;
+        }
+        if (hash != (algo == std::string("sha256") ? it->second.sha256 : it->second.sha512)) {
+          add("bag-manifest-mismatch", top_path(path), std::string("its ") + algo + " differs from " + mname);
+        }
+      }
+      for (const auto& [rel, seen] : m_payload) {
+        if (listed.count(rel) == 0) add("bag-payload-unlisted", top_path(rel), "is in data/ but not listed in " + mname);
+      }
+    }
+    const auto tm = tag("tagmanifest-sha256.txt");
+    if (!tm) {
+      add("bag-file-missing", top_path("tagmanifest-sha256.txt"), "is missing");
+      return;
+    }
+    std::set<std::string> listed;
+    for (const auto& l : split_lines(*tm)) {
+      std::string hash, path;
+      if (!parse_manifest_line(l, hash, path)) {
+        add("bag-manifest-invalid", top_path("tagmanifest-sha256.txt"), "has a line that is not 'checksum path'");
+        continue;
+      }
+      listed.insert(path);
+      const auto t = tag(path);
+      if (!t) {
+        add("bag-manifest-extra", top_path("tagmanifest-sha256.txt"), "lists " + util::utf8_lossy(path) + ", which is not in the bag");
+      } else if (util::sha256_hex(*t) != hash) {
+        add("bag-tagmanifest-mismatch", top_path(path), "its sha256 differs from tagmanifest-sha256.txt");
+      }
+    }
+    for (const auto& [rel, content] : m_tags) {
+      if (rel == "tagmanifest-sha256.txt" || rel == k_minisig || rel == k_rawsig) continue;
+      if (listed.count(rel) == 0) add("bag-unlisted-file", top_path(rel), "is a tag file not listed in tagmanifest-sha256.txt");
+    }
+  }
+
+  // seal/: the signatures over the tag manifest, and the copies of what the seal line records.
+  void check_seal_files() {
+    std::optional<seal::PublicKey> embedded;
+    if (const auto pem = tag("seal/public-key.pem")) {
+      try {
+        embedded = seal::parse_public_key(*pem, "seal/public-key.pem");
+      } catch (const Error& e) {
+        add("archive-seal-copy-mismatch", top_path("seal/public-key.pem"), std::string("cannot be read: ") + e.what());
+      }
+    } else {
+      add("bag-file-missing", top_path("seal/public-key.pem"), "is missing");
+    }
+    if (const auto mpub = tag("seal/public-key.minisign.pub"); mpub && embedded) {
+      try {
+        if (seal::parse_public_key(*mpub, "seal/public-key.minisign.pub").raw != embedded->raw)
+          add("archive-seal-copy-mismatch", top_path("seal/public-key.minisign.pub"), "is not the same key as seal/public-key.pem");
+      } catch (const Error& e) {
+        add("archive-seal-copy-mismatch", top_path("seal/public-key.minisign.pub"), std::string("cannot be read: ") + e.what());
+      }
+    }
+    std::optional<seal::SealInfo> last;
+    if (m_manifest_done && m_ck.last_kind() == "seal") {
+      // The seal line's recorded files, for comparing the seal/ copies.
+      last = last_seal_info();
+    }
+    if (last) {
+      if (embedded && embedded->fingerprint() != last->fingerprint) {
+        add("archive-seal-copy-mismatch", top_path("seal/public-key.pem"), "is not the key the seal line names");
+      }
+      compare_copy("seal/checkpoint", last->checkpoint_path);
+      if (!last->token_path.empty()) compare_copy("seal/timestamp.tsr", last->token_path);
+      if (!last->tsa_chain_path.empty()) compare_copy("seal/tsa-chain.pem", last->tsa_chain_path);
+    }
+    std::optional<seal::PublicKey> key = embedded;
+    if (m_options.pubkey) {
+      try {
+        key = seal::load_public_key(*m_options.pubkey);
+        m_summary.pinned = true;
+      } catch (const Error&) {
+        key.reset(); // reported by the seal line's check
+      }
+    }
+    if (key) m_summary.key_fingerprint = key->fingerprint();
+    const auto tm = tag("tagmanifest-sha256.txt");
+    const auto raw = tag(k_rawsig);
+    const auto mini = tag(k_minisig);
+    if (!raw) add("archive-signature-missing", top_path(k_rawsig), "is missing: the tag manifest is not signed");
+    if (!mini) add("archive-signature-missing", top_path(k_minisig), "is missing: the tag manifest is not signed in minisign format");
+    bool ok = key.has_value() && tm.has_value() && raw.has_value() && mini.has_value();
+    if (key && tm && raw && !key->verify(*tm, *raw)) {
+      add("archive-signature-invalid", top_path(k_rawsig),
+          "does not verify tagmanifest-sha256.txt with key " + key->fingerprint().substr(0, 16) + "…" +
+              (m_summary.pinned ? " (pinned)" : ""));
+      ok = false;
+    }
+    if (key && tm && mini) {
+      const std::string why = seal::minisign_verify(*key, *tm, *mini);
+      if (!why.empty()) {
+        add("archive-signature-invalid", top_path(k_minisig), "does not verify tagmanifest-sha256.txt: " + why);
+        ok = false;
+      }
+    }
+    m_summary.signature_ok = ok;
+  }
+
+  std::optional<seal::SealInfo> last_seal_info() {
+    // The recorded files of the last line are the seal's: find its checkpoint and token.
+    seal::SealInfo s;
+    const Report& r = m_ck.report();
+    if (!r.seq) return std::nullopt;
+    for (const RecordedFile& f : m_ck.files()) {
+      if (f.seq != *r.seq) continue;
+      const std::string base = f.path.substr(f.path.rfind('/') + 1);
+      if (base == "checkpoint") s.checkpoint_path = f.path;
+      if (base == "timestamp.tsr") s.token_path = f.path;
+      if (base == "tsa-chain.pem") s.tsa_chain_path = f.path;
+    }
+    if (!m_ck.report().seals.empty()) s.fingerprint = m_ck.report().seals.back().key_fingerprint;
+    return s;
+  }
+
+  void compare_copy(const std::string& tag_rel, const std::string& recorded_path) {
+    const auto copy = tag(tag_rel);
+    const RecordedFile* f = m_ck.recorded(recorded_path);
+    if (!copy) {
+      add("bag-file-missing", top_path(tag_rel), "is missing");
+    } else if (f && util::sha256_hex(*copy) != f->sha256) {
+      add("archive-seal-copy-mismatch", top_path(tag_rel), "differs from data/" + recorded_path + ", which the seal line records");
+    }
+  }
+
+  static constexpr const char* k_minisig = "seal/tagmanifest-sha256.txt.minisig";
+  static constexpr const char* k_rawsig = "seal/tagmanifest-sha256.txt.sig";
+
+  fs::path m_path;
+  Options m_options;
+  Checker m_ck;
+  ArchiveSummary m_summary;
+  struct archive* m_a = nullptr;
+  int m_fd = -1;
+  std::vector<char> m_readbuf = std::vector<char>(1u << 20);
+  FileHash m_file_hash;
+  std::uint64_t m_raw_read = 0;
+  std::uint64_t m_out_bytes = 0;
+  std::uint64_t m_entries = 0;
+  bool m_stopped = false;
+  bool m_manifest_done = false;
+  std::string m_top;
+  std::set<std::string> m_seen;
+  std::set<std::string> m_dirs;
+  std::map<std::string, std::string> m_tags;
+  std::map<std::string, PayloadSeen> m_payload;
+  seal::ParallelHasher m_hasher;
+};
+
+} // namespace
+
+Report verify_archive(const fs::path& archive, const Options& options) { return ArchiveChecker(archive, options).run(); }
+
+} // namespace cbkit::verify
