@@ -349,6 +349,31 @@ test_browser_interrupt() {
     expect_verify_ok "$C"
 }
 
+test_browser_killed_cbkit() {
+    need_chromium
+    setup
+    # SIGKILL cannot be caught: the browser must still go, because its end of the DevTools
+    # pipe closes. (Its temporary folder stays; only a catchable signal can remove it.)
+    "$CBKIT_BIN" --case "$C" capture-url "$BASE/hang.html" --timeout 1 --browser --browser-timeout 120 >"$OUT" 2>"$ERR" &
+    local pid=$! i
+    for ((i = 0; i < 300; i++)); do
+        pgrep -f -- "$BTMP/cbkit-browser-" >/dev/null && break
+        sleep 0.1
+    done
+    pgrep -f -- "$BTMP/cbkit-browser-" >/dev/null || { kill -KILL $pid; fail "the browser never started"; }
+    sleep 3
+    kill -KILL $pid
+    { wait $pid; } 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do
+        pgrep -f -- "$BTMP/" >/dev/null || break
+        sleep 0.1
+    done
+    if pgrep -af -- "$BTMP/" >"$T/left.txt"; then
+        fail "browser processes outlived a killed cbkit by 15 s: $(head -c 600 "$T/left.txt")"
+    fi
+    expect_eq "$(manifest_lines "$C")" 1 "manifest lines after the kill"
+}
+
 test_browser_missing() {
     # No chromium needed: the browser is not found, the raw capture is still recorded.
     C="$T/case"

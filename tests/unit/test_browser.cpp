@@ -159,3 +159,12 @@ TEST_CASE("A browser that never answers: the deadline kills its whole process gr
   CHECK(process_gone(t / "main.pid"));
   CHECK(process_gone(t / "helper.pid"));
 }
+
+TEST_CASE("parse_viewport: WIDTHxHEIGHT within 100..10000", "[browser]") {
+  using cbkit::capture::parse_viewport;
+  CHECK(parse_viewport("390x844") == std::make_pair(390, 844));
+  CHECK(parse_viewport("100x10000") == std::make_pair(100, 10000));
+  for (const char* bad :
+       {"", "x", "1280", "1280x", "x800", "99x800", "1280x10001", "1280X800", "12a0x800", "-5x800", "1280x800x2", " 1280x800"})
+    CHECK_FALSE(parse_viewport(bad));
+}
