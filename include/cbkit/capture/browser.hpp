@@ -80,7 +80,7 @@ struct BrowserRequest {
   std::string url;
   std::string method;
   std::string resource_type;      // Document, Script, Image, ...
-  nlohmann::json request_headers; // object; the headers as sent when CDP reports them
+  nlohmann::json request_headers; // object; as sent when CDP reports them; Cookie values redacted
   std::string post_data;          // request body when CDP gives it
   std::string started_utc;        // wall time of requestWillBeSent
   double started_monotonic = 0;   // CDP timestamp (seconds), for durations
