@@ -157,5 +157,14 @@ run "$CBKIT_BIN" --case "$CASE" show "$EMAIL_SEQ"
 run "$CBKIT_BIN" --case "$CASE" verify --expect-head "$RECEIPT_INIT"
 run "$CBKIT_BIN" --case "$CASE" verify --expect-head "$RECEIPT_LAST"
 
+# --- 7. the report for the police, in each language (HTML, Markdown, text) --------------
+for lang in en nl fr; do
+  for fmt in html md txt; do
+    run "$CBKIT_BIN" --case "$CASE" report --lang "$lang" --out "$OUT/report.$lang.$fmt"
+  done
+done
+run "$CBKIT_BIN" --case "$CASE" report --lang nl --record
+
 echo
 echo "demo finished: case in $CASE"
+echo "reports: $OUT/report.{en,nl,fr}.{html,md,txt} (open the .html in a browser; it prints well)"
