@@ -131,18 +131,23 @@ private:
     for (const Rec& r : m_records) {
       if (!r.id.empty() && !ids.insert(r.id).second) bad("the WARC-Record-ID " + r.id + " is used twice");
     }
-    for (std::size_t i = 1; i + 1 < m_records.size(); i += 2) {
-      const Rec& rq = m_records[i];
-      const Rec& rs = m_records[i + 1];
-      if (rq.type != "request" || rs.type != "response") {
-        bad("records " + std::to_string(i + 1) + " and " + std::to_string(i + 2) + " are not a request/response pair");
-        return;
+    // Every request is followed at once by the response it names, and every response has its
+    // request just before it; other records (resource, metadata of --browser) may sit between pairs.
+    bool any_response = false;
+    for (std::size_t i = 0; i < m_records.size(); ++i) {
+      const Rec& r = m_records[i];
+      const std::string where = "record " + std::to_string(i + 1);
+      if (r.type == "request") {
+        const Rec* next = i + 1 < m_records.size() ? &m_records[i + 1] : nullptr;
+        if (next == nullptr || next->type != "response" || r.concurrent_to != next->id || r.target != next->target)
+          bad(where + " (request) is not followed by the response it names (WARC-Concurrent-To, WARC-Target-URI)");
+      } else if (r.type == "response") {
+        any_response = true;
+        if (i == 0 || m_records[i - 1].type != "request" || m_records[i - 1].concurrent_to != r.id)
+          bad(where + " (response) is not preceded by its request");
       }
-      if (rq.concurrent_to != rs.id || rq.target != rs.target)
-        bad("the request of record " + std::to_string(i + 1) +
-            " is not linked (WARC-Concurrent-To, WARC-Target-URI) to the response after it");
     }
-    if (m_records.size() % 2 != 0) bad("the records between warcinfo and metadata do not form request/response pairs");
+    if (!any_response) bad("the WARC holds no response record");
   }
 
   struct Rec {
