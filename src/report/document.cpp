@@ -863,8 +863,10 @@ private:
     }
     std::string server_date = str(d, "server_date");
     if (!str(d, "server_date_utc").empty()) server_date += "\n" + both_times(str(d, "server_date_utc"));
-    std::string ts_time;
+    // capture-url --tsa records the token as web.tsa (its time in web.tsa.tsa.time).
+    std::string ts_time = str(member(member(member(e.line, "web"), "tsa"), "tsa"), "time");
     for (const Json* src : {&member(e.line, "web"), &d}) {
+      if (!ts_time.empty()) break;
       const Json& ts = member(*src, "timestamp");
       if (ts.is_object()) {
         ts_time = str(ts, "time");
