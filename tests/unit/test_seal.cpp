@@ -1,7 +1,9 @@
+#include "cbkit/error.hpp"
 #include "cbkit/seal/checkpoint.hpp"
 #include "cbkit/seal/keys.hpp"
 #include "cbkit/seal/merkle.hpp"
 #include "cbkit/seal/seal.hpp"
+#include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "tmpdir.hpp"
 
