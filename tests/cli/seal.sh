@@ -283,4 +283,51 @@ test_prove_and_verify_proof() {
     expect_error_line "not covered by any seal"
 }
 
+# start_tsa -- the local TSA of the timestamp tests (support/), on 127.0.0.1; sets $TSA.
+start_tsa() {
+    command -v openssl >/dev/null || skip "openssl (the command) is needed for the local TSA"
+    bash "$TESTS_DIR/support/make_tsa_pki.sh" "$T/pki"
+    "$PY" "$TESTS_DIR/support/tsa_server.py" "$T/pki" "$T/tsa.port" >/dev/null 2>"$T/tsa.log" &
+    local pid=$!
+    at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    local i
+    for i in $(seq 200); do
+        [[ -s $T/tsa.port ]] && break
+        sleep 0.05
+    done
+    [[ -s $T/tsa.port ]] || fail "the TSA server did not start: $(cat "$T/tsa.log")"
+    TSA="http://127.0.0.1:$(cat "$T/tsa.port")"
+}
+
+test_seal_with_tsa() {
+    setup
+    start_tsa
+    local sealed_head
+    sealed_head=$(manifest_head "$C")
+    expect_exit 0 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/a.tar.gz" --tsa "$TSA/tsr" --tsa-ca "$T/pki/ca.pem"
+    expect_receipt "$C"
+    SEAL_HEAD=$RECEIPT_HEAD
+    SEAL_SEQ=$(($(manifest_lines "$C") - 1))
+    local dir
+    dir="seals/$(printf %06d "$SEAL_SEQ")-seal"
+    expect_line_jq "$C" "$SEAL_SEQ" ".seal.timestamp.imprint == \"$sealed_head\"" "[.files[].path] | index(\"$dir/timestamp.tsr\") != null"
+    # The token covers the sealed head, checkable with openssl alone.
+    expect_exit 0 openssl ts -verify -digest "$sealed_head" -in "$C/$dir/timestamp.tsr" -CAfile "$T/pki/ca.pem" -untrusted "$C/$dir/tsa-chain.pem"
+    expect_verify_ok "$C" --pubkey "$T/examiner.pub" --tsa-ca "$T/pki/ca.pem"
+    expect_exit 0 cbkit verify "$T/a.tar.gz" --pubkey "$T/examiner.pub" --tsa-ca "$T/pki/ca.pem" --json
+    expect_jq '.ok' '.bag.signature_ok'
+    extract "$T/a.tar.gz" "$T/x"
+    cmp -s "$BAG/seal/timestamp.tsr" "$C/$dir/timestamp.tsr" || fail "seal/timestamp.tsr is not the recorded token"
+    grep -q "openssl ts -verify -digest $sealed_head" "$BAG/seal/VERIFY.txt" || fail "VERIFY.txt does not explain the token"
+    # Against another CA the token does not chain: the seal's token check fails.
+    expect_exit 1 cbkit verify "$T/a.tar.gz" --pubkey "$T/examiner.pub" --tsa-ca "$T/pki/other-ca.pem" --json
+    expect_finding seal-token-invalid "$SEAL_SEQ"
+    # A TSA that cannot be reached records nothing.
+    local lines
+    lines=$(manifest_lines "$C")
+    expect_exit 3 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/b.tar" --tsa "http://127.0.0.1:9/tsr"
+    expect_eq "$(manifest_lines "$C")" "$lines" "lines after a failed TSA"
+    [[ ! -e $T/b.tar ]] || fail "an archive was written"
+}
+
 run_tests "$@"
