@@ -283,6 +283,20 @@ test_prove_and_verify_proof() {
     expect_error_line "not covered by any seal"
 }
 
+test_report_in_bag() {
+    setup
+    expect_exit 0 cbkit --case "$C" report --record --lang en
+    local rseq html
+    rseq=$(($(manifest_lines "$C") - 1))
+    html=$(jline "$C" "$rseq" '[.files[].path | select(endswith(".html"))][0]')
+    [[ $html == evidence/* ]] || fail "the report entry records no HTML file"
+    seal_to "$T/a.zip"
+    expect_exit 0 cbkit verify "$T/a.zip" --pubkey "$T/examiner.pub"
+    extract "$T/a.zip" "$T/x"
+    cmp -s "$BAG/data/report.html" "$C/$html" || fail "data/report.html is not the newest report"
+    "$PY" "$BAGIT_CHECK" "$BAG" >"$T/bag.out" || fail "BagIt check: $(cat "$T/bag.out")"
+}
+
 # start_tsa -- the local TSA of the timestamp tests (support/), on 127.0.0.1; sets $TSA.
 start_tsa() {
     command -v openssl >/dev/null || skip "openssl (the command) is needed for the local TSA"
