@@ -18,6 +18,18 @@ namespace fs = std::filesystem;
 
 std::string entry_area(const std::string& kind) { return kind == "seal" || kind == "timestamp" ? "seals" : "evidence"; }
 
+bool is_safe_entry_path(const std::string& path, const std::string& area) {
+  if (path.rfind(area + "/", 0) != 0 || path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return false;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = path.find('/', start);
+    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (slash == std::string::npos) return true;
+    start = slash + 1;
+  }
+}
+
 Appended append_entry(const fs::path& case_root, const std::string& kind, const std::optional<fs::path>& staged_dir,
                       const std::function<Json(const EntrySlot&)>& build, std::chrono::milliseconds lock_timeout) {
   const fs::path manifest = case_root / k_manifest_name;

@@ -1,5 +1,6 @@
 #include "cbkit/error.hpp"
 #include "cbkit/manifest/reader.hpp"
+#include "cbkit/manifest/writer.hpp"
 #include "cbkit/seal/checkpoint.hpp"
 #include "cbkit/seal/hasher.hpp"
 #include "cbkit/seal/locale.hpp"
@@ -29,20 +30,6 @@ std::string display(const fs::path& p) { return util::utf8_lossy(p.string()); }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// A recorded path must stay inside evidence/ or seals/ whatever a hostile manifest says.
-bool is_safe_case_path(const std::string& path) {
-  if (path.rfind("evidence/", 0) != 0 && path.rfind("seals/", 0) != 0) return false;
-  if (path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return false;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t slash = path.find('/', start);
-    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (part.empty() || part == "." || part == "..") return false;
-    if (slash == std::string::npos) return true;
-    start = slash + 1;
-  }
 }
 
 // BagIt (RFC 8493 2.1.3): CR, LF and % in a manifest's file path are percent-encoded.
@@ -116,7 +103,8 @@ SealedState read_sealed_state(const store::Case& c, std::uint64_t seal_seq) {
     const std::string kind = (*j)["kind"].get<std::string>();
     for (const Json& f : (*j)["files"]) {
       if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("sha256") || !f["sha256"].is_string() ||
-          !f.contains("size") || !f["size"].is_number_unsigned() || !is_safe_case_path(f["path"].get<std::string>())) {
+          !f.contains("size") || !f["size"].is_number_unsigned() ||
+          !manifest::is_safe_entry_path(f["path"].get<std::string>(), manifest::entry_area(kind))) {
         throw Error(ErrorKind::case_, where + ": line " + std::to_string(raw.index) + " records an invalid file; run 'cbkit verify'");
       }
       PayloadFile p;

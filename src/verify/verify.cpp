@@ -33,20 +33,6 @@ bool Report::ok() const {
 
 namespace {
 
-// A recorded path must stay inside its kind's area (evidence/, or seals/ for seal and
-// timestamp entries) whatever a hostile manifest says.
-bool is_safe_evidence_path(const std::string& path, const std::string& area) {
-  if (path.rfind(area + "/", 0) != 0 || path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return false;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t slash = path.find('/', start);
-    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (part.empty() || part == "." || part == "..") return false;
-    if (slash == std::string::npos) return true;
-    start = slash + 1;
-  }
-}
-
 // The common keys must come first and in the fixed order; so must the keys of actor and
 // tool, and path, sha256, size in each file object. Other tools rely on this order.
 bool starts_with_keys(const Json& obj, std::initializer_list<const char*> keys) {
@@ -220,7 +206,7 @@ void Checker::record_file(const Json& f, std::uint64_t at, const std::string& wh
     return;
   }
   const std::string path = f["path"].get<std::string>();
-  if (!is_safe_evidence_path(path, area)) {
+  if (!manifest::is_safe_entry_path(path, area)) {
     add("file-path-invalid", at, path,
         where + " records a path outside " + area + "/ (absolute, '..', '\\' or empty parts); it was not followed");
     return;

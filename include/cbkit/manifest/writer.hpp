@@ -30,6 +30,10 @@ struct Appended {
 // witness the log itself (seal, timestamp), "evidence" for everything else.
 std::string entry_area(const std::string& kind);
 
+// True when a recorded path stays inside `area` ("evidence" or "seals") whatever a hostile
+// manifest says: it starts with "<area>/", has no '\\' or NUL, and no empty, "." or ".." part.
+bool is_safe_entry_path(const std::string& path, const std::string& area);
+
 // Appends one entry to the case at `case_root` under its exclusive lock:
 //  1. takes the flock on .cbkit.lock (waiting up to lock_timeout, else Error(locked));
 //  2. reads only the last line to learn seq and head (Error(case_) if torn or corrupt);
