@@ -4,7 +4,7 @@
 #include "cbkit/capture/browser_stage.hpp"
 #include "cbkit/capture/warc.hpp"
 #include "cbkit/error.hpp"
-#include "cbkit/store/staging.hpp"
+#include "cbkit/store/entry.hpp"
 #include "cbkit/tsa/record.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/text.hpp"
@@ -645,45 +645,20 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   return out;
 }
 
-manifest::Appended append_web_entry(const store::Case& c, const fs::path& staged_dir, const StagedCapture& staged,
-                                    const CaptureOptions& o) {
-  for (const auto& f : staged.files)
-    util::make_read_only(staged_dir / f.name, false);
-  util::sync_filesystem(staged_dir);
-  throw_if_interrupted("capture-url");
-  const std::string examiner = o.examiner.empty() ? c.info().examiner : o.examiner;
-  const manifest::Actor actor = manifest::current_actor(examiner);
-  const Json context = store::context_json(o.context);
-  return manifest::append_entry(
-      c.root(), "web", staged_dir,
-      [&](const manifest::EntrySlot& slot) {
-        Json files = Json::array();
-        for (const auto& f : staged.files) {
-          Json j = Json::object();
-          j["path"] = slot.entry_dir + "/" + f.name;
-          j["sha256"] = f.digest.sha256;
-          j["size"] = f.digest.size;
-          j["role"] = f.role;
-          j["media_type"] = f.media_type;
-          files.push_back(j);
-        }
-        Json line = manifest::make_line(slot.seq, slot.prev, slot.time, "web", actor, std::move(files));
-        line["web"] = staged.web;
-        if (!context.empty()) line["context"] = context;
-        return line;
-      },
-      o.lock_timeout);
-}
-
 CaptureResult capture_url(const store::Case& c, const CaptureOptions& o) {
   validate_capture_options(o);
   store::validate_context(o.context);
   const std::string examiner = o.examiner.empty() ? c.info().examiner : o.examiner;
-  store::Staging staging(c);
+  store::EntryBuilder entry(c, "web", examiner, o.lock_timeout);
   CaptureResult r;
-  r.staged = stage_capture(o, staging.dir(), examiner);
-  r.appended = append_web_entry(c, staging.dir(), r.staged, o);
-  staging.committed();
+  r.staged = stage_capture(o, entry.dir(), examiner);
+  for (const auto& f : r.staged.files)
+    entry.add_written(f.name, f.digest.sha256, f.digest.size, f.role, f.media_type);
+  Json fields = Json::object();
+  fields["web"] = r.staged.web;
+  const Json context = store::context_json(o.context);
+  if (!context.empty()) fields["context"] = context;
+  r.appended = entry.commit(fields).appended;
   return r;
 }
 

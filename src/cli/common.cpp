@@ -54,35 +54,4 @@ std::string string_field(const manifest::Json& obj, const char* key, const std::
   return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : fallback;
 }
 
-std::string summarize(const manifest::Json& line) {
-  const auto str = [](const manifest::Json& obj, const char* key) { return string_field(obj, key); };
-  const std::string kind = str(line, "kind");
-  const manifest::Json context = line.contains("context") ? line["context"] : manifest::Json::object();
-  std::string s;
-  if (kind == "case" && line.contains("case")) {
-    const auto& c = line["case"];
-    s = "case " + str(c, "id") + " opened by " + str(c, "examiner");
-    if (!str(c, "organisation").empty()) s += ", " + str(c, "organisation");
-  } else if (kind == "email" && line.contains("email") && line["email"].is_object()) {
-    const auto& e = line["email"];
-    std::string from;
-    if (e.contains("from") && e["from"].is_array() && !e["from"].empty() && e["from"][0].is_string())
-      from = e["from"][0].get<std::string>();
-    s = (from.empty() ? "(no From)" : from) + ": " + (str(e, "subject").empty() ? "(no subject)" : str(e, "subject"));
-    if (e.contains("anomalies") && e["anomalies"].is_array() && !e["anomalies"].empty()) {
-      s += " [" + std::to_string(e["anomalies"].size()) + " anomal" + (e["anomalies"].size() == 1 ? "y" : "ies") + "]";
-    }
-  } else if (kind == "note" && line.contains("note")) {
-    s = str(line["note"], "text");
-  } else if (line.contains("files") && line["files"].is_array() && !line["files"].empty()) {
-    for (const auto& f : line["files"]) {
-      if (!s.empty()) s += ", ";
-      s += str(f, "name").empty() ? str(f, "path") : str(f, "name");
-    }
-  }
-  if (!str(context, "kind").empty()) s = "[" + str(context, "kind") + "] " + s;
-  if (!str(context, "note").empty()) s += " \xE2\x80\x94 " + str(context, "note");
-  return util::one_line(s, 100);
-}
-
 } // namespace cbkit::cli

@@ -53,8 +53,6 @@ void print_receipt(const manifest::Appended& a);
 // obj[key] when obj is an object holding a string there, else `fallback`.
 std::string string_field(const manifest::Json& obj, const char* key, const std::string& fallback = "");
 
-// One-line description of a manifest entry for tables.
-std::string summarize(const manifest::Json& line);
 
 void setup_init(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_add_file(CLI::App& app, const GlobalOptions& g, Action& action);

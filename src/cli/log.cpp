@@ -1,3 +1,4 @@
+#include "cbkit/kinds/kinds.hpp"
 #include "cbkit/manifest/reader.hpp"
 #include "cbkit/util/text.hpp"
 #include "cli/common.hpp"
@@ -19,7 +20,7 @@ int run_log(const GlobalOptions& g) {
   std::string head;
   std::uint64_t last_seq = 0;
   bool last_seq_known = false; // a plain pair: GCC 12 warns falsely on optional here
-  if (!g.json) std::cout << "   SEQ  TIME (UTC)                   KIND    FILES  SUMMARY\n";
+  if (!g.json) std::cout << "   SEQ  TIME (UTC)                   KIND       FILES  SUMMARY\n";
   while (reader.next(raw)) {
     head = raw.sha256;
     const auto j = raw.has_lf && !raw.too_long ? manifest::parse_line(raw.bytes) : std::nullopt;
@@ -28,7 +29,7 @@ int run_log(const GlobalOptions& g) {
       if (g.json) {
         entries.push_back(manifest::Json{{"seq", raw.index}, {"hash", raw.sha256}, {"invalid", true}});
       } else {
-        std::printf("%6llu  %-27s  %-6s  %5s  %s\n", static_cast<unsigned long long>(raw.index), "?", "?", "?",
+        std::printf("%6llu  %-27s  %-9s  %5s  %s\n", static_cast<unsigned long long>(raw.index), "?", "?", "?",
                     raw.has_lf ? "(not a valid manifest line)" : "(torn line: no final LF)");
       }
       last_seq_known = false;
@@ -48,13 +49,13 @@ int run_log(const GlobalOptions& g) {
         if (f.is_object() && f.contains("size") && f["size"].is_number_unsigned()) bytes += f["size"].get<std::uint64_t>();
       }
     }
-    const std::string summary = summarize(line);
+    const std::string summary = kinds::summarize(line);
     if (g.json) {
       entries.push_back(manifest::Json{
           {"seq", seq}, {"time", time}, {"kind", kind}, {"files", count}, {"bytes", bytes}, {"summary", summary}, {"hash", raw.sha256}});
     } else {
-      std::printf("%6llu  %-27s  %-6s  %5llu  %s\n", static_cast<unsigned long long>(seq), util::one_line(time, 27).c_str(),
-                  util::one_line(kind, 6).c_str(), static_cast<unsigned long long>(count), summary.c_str());
+      std::printf("%6llu  %-27s  %-9s  %5llu  %s\n", static_cast<unsigned long long>(seq), util::one_line(time, 27).c_str(),
+                  util::one_line(kind, 9).c_str(), static_cast<unsigned long long>(count), summary.c_str());
     }
   }
   if (bad > 0) {

@@ -1,5 +1,6 @@
 #include "cbkit/report/report.hpp"
 #include "cbkit/error.hpp"
+#include "cbkit/store/entry.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
@@ -43,16 +44,27 @@ int run_report(const ReportArgs& args, const GlobalOptions& g) {
   if (args.out == "-") throw Error(ErrorKind::usage, "--out -: leave --out away to print the report on standard output");
 
   const store::Case c = open_case(g);
-  const report::CaseModel model = report::load_case(c.root(), !args.no_verify);
-  const std::string content = report::render_report(model, options);
-
-  if (!args.out.empty()) util::write_file_atomic(args.out, content, 0644, true);
+  report::CaseModel model;
+  std::string content;
   std::optional<report::Recorded> recorded;
+  const auto make = [&] {
+    model = report::load_case(c.root(), !args.no_verify);
+    content = report::render_report(model, options);
+    if (!args.out.empty()) util::write_file_atomic(args.out, content, 0644, true);
+    if (args.record) {
+      report::RecordOptions ro;
+      ro.examiner = examiner_or_env(args.examiner);
+      ro.lock_timeout = g.lock_timeout();
+      recorded = report::record_report(c, model, content, options, ro);
+    }
+    return 0;
+  };
+  // A recorded report must describe the head it follows: when another command appends while
+  // it is made, it is made again from the new state.
   if (args.record) {
-    report::RecordOptions ro;
-    ro.examiner = examiner_or_env(args.examiner);
-    ro.lock_timeout = g.lock_timeout();
-    recorded = report::record_report(c, model, content, options, ro);
+    store::retry_on_head_move(3, "report --record", make);
+  } else {
+    make();
   }
 
   if (g.json) {

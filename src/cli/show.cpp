@@ -1,5 +1,7 @@
 #include "cbkit/error.hpp"
+#include "cbkit/kinds/kinds.hpp"
 #include "cbkit/manifest/reader.hpp"
+#include "cbkit/store/recorded.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 #include "cli/common.hpp"
@@ -54,6 +56,7 @@ void print_email(const manifest::Json& a);
 void print_human(const manifest::Json& line, const std::string& hash, const store::Case& c, const manifest::Json& analysis) {
   const auto str = [](const manifest::Json& obj, const char* key) { return string_field(obj, key); };
   std::cout << "entry " << scalar_text(line.value("seq", manifest::Json())) << " (" << str(line, "kind") << ")\n";
+  std::cout << "  what:  " << kinds::summarize(line, 200) << "\n";
   std::cout << "  hash:  " << hash << "\n";
   std::cout << "  prev:  " << str(line, "prev") << "\n";
   const std::string time = str(line, "time");
@@ -93,20 +96,15 @@ void print_human(const manifest::Json& line, const std::string& hash, const stor
 manifest::Json load_analysis(const manifest::Json& line, const store::Case& c) {
   if (!line.contains("files") || !line["files"].is_array()) return manifest::Json();
   for (const auto& f : line["files"]) {
-    if (!f.is_object() || f.value("role", "") != "headers" || !f.contains("path") || !f["path"].is_string()) continue;
-    const std::string rel = f["path"].get<std::string>();
-    std::ifstream in(c.root() / rel, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    if (!in.good() && !in.eof()) break;
-    if (f.contains("sha256") && f["sha256"] != util::sha256_hex(text)) {
-      std::cerr << "cbkit: warning: " << rel << " does not match its recorded hash; run 'cbkit verify'\n";
+    if (!f.is_object() || !f.contains("role") || f["role"] != "headers") continue;
+    const store::RecordedBytes read = store::read_recorded(c.root(), f, "email", 64u << 20);
+    if (!read.bytes) {
+      std::cerr << "cbkit: warning: " << util::utf8_lossy(string_field(f, "path")) << ": " << read.problem << "; run 'cbkit verify'\n";
       return manifest::Json();
     }
-    try {
-      return manifest::Json::parse(text);
-    } catch (const nlohmann::json::exception&) {
-      break;
-    }
+    manifest::Json j = manifest::Json::parse(*read.bytes, nullptr, false);
+    if (!j.is_discarded()) return j;
+    break;
   }
   std::cerr << "cbkit: warning: the header analysis (headers.json) of this entry cannot be read\n";
   return manifest::Json();
@@ -202,6 +200,7 @@ int run_show(ShowArgs args, const GlobalOptions& g) {
       manifest::Json out = manifest::Json::object();
       out["seq"] = args.seq;
       out["hash"] = raw.sha256;
+      out["summary"] = kinds::summarize(*j, 200);
       out["entry"] = *j;
       if (j->value("kind", "") == "email") out["analysis"] = load_analysis(*j, c);
       print_json(out);

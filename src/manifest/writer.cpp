@@ -16,8 +16,6 @@ namespace cbkit::manifest {
 
 namespace fs = std::filesystem;
 
-std::string entry_area(const std::string& kind) { return kind == "seal" || kind == "timestamp" ? "seals" : "evidence"; }
-
 bool is_safe_entry_path(const std::string& path, const std::string& area) {
   if (path.rfind(area + "/", 0) != 0 || path.find('\\') != std::string::npos || path.find('\0') != std::string::npos) return false;
   std::size_t start = 0;
@@ -30,8 +28,9 @@ bool is_safe_entry_path(const std::string& path, const std::string& area) {
   }
 }
 
-Appended append_entry(const fs::path& case_root, const std::string& kind, const std::optional<fs::path>& staged_dir,
-                      const std::function<Json(const EntrySlot&)>& build, std::chrono::milliseconds lock_timeout) {
+Appended append_entry(const fs::path& case_root, const std::string& kind, const std::string& area,
+                      const std::optional<fs::path>& staged_dir, const std::function<Json(const EntrySlot&)>& build,
+                      std::chrono::milliseconds lock_timeout) {
   const fs::path manifest = case_root / k_manifest_name;
   util::FileLock lock(case_root / ".cbkit.lock", lock_timeout);
 
@@ -42,7 +41,6 @@ Appended append_entry(const fs::path& case_root, const std::string& kind, const 
   slot.time = util::utc_now();
 
   fs::path entry_abs;
-  const std::string area = entry_area(kind);
   if (staged_dir) {
     char name[64];
     std::snprintf(name, sizeof name, "%06llu-%s", static_cast<unsigned long long>(slot.seq), kind.c_str());

@@ -1,5 +1,7 @@
 #include "cbkit/report/document.hpp"
 
+#include "cbkit/kinds/kinds.hpp"
+
 #include "cbkit/report/qr.hpp"
 #include "cbkit/report/text.hpp"
 #include "cbkit/util/text.hpp"
@@ -67,9 +69,19 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
 
 std::string entry_ref(std::uint64_t seq) { return "#" + std::to_string(seq); }
 
+// The report's language for the kinds' timeline lines.
+class LangTranslator : public kinds::Translator {
+public:
+  explicit LangTranslator(Lang lang) : m_lang(lang) {}
+  std::string text(const std::string& key, const std::vector<std::string>& args) const override { return trf(m_lang, key, args); }
+
+private:
+  Lang m_lang;
+};
+
 class Builder {
 public:
-  Builder(const CaseModel& m, Lang lang) : m_model(m), m_lang(lang) {}
+  Builder(const CaseModel& m, Lang lang) : m_model(m), m_lang(lang), m_translator(lang) {}
 
   Document build() {
     m_doc.lang = m_lang;
@@ -254,8 +266,8 @@ private:
   }
 
   // A data: URI of a PNG/JPEG/GIF file that matches its record, else empty.
-  std::string thumbnail_uri(const Json& f) const {
-    const auto bytes = read_recorded_file(m_model.root, f, k_max_thumbnail);
+  std::string thumbnail_uri(const ModelEntry& e, const Json& f) const {
+    const auto bytes = read_recorded_file(m_model.root, e.kind, f, k_max_thumbnail);
     if (!bytes) return "";
     std::string type;
     if (bytes->starts_with("\x89PNG\r\n\x1a\n")) type = "image/png";
@@ -264,8 +276,8 @@ private:
     if (type.empty()) return "";
     return "data:" + type + ";base64," + util::base64(*bytes);
   }
-  void image(const Json& f, const std::string& caption) {
-    const std::string uri = thumbnail_uri(f);
+  void image(const ModelEntry& e, const Json& f, const std::string& caption) {
+    const std::string uri = thumbnail_uri(e, f);
     Block b;
     b.type = Block::Type::image;
     b.raw = uri;
@@ -327,32 +339,12 @@ private:
         ev.utc = str(c, "observed_at_utc");
         ev.source = "src_observed";
       }
-      if (e.kind == "case") {
-        ev.what = tf("ev_case_opened", {m_model.case_id, m_model.examiner});
-      } else if (e.kind == "email") {
-        const std::string date = str(member(e.line, "email"), "date_utc");
-        if (!date.empty() && util::parse_rfc3339(date)) {
-          ev.utc = date;
-          ev.source = "src_email_date";
-        }
-        ev.what = tf("ev_email", {email_from(e), email_subject(e)});
-      } else if (e.kind == "note") {
-        ev.what = util::one_line(str(member(e.line, "note"), "text"), 90);
-      } else if (e.kind == "web") {
-        const std::string started = web_field(e, "started");
-        if (!started.empty() && util::parse_rfc3339(started)) {
-          ev.utc = started;
-          ev.source = "src_capture";
-        }
-        ev.what = tf("ev_web", {web_url(e), web_field(e, "status")});
-      } else if (e.kind == "report") {
-        const Json& r = member(e.line, "report");
-        ev.what = tf("ev_report", {str(r, "lang"), str(r, "format"), scalar(member(member(r, "describes"), "seq"))});
-      } else {
-        std::vector<std::string> names;
-        for (const Json& f : files_of(e))
-          names.push_back(str(f, "name").empty() ? str(f, "path") : str(f, "name"));
-        ev.what = util::one_line(join(names, ", "), 90);
+      // The kind's own line (unknown kinds: their files), and a better time when it has one.
+      const kinds::TimelineEvent k = kinds::timeline(e.line, e.derived ? &*e.derived : nullptr, m_translator);
+      ev.what = k.what;
+      if (!k.utc.empty()) {
+        ev.utc = k.utc;
+        ev.source = k.source;
       }
       if (!str(c, "kind").empty()) ev.what = "[" + str(c, "kind") + "] " + ev.what;
       const auto p = util::parse_rfc3339(ev.utc);
@@ -899,7 +891,7 @@ private:
       f.push_back(std::move(kv));
     fields(std::move(f));
     if (const Json* s = screenshot_of(e)) {
-      image(*s, tf("capture_screenshot", {std::to_string(e.seq), str(*s, "path")}));
+      image(e, *s, tf("capture_screenshot", {std::to_string(e.seq), str(*s, "path")}));
     } else {
       paragraph(t("capture_no_screenshot"));
     }
@@ -930,7 +922,7 @@ private:
       }
       table({t("c_name"), t("c_path"), t("c_size"), t("c_media_type"), "SHA-256", t("c_source")}, std::move(rows));
       for (const Json& file : files_of(*e))
-        if (is_image(file)) image(file, tf("thumbnail_caption", {str(file, "path")}));
+        if (is_image(file)) image(*e, file, tf("thumbnail_caption", {str(file, "path")}));
     }
   }
 
@@ -1064,6 +1056,7 @@ private:
 
   const CaseModel& m_model;
   Lang m_lang;
+  LangTranslator m_translator;
   Document m_doc;
   std::vector<Event> m_events;
 };

@@ -112,6 +112,11 @@ constexpr Text k_texts[] = {
     {"ev_case_opened", "Case {1} opened by {2}", "Dossier {1} geopend door {2}", "Dossier {1} ouvert par {2}"},
     {"ev_email", "From {1}: {2}", "Van {1}: {2}", "De {1} : {2}"},
     {"ev_web", "{1} (HTTP status {2})", "{1} (HTTP-status {2})", "{1} (statut HTTP {2})"},
+    {"ev_timestamp", "Trusted timestamp from {1} ({2}) over the case up to entry {3}",
+     "Vertrouwd tijdstempel van {1} ({2}) over het dossier tot en met stuk {3}",
+     "Horodatage de confiance de {1} ({2}) sur le dossier jusqu'à l'entrée {3}"},
+    {"ev_seal", "Seal of entries 0 to {1} (key {2})", "Verzegeling van stukken 0 tot en met {1} (sleutel {2})",
+     "Scellé des entrées 0 à {1} (clé {2})"},
     {"ev_report", "Report ({1}, {2}) up to entry {3}", "Rapport ({1}, {2}) tot en met stuk {3}", "Rapport ({1}, {2}) jusqu'à l'entrée {3}"},
 
     {"checklist_intro",
@@ -382,8 +387,11 @@ const std::string& tr(Lang lang, std::string_view key) {
 }
 
 std::string trf(Lang lang, std::string_view key, std::initializer_list<std::string> args) {
+  return trf(lang, key, std::vector<std::string>(args));
+}
+
+std::string trf(Lang lang, std::string_view key, const std::vector<std::string>& values) {
   const std::string& pattern = tr(lang, key);
-  const std::vector<std::string> values(args);
   // One pass over the pattern: an argument that happens to contain "{2}" is never expanded.
   std::string out;
   for (std::size_t i = 0; i < pattern.size(); ++i) {

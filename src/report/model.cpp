@@ -1,5 +1,7 @@
 #include "cbkit/report/model.hpp"
 
+#include "cbkit/store/recorded.hpp"
+
 #include "cbkit/error.hpp"
 #include "cbkit/manifest/reader.hpp"
 #include "cbkit/util/fs.hpp"
@@ -24,17 +26,6 @@ std::string str(const Json& obj, const char* key) {
   return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : std::string();
 }
 
-// The path a recorded file object names, when it is a safe case-relative path.
-std::optional<fs::path> safe_path(const fs::path& root, const Json& file) {
-  const std::string p = str(file, "path");
-  if (p.empty() || p.front() == '/' || p.find('\\') != std::string::npos) return std::nullopt;
-  const fs::path rel(p);
-  for (const auto& part : rel) {
-    if (part == ".." || part == ".") return std::nullopt;
-  }
-  return root / rel;
-}
-
 // Finds the entry's derived file and loads it when intact.
 void load_derived(const fs::path& root, ModelEntry& e) {
   if (!e.line.contains("files") || !e.line["files"].is_array()) return;
@@ -50,11 +41,12 @@ void load_derived(const fs::path& root, ModelEntry& e) {
   }
   if (chosen == nullptr) return;
   e.derived_path = str(*chosen, "path");
-  const auto bytes = read_recorded_file(root, *chosen, k_max_derived);
-  if (!bytes) {
-    e.derived_problem = "missing, too large or not matching its recorded SHA-256";
+  const store::RecordedBytes read = store::read_recorded(root, *chosen, e.kind, k_max_derived);
+  if (!read.bytes) {
+    e.derived_problem = read.problem;
     return;
   }
+  const auto& bytes = read.bytes;
   Json j = Json::parse(*bytes, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     e.derived_problem = "not a JSON object";
@@ -65,26 +57,8 @@ void load_derived(const fs::path& root, ModelEntry& e) {
 
 } // namespace
 
-std::optional<std::string> read_recorded_file(const fs::path& root, const Json& file, std::uint64_t max_size) {
-  const auto path = safe_path(root, file);
-  if (!path || !file.contains("size") || !file["size"].is_number_unsigned()) return std::nullopt;
-  const auto size = file["size"].get<std::uint64_t>();
-  const std::string sha = str(file, "sha256");
-  if (size > max_size) return std::nullopt;
-  util::UniqueFd fd(::open(path->c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (!fd.valid()) return std::nullopt;
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) != size) return std::nullopt;
-  std::string bytes(size, '\0');
-  std::size_t got = 0;
-  while (got < size) {
-    const ssize_t n = ::read(fd.get(), bytes.data() + got, size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;
-    got += static_cast<std::size_t>(n);
-  }
-  if (util::sha256_hex(bytes) != sha) return std::nullopt;
-  return bytes;
+std::optional<std::string> read_recorded_file(const fs::path& root, const std::string& kind, const Json& file, std::uint64_t max_size) {
+  return store::read_recorded(root, file, kind, max_size).bytes;
 }
 
 CaseModel load_case(const fs::path& root, bool run_verify) {

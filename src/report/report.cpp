@@ -2,7 +2,7 @@
 
 #include "cbkit/error.hpp"
 #include "cbkit/report/document.hpp"
-#include "cbkit/store/staging.hpp"
+#include "cbkit/store/entry.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 
@@ -57,46 +57,21 @@ std::string render_report(const CaseModel& model, const Options& options) {
 
 Recorded record_report(const store::Case& c, const CaseModel& model, const std::string& content, const Options& options,
                        const RecordOptions& record) {
-  const std::string kind = "report";
-  store::Staging staging(c, manifest::entry_area(kind));
+  store::EntryBuilder entry(c, "report", record.examiner.empty() ? model.examiner : record.examiner, record.lock_timeout);
   const std::string name = "report." + format_name(options.format);
-  const std::filesystem::path staged = staging.dir() / name;
-  {
-    util::UniqueFd fd(::open(staged.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (!fd.valid()) throw_errno(ErrorKind::io, staged.string());
-    util::write_all(fd.get(), content.data(), content.size(), staged.string());
-    util::fsync_or_throw(fd.get(), staged.string());
-  }
-  util::make_read_only(staged, false);
-  util::fsync_dir(staging.dir());
-  throw_if_interrupted("report");
-
+  entry.add_bytes(name, content, "", format_media_type(options.format));
+  manifest::Json fields = manifest::Json::object();
+  fields["report"] = manifest::Json{{"lang", lang_code(options.lang)},
+                                    {"format", format_name(options.format)},
+                                    {"describes", manifest::Json{{"seq", model.seq}, {"head", model.head}}}};
+  // The report describes the case up to the line before its own; anything appended since it
+  // was read would be missing from it (HeadMoved: the caller renders it again).
+  const store::Committed committed = entry.commit(fields, model.head);
   Recorded out;
-  out.sha256 = util::sha256_hex(content);
-  out.size = content.size();
-  const std::string examiner = record.examiner.empty() ? model.examiner : record.examiner;
-  const manifest::Actor actor = manifest::current_actor(examiner);
-  out.appended = manifest::append_entry(
-      c.root(), kind, staging.dir(),
-      [&](const manifest::EntrySlot& slot) {
-        // The report describes the case up to the line before its own; anything appended
-        // since it was read would be missing from it.
-        if (slot.prev != model.head) {
-          throw Error(ErrorKind::case_, "report: the case changed while the report was being made (head is now " + slot.prev +
-                                            "); run 'cbkit report --record' again");
-        }
-        out.path = slot.entry_dir + "/" + name;
-        manifest::Json files = manifest::Json::array();
-        files.push_back(manifest::Json{
-            {"path", out.path}, {"sha256", out.sha256}, {"size", out.size}, {"media_type", format_media_type(options.format)}});
-        manifest::Json line = manifest::make_line(slot.seq, slot.prev, slot.time, kind, actor, std::move(files));
-        line["report"] = manifest::Json{{"lang", lang_code(options.lang)},
-                                        {"format", format_name(options.format)},
-                                        {"describes", manifest::Json{{"seq", model.seq}, {"head", model.head}}}};
-        return line;
-      },
-      record.lock_timeout);
-  staging.committed();
+  out.appended = committed.appended;
+  out.path = committed.files.front().path;
+  out.sha256 = committed.files.front().sha256;
+  out.size = committed.files.front().size;
   return out;
 }
 

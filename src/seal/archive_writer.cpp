@@ -1,10 +1,12 @@
 #include "cbkit/error.hpp"
+#include "cbkit/kinds/kinds.hpp"
 #include "cbkit/manifest/reader.hpp"
 #include "cbkit/manifest/writer.hpp"
 #include "cbkit/seal/checkpoint.hpp"
 #include "cbkit/seal/hasher.hpp"
 #include "cbkit/seal/locale.hpp"
 #include "cbkit/seal/seal.hpp"
+#include "cbkit/store/recorded.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
@@ -104,7 +106,7 @@ SealedState read_sealed_state(const store::Case& c, std::uint64_t seal_seq) {
     for (const Json& f : (*j)["files"]) {
       if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("sha256") || !f["sha256"].is_string() ||
           !f.contains("size") || !f["size"].is_number_unsigned() ||
-          !manifest::is_safe_entry_path(f["path"].get<std::string>(), manifest::entry_area(kind))) {
+          !manifest::is_safe_entry_path(f["path"].get<std::string>(), kinds::area_of(kind))) {
         throw Error(ErrorKind::case_, where + ": line " + std::to_string(raw.index) + " records an invalid file; run 'cbkit verify'");
       }
       PayloadFile p;
@@ -332,20 +334,17 @@ void copy_payload(ArchiveWriter& w, ParallelHasher& hasher, PayloadFile& f) {
   }
 }
 
-std::string read_small_file(const fs::path& p, std::uint64_t limit) {
-  util::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd.valid()) throw_errno(ErrorKind::case_, display(p));
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno(ErrorKind::case_, display(p));
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > limit) throw Error(ErrorKind::case_, display(p) + ": larger than expected; run 'cbkit verify'");
+// A file the seal line records (checkpoint, token, TSA chain), read through the one reader
+// of recorded files: only the recorded bytes are copied into seal/.
+std::string read_seal_file(const store::Case& c, const SealedState& st, const std::string& path, std::uint64_t limit) {
+  for (const PayloadFile& f : st.files) {
+    if (f.archive_path != "data/" + path) continue;
+    const Json record{{"path", path}, {"sha256", f.sha256}, {"size", f.size}};
+    store::RecordedBytes r = store::read_recorded(c.root(), record, "seal", limit);
+    if (!r.bytes) throw Error(ErrorKind::case_, display(c.root() / path) + ": " + r.problem + "; run 'cbkit verify'");
+    return std::move(*r.bytes);
   }
-  return out;
+  throw Error(ErrorKind::case_, display(c.root() / path) + ": not recorded by the seal line; run 'cbkit verify'");
 }
 
 std::string verify_text(const SealedState& st, const PublicKey& pub, const std::string& top) {
@@ -489,11 +488,13 @@ std::optional<SealInfo> parse_seal_line(const Json& line, std::uint64_t seq, std
     for (const Json& f : line["files"]) {
       if (!f.is_object() || !f.contains("path") || !f["path"].is_string()) continue;
       const std::string p = f["path"].get<std::string>();
+      // By role (the unified token record); seals of earlier versions have no roles, only names.
       const std::string base = p.substr(p.rfind('/') + 1);
-      if (base == "checkpoint") s.checkpoint_path = p;
-      if (base == "public-key.pem") s.public_key_path = p;
-      if (base == "timestamp.tsr") s.token_path = p;
-      if (base == "tsa-chain.pem") s.tsa_chain_path = p;
+      const std::string role = f.contains("role") && f["role"].is_string() ? f["role"].get<std::string>() : "";
+      if (role == "checkpoint" || (role.empty() && base == "checkpoint")) s.checkpoint_path = p;
+      if (role == "public-key" || (role.empty() && base == "public-key.pem")) s.public_key_path = p;
+      if (role == "token" || (role.empty() && base == "timestamp.tsr")) s.token_path = p;
+      if (role == "tsa-chain" || (role.empty() && base == "tsa-chain.pem")) s.tsa_chain_path = p;
     }
   }
   if (s.checkpoint_path.empty() || s.public_key_path.empty()) {
@@ -568,13 +569,13 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   // fixed place), the public key in both formats, and how to check it all.
   std::vector<std::pair<std::string, std::string>> seal_files;
   seal_files.emplace_back("seal/VERIFY.txt", verify_text(st, pub, top));
-  seal_files.emplace_back("seal/checkpoint", read_small_file(c.root() / st.seal.checkpoint_path, 1u << 16));
+  seal_files.emplace_back("seal/checkpoint", read_seal_file(c, st, st.seal.checkpoint_path, 1u << 16));
   seal_files.emplace_back("seal/public-key.minisign.pub", pub.minisign());
   seal_files.emplace_back("seal/public-key.pem", pub.pem());
   if (!st.seal.token_path.empty()) {
-    seal_files.emplace_back("seal/timestamp.tsr", read_small_file(c.root() / st.seal.token_path, 1u << 20));
+    seal_files.emplace_back("seal/timestamp.tsr", read_seal_file(c, st, st.seal.token_path, 1u << 20));
     if (!st.seal.tsa_chain_path.empty())
-      seal_files.emplace_back("seal/tsa-chain.pem", read_small_file(c.root() / st.seal.tsa_chain_path, 1u << 20));
+      seal_files.emplace_back("seal/tsa-chain.pem", read_seal_file(c, st, st.seal.tsa_chain_path, 1u << 20));
   }
   std::string tag = util::sha256_hex(bagit) + "  bagit.txt\n" + util::sha256_hex(bag_info) + "  bag-info.txt\n" + util::sha256_hex(m256) +
                     "  manifest-sha256.txt\n" + util::sha256_hex(m512) + "  manifest-sha512.txt\n";

@@ -4,7 +4,8 @@
 #include "cbkit/manifest/reader.hpp"
 #include "cbkit/seal/checkpoint.hpp"
 #include "cbkit/seal/merkle.hpp"
-#include "cbkit/store/staging.hpp"
+#include "cbkit/store/entry.hpp"
+#include "cbkit/tsa/record.hpp"
 #include "cbkit/tsa/rfc3161.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
@@ -78,14 +79,6 @@ LogState read_log(const store::Case& c) {
   return s;
 }
 
-struct StoredFile {
-  std::string name;
-  std::string content;
-};
-
-// The log grew between reading it and taking the lock: seal again.
-struct LogMoved {};
-
 } // namespace
 
 std::vector<SealInfo> list_seals(const store::Case& c) {
@@ -117,10 +110,9 @@ SealResult seal_case(const store::Case& c, const SealOptions& options) {
   if (options.tsa_ca && !options.tsa_url) throw Error(ErrorKind::usage, "--tsa-ca needs --tsa URL");
   const PrivateKey key = PrivateKey::load(options.key);
   const PublicKey pub = key.public_key();
-  const std::string examiner = options.examiner.empty() ? c.info().examiner : options.examiner;
-  const manifest::Actor actor = manifest::current_actor(examiner);
-
-  for (int attempt = 0;; ++attempt) {
+  // If another command appends between reading the log and taking the lock, the checkpoint
+  // would not cover it: the staged files go with the builder and the case is signed again.
+  const auto [appended, sealed] = store::retry_on_head_move(5, "seal " + display(c.root()), [&] {
     LogState log = read_log(c);
     Checkpoint cp;
     cp.origin = log.origin.empty() ? "cbkit/" + c.info().id + "/" + util::random_hex(8) : log.origin;
@@ -128,23 +120,20 @@ SealResult seal_case(const store::Case& c, const SealOptions& options) {
     cp.root = log.tree.root();
     const std::string root_hex = util::to_hex(reinterpret_cast<const std::uint8_t*>(cp.root.data()), cp.root.size());
 
-    std::vector<StoredFile> files;
-    files.push_back({"checkpoint", sign_checkpoint(cp, key)});
-    files.push_back({"public-key.pem", pub.pem()});
-    std::optional<tsa::Stamp> stamp;
+    store::EntryBuilder entry(c, "seal", options.examiner, options.lock_timeout);
+    entry.add_bytes("checkpoint", sign_checkpoint(cp, key), "checkpoint", "text/plain; charset=utf-8");
+    entry.add_bytes("public-key.pem", pub.pem(), "public-key", "application/x-pem-file");
+    const Json covers = Json{{"seq", log.lines - 1}, {"head", log.head}};
+    Json token;
     if (options.tsa_url) {
       tsa::ObtainOptions o;
       o.url = *options.tsa_url;
       o.ca = options.tsa_ca;
       o.user_agent = std::string("cbkit/") + k_version;
-      stamp = tsa::obtain(o, log.head);
-      files.push_back({"timestamp.tsr", stamp->response_der});
-      if (!stamp->chain_pem.empty()) files.push_back({"tsa-chain.pem", stamp->chain_pem});
+      const tsa::Stamp stamp = tsa::obtain(o, log.head);
+      tsa::add_token_files(entry, stamp);
+      token = tsa::token_record(covers, stamp, o, options.tsa_ca ? tsa::ca_file_sha256(*options.tsa_ca) : "");
     }
-
-    store::Staging staging(c, manifest::entry_area("seal"));
-    for (const auto& f : files)
-      util::write_file_atomic(staging.dir() / f.name, f.content, 0444);
 
     SealInfo info;
     info.tree_size = log.lines;
@@ -153,66 +142,36 @@ SealResult seal_case(const store::Case& c, const SealOptions& options) {
     info.origin = cp.origin;
     info.fingerprint = pub.fingerprint();
     info.key_id = pub.key_id();
-    manifest::Appended appended;
-    try {
-      appended = manifest::append_entry(
-          c.root(), "seal", staging.dir(),
-          [&](const manifest::EntrySlot& slot) {
-            if (slot.seq != log.lines || slot.prev != log.head) throw LogMoved{};
-            Json jf = Json::array();
-            for (const auto& f : files) {
-              jf.push_back(
-                  Json{{"path", slot.entry_dir + "/" + f.name}, {"sha256", util::sha256_hex(f.content)}, {"size", f.content.size()}});
-            }
-            Json line = manifest::make_line(slot.seq, slot.prev, slot.time, "seal", actor, std::move(jf));
-            Json s = Json::object();
-            s["tree_size"] = log.lines;
-            s["root"] = root_hex;
-            s["covers"] = Json{{"seq", log.lines - 1}, {"head", log.head}};
-            s["origin"] = cp.origin;
-            s["key"] = Json{{"algorithm", "ed25519"}, {"fingerprint", info.fingerprint}, {"key_id", info.key_id}};
-            s["archive"] = Json{{"name", util::utf8_lossy(options.out.filename().string())}, {"format", format_name(*format)}};
-            if (stamp) {
-              s["timestamp"] = Json{{"tsa", *options.tsa_url},
-                                    {"gen_time", stamp->info.gen_time},
-                                    {"serial", stamp->info.serial},
-                                    {"imprint", log.head},
-                                    {"skew_micros", stamp->skew_micros}};
-            }
-            line["seal"] = std::move(s);
-            info.time = slot.time;
-            for (const auto& f : files) {
-              const std::string p = slot.entry_dir + "/" + f.name;
-              if (f.name == "checkpoint") info.checkpoint_path = p;
-              if (f.name == "public-key.pem") info.public_key_path = p;
-              if (f.name == "timestamp.tsr") info.token_path = p;
-              if (f.name == "tsa-chain.pem") info.tsa_chain_path = p;
-            }
-            return line;
-          },
-          options.lock_timeout);
-      staging.committed();
-    } catch (const LogMoved&) {
-      // Another command appended between our read and the lock: the checkpoint would not
-      // cover it. The staged files are removed with `staging`; sign again.
-      if (attempt >= 4)
-        throw Error(ErrorKind::locked, display(c.root()) + ": the case keeps changing while sealing; try again when it is idle");
-      continue;
+    Json s = Json::object();
+    s["tree_size"] = log.lines;
+    s["root"] = root_hex;
+    s["covers"] = covers;
+    s["origin"] = cp.origin;
+    s["key"] = Json{{"algorithm", "ed25519"}, {"fingerprint", info.fingerprint}, {"key_id", info.key_id}};
+    s["archive"] = Json{{"name", util::utf8_lossy(options.out.filename().string())}, {"format", format_name(*format)}};
+    if (!token.is_null()) s["timestamp"] = std::move(token);
+    const store::Committed committed = entry.commit(Json{{"seal", std::move(s)}}, log.head);
+    info.time = committed.time;
+    for (const store::FileRecord& f : committed.files) {
+      if (f.role == "checkpoint") info.checkpoint_path = f.path;
+      if (f.role == "public-key") info.public_key_path = f.path;
+      if (f.role == "token") info.token_path = f.path;
+      if (f.role == "tsa-chain") info.tsa_chain_path = f.path;
     }
-    info.seq = appended.seq;
-
-    SealResult r;
-    r.appended = appended;
-    r.info = info;
-    try {
-      r.archive = write_archive(c, appended.seq, key, options.out);
-    } catch (const Error& e) {
-      throw Error(e.kind(), std::string(e.what()) + " — seal line " + std::to_string(appended.seq) + " (head " + appended.head +
-                                ") was recorded but no archive was written; after fixing this, write it with 'cbkit pack --seal " +
-                                std::to_string(appended.seq) + " --key KEY --out ARCHIVE'");
-    }
-    return r;
+    return std::make_pair(committed.appended, info);
+  });
+  SealResult r;
+  r.appended = appended;
+  r.info = sealed;
+  r.info.seq = appended.seq;
+  try {
+    r.archive = write_archive(c, appended.seq, key, options.out);
+  } catch (const Error& e) {
+    throw Error(e.kind(), std::string(e.what()) + " — seal line " + std::to_string(appended.seq) + " (head " + appended.head +
+                              ") was recorded but no archive was written; after fixing this, write it with 'cbkit pack --seal " +
+                              std::to_string(appended.seq) + " --key KEY --out ARCHIVE'");
   }
+  return r;
 }
 
 } // namespace cbkit::seal

@@ -4,7 +4,7 @@
 #include "cbkit/email/headers.hpp"
 #include "cbkit/email/mime.hpp"
 #include "cbkit/error.hpp"
-#include "cbkit/store/staging.hpp"
+#include "cbkit/store/entry.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
@@ -54,16 +54,6 @@ private:
   void* m_data = nullptr;
   std::size_t m_size = 0;
 };
-
-// Writes `bytes` to a new read-only file and returns its digest. Not fsynced: the entry's
-// folder is synced as a whole before the manifest line is written.
-util::FileDigest write_derived(const fs::path& path, std::string_view bytes) {
-  util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (!fd.valid()) throw_errno(ErrorKind::io, display(path));
-  util::write_all(fd.get(), bytes.data(), bytes.size(), display(path));
-  util::make_read_only(path, false);
-  return util::FileDigest{bytes.size(), util::sha256_hex(bytes)};
-}
 
 // Where one message comes from.
 struct Source {
@@ -215,8 +205,6 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
   }
   if (sources.empty()) throw Error(ErrorKind::usage, "add-email: no message given (a file, a folder, - for stdin, or --mbox FILE)");
 
-  const std::string examiner = options.examiner.empty() ? c.info().examiner : options.examiner;
-  const manifest::Actor actor = manifest::current_actor(examiner);
   const Json context = context_json(options.context);
   std::size_t mbox_index = 0;
   const MappedFile* mbox_view = nullptr;
@@ -224,116 +212,70 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
 
   for (const Source& src : sources) {
     throw_if_interrupted("add-email");
-    Staging staging(c);
-    const fs::path original = staging.dir() / "original.eml";
-    StoredFile orig;
-    orig.path = "original.eml";
-    orig.media_type = "message/rfc822";
+    EntryBuilder entry(c, "email", options.examiner, options.lock_timeout);
+    FileRecord* orig = nullptr;
     if (src.type == Source::Type::file) {
       struct stat st {};
       util::UniqueFd fd = open_evidence_source(src.path, false, st, nullptr);
-      const CopyResult r = copy_and_hash(fd.get(), display(src.path), original, false, false); // synced with the entry below
-      orig.sha256 = r.sha256;
-      orig.size = r.size;
-      orig.name = util::utf8_lossy(src.path.filename().string());
+      orig = &entry.add_stream(fd.get(), display(src.path), "original.eml", "original", "message/rfc822");
+      orig->name = util::utf8_lossy(src.path.filename().string());
       std::error_code ec;
-      orig.source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
-      orig.mtime = util::format_utc(st.st_mtim.tv_sec, st.st_mtim.tv_nsec / 1000);
+      orig->source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
+      orig->mtime = util::format_utc(st.st_mtim.tv_sec, st.st_mtim.tv_nsec / 1000);
     } else if (src.type == Source::Type::stdin_) {
-      const CopyResult r = copy_and_hash(STDIN_FILENO, "standard input", original, false, false);
-      orig.sha256 = r.sha256;
-      orig.size = r.size;
-      orig.name = "stdin";
-      orig.source_path = "-";
+      orig = &entry.add_stream(STDIN_FILENO, "standard input", "original.eml", "original", "message/rfc822");
+      orig->name = "stdin";
+      orig->source_path = "-";
     } else {
       if (mbox_path != src.path) {
         mbox_view = mboxes[mbox_index++].get();
         mbox_path = src.path;
       }
-      const std::string_view bytes = mbox_view->view().substr(src.offset, src.length);
-      const util::FileDigest d = write_derived(original, bytes);
-      orig.sha256 = d.sha256;
-      orig.size = d.size;
-      orig.name = util::utf8_lossy(src.path.filename().string());
+      orig = &entry.add_bytes("original.eml", mbox_view->view().substr(src.offset, src.length), "original", "message/rfc822");
+      orig->name = util::utf8_lossy(src.path.filename().string());
       std::error_code ec;
-      orig.source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
+      orig->source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
     }
-    util::make_read_only(original, false);
+    const fs::path original = entry.dir() / "original.eml";
+    const std::string orig_sha256 = orig->sha256;
+    const std::string orig_source_path = orig->source_path;
 
     // Analyse the stored copy, not the source: what is analysed is what is kept.
     const MappedFile message(original);
     const email::HeaderBlock block = email::split_headers(message.view());
-    const email::MimeReport mime = email::extract_mime(original, staging.dir());
-    const email::Analysis analysis = email::analyze_message(message.view(), orig.sha256, block, mime, options.keys, now_seconds());
+    const email::MimeReport mime = email::extract_mime(original, entry.dir());
+    const email::Analysis analysis = email::analyze_message(message.view(), orig_sha256, block, mime, options.keys, now_seconds());
     const std::string headers_text = analysis.headers_json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
-    const util::FileDigest hd = write_derived(staging.dir() / "headers.json", headers_text);
-    // One syncfs() makes every staged file and folder durable: far cheaper than an fsync
-    // per derived file, and still before the line that records them.
-    util::sync_filesystem(staging.dir());
-    throw_if_interrupted("add-email");
+    entry.add_bytes("headers.json", headers_text, "headers", "application/json");
+    for (const auto& d : mime.files) {
+      FileRecord& f = entry.add_written(d.rel_path, d.sha256, d.size, d.role,
+                                        d.role == "body-text"   ? "text/plain; charset=utf-8"
+                                        : d.role == "body-html" ? "text/html; charset=utf-8"
+                                                                : d.content_type);
+      f.name = d.original_name;
+      f.part = d.part.empty() ? "0" : d.part;
+    }
+
+    Json email = analysis.summary;
+    Json source = Json::object();
+    source["type"] = src.type == Source::Type::mbox ? "mbox" : src.type == Source::Type::stdin_ ? "stdin" : "file";
+    if (src.type == Source::Type::mbox) {
+      source["path"] = orig_source_path;
+      source["offset"] = src.offset;
+      source["length"] = src.length;
+      source["from_line"] = util::utf8_lossy(src.from_line);
+    }
+    email["source"] = source;
+    Json fields = Json::object();
+    fields["email"] = email;
+    if (!context.empty()) fields["context"] = context;
 
     EmailAdded added;
     added.source = src.label();
     added.summary = analysis.summary;
-    added.appended = manifest::append_entry(
-        c.root(), "email", staging.dir(),
-        [&](const manifest::EntrySlot& slot) {
-          Json files = Json::array();
-          added.files.clear();
-          Json o = Json::object();
-          o["path"] = slot.entry_dir + "/original.eml";
-          o["sha256"] = orig.sha256;
-          o["size"] = orig.size;
-          o["role"] = "original";
-          o["name"] = orig.name;
-          o["source_path"] = orig.source_path;
-          if (!orig.mtime.empty()) o["mtime"] = orig.mtime;
-          o["media_type"] = "message/rfc822";
-          files.push_back(o);
-          StoredFile so = orig;
-          so.path = o["path"];
-          added.files.push_back(so);
-
-          Json h = Json::object();
-          h["path"] = slot.entry_dir + "/headers.json";
-          h["sha256"] = hd.sha256;
-          h["size"] = hd.size;
-          h["role"] = "headers";
-          h["media_type"] = "application/json";
-          files.push_back(h);
-          added.files.push_back(StoredFile{h["path"], hd.sha256, hd.size, "headers.json", "", "", "", "application/json", ""});
-
-          for (const auto& d : mime.files) {
-            Json f = Json::object();
-            f["path"] = slot.entry_dir + "/" + d.rel_path;
-            f["sha256"] = d.sha256;
-            f["size"] = d.size;
-            f["role"] = d.role;
-            if (!d.original_name.empty()) f["name"] = d.original_name;
-            f["media_type"] = d.role == "body-text"   ? "text/plain; charset=utf-8"
-                              : d.role == "body-html" ? "text/html; charset=utf-8"
-                                                      : d.content_type;
-            f["part"] = d.part.empty() ? "0" : d.part;
-            files.push_back(f);
-            added.files.push_back(StoredFile{f["path"], d.sha256, d.size, d.original_name, "", "", "", d.content_type, ""});
-          }
-          Json line = manifest::make_line(slot.seq, slot.prev, slot.time, "email", actor, std::move(files));
-          Json email = analysis.summary;
-          Json source = Json::object();
-          source["type"] = src.type == Source::Type::mbox ? "mbox" : src.type == Source::Type::stdin_ ? "stdin" : "file";
-          if (src.type == Source::Type::mbox) {
-            source["path"] = orig.source_path;
-            source["offset"] = src.offset;
-            source["length"] = src.length;
-            source["from_line"] = util::utf8_lossy(src.from_line);
-          }
-          email["source"] = source;
-          line["email"] = email;
-          if (!context.empty()) line["context"] = context;
-          return line;
-        },
-        options.lock_timeout);
-    staging.committed();
+    Committed committed = entry.commit(fields);
+    added.appended = committed.appended;
+    added.files = std::move(committed.files);
     on_added(added);
   }
 }

@@ -1,8 +1,8 @@
 #include "cbkit/store/ingest.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/store/entry.hpp"
 #include "cbkit/store/media_type.hpp"
-#include "cbkit/store/staging.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
@@ -331,80 +331,49 @@ AddFileResult add_files(const Case& c, const AddFileOptions& options) {
     open_evidence_source(options.files[i], options.follow_symlinks, stats[i], nullptr);
   }
 
-  Staging staging(c);
+  EntryBuilder entry(c, "file", options.examiner, options.lock_timeout);
   std::set<std::string> taken;
-  std::vector<StoredFile> stored;
   for (std::size_t i = 0; i < options.files.size(); ++i) {
     const fs::path& src = options.files[i];
     const std::string name = display(src);
     struct stat st {};
-    StoredFile f;
-    util::UniqueFd fd = open_evidence_source(src, options.follow_symlinks, st, &f.symlink);
+    std::string symlink;
+    util::UniqueFd fd = open_evidence_source(src, options.follow_symlinks, st, &symlink);
     if (st.st_dev != stats[i].st_dev || st.st_ino != stats[i].st_ino) {
       throw Error(ErrorKind::input, name + ": was replaced while cbkit was reading it; add it again");
     }
     const std::string base = src.filename().string();
-    f.name = util::utf8_lossy(base);
     const std::string stored_name = util::unique_name(util::sanitize_file_name(base), taken);
-    const CopyResult r = copy_and_hash(fd.get(), name, staging.dir() / stored_name);
+    FileRecord& f = entry.add_stream(fd.get(), name, stored_name);
 
     struct stat after {};
     if (::fstat(fd.get(), &after) != 0) throw_errno(ErrorKind::input, name);
-    if (static_cast<std::uint64_t>(after.st_size) != r.size || after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+    if (static_cast<std::uint64_t>(after.st_size) != f.size || after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
         after.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
       throw Error(ErrorKind::input, name + ": changed while cbkit was copying it; add it again once nothing writes to it");
     }
-    util::make_read_only(staging.dir() / stored_name, false);
 
     std::error_code ec;
     fs::path abs = fs::absolute(src, ec).lexically_normal();
-    if (!f.symlink.empty()) {
-      f.symlink = abs.string();
+    if (!symlink.empty()) {
+      f.symlink = util::utf8_lossy(abs.string());
       const fs::path target = fs::canonical(src, ec);
       if (!ec) abs = target;
     }
+    f.name = util::utf8_lossy(base);
     f.source_path = util::utf8_lossy(abs.string());
     if (!util::is_valid_utf8(abs.string())) f.source_path_raw = abs.string();
-    f.symlink = util::utf8_lossy(f.symlink);
-    f.path = stored_name; // made relative to the case once the entry folder is known
-    f.sha256 = r.sha256;
-    f.size = r.size;
     f.mtime = util::format_utc(st.st_mtim.tv_sec, st.st_mtim.tv_nsec / 1000);
-    f.media_type = r.media_type;
-    stored.push_back(std::move(f));
   }
-  util::fsync_dir(staging.dir());
   throw_if_interrupted("add-file");
 
-  const std::string examiner = options.examiner.empty() ? c.info().examiner : options.examiner;
-  const manifest::Actor actor = manifest::current_actor(examiner);
   const manifest::Json context = context_json(options.context);
+  manifest::Json fields = manifest::Json::object();
+  if (!context.empty()) fields["context"] = context;
+  Committed committed = entry.commit(fields);
   AddFileResult result;
-  result.appended = manifest::append_entry(
-      c.root(), "file", staging.dir(),
-      [&](const manifest::EntrySlot& slot) {
-        manifest::Json files = manifest::Json::array();
-        for (StoredFile& f : stored) {
-          f.path = slot.entry_dir + "/" + f.path;
-          manifest::Json o = manifest::Json::object();
-          o["path"] = f.path;
-          o["sha256"] = f.sha256;
-          o["size"] = f.size;
-          o["name"] = f.name;
-          o["source_path"] = f.source_path;
-          if (!f.source_path_raw.empty()) o["source_path_base64"] = util::base64(f.source_path_raw);
-          if (!f.symlink.empty()) o["symlink"] = f.symlink;
-          o["mtime"] = f.mtime;
-          o["media_type"] = f.media_type;
-          files.push_back(std::move(o));
-        }
-        manifest::Json line = manifest::make_line(slot.seq, slot.prev, slot.time, "file", actor, std::move(files));
-        if (!context.empty()) line["context"] = context;
-        return line;
-      },
-      options.lock_timeout);
-  staging.committed();
-  result.files = std::move(stored);
+  result.appended = committed.appended;
+  result.files = std::move(committed.files);
   return result;
 }
 
@@ -416,18 +385,11 @@ manifest::Appended add_note(const Case& c, const NoteOptions& options) {
   if (!util::is_valid_utf8(options.text)) throw Error(ErrorKind::input, "note text: not valid UTF-8; convert it to UTF-8 first");
   if (options.text.find_first_not_of(" \t\r\n") == std::string::npos) throw Error(ErrorKind::input, "note text: is empty");
 
-  const std::string examiner = options.examiner.empty() ? c.info().examiner : options.examiner;
-  const manifest::Actor actor = manifest::current_actor(examiner);
+  manifest::Json fields = manifest::Json::object();
+  fields["note"] = manifest::Json{{"text", options.text}};
   const manifest::Json context = context_json(options.context);
-  return manifest::append_entry(
-      c.root(), "note", std::nullopt,
-      [&](const manifest::EntrySlot& slot) {
-        manifest::Json line = manifest::make_line(slot.seq, slot.prev, slot.time, "note", actor, manifest::Json::array());
-        line["note"] = manifest::Json{{"text", options.text}};
-        if (!context.empty()) line["context"] = context;
-        return line;
-      },
-      options.lock_timeout);
+  if (!context.empty()) fields["context"] = context;
+  return EntryBuilder(c, "note", options.examiner, options.lock_timeout).commit(fields).appended;
 }
 
 } // namespace cbkit::store

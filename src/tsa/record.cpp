@@ -44,6 +44,19 @@ manifest::Json stamp_record(const Stamp& stamp, const ObtainOptions& options, co
   return out;
 }
 
+void add_token_files(store::EntryBuilder& entry, const Stamp& stamp) {
+  entry.add_bytes(k_token_file, stamp.response_der, "token", k_token_media_type);
+  entry.add_bytes(k_request_file, stamp.request_der, "token-request", k_request_media_type);
+  if (!stamp.chain_pem.empty()) entry.add_bytes(k_chain_file, stamp.chain_pem, "tsa-chain", k_chain_media_type);
+}
+
+manifest::Json token_record(const manifest::Json& covers, const Stamp& stamp, const ObtainOptions& options, const std::string& ca_sha256) {
+  Json out = Json::object();
+  out["covers"] = covers;
+  out.update(stamp_record(stamp, options, ca_sha256));
+  return out;
+}
+
 std::string ca_file_sha256(const std::filesystem::path& ca) {
   const std::string name = util::utf8_lossy(ca.string());
   util::UniqueFd fd(::open(ca.c_str(), O_RDONLY | O_CLOEXEC));

@@ -1,6 +1,7 @@
 #include "cbkit/verify/verify.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/kinds/kinds.hpp"
 #include "cbkit/manifest/line.hpp"
 #include "cbkit/manifest/reader.hpp"
 #include "cbkit/manifest/writer.hpp"
@@ -179,7 +180,7 @@ void Checker::check_line(const manifest::RawLine& raw, std::uint64_t at) {
   require("tool", get("tool").is_object(), "an object");
   if (require("files", get("files").is_array(), "an array")) {
     for (const Json& f : get("files"))
-      record_file(f, at, where, manifest::entry_area(get("kind").is_string() ? get("kind").get<std::string>() : ""));
+      record_file(f, at, where, kinds::area_of(get("kind").is_string() ? get("kind").get<std::string>() : ""));
     if (get("kind").is_string() && get("kind").get<std::string>() == "report") {
       for (const Json& f : get("files")) {
         if (!f.is_object() || !f.contains("path") || !f["path"].is_string()) continue;

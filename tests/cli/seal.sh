@@ -324,7 +324,12 @@ test_seal_with_tsa() {
     SEAL_SEQ=$(($(manifest_lines "$C") - 1))
     local dir
     dir="seals/$(printf %06d "$SEAL_SEQ")-seal"
-    expect_line_jq "$C" "$SEAL_SEQ" ".seal.timestamp.imprint == \"$sealed_head\"" "[.files[].path] | index(\"$dir/timestamp.tsr\") != null"
+    # The unified token record (issue 11): covers first, the token, its request and the TSA
+    # chain as files with roles, as capture-url --tsa and timestamp record them.
+    expect_line_jq "$C" "$SEAL_SEQ" ".seal.timestamp.covers == {\"seq\": $((SEAL_SEQ - 1)), \"head\": \"$sealed_head\"}" \
+        "[.files[].path] | index(\"$dir/timestamp.tsr\") != null" \
+        '[.files[].role] == ["checkpoint", "public-key", "token", "token-request", "tsa-chain"]' \
+        '.seal.timestamp.tsa.time | endswith("Z")' '.seal.timestamp.verification.chain == true'
     # The token covers the sealed head, checkable with openssl alone.
     expect_exit 0 openssl ts -verify -digest "$sealed_head" -in "$C/$dir/timestamp.tsr" -CAfile "$T/pki/ca.pem" -untrusted "$C/$dir/tsa-chain.pem"
     expect_verify_ok "$C" --pubkey "$T/examiner.pub" --tsa-ca "$T/pki/ca.pem"

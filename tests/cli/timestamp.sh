@@ -85,11 +85,11 @@ test_stamp_records_entry() {
         '.timestamp.skew_micros | type == "number" and floor == . and (if . < 0 then -. else . end) < 60000000' \
         '.timestamp.local_before <= .timestamp.local_after' \
         '.timestamp.verification == {"imprint": true, "nonce": true, "signature": true, "chain_checked": true, "chain": true, "ca_sha256": "'"$(sha_of "$T/pki/ca.pem")"'"}' \
-        '[.files[].role] == ["token", "request", "tsa-chain"]' \
+        '[.files[].role] == ["token", "token-request", "tsa-chain"]' \
         '[.files[].path] == ["seals/000002-timestamp/timestamp.tsr", "seals/000002-timestamp/timestamp.tsq", "seals/000002-timestamp/tsa-chain.pem"]'
     # every stored file is what the line records, and read-only
     local role f
-    for role in token request tsa-chain; do
+    for role in token token-request tsa-chain; do
         f=$(entry_file 2 "$role")
         expect_eq "$(sha_of "$f")" "$(jline "$C" 2 ".files[] | select(.role == \"$role\") | .sha256")" "sha256 of $role"
         expect_eq "$(size_of "$f")" "$(jline "$C" 2 ".files[] | select(.role == \"$role\") | .size")" "size of $role"
@@ -98,8 +98,8 @@ test_stamp_records_entry() {
     expect_eq "$(mode_of "$C/seals/000002-timestamp")" 555 "mode of the entry folder"
     [[ -z $(find "$C/seals" -name '.incoming-*') ]] || fail "a staging folder was left in seals/"
     # the request as sent (the server kept it), with the content type of RFC 3161 section 3.4
-    cmp -s "$(entry_file 2 request)" "$T/pki/last.tsq" || fail "timestamp.tsq is not the request the TSA received"
-    grep -qx "/tsr $(size_of "$(entry_file 2 request)") application/timestamp-query" "$T/pki/requests.log" ||
+    cmp -s "$(entry_file 2 token-request)" "$T/pki/last.tsq" || fail "timestamp.tsq is not the request the TSA received"
+    grep -qx "/tsr $(size_of "$(entry_file 2 token-request)") application/timestamp-query" "$T/pki/requests.log" ||
         fail "request not logged as one application/timestamp-query of the stored size: $(cat "$T/pki/requests.log")"
     expect_chain "$C"
     expect_verify_ok "$C" --tsa-ca "$T/pki/ca.pem"

@@ -2,6 +2,7 @@
 #include "cbkit/capture/warc.hpp"
 #include "cbkit/manifest/writer.hpp"
 #include "cbkit/store/case.hpp"
+#include "cbkit/store/entry.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/verify/verify.hpp"
 #include "tmpdir.hpp"
@@ -246,23 +247,13 @@ TEST_CASE("verify checks a web entry's WARC record by record") {
   // A WARC whose payload digest is wrong although the file is recorded with its true hash:
   // only the content check can see it.
   auto add_web = [&](const fs::path& warc, bool insecure) {
-    const fs::path staged = c.root() / "evidence" / ".incoming-test";
-    fs::create_directory(staged);
-    fs::copy_file(warc, staged / "capture.warc.gz");
-    const std::string bytes = read_file(staged / "capture.warc.gz");
-    return manifest::append_entry(
-        c.root(), "web", staged,
-        [&](const manifest::EntrySlot& slot) {
-          manifest::Json files = manifest::Json::array();
-          files.push_back(manifest::Json{{"path", slot.entry_dir + "/capture.warc.gz"},
-                                         {"sha256", util::sha256_hex(bytes)},
-                                         {"size", bytes.size()},
-                                         {"role", "warc"}});
-          manifest::Json line = manifest::make_line(slot.seq, slot.prev, slot.time, "web", manifest::current_actor("x"), files);
-          line["web"] = manifest::Json{{"url", "http://example.test/p"}, {"complete", true}, {"insecure", insecure}};
-          return line;
-        },
-        std::chrono::milliseconds(1000));
+    store::EntryBuilder entry(c, "web", "x", std::chrono::milliseconds(1000));
+    fs::copy_file(warc, entry.dir() / "capture.warc.gz");
+    const std::string bytes = read_file(entry.dir() / "capture.warc.gz");
+    entry.add_written("capture.warc.gz", util::sha256_hex(bytes), bytes.size(), "warc");
+    return entry
+        .commit(manifest::Json{{"web", manifest::Json{{"url", "http://example.test/p"}, {"complete", true}, {"insecure", insecure}}}})
+        .appended;
   };
   TempDir w1;
   add_web(write_sample_warc(w1, 100, sha("forged")), true);

@@ -81,10 +81,6 @@ struct StagedCapture {
 // fails, Error(interrupted) on SIGINT/SIGTERM.
 StagedCapture stage_capture(const CaptureOptions& options, const std::filesystem::path& dir, const std::string& examiner);
 
-// Records a staged capture as one "web" entry (files read-only, folder synced first).
-manifest::Appended append_web_entry(const store::Case& c, const std::filesystem::path& staged_dir, const StagedCapture& staged,
-                                    const CaptureOptions& options);
-
 struct CaptureResult {
   manifest::Appended appended;
   StagedCapture staged;

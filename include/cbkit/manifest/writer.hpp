@@ -26,10 +26,6 @@ struct Appended {
   std::string entry_dir; // as in EntrySlot
 };
 
-// The case folder an entry of `kind` stores its files in: "seals" for the kinds that
-// witness the log itself (seal, timestamp), "evidence" for everything else.
-std::string entry_area(const std::string& kind);
-
 // True when a recorded path stays inside `area` ("evidence" or "seals") whatever a hostile
 // manifest says: it starts with "<area>/", has no '\\' or NUL, and no empty, "." or ".." part.
 bool is_safe_entry_path(const std::string& path, const std::string& area);
@@ -37,13 +33,15 @@ bool is_safe_entry_path(const std::string& path, const std::string& area);
 // Appends one entry to the case at `case_root` under its exclusive lock:
 //  1. takes the flock on .cbkit.lock (waiting up to lock_timeout, else Error(locked));
 //  2. reads only the last line to learn seq and head (Error(case_) if torn or corrupt);
-//  3. when `staged_dir` is given, renames it to <area>/<seq>-<kind> (see entry_area) (Error(case_) if a
+//  3. when `staged_dir` is given, renames it to <area>/<seq>-<kind> (the kind's storage area,
+//     kinds::area_of) (Error(case_) if a
 //     folder of that name exists: left by an interrupted append) and fsyncs evidence/;
 //  4. calls build(slot) for the complete line, writes it with one write() on an O_APPEND
 //     descriptor and fsyncs it.
 // If anything fails after step 3, the manifest is cut back to its old size and the entry
 // folder is removed, so nothing half-written stays in the case.
-Appended append_entry(const std::filesystem::path& case_root, const std::string& kind,
+// Writers use store::EntryBuilder, which calls this.
+Appended append_entry(const std::filesystem::path& case_root, const std::string& kind, const std::string& area,
                       const std::optional<std::filesystem::path>& staged_dir, const std::function<Json(const EntrySlot&)>& build,
                       std::chrono::milliseconds lock_timeout);
 

@@ -22,6 +22,7 @@ const std::string& tr(Lang lang, std::string_view key);
 
 // tr() with {1}, {2}, ... replaced by `args` in order.
 std::string trf(Lang lang, std::string_view key, std::initializer_list<std::string> args);
+std::string trf(Lang lang, std::string_view key, const std::vector<std::string>& args);
 
 // Every key of the table, for the tests (each must exist in every language).
 std::vector<std::string> translation_keys();

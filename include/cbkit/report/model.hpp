@@ -42,8 +42,10 @@ struct CaseModel {
 // common keys (run `cbkit verify` to see why).
 CaseModel load_case(const std::filesystem::path& root, bool run_verify);
 
-// The bytes of a recorded file (`file` is an element of a line's "files"), when it exists, is
-// at most `max_size` bytes and matches its recorded size and SHA-256; nullopt otherwise.
-std::optional<std::string> read_recorded_file(const std::filesystem::path& root, const manifest::Json& file, std::uint64_t max_size);
+// The bytes of a recorded file (`file` is an element of the "files" of a line of `kind`), when
+// store::read_recorded's checks hold (safe path, at most `max_size` bytes, recorded size and
+// SHA-256); nullopt otherwise.
+std::optional<std::string> read_recorded_file(const std::filesystem::path& root, const std::string& kind, const manifest::Json& file,
+                                              std::uint64_t max_size);
 
 } // namespace cbkit::report

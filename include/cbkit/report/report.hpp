@@ -48,7 +48,8 @@ struct Recorded {
 // Stores `content` (the report of `model` made with `options`) as a new entry of kind
 // "report": evidence/<seq>-report/report.<ext>, read-only; the line records the language,
 // the format and the head and seq the report describes, which must still be the case's head
-// when the line is written (else Error(case_): the case changed meanwhile, nothing is stored).
+// when the line is written (else store::HeadMoved: the case changed meanwhile, nothing is
+// stored; make the report again from the new state).
 // Throws Error(io) when the case cannot be written, Error(locked) when it stays locked.
 Recorded record_report(const store::Case& c, const CaseModel& model, const std::string& content, const Options& options,
                        const RecordOptions& record);

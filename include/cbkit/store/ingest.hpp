@@ -3,6 +3,7 @@
 #include "cbkit/manifest/line.hpp"
 #include "cbkit/manifest/writer.hpp"
 #include "cbkit/store/case.hpp"
+#include "cbkit/store/entry.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/time.hpp"
 
@@ -34,18 +35,8 @@ void validate_context(const Context& context);
 // The manifest's "context" object: only the fields given, in the fixed order.
 manifest::Json context_json(const Context& context);
 
-// One file as stored in the case.
-struct StoredFile {
-  std::string path; // relative to the case, '/'-separated
-  std::string sha256;
-  std::uint64_t size = 0;
-  std::string name;            // the original base name (lossy UTF-8 if it was not UTF-8)
-  std::string source_path;     // absolute path it was read from
-  std::string source_path_raw; // exact bytes when source_path is not valid UTF-8, else empty
-  std::string mtime;           // source modification time, UTC
-  std::string media_type;
-  std::string symlink; // the link that was followed, if any
-};
+// One file as stored in the case (see store/entry.hpp).
+using StoredFile = FileRecord;
 
 struct AddFileOptions {
   std::vector<std::filesystem::path> files;

@@ -4,11 +4,27 @@
 // (timestamp, capture-url --tsa, seal --tsa), and how verify reads it back.
 
 #include "cbkit/manifest/line.hpp"
+#include "cbkit/store/entry.hpp"
 #include "cbkit/tsa/rfc3161.hpp"
 
 #include <string>
 
 namespace cbkit::tsa {
+
+// One RFC 3161 token record, the same wherever a token is stored (DESIGN "Entry kinds"):
+// the files timestamp.tsr (role token), timestamp.tsq (role token-request) and, when the TSA
+// sent certificates, tsa-chain.pem (role tsa-chain); and in the line, token_record():
+// covers first (what the hash is of, and the hash), then stamp_record()'s keys.
+//
+// Earlier versions recorded the request of a `timestamp` entry with role "request", and a
+// seal's token with no roles, no request file and seal.timestamp {tsa, gen_time, serial,
+// imprint, skew_micros}; readers keep accepting those.
+
+// Stores the stamp's files in `entry`.
+void add_token_files(store::EntryBuilder& entry, const Stamp& stamp);
+
+// {covers, tsa, nonce, local_before, local_after, skew_micros, proxy?, verification}.
+manifest::Json token_record(const manifest::Json& covers, const Stamp& stamp, const ObtainOptions& options, const std::string& ca_sha256);
 
 // The stamp's object for a manifest line, keys in this fixed order:
 //   tsa {url, time, serial, policy, name?, signer_subject, signer_issuer, accuracy?},

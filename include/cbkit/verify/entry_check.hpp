@@ -3,8 +3,8 @@
 // Kind-specific checks of one manifest entry (WARC record digests and timestamp tokens of a
 // capture, the checkpoint of a seal, ...), run by verify_case on a case folder and by the
 // archive verifier on an archive's content. The generic checks (line, chain, file size and
-// hash) stay in verify.cpp; a kind's area adds a factory to make_entry_check() in
-// src/verify/entry_check.cpp.
+// hash) stay in verify.cpp; a kind names its check in its row of the table of kinds
+// (src/kinds/kinds.cpp), which make_entry_check() consults.
 
 #include "cbkit/manifest/line.hpp"
 #include "cbkit/verify/verify.hpp"

@@ -1,0 +1,64 @@
+// The table of entry kinds (see include/cbkit/kinds/kinds.hpp). One row per kind; the
+// functions a row names are in this folder (summaries, timeline lines: one file per kind
+// family) or in the area that owns the logic (verify/ for content checks).
+
+#include "cbkit/kinds/kinds.hpp"
+
+#include "../verify/capture_check.hpp"
+#include "../verify/seal_check.hpp"
+#include "cbkit/util/text.hpp"
+#include "cbkit/verify/token_check.hpp"
+#include "view.hpp"
+
+#include <array>
+
+namespace cbkit::kinds {
+
+namespace {
+
+// Kinds with no content check of their own beyond the generic file hashes.
+constexpr MakeCheck k_no_check = nullptr;
+
+const std::array<Kind, 8> k_kinds = {{
+    // name        area             what                               summary            check                         timeline
+    {"case", k_evidence_area, "case opened", summarize_case, k_no_check, timeline_case},
+    {"file", k_evidence_area, "files added", summarize_file, k_no_check, timeline_files},
+    {"note", k_evidence_area, "note", summarize_note, k_no_check, timeline_note},
+    {"email", k_evidence_area, "e-mail message", summarize_email, k_no_check, timeline_email},
+    {"web", k_evidence_area, "web page capture", summarize_web, verify::make_capture_check, timeline_web},
+    {"timestamp", k_seals_area, "trusted timestamp over the log", summarize_timestamp, verify::make_timestamp_check, timeline_timestamp},
+    {"report", k_evidence_area, "recorded report", summarize_report, k_no_check, timeline_report},
+    {"seal", k_seals_area, "seal of the log", summarize_seal, verify::make_seal_check, timeline_seal},
+}};
+
+} // namespace
+
+std::span<const Kind> all() { return k_kinds; }
+
+const Kind* find(std::string_view name) {
+  for (const Kind& k : k_kinds) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+std::string area_of(std::string_view name) {
+  const Kind* k = find(name);
+  return std::string(k != nullptr ? k->area : k_evidence_area);
+}
+
+TimelineEvent timeline(const manifest::Json& line, const manifest::Json* derived, const Translator& t) {
+  const Kind* k = find(str(line, "kind"));
+  return (k != nullptr ? k->timeline : timeline_files)(line, derived, t);
+}
+
+std::string summarize(const manifest::Json& line, std::size_t width) {
+  const Kind* k = find(str(line, "kind"));
+  std::string s = k != nullptr ? k->summarize(line) : summarize_file(line);
+  const manifest::Json& context = member(line, "context");
+  if (!str(context, "kind").empty()) s = "[" + str(context, "kind") + "] " + s;
+  if (!str(context, "note").empty()) s += " \xE2\x80\x94 " + str(context, "note");
+  return util::one_line(s, width);
+}
+
+} // namespace cbkit::kinds

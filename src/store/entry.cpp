@@ -1,0 +1,141 @@
+#include "cbkit/store/entry.hpp"
+
+#include "cbkit/kinds/kinds.hpp"
+#include "cbkit/store/ingest.hpp"
+#include "cbkit/util/fs.hpp"
+#include "cbkit/util/sha256.hpp"
+#include "cbkit/util/text.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cbkit::store {
+
+namespace fs = std::filesystem;
+using manifest::Json;
+
+Json FileRecord::to_json() const {
+  Json o = Json::object();
+  o["path"] = path;
+  o["sha256"] = sha256;
+  o["size"] = size;
+  const auto put = [&o](const char* key, const std::string& value) {
+    if (!value.empty()) o[key] = value;
+  };
+  put("role", role);
+  put("name", name);
+  put("source_path", source_path);
+  if (!source_path_raw.empty()) o["source_path_base64"] = util::base64(source_path_raw);
+  put("symlink", symlink);
+  put("mtime", mtime);
+  put("media_type", media_type);
+  put("part", part);
+  return o;
+}
+
+EntryBuilder::EntryBuilder(const Case& c, std::string kind, const std::string& examiner, std::chrono::milliseconds lock_timeout)
+    : m_case(c), m_kind(std::move(kind)), m_area(kinds::area_of(m_kind)),
+      m_actor(manifest::current_actor(examiner.empty() ? c.info().examiner : examiner)), m_lock_timeout(lock_timeout) {}
+
+EntryBuilder::~EntryBuilder() {
+  if (m_dir && !m_committed) util::remove_tree_forcibly(*m_dir);
+}
+
+const fs::path& EntryBuilder::dir() {
+  if (!m_dir) {
+    fs::path d = m_case.root() / m_area / (".incoming-" + util::random_hex(8));
+    if (::mkdir(d.c_str(), 0700) != 0) throw_errno(ErrorKind::io, util::utf8_lossy(d.string()));
+    m_dir = std::move(d);
+  }
+  return *m_dir;
+}
+
+namespace {
+
+// Creates the folders between the staging folder and `rel_name` (e.g. attachments/).
+fs::path staged_path(const fs::path& dir, const std::string& rel_name) {
+  const fs::path p = dir / rel_name;
+  if (rel_name.find('/') != std::string::npos) {
+    std::error_code ec;
+    fs::create_directories(p.parent_path(), ec);
+    if (ec) throw Error(ErrorKind::io, util::utf8_lossy(p.parent_path().string()) + ": " + ec.message());
+  }
+  return p;
+}
+
+} // namespace
+
+FileRecord& EntryBuilder::add_stream(int fd, const std::string& source_name, const std::string& rel_name, const std::string& role,
+                                     const std::string& media_type) {
+  const fs::path dest = staged_path(dir(), rel_name);
+  // Not fsynced one by one: commit() makes the whole staging folder durable at once.
+  const CopyResult r = copy_and_hash(fd, source_name, dest, false, media_type.empty());
+  util::make_read_only(dest, false);
+  return add_written(rel_name, r.sha256, r.size, role, media_type.empty() ? r.media_type : media_type);
+}
+
+FileRecord& EntryBuilder::add_bytes(const std::string& rel_name, std::string_view bytes, const std::string& role,
+                                    const std::string& media_type) {
+  const fs::path dest = staged_path(dir(), rel_name);
+  const std::string name = util::utf8_lossy(dest.string());
+  util::UniqueFd fd(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) throw_errno(ErrorKind::io, name);
+  util::write_all(fd.get(), bytes.data(), bytes.size(), name);
+  fd.reset();
+  util::make_read_only(dest, false);
+  return add_written(rel_name, util::sha256_hex(bytes), bytes.size(), role, media_type);
+}
+
+FileRecord& EntryBuilder::add_written(const std::string& rel_name, const std::string& sha256, std::uint64_t size, const std::string& role,
+                                      const std::string& media_type) {
+  FileRecord f;
+  f.path = rel_name;
+  f.sha256 = sha256;
+  f.size = size;
+  f.role = role;
+  f.media_type = media_type;
+  m_files.push_back(std::move(f));
+  return m_files.back();
+}
+
+Committed EntryBuilder::commit(const Json& fields, const std::optional<std::string>& expected_prev) {
+  if (m_committed) throw Error(ErrorKind::internal, "entry of kind " + m_kind + " committed twice");
+  if (m_dir) {
+    for (const FileRecord& f : m_files) {
+      const fs::path p = *m_dir / f.path;
+      struct stat st {};
+      if (::lstat(p.c_str(), &st) == 0 && (st.st_mode & 0222) != 0) util::make_read_only(p, false);
+    }
+    // One syncfs() makes every staged file and folder durable: far cheaper than an fsync
+    // per file for entries of many small files, and still before the line that records them.
+    util::sync_filesystem(*m_dir);
+  }
+  throw_if_interrupted(m_kind);
+
+  Committed out;
+  out.appended = manifest::append_entry(
+      m_case.root(), m_kind, m_area, m_dir,
+      [&](const manifest::EntrySlot& slot) {
+        if (expected_prev && slot.prev != *expected_prev) {
+          throw HeadMoved(m_kind + ": the case's head moved from " + *expected_prev + " to " + slot.prev + " meanwhile");
+        }
+        Json files = Json::array();
+        out.files = m_files;
+        for (FileRecord& f : out.files) {
+          f.path = slot.entry_dir + "/" + f.path;
+          files.push_back(f.to_json());
+        }
+        Json line = manifest::make_line(slot.seq, slot.prev, slot.time, m_kind, m_actor, std::move(files));
+        for (const auto& [key, value] : fields.items())
+          line[key] = value;
+        out.time = slot.time;
+        return line;
+      },
+      m_lock_timeout);
+  m_committed = true;
+  return out;
+}
+
+} // namespace cbkit::store
