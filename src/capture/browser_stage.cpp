@@ -71,34 +71,19 @@ BrowserStaged stage_browser(const CaptureOptions& o, const fs::path& dir, WarcWr
     const int status = *r.status;
     const bool bodiless = (status >= 300 && status < 400) || status == 204 || status == 304 || r.method == "HEAD";
     if (r.body_file.empty() && !bodiless) continue;
-    const std::string date = record_date(r, settled);
-    const std::string request_id = new_record_id();
-    const std::string response_id = new_record_id();
-    WarcRecord rq;
-    rq.type = "request";
-    rq.record_id = request_id;
-    rq.date = date;
-    rq.content_type = "application/http;msgtype=request";
-    rq.fields = {{"WARC-Target-URI", r.url}};
-    if (!r.remote_ip.empty()) rq.fields.emplace_back("WARC-IP-Address", r.remote_ip);
-    rq.fields.insert(rq.fields.end(),
-                     {{"WARC-Warcinfo-ID", warcinfo_id}, {"WARC-Concurrent-To", response_id}, {k_source_field, k_source_value}});
-    rq.prefix = http_request_head(r) + r.post_data;
-    warc.append(rq);
-    WarcRecord rs;
-    rs.type = "response";
-    rs.record_id = response_id;
-    rs.date = date;
-    rs.content_type = "application/http;msgtype=response";
-    rs.fields = {{"WARC-Target-URI", r.url}};
-    if (!r.remote_ip.empty()) rs.fields.emplace_back("WARC-IP-Address", r.remote_ip);
-    rs.fields.insert(rs.fields.end(), {{"WARC-Warcinfo-ID", warcinfo_id}, {k_source_field, k_source_value}});
-    BrowserRequest copy = r;
-    if (r.body_file.empty()) copy.body_size = 0;
-    rs.prefix = http_response_head(copy);
-    if (!r.body_file.empty()) rs.body_file = r.body_file;
-    rs.payload_offset = rs.prefix.size();
-    warc.append(rs);
+    // A response without a kept body (redirect, 204, 304) says so: Content-Length 0.
+    BrowserRequest reported = r;
+    if (r.body_file.empty()) reported.body_size = 0;
+    WarcExchange x;
+    x.target_uri = r.url;
+    x.ip_address = r.remote_ip;
+    x.date = record_date(r, settled);
+    x.warcinfo_id = warcinfo_id;
+    x.request = http_request_head(r) + r.post_data;
+    x.response_head = http_response_head(reported);
+    if (!r.body_file.empty()) x.response_body = r.body_file;
+    x.common_fields = {{k_source_field, k_source_value}};
+    append_exchange(warc, x);
     warc_records += 2;
     ++pairs;
   }

@@ -294,11 +294,12 @@ void validate_capture_options(const CaptureOptions& o) {
   }
 }
 
-StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const std::string& examiner) {
-  StagedCapture out;
-  const std::int64_t started = micros_now();
-  const std::vector<std::string> headers = merged_headers(o.headers);
+// ---------------------------------------------------------------- the steps of a capture
 
+namespace {
+
+// The HTTP client's settings from capture-url's options (`headers`: defaults merged in).
+HttpClientOptions http_options(const CaptureOptions& o, const std::vector<std::string>& headers) {
   HttpClientOptions ho;
   ho.headers = headers;
   ho.user_agent = o.user_agent;
@@ -308,256 +309,311 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   ho.insecure = o.insecure;
   ho.timeout_ms = o.timeout_ms;
   ho.max_size = o.max_size;
-  HttpClient client(ho);
+  return ho;
+}
 
-  const fs::path warc_path = dir / "capture.warc.gz";
-  std::unique_ptr<WarcWriter> warc;
-  std::string warcinfo_id;
-  std::size_t warc_records = 0;
-
-  Json client_json = Json::object();
-  client_json["tool"] = "cbkit";
-  client_json["version"] = k_version;
-  client_json["curl"] = curl_version_text();
-  client_json["user_agent"] = o.user_agent;
-  client_json["request_headers_added"] = headers;
-  client_json["http_version_requested"] = "1.1";
-  client_json["proxy"] = o.proxy.empty() ? Json(nullptr) : Json(o.proxy);
-  client_json["insecure"] = o.insecure;
+// capture.json's "client": the tool, its libcurl, what it sent and its limits.
+Json client_json(const CaptureOptions& o, const std::vector<std::string>& headers) {
+  Json client = Json::object();
+  client["tool"] = "cbkit";
+  client["version"] = k_version;
+  client["curl"] = curl_version_text();
+  client["user_agent"] = o.user_agent;
+  client["request_headers_added"] = headers;
+  client["http_version_requested"] = "1.1";
+  client["proxy"] = o.proxy.empty() ? Json(nullptr) : Json(o.proxy);
+  client["insecure"] = o.insecure;
   if (o.ca_file) {
     std::error_code ec;
-    client_json["ca_file"] = Json{{"path", lossy(fs::absolute(*o.ca_file, ec).string())}, {"sha256", file_sha256(*o.ca_file)}};
+    client["ca_file"] = Json{{"path", lossy(fs::absolute(*o.ca_file, ec).string())}, {"sha256", file_sha256(*o.ca_file)}};
   }
   if (o.cookie_file) {
     std::error_code ec;
-    client_json["cookie_file"] = Json{{"path", lossy(fs::absolute(*o.cookie_file, ec).string())}, {"sha256", file_sha256(*o.cookie_file)}};
+    client["cookie_file"] = Json{{"path", lossy(fs::absolute(*o.cookie_file, ec).string())}, {"sha256", file_sha256(*o.cookie_file)}};
   }
-  client_json["limits"] = Json{{"timeout_ms", o.timeout_ms}, {"max_size", o.max_size}, {"max_redirects", o.max_redirects}};
+  client["limits"] = Json{{"timeout_ms", o.timeout_ms}, {"max_size", o.max_size}, {"max_redirects", o.max_redirects}};
+  return client;
+}
 
-  auto open_warc = [&](const std::string& date) {
-    if (warc) return;
-    warc = std::make_unique<WarcWriter>(warc_path);
-    std::string info;
-    info += "software: cbkit/" + std::string(k_version) + " (" + curl_version_text() + ")\r\n";
-    info += "format: WARC File Format 1.1\r\n";
-    info += "conformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n";
-    info += "operator: " + examiner + "\r\n";
-    info += "hostname: " + manifest::current_actor(examiner).host + "\r\n";
-    info += "isPartOf: " + o.url + "\r\n";
-    info += "http-header-user-agent: " + o.user_agent + "\r\n";
-    for (const auto& h : headers)
-      info += "http-header: " + h + "\r\n";
-    info += "cbkit-options: timeout_ms=" + std::to_string(o.timeout_ms) + " max_size=" + std::to_string(o.max_size) +
-            " max_redirects=" + std::to_string(o.max_redirects) + " insecure=" + (o.insecure ? "yes" : "no") +
-            " proxy=" + (o.proxy.empty() ? "none" : o.proxy) + " cookie_file=" + (o.cookie_file ? "yes" : "no") + "\r\n";
+// The warcinfo record's block (application/warc-fields): software, operator, host, the
+// URL and the options that shaped the requests.
+std::string warcinfo_block(const CaptureOptions& o, const std::vector<std::string>& headers, const std::string& examiner) {
+  std::string info;
+  info += "software: cbkit/" + std::string(k_version) + " (" + curl_version_text() + ")\r\n";
+  info += "format: WARC File Format 1.1\r\n";
+  info += "conformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n";
+  info += "operator: " + examiner + "\r\n";
+  info += "hostname: " + manifest::current_actor(examiner).host + "\r\n";
+  info += "isPartOf: " + o.url + "\r\n";
+  info += "http-header-user-agent: " + o.user_agent + "\r\n";
+  for (const auto& h : headers)
+    info += "http-header: " + h + "\r\n";
+  info += "cbkit-options: timeout_ms=" + std::to_string(o.timeout_ms) + " max_size=" + std::to_string(o.max_size) +
+          " max_redirects=" + std::to_string(o.max_redirects) + " insecure=" + (o.insecure ? "yes" : "no") +
+          " proxy=" + (o.proxy.empty() ? "none" : o.proxy) + " cookie_file=" + (o.cookie_file ? "yes" : "no") + "\r\n";
+  return info;
+}
+
+// capture.warc.gz, created with its warcinfo record at the first response: a capture that
+// got no response has no WARC.
+class CaptureWarc {
+public:
+  CaptureWarc(fs::path path, std::string warcinfo) : m_path(std::move(path)), m_warcinfo(std::move(warcinfo)) {}
+
+  // Creates the file and writes the warcinfo record dated `date`, unless already done.
+  void open(const std::string& date) {
+    if (m_writer) return;
+    m_writer = std::make_unique<WarcWriter>(m_path);
     WarcRecord r;
     r.type = "warcinfo";
     r.date = date;
     r.content_type = "application/warc-fields";
     r.fields = {{"WARC-Filename", "capture.warc.gz"}};
-    r.prefix = info;
-    warcinfo_id = warc->append(r).record_id;
-    ++warc_records;
-  };
+    r.prefix = m_warcinfo;
+    m_warcinfo_id = m_writer->append(r).record_id;
+    ++records;
+  }
+  bool is_open() const { return m_writer != nullptr; }
+  WarcWriter& writer() { return *m_writer; }
+  const std::string& warcinfo_id() const { return m_warcinfo_id; }
 
-  Json hops = Json::array();
+  std::size_t records = 0; // written so far
+
+private:
+  fs::path m_path;
+  std::string m_warcinfo;
+  std::unique_ptr<WarcWriter> m_writer;
+  std::string m_warcinfo_id;
+};
+
+// How the chain of hops went.
+struct HopChain {
+  Json hops = Json::array(); // capture.json's "hops"
+  std::string outcome = "complete";
+  std::string error; // a sentence naming the URL; empty when complete
+  std::string error_kind;
+  std::optional<HopResult> last;    // the last hop that got a response
+  std::optional<fs::path> last_raw; // its body as received (the raw bodies before it are removed)
+  std::string last_response_id;
+  TlsDetails last_tls; // the last hop's (for a refused certificate: the one refused)
+  bool any_tls = false;
+};
+
+// A hop's entry in capture.json: where it went and what it sent.
+Json hop_json(const HopResult& r, bool insecure) {
+  const ParsedHead req = split_head(r.request_bytes);
+  Json h = {{"url", r.url}, {"started", r.started}, {"ended", r.ended}};
+  h["remote_ip"] = r.remote_ip;
+  h["remote_port"] = r.remote_port;
+  h["local_ip"] = r.local_ip;
+  h["local_port"] = r.local_port;
+  h["request"] = Json{{"line", req.first_line}, {"headers", req.lines}, {"size", r.request_bytes.size()}};
+  if (!r.proxy_connect.empty()) h["proxy_connect"] = lossy(r.proxy_connect);
+  if (r.tls.used) h["tls"] = tls_json(r.tls, insecure);
+  return h;
+}
+
+// The raw request and response of a hop, byte for byte, as a WARC request/response pair.
+WarcExchangeIds write_hop(CaptureWarc& warc, const HopResult& r, const fs::path& raw) {
+  warc.open(r.started);
+  WarcExchange x;
+  x.target_uri = r.url;
+  x.ip_address = r.remote_ip;
+  x.date = r.started;
+  x.warcinfo_id = warc.warcinfo_id();
+  x.request = r.request_bytes;
+  x.response_head = r.response_header_bytes;
+  x.response_body = raw;
+  x.response_block_digest = r.block_sha256;
+  x.response_payload_digest = r.payload_sha256;
+  if (!r.truncated.empty()) x.response_fields = {{"WARC-Truncated", r.truncated}};
+  const WarcExchangeIds ids = append_exchange(warc.writer(), x);
+  warc.records += 2;
+  return ids;
+}
+
+// Adds what the hop received to its entry `h`: the response, the server's clock, the WARC
+// records and where it redirects.
+void record_response(Json& h, const HopResult& r, const WarcExchangeIds& ids) {
+  const ParsedHead resp = split_head(r.response_header_bytes);
+  Json rj = Json::object();
+  rj["status"] = r.status;
+  rj["status_line"] = resp.first_line;
+  rj["headers"] = resp.lines;
+  if (!r.interim_headers.empty()) {
+    Json interim = Json::array();
+    for (const auto& b : r.interim_headers)
+      interim.push_back(split_head(b).first_line);
+    rj["interim"] = interim;
+  }
+  rj["body_size"] = r.body_size;
+  rj["body_sha256"] = util::to_hex(r.payload_sha256);
+  rj["truncated"] = r.truncated.empty() ? Json(false) : Json(r.truncated);
+  h["response"] = rj;
+  h["http_version"] = r.http_version;
+  const std::string date = header_value(resp, "Date");
+  if (!date.empty()) {
+    h["server_date"] = date;
+    if (const auto secs = parse_http_date(date)) {
+      h["server_date_utc"] = util::format_utc(*secs, 0);
+      h["server_date_skew_micros"] = *secs * 1000000 - r.headers_received_micros;
+    }
+  }
+  h["warc"] = Json{{"request_record_id", ids.request_id}, {"response_record_id", ids.response_id}};
+  if (!r.redirect_url.empty()) h["location"] = r.redirect_url;
+}
+
+// Whether the chain goes on from `url` (hop number `hop`) to `next`; when it stops short,
+// says why in chain.outcome and chain.error.
+bool follow_redirect(HopChain& chain, const CaptureOptions& o, const std::set<std::string>& visited, int hop, const std::string& url,
+                     const std::string& next) {
+  if (next.empty()) return false;
+  if (hop >= o.max_redirects) {
+    chain.outcome = "too-many-redirects";
+    chain.error =
+        o.url + ": more than " + std::to_string(o.max_redirects) + " redirects (--max-redirects); the chain was recorded up to " + url;
+    return false;
+  }
+  const std::string scheme = scheme_of(next);
+  if (scheme != "http" && scheme != "https") {
+    chain.outcome = "redirect-refused";
+    chain.error = url + " redirects to '" + util::one_line(lossy(next), 200) + "', which is not http(s); it was not followed";
+    return false;
+  }
+  if (visited.count(next)) {
+    chain.outcome = "redirect-loop";
+    chain.error = url + " redirects to " + next + ", which was already fetched: a redirect loop; the chain was recorded";
+    return false;
+  }
+  return true;
+}
+
+// Fetches o.url hop by hop (redirects followed by hand, each hop its own exchange) into
+// the WARC. Only the last response's raw body is kept (in chain.last_raw).
+HopChain fetch_hops(const CaptureOptions& o, const std::vector<std::string>& headers, const fs::path& dir, CaptureWarc& warc) {
+  HttpClient client(http_options(o, headers));
+  HopChain chain;
   std::set<std::string> visited;
   std::string url = o.url;
-  std::string outcome = "complete";
-  std::string error;
-  std::string error_kind;
-  std::optional<HopResult> last; // the last hop that got a response
-  std::optional<fs::path> last_raw;
-  std::string last_response_id;
-  TlsDetails last_tls;
-  bool any_tls = false;
-
   for (int hop = 0;; ++hop) {
     throw_if_interrupted("capture-url");
     visited.insert(url);
     const fs::path raw = dir / (".hop-" + std::to_string(hop) + ".raw");
     HopResult r = client.fetch(url, raw);
     if (r.error_kind == "interrupted") throw Error(ErrorKind::interrupted, "capture-url: interrupted; nothing was recorded");
-    // The top-level TLS details are the last hop's (for a refused certificate: the one refused).
-    last_tls = r.tls;
-    any_tls = r.tls.used;
+    chain.last_tls = r.tls;
+    chain.any_tls = r.tls.used;
 
-    Json h = Json::object();
-    h["url"] = r.url;
-    h["started"] = r.started;
-    h["ended"] = r.ended;
-    h["remote_ip"] = r.remote_ip;
-    h["remote_port"] = r.remote_port;
-    h["local_ip"] = r.local_ip;
-    h["local_port"] = r.local_port;
-    const ParsedHead req = split_head(r.request_bytes);
-    h["request"] = Json{{"line", req.first_line}, {"headers", req.lines}, {"size", r.request_bytes.size()}};
-    if (!r.proxy_connect.empty()) h["proxy_connect"] = lossy(r.proxy_connect);
-    if (r.tls.used) h["tls"] = tls_json(r.tls, o.insecure);
-
+    Json h = hop_json(r, o.insecure);
+    std::error_code ec;
     if (r.response_received) {
-      open_warc(r.started);
-      const std::string request_id = new_record_id();
-      const std::string response_id = new_record_id();
-      WarcRecord rq;
-      rq.type = "request";
-      rq.record_id = request_id;
-      rq.date = r.started;
-      rq.content_type = "application/http;msgtype=request";
-      rq.fields = {{"WARC-Target-URI", r.url}, {"WARC-Warcinfo-ID", warcinfo_id}, {"WARC-Concurrent-To", response_id}};
-      if (!r.remote_ip.empty()) rq.fields.insert(rq.fields.begin() + 1, {"WARC-IP-Address", r.remote_ip});
-      rq.prefix = r.request_bytes;
-      warc->append(rq);
-      WarcRecord rs;
-      rs.type = "response";
-      rs.record_id = response_id;
-      rs.date = r.started;
-      rs.content_type = "application/http;msgtype=response";
-      rs.fields = {{"WARC-Target-URI", r.url}, {"WARC-Warcinfo-ID", warcinfo_id}};
-      if (!r.remote_ip.empty()) rs.fields.insert(rs.fields.begin() + 1, {"WARC-IP-Address", r.remote_ip});
-      if (!r.truncated.empty()) rs.fields.emplace_back("WARC-Truncated", r.truncated);
-      rs.prefix = r.response_header_bytes;
-      rs.body_file = raw;
-      rs.payload_offset = r.response_header_bytes.size();
-      rs.block_digest = r.block_sha256;
-      rs.payload_digest = r.payload_sha256;
-      warc->append(rs);
-      warc_records += 2;
-
-      const ParsedHead resp = split_head(r.response_header_bytes);
-      Json rj = Json::object();
-      rj["status"] = r.status;
-      rj["status_line"] = resp.first_line;
-      rj["headers"] = resp.lines;
-      if (!r.interim_headers.empty()) {
-        Json interim = Json::array();
-        for (const auto& b : r.interim_headers)
-          interim.push_back(split_head(b).first_line);
-        rj["interim"] = interim;
-      }
-      rj["body_size"] = r.body_size;
-      rj["body_sha256"] = util::to_hex(r.payload_sha256);
-      rj["truncated"] = r.truncated.empty() ? Json(false) : Json(r.truncated);
-      h["response"] = rj;
-      h["http_version"] = r.http_version;
-      const std::string date = header_value(resp, "Date");
-      if (!date.empty()) {
-        h["server_date"] = date;
-        if (const auto secs = parse_http_date(date)) {
-          h["server_date_utc"] = util::format_utc(*secs, 0);
-          h["server_date_skew_micros"] = *secs * 1000000 - r.headers_received_micros;
-        }
-      }
-      h["warc"] = Json{{"request_record_id", request_id}, {"response_record_id", response_id}};
-      if (!r.redirect_url.empty()) h["location"] = r.redirect_url;
-      if (last_raw) {
-        std::error_code ec;
-        fs::remove(*last_raw, ec); // its bytes are in the WARC now
-      }
-      last_raw = raw;
-      last_response_id = response_id;
+      const WarcExchangeIds ids = write_hop(warc, r, raw);
+      record_response(h, r, ids);
+      if (chain.last_raw) fs::remove(*chain.last_raw, ec); // its bytes are in the WARC now
+      chain.last_raw = raw;
+      chain.last_response_id = ids.response_id;
     } else {
-      std::error_code ec;
       fs::remove(raw, ec);
     }
     if (!r.error.empty()) h["error"] = Json{{"kind", r.error_kind}, {"message", r.error}};
     if (!r.log.empty()) h["curl_log"] = r.log;
-    hops.push_back(h);
+    chain.hops.push_back(h);
 
     const bool got = r.response_received;
     const std::string next = r.redirect_url;
     const bool failed = !r.error.empty() && !(got && !r.truncated.empty() && r.truncated == "length");
-    if (got) last = std::move(r);
+    if (got) chain.last = std::move(r);
     if (failed) {
-      outcome = "failed";
-      error_kind = hops.back()["error"]["kind"];
-      error = url + ": " + hops.back()["error"]["message"].get<std::string>();
-      break;
+      chain.outcome = "failed";
+      chain.error_kind = chain.hops.back()["error"]["kind"];
+      chain.error = url + ": " + chain.hops.back()["error"]["message"].get<std::string>();
+      return chain;
     }
-    if (next.empty()) break;
-    if (hop >= o.max_redirects) {
-      outcome = "too-many-redirects";
-      error =
-          o.url + ": more than " + std::to_string(o.max_redirects) + " redirects (--max-redirects); the chain was recorded up to " + url;
-      break;
-    }
-    const std::string scheme = scheme_of(next);
-    if (scheme != "http" && scheme != "https") {
-      outcome = "redirect-refused";
-      error = url + " redirects to '" + util::one_line(lossy(next), 200) + "', which is not http(s); it was not followed";
-      break;
-    }
-    if (visited.count(next)) {
-      outcome = "redirect-loop";
-      error = url + " redirects to " + next + ", which was already fetched: a redirect loop; the chain was recorded";
-      break;
-    }
+    if (!follow_redirect(chain, o, visited, hop, url, next)) return chain;
     url = next;
   }
-  const std::int64_t ended = micros_now();
+}
 
-  // --browser: the rendered capture joins this entry and its WARC (before the metadata record).
-  std::optional<BrowserStaged> rendered;
-  if (o.browser && warc) {
-    rendered = stage_browser(o, dir, *warc, warcinfo_id, warc_records);
-  } else if (o.browser) {
-    rendered = BrowserStaged{{}, Json{{"ok", false}, {"error", "not run: the raw capture got no response"}}, ""};
-  }
+// --browser: the rendered capture joins this entry and its WARC (before the metadata
+// record). nullopt without --browser.
+std::optional<BrowserStaged> run_browser_stage(const CaptureOptions& o, const fs::path& dir, CaptureWarc& warc) {
+  if (!o.browser) return std::nullopt;
+  if (!warc.is_open()) return BrowserStaged{{}, Json{{"ok", false}, {"error", "not run: the raw capture got no response"}}, ""};
+  return stage_browser(o, dir, warc.writer(), warc.warcinfo_id(), warc.records);
+}
 
-  // The body a person opens.
-  Json body = nullptr;
-  std::optional<StagedFile> body_file;
-  if (last && last_raw) {
-    const ParsedHead resp = split_head(last->response_header_bytes);
-    const std::string ctype = header_value(resp, "Content-Type");
-    const std::vector<std::string> te = parse_codings(joined_values(resp, "Transfer-Encoding"));
-    const bool chunked = !te.empty() && te.back() == "chunked";
-    const std::vector<std::string> ce = parse_codings(joined_values(resp, "Content-Encoding"));
-    const std::string ext = ext_for(ctype);
-    std::string name = "body." + ext;
-    DecodedBody d;
-    if (!chunked && ce.empty()) {
-      // Identity: the raw body is the body; the WARC already holds a copy, so rename.
-      fs::rename(*last_raw, dir / name);
-      d.digest = util::FileDigest{last->body_size, util::to_hex(last->payload_sha256)};
-    } else {
-      d = decode_body(*last_raw, dir / name, chunked, ce);
-      if (!d.still_encoded.empty()) {
-        std::string suffix;
-        for (const auto& c : d.still_encoded)
-          suffix += "." + c;
-        fs::rename(dir / name, dir / (name + suffix));
-        name += suffix;
-      }
-      std::error_code ec;
-      fs::remove(*last_raw, ec);
-    }
-    body = Json::object();
-    body["file"] = name;
-    body["size"] = d.digest.size;
-    body["sha256"] = d.digest.sha256;
-    body["content_type"] = ctype;
-    body["transfer_encoding"] = te;
-    body["content_encoding"] = ce;
-    body["dechunked"] = d.dechunked;
-    body["decoded"] = d.decoded;
-    if (!d.still_encoded.empty()) body["still_encoded"] = d.still_encoded;
-    if (!d.problem.empty()) body["decode_problem"] = d.problem;
-    body["truncated"] = !last->truncated.empty();
-    body_file = StagedFile{name, "body", ctype.empty() ? "application/octet-stream" : ctype, d.digest};
-  } else if (last_raw) {
+// The body a person opens: body.<ext>, de-chunked and content-decoded.
+struct BodyOutput {
+  Json json = nullptr; // capture.json's "body"
+  std::optional<StagedFile> file;
+};
+
+// Makes body.<ext> from the last response's raw body (renamed when it needs no decoding)
+// and removes the raw file.
+BodyOutput extract_body(const HopChain& chain, const fs::path& dir) {
+  BodyOutput out;
+  if (!chain.last_raw) return out;
+  if (!chain.last) {
     std::error_code ec;
-    fs::remove(*last_raw, ec);
+    fs::remove(*chain.last_raw, ec);
+    return out;
   }
+  const HopResult& last = *chain.last;
+  const fs::path& raw = *chain.last_raw;
+  const ParsedHead resp = split_head(last.response_header_bytes);
+  const std::string ctype = header_value(resp, "Content-Type");
+  const std::vector<std::string> te = parse_codings(joined_values(resp, "Transfer-Encoding"));
+  const bool chunked = !te.empty() && te.back() == "chunked";
+  const std::vector<std::string> ce = parse_codings(joined_values(resp, "Content-Encoding"));
+  const std::string ext = ext_for(ctype);
+  std::string name = "body." + ext;
+  DecodedBody d;
+  if (!chunked && ce.empty()) {
+    // Identity: the raw body is the body; the WARC already holds a copy, so rename.
+    fs::rename(raw, dir / name);
+    d.digest = util::FileDigest{last.body_size, util::to_hex(last.payload_sha256)};
+  } else {
+    d = decode_body(raw, dir / name, chunked, ce);
+    if (!d.still_encoded.empty()) {
+      std::string suffix;
+      for (const auto& c : d.still_encoded)
+        suffix += "." + c;
+      fs::rename(dir / name, dir / (name + suffix));
+      name += suffix;
+    }
+    std::error_code ec;
+    fs::remove(raw, ec);
+  }
+  Json body = Json::object();
+  body["file"] = name;
+  body["size"] = d.digest.size;
+  body["sha256"] = d.digest.sha256;
+  body["content_type"] = ctype;
+  body["transfer_encoding"] = te;
+  body["content_encoding"] = ce;
+  body["dechunked"] = d.dechunked;
+  body["decoded"] = d.decoded;
+  if (!d.still_encoded.empty()) body["still_encoded"] = d.still_encoded;
+  if (!d.problem.empty()) body["decode_problem"] = d.problem;
+  body["truncated"] = !last.truncated.empty();
+  out.json = std::move(body);
+  out.file = StagedFile{name, "body", ctype.empty() ? "application/octet-stream" : ctype, d.digest};
+  return out;
+}
 
-  // capture.json: also the WARC's metadata record.
+// capture.json: the whole capture (also the WARC's metadata record).
+Json capture_record(const CaptureOptions& o, const HopChain& chain, const BodyOutput& body, const Json& client, const CaptureWarc& warc,
+                    const std::optional<BrowserStaged>& rendered, std::int64_t started, std::int64_t ended) {
+  const auto& last = chain.last;
+  const Json& hops = chain.hops;
   Json cj = Json::object();
   cj["format"] = "cbkit-capture 1";
   cj["requested_url"] = o.url;
   cj["final_url"] = last ? Json(last->url) : Json(nullptr);
-  cj["outcome"] = outcome;
-  cj["complete"] = outcome == "complete";
-  if (!error.empty()) cj["error"] = Json{{"kind", error_kind.empty() ? outcome : error_kind}, {"message", error}};
+  cj["outcome"] = chain.outcome;
+  cj["complete"] = chain.outcome == "complete";
+  if (!chain.error.empty())
+    cj["error"] = Json{{"kind", chain.error_kind.empty() ? chain.outcome : chain.error_kind}, {"message", chain.error}};
   cj["status"] = last ? Json(last->status) : Json(nullptr);
   cj["started"] = fmt_micros(started);
   cj["ended"] = fmt_micros(ended);
@@ -568,80 +624,113 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
     cj["remote_ip"] = last->remote_ip;
     cj["remote_port"] = last->remote_port;
     cj["http_version"] = last->http_version;
-    const Json& lh = hops[hops.size() - (outcome == "failed" && !hops.back().contains("response") ? 2 : 1)];
+    const Json& lh = hops[hops.size() - (chain.outcome == "failed" && !hops.back().contains("response") ? 2 : 1)];
     if (lh.contains("server_date")) cj["server_date"] = lh["server_date"];
     if (lh.contains("server_date_utc")) cj["server_date_utc"] = lh["server_date_utc"];
     if (lh.contains("server_date_skew_micros")) cj["server_date_skew_micros"] = lh["server_date_skew_micros"];
   }
-  cj["tls"] = any_tls ? tls_json(last_tls, o.insecure) : Json(nullptr);
-  cj["body"] = body;
+  cj["tls"] = chain.any_tls ? tls_json(chain.last_tls, o.insecure) : Json(nullptr);
+  cj["body"] = body.json;
   cj["hops"] = hops;
-  cj["client"] = client_json;
-  cj["warc"] = warc ? Json{{"file", "capture.warc.gz"}, {"records", warc_records + 1}, {"final_response_record_id", last_response_id}}
-                    : Json(nullptr);
+  cj["client"] = client;
+  cj["warc"] = warc.is_open()
+                   ? Json{{"file", "capture.warc.gz"}, {"records", warc.records + 1}, {"final_response_record_id", chain.last_response_id}}
+                   : Json(nullptr);
   if (rendered) cj["browser"] = rendered->summary;
-  const std::string capture_json = cj.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  return cj;
+}
 
-  util::FileDigest warc_digest;
-  if (warc) {
-    WarcRecord meta;
-    meta.type = "metadata";
-    meta.date = fmt_micros(ended);
-    meta.content_type = "application/json";
-    meta.fields = {{"WARC-Target-URI", o.url}, {"WARC-Warcinfo-ID", warcinfo_id}};
-    if (!last_response_id.empty()) meta.fields.emplace_back("WARC-Refers-To", last_response_id);
-    meta.prefix = capture_json;
-    warc->append(meta);
-    warc_digest = warc->close(false);
-    out.files.push_back(StagedFile{"capture.warc.gz", "warc", "application/warc", warc_digest});
-  }
-  out.files.push_back(StagedFile{"capture.json", "capture", "application/json", write_small_file(dir / "capture.json", capture_json)});
-  if (any_tls && !last_tls.chain_pem.empty())
-    out.files.push_back(
-        StagedFile{"tls-chain.pem", "tls-chain", "application/x-pem-file", write_small_file(dir / "tls-chain.pem", last_tls.chain_pem)});
-  if (body_file) out.files.push_back(*body_file);
-  if (rendered) out.files.insert(out.files.end(), rendered->files.begin(), rendered->files.end());
+// Ends the WARC with capture.json as its metadata record and closes it (not synced: the
+// caller syncs the folder). Returns the file's size and SHA-256.
+util::FileDigest finish_warc(CaptureWarc& warc, const CaptureOptions& o, const std::string& capture_json, std::int64_t ended,
+                             const std::string& last_response_id) {
+  WarcRecord meta;
+  meta.type = "metadata";
+  meta.date = fmt_micros(ended);
+  meta.content_type = "application/json";
+  meta.fields = {{"WARC-Target-URI", o.url}, {"WARC-Warcinfo-ID", warc.warcinfo_id()}};
+  if (!last_response_id.empty()) meta.fields.emplace_back("WARC-Refers-To", last_response_id);
+  meta.prefix = capture_json;
+  warc.writer().append(meta);
+  return warc.writer().close(false);
+}
 
-  // The manifest's summary.
+// The manifest's "web" object: the capture in brief.
+Json web_summary(const CaptureOptions& o, const Json& cj, const HopChain& chain, const std::optional<BrowserStaged>& rendered) {
   Json web = Json::object();
   web["url"] = o.url;
   web["final_url"] = cj["final_url"];
   web["status"] = cj["status"];
-  web["complete"] = outcome == "complete";
-  web["outcome"] = outcome;
-  if (!error.empty()) web["error"] = error;
+  web["complete"] = chain.outcome == "complete";
+  web["outcome"] = chain.outcome;
+  if (!chain.error.empty()) web["error"] = chain.error;
   web["redirects"] = cj["redirects"];
   web["started"] = cj["started"];
   web["ended"] = cj["ended"];
-  if (last) web["remote_ip"] = last->remote_ip;
+  if (chain.last) web["remote_ip"] = chain.last->remote_ip;
   if (cj.contains("server_date_utc")) web["server_date_utc"] = cj["server_date_utc"];
   if (cj.contains("server_date_skew_micros")) web["server_date_skew_micros"] = cj["server_date_skew_micros"];
-  if (any_tls) web["tls"] = Json{{"version", last_tls.version}, {"chain_verified", last_tls.chain_verified}};
+  if (chain.any_tls) web["tls"] = Json{{"version", chain.last_tls.version}, {"chain_verified", chain.last_tls.chain_verified}};
   web["insecure"] = o.insecure;
   web["truncated"] = cj["truncated"];
   web["max_size"] = o.max_size;
   web["user_agent"] = o.user_agent;
   if (rendered) web["browser"] = rendered->summary;
   if (!o.proxy.empty()) web["proxy"] = o.proxy;
+  return web;
+}
 
-  if (o.tsa && warc) {
-    // Trusted time over the WARC's SHA-256; a failure throws and nothing is recorded.
-    const std::string ca_sha256 = o.tsa->ca ? tsa::ca_file_sha256(*o.tsa->ca) : "";
-    const tsa::Stamp s = tsa::obtain(*o.tsa, warc_digest.sha256);
-    out.files.push_back(
-        StagedFile{tsa::k_token_file, "token", tsa::k_token_media_type, write_small_file(dir / tsa::k_token_file, s.response_der)});
-    out.files.push_back(StagedFile{tsa::k_request_file, "token-request", tsa::k_request_media_type,
-                                   write_small_file(dir / tsa::k_request_file, s.request_der)});
-    if (!s.chain_pem.empty())
-      out.files.push_back(
-          StagedFile{tsa::k_chain_file, "tsa-chain", tsa::k_chain_media_type, write_small_file(dir / tsa::k_chain_file, s.chain_pem)});
-    Json t = tsa::stamp_record(s, *o.tsa, ca_sha256);
-    t["covers"] = Json{{"file", "capture.warc.gz"}, {"sha256", warc_digest.sha256}};
-    web["tsa"] = t;
+// --tsa: trusted time over the WARC's SHA-256, its files added to `files` and its record
+// to web["tsa"]. A failure throws and nothing is recorded.
+void timestamp_warc(const CaptureOptions& o, const fs::path& dir, const util::FileDigest& warc_digest, std::vector<StagedFile>& files,
+                    Json& web) {
+  const std::string ca_sha256 = o.tsa->ca ? tsa::ca_file_sha256(*o.tsa->ca) : "";
+  const tsa::Stamp s = tsa::obtain(*o.tsa, warc_digest.sha256);
+  files.push_back(
+      StagedFile{tsa::k_token_file, "token", tsa::k_token_media_type, write_small_file(dir / tsa::k_token_file, s.response_der)});
+  files.push_back(StagedFile{tsa::k_request_file, "token-request", tsa::k_request_media_type,
+                             write_small_file(dir / tsa::k_request_file, s.request_der)});
+  if (!s.chain_pem.empty())
+    files.push_back(
+        StagedFile{tsa::k_chain_file, "tsa-chain", tsa::k_chain_media_type, write_small_file(dir / tsa::k_chain_file, s.chain_pem)});
+  Json t = tsa::stamp_record(s, *o.tsa, ca_sha256);
+  t["covers"] = Json{{"file", "capture.warc.gz"}, {"sha256", warc_digest.sha256}};
+  web["tsa"] = t;
+}
+
+} // namespace
+
+StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const std::string& examiner) {
+  const std::int64_t started = micros_now();
+  const std::vector<std::string> headers = merged_headers(o.headers);
+  const Json client = client_json(o, headers);
+  CaptureWarc warc(dir / "capture.warc.gz", warcinfo_block(o, headers, examiner));
+
+  const HopChain chain = fetch_hops(o, headers, dir, warc);
+  const std::int64_t ended = micros_now();
+  const std::optional<BrowserStaged> rendered = run_browser_stage(o, dir, warc);
+  const BodyOutput body = extract_body(chain, dir);
+  const Json cj = capture_record(o, chain, body, client, warc, rendered, started, ended);
+  const std::string capture_json = cj.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+
+  // The files, in the order the manifest line lists them.
+  StagedCapture out;
+  util::FileDigest warc_digest;
+  if (warc.is_open()) {
+    warc_digest = finish_warc(warc, o, capture_json, ended, chain.last_response_id);
+    out.files.push_back(StagedFile{"capture.warc.gz", "warc", "application/warc", warc_digest});
   }
-  out.web = web;
-  out.complete = outcome == "complete";
-  out.error = error;
+  out.files.push_back(StagedFile{"capture.json", "capture", "application/json", write_small_file(dir / "capture.json", capture_json)});
+  if (chain.any_tls && !chain.last_tls.chain_pem.empty())
+    out.files.push_back(StagedFile{"tls-chain.pem", "tls-chain", "application/x-pem-file",
+                                   write_small_file(dir / "tls-chain.pem", chain.last_tls.chain_pem)});
+  if (body.file) out.files.push_back(*body.file);
+  if (rendered) out.files.insert(out.files.end(), rendered->files.begin(), rendered->files.end());
+
+  out.web = web_summary(o, cj, chain, rendered);
+  if (o.tsa && warc.is_open()) timestamp_warc(o, dir, warc_digest, out.files, out.web);
+  out.complete = chain.outcome == "complete";
+  out.error = chain.error;
   return out;
 }
 

@@ -264,6 +264,41 @@ util::FileDigest WarcWriter::close(bool sync) {
   return util::FileDigest{m->file_size, util::to_hex(m->file_sha.finish())};
 }
 
+WarcExchangeIds append_exchange(WarcWriter& warc, const WarcExchange& x) {
+  const WarcExchangeIds ids{new_record_id(), new_record_id()};
+  const auto fields = [&x](const std::initializer_list<std::pair<std::string, std::string>> own, const WarcFields& extra) {
+    WarcFields f = {{"WARC-Target-URI", x.target_uri}};
+    if (!x.ip_address.empty()) f.emplace_back("WARC-IP-Address", x.ip_address);
+    f.emplace_back("WARC-Warcinfo-ID", x.warcinfo_id);
+    f.insert(f.end(), own.begin(), own.end());
+    f.insert(f.end(), extra.begin(), extra.end());
+    f.insert(f.end(), x.common_fields.begin(), x.common_fields.end());
+    return f;
+  };
+  WarcRecord request;
+  request.type = "request";
+  request.record_id = ids.request_id;
+  request.date = x.date;
+  request.content_type = "application/http;msgtype=request";
+  request.fields = fields({{"WARC-Concurrent-To", ids.response_id}}, {});
+  request.prefix = x.request;
+  warc.append(request);
+
+  WarcRecord response;
+  response.type = "response";
+  response.record_id = ids.response_id;
+  response.date = x.date;
+  response.content_type = "application/http;msgtype=response";
+  response.fields = fields({}, x.response_fields);
+  response.prefix = x.response_head;
+  response.body_file = x.response_body;
+  response.payload_offset = x.response_head.size();
+  response.block_digest = x.response_block_digest;
+  response.payload_digest = x.response_payload_digest;
+  warc.append(response);
+  return ids;
+}
+
 // ------------------------------------------------------------------ reader
 
 std::optional<std::string> WarcRecordInfo::field(std::string_view name) const {

@@ -158,6 +158,62 @@ TEST_CASE("WARC writer output reads back: one gzip member per record, every dige
   CHECK(slow.records.size() == 2);
 }
 
+TEST_CASE("append_exchange: a request record naming its response, fields in a fixed order") {
+  TempDir t;
+  write_file(t / "body.raw", "hello");
+  const fs::path path = t / "x.warc.gz";
+  capture::WarcWriter w(path);
+  capture::WarcExchange x;
+  x.target_uri = "http://example.test/p";
+  x.ip_address = "192.0.2.1";
+  x.date = "2026-01-02T03:04:05.000006Z";
+  x.warcinfo_id = "<urn:uuid:00000000-0000-4000-8000-000000000000>";
+  x.request = "GET /p HTTP/1.1\r\nHost: example.test\r\n\r\n";
+  x.response_head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+  x.response_body = t / "body.raw";
+  x.response_fields = {{"WARC-Truncated", "length"}};
+  x.common_fields = {{"WARC-Cbkit-Source", "test"}};
+  const capture::WarcExchangeIds ids = capture::append_exchange(w, x);
+  w.close(false);
+
+  const ReadBack r = read_warc(read_file(path), 1u << 16, 256);
+  REQUIRE(r.error.empty());
+  REQUIRE(r.records.size() == 2);
+  const auto names = [](const capture::WarcRecordInfo& rec) {
+    std::vector<std::string> out;
+    for (const auto& [name, value] : rec.fields)
+      out.push_back(name);
+    return out;
+  };
+  CHECK(names(r.records[0]) == std::vector<std::string>{"WARC-Type", "WARC-Record-ID", "WARC-Date", "WARC-Target-URI", "WARC-IP-Address",
+                                                        "WARC-Warcinfo-ID", "WARC-Concurrent-To", "WARC-Cbkit-Source", "WARC-Block-Digest",
+                                                        "Content-Type", "Content-Length"});
+  CHECK(names(r.records[1]) == std::vector<std::string>{"WARC-Type", "WARC-Record-ID", "WARC-Date", "WARC-Target-URI", "WARC-IP-Address",
+                                                        "WARC-Warcinfo-ID", "WARC-Truncated", "WARC-Cbkit-Source", "WARC-Block-Digest",
+                                                        "WARC-Payload-Digest", "Content-Type", "Content-Length"});
+  CHECK(r.records[0].field("WARC-Record-ID") == ids.request_id);
+  CHECK(r.records[0].field("WARC-Concurrent-To") == ids.response_id);
+  CHECK(r.records[1].field("WARC-Record-ID") == ids.response_id);
+  CHECK(r.records[0].field("Content-Type") == "application/http;msgtype=request");
+  CHECK(r.records[1].field("Content-Type") == "application/http;msgtype=response");
+  CHECK(r.records[1].field("WARC-Date") == x.date);
+  CHECK(r.records[1].field("WARC-Payload-Digest") == capture::warc_digest(sha("hello")));
+  for (const auto& rec : r.records)
+    CHECK(rec.digest_mismatches.empty());
+
+  // Without an address and a body: no WARC-IP-Address, an empty payload.
+  capture::WarcWriter w2(t / "y.warc.gz");
+  x.ip_address.clear();
+  x.response_body.reset();
+  x.response_head = "HTTP/1.1 204 No Content\r\n\r\n";
+  capture::append_exchange(w2, x);
+  w2.close(false);
+  const ReadBack r2 = read_warc(read_file(t / "y.warc.gz"), 1u << 16, 256);
+  REQUIRE(r2.records.size() == 2);
+  CHECK_FALSE(r2.records[0].field("WARC-IP-Address"));
+  CHECK(r2.records[1].field("WARC-Payload-Digest") == capture::warc_digest(sha("")));
+}
+
 TEST_CASE("WARC reader reports a digest that does not match the content") {
   TempDir t;
   const fs::path path = write_sample_warc(t, 1000, sha("something else"));

@@ -87,6 +87,34 @@ private:
   std::unique_ptr<Impl> m;
 };
 
+// One HTTP exchange as a `request` record followed by its `response` record (what both
+// the raw capture and the browser's network log write). Both records carry, in this order,
+// WARC-Target-URI, WARC-IP-Address (when known) and WARC-Warcinfo-ID; the request then
+// names its response in WARC-Concurrent-To; then come `response_fields` (response only)
+// and `common_fields` (both).
+struct WarcExchange {
+  std::string target_uri;
+  std::string ip_address; // empty: no WARC-IP-Address field
+  std::string date;       // of both records
+  std::string warcinfo_id;
+  std::string request;                                // the request message: head and body
+  std::string response_head;                          // status line and header fields up to the empty line; the payload starts after it
+  std::optional<std::filesystem::path> response_body; // the message body; none: empty
+  // Digests of the response's block and payload when already computed (else the writer does).
+  std::optional<util::Digest> response_block_digest;
+  std::optional<util::Digest> response_payload_digest;
+  WarcFields response_fields; // e.g. WARC-Truncated
+  WarcFields common_fields;   // e.g. WARC-Cbkit-Source
+};
+
+struct WarcExchangeIds {
+  std::string request_id;
+  std::string response_id;
+};
+
+// Appends the exchange's two records to `warc`. Throws Error(io) as WarcWriter::append.
+WarcExchangeIds append_exchange(WarcWriter& warc, const WarcExchange& exchange);
+
 // One record as the reader saw it.
 struct WarcRecordInfo {
   std::size_t index = 0;
