@@ -680,22 +680,13 @@ Json web_summary(const CaptureOptions& o, const Json& cj, const HopChain& chain,
   return web;
 }
 
-// --tsa: trusted time over the WARC's SHA-256, its files added to `files` and its record
-// to web["tsa"]. A failure throws and nothing is recorded.
-void timestamp_warc(const CaptureOptions& o, const fs::path& dir, const util::FileDigest& warc_digest, std::vector<StagedFile>& files,
-                    Json& web) {
+// --tsa: trusted time over the WARC's SHA-256, recorded as the one token record (its files
+// are added to the entry by capture_url). A failure throws and nothing is recorded.
+tsa::Stamp timestamp_warc(const CaptureOptions& o, const util::FileDigest& warc_digest, Json& web) {
   const std::string ca_sha256 = o.tsa->ca ? tsa::ca_file_sha256(*o.tsa->ca) : "";
-  const tsa::Stamp s = tsa::obtain(*o.tsa, warc_digest.sha256);
-  files.push_back(
-      StagedFile{tsa::k_token_file, "token", tsa::k_token_media_type, write_small_file(dir / tsa::k_token_file, s.response_der)});
-  files.push_back(StagedFile{tsa::k_request_file, "token-request", tsa::k_request_media_type,
-                             write_small_file(dir / tsa::k_request_file, s.request_der)});
-  if (!s.chain_pem.empty())
-    files.push_back(
-        StagedFile{tsa::k_chain_file, "tsa-chain", tsa::k_chain_media_type, write_small_file(dir / tsa::k_chain_file, s.chain_pem)});
-  Json t = tsa::stamp_record(s, *o.tsa, ca_sha256);
-  t["covers"] = Json{{"file", "capture.warc.gz"}, {"sha256", warc_digest.sha256}};
-  web["tsa"] = t;
+  tsa::Stamp s = tsa::obtain(*o.tsa, warc_digest.sha256);
+  web["tsa"] = tsa::token_record(Json{{"file", "capture.warc.gz"}, {"sha256", warc_digest.sha256}}, s, *o.tsa, ca_sha256);
+  return s;
 }
 
 } // namespace
@@ -728,7 +719,7 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   if (rendered) out.files.insert(out.files.end(), rendered->files.begin(), rendered->files.end());
 
   out.web = web_summary(o, cj, chain, rendered);
-  if (o.tsa && warc.is_open()) timestamp_warc(o, dir, warc_digest, out.files, out.web);
+  if (o.tsa && warc.is_open()) out.stamp = timestamp_warc(o, warc_digest, out.web);
   out.complete = chain.outcome == "complete";
   out.error = chain.error;
   return out;
@@ -743,11 +734,14 @@ CaptureResult capture_url(const store::Case& c, const CaptureOptions& o) {
   r.staged = stage_capture(o, entry.dir(), examiner);
   for (const auto& f : r.staged.files)
     entry.add_written(f.name, f.digest.sha256, f.digest.size, f.role, f.media_type);
+  if (r.staged.stamp) tsa::add_token_files(entry, *r.staged.stamp);
   Json fields = Json::object();
   fields["web"] = r.staged.web;
   const Json context = store::context_json(o.context);
   if (!context.empty()) fields["context"] = context;
-  r.appended = entry.commit(fields).appended;
+  store::Committed committed = entry.commit(fields);
+  r.appended = committed.appended;
+  r.files = std::move(committed.files);
   return r;
 }
 

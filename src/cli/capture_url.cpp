@@ -172,14 +172,13 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
         if (w.contains("browser")) e["browser"] = w["browser"];
         if (!r.staged.error.empty()) e["error"] = r.staged.error;
         manifest::Json files = manifest::Json::array();
-        for (const auto& f : r.staged.files)
-          files.push_back(manifest::Json{
-              {"path", r.appended.entry_dir + "/" + f.name}, {"sha256", f.digest.sha256}, {"size", f.digest.size}, {"role", f.role}});
+        for (const auto& f : r.files)
+          files.push_back(manifest::Json{{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}, {"role", f.role}});
         e["files"] = files;
         entries.push_back(std::move(e));
       } else {
-        for (const auto& f : r.staged.files)
-          std::cout << "  " << f.digest.sha256 << "  " << f.digest.size << "  " << r.appended.entry_dir << "/" << f.name << "\n";
+        for (const auto& f : r.files)
+          std::cout << "  " << f.sha256 << "  " << f.size << "  " << f.path << "\n";
         if (r.staged.complete) {
           std::cout << "    " << w["status"].get<long>() << " " << w["final_url"].get<std::string>();
           if (w["redirects"].get<std::size_t>() > 0) std::cout << " (after " << w["redirects"].get<std::size_t>() << " redirect(s))";

@@ -69,8 +69,9 @@ struct StagedFile {
 
 // What a capture put in a staging folder: the files and the manifest's "web" object.
 struct StagedCapture {
-  std::vector<StagedFile> files;
-  manifest::Json web; // the entry's summary (url, final_url, status, complete, error, ...)
+  std::vector<StagedFile> files;   // written in the staging folder (the token's files are not)
+  std::optional<tsa::Stamp> stamp; // with --tsa: the token over the WARC (tsa::add_token_files)
+  manifest::Json web;              // the entry's summary (url, final_url, status, complete, error, ...)
   bool complete = false;
   std::string error; // why the attempt failed (a sentence naming the URL); empty when complete
 };
@@ -84,6 +85,7 @@ StagedCapture stage_capture(const CaptureOptions& options, const std::filesystem
 struct CaptureResult {
   manifest::Appended appended;
   StagedCapture staged;
+  std::vector<store::FileRecord> files; // every recorded file, as the line lists it
 };
 
 // validate, stage, append: one capture, one entry (also for a failed attempt).
