@@ -2,6 +2,7 @@
 
 #include "cbkit/report/qr.hpp"
 #include "cbkit/report/text.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 #include "cbkit/version.hpp"
@@ -22,9 +23,7 @@ constexpr std::uint64_t k_max_thumbnail = 2u << 20;
 // Generic listing of an entry of an unknown kind stops after this many fields.
 constexpr std::size_t k_max_generic_fields = 80;
 
-std::string str(const Json& obj, const char* key) {
-  return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : std::string();
-}
+std::string str(const Json& obj, const char* key) { return util::string_field(obj, key); }
 
 const Json& null_json() {
   static const Json null;

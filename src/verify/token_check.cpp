@@ -1,6 +1,7 @@
 #include "cbkit/verify/token_check.hpp"
 
 #include "cbkit/tsa/record.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 
@@ -45,10 +46,7 @@ void TokenCheck::end_file(bool intact) {
 
 namespace {
 
-std::string string_at(const Json* obj, const char* key) {
-  if (obj == nullptr || !obj->is_object() || !obj->contains(key) || !(*obj)[key].is_string()) return "";
-  return (*obj)[key].get<std::string>();
-}
+std::string string_at(const Json* obj, const char* key) { return obj != nullptr ? util::string_field(*obj, key) : ""; }
 
 } // namespace
 
