@@ -52,7 +52,7 @@ std::string size_text(std::uint64_t bytes) {
   return buf;
 }
 
-std::uint64_t file_size(const Json& f) { return f.contains("size") && f["size"].is_number_unsigned() ? f["size"].get<std::uint64_t>() : 0; }
+std::uint64_t file_size(const Json& f) { return util::unsigned_field(f, "size").value_or(0); }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
