@@ -214,9 +214,7 @@ std::vector<std::string> parse_codings(const std::string& header_value) {
     std::string item = header_value.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     const std::size_t semi = item.find(';');
     if (semi != std::string::npos) item.resize(semi);
-    const auto b = item.find_first_not_of(" \t");
-    const auto e = item.find_last_not_of(" \t");
-    item = b == std::string::npos ? "" : util::to_lower_ascii(item.substr(b, e - b + 1));
+    item = util::to_lower_ascii(util::trim(item, " \t"));
     if (!item.empty() && item != "identity") out.push_back(item);
     if (comma == std::string::npos) break;
     pos = comma + 1;

@@ -1,12 +1,12 @@
 #include "cbkit/capture/http.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/util/curl.hpp"
 #include "cbkit/util/fs.hpp"
+#include "cbkit/util/openssl.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 
-#include <curl/curl.h>
-#include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 
 namespace cbkit::capture {
 
@@ -39,28 +38,13 @@ std::int64_t monotonic_ms() {
 
 std::string format_micros(std::int64_t micros) { return util::format_utc(micros / 1000000, micros % 1000000); }
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw Error(ErrorKind::internal, "curl_global_init failed");
-  });
-}
-
-template <typename F> struct Guard {
-  F f;
-  ~Guard() { f(); }
-};
-
 // ---------------------------------------------------------------- TLS details via OpenSSL
 
 std::string name_text(const X509_NAME* name) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  std::string s(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  return util::utf8_lossy(s);
+  const util::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return "";
+  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253);
+  return util::utf8_lossy(util::bio_contents(bio.get()));
 }
 
 std::string asn1_time_text(const ASN1_TIME* t) {
@@ -75,11 +59,8 @@ CertSummary summarize_cert(X509* cert) {
   CertSummary c;
   c.subject = name_text(X509_get_subject_name(cert));
   c.issuer = name_text(X509_get_issuer_name(cert));
-  if (BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
-    char* hex = BN_bn2hex(bn);
-    c.serial = util::to_lower_ascii(hex);
-    OPENSSL_free(hex);
-    BN_free(bn);
+  if (const util::BnPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)); bn) {
+    if (const util::OpensslStringPtr hex(BN_bn2hex(bn.get())); hex) c.serial = util::to_lower_ascii(hex.get());
   }
   c.not_before = asn1_time_text(X509_get0_notBefore(cert));
   c.not_after = asn1_time_text(X509_get0_notAfter(cert));
@@ -90,13 +71,10 @@ CertSummary summarize_cert(X509* cert) {
 }
 
 std::string cert_pem(X509* cert) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, cert);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  std::string s(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  return s;
+  const util::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return "";
+  PEM_write_bio_X509(bio.get(), cert);
+  return util::bio_contents(bio.get());
 }
 
 int ex_index() {
@@ -217,9 +195,7 @@ int debug_callback(CURL*, curl_infotype type, char* data, size_t size, void* use
   case CURLINFO_TEXT:
     // Connection and handshake notes for the record; capped, a hostile server cannot grow it.
     if (st->log_bytes < 64 * 1024 && st->r->log.size() < 400) {
-      std::string line(data, size);
-      while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
-        line.pop_back();
+      const std::string line(util::trim_end(std::string_view(data, size), "\r\n"));
       st->log_bytes += line.size();
       st->r->log.push_back(util::utf8_lossy(line));
     }
@@ -353,7 +329,7 @@ struct HttpClient::Impl {
 };
 
 HttpClient::HttpClient(HttpClientOptions options) : m(std::make_unique<Impl>()) {
-  global_init();
+  util::curl_global();
   m->options = std::move(options);
   m->share = curl_share_init();
   if (m->share == nullptr) throw Error(ErrorKind::internal, "curl_share_init failed");
@@ -375,42 +351,25 @@ HopResult HttpClient::fetch(const std::string& url, const std::filesystem::path&
   if (!fd.valid()) throw_errno(ErrorKind::io, st.body_what);
   st.body_fd = fd.get();
 
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) throw Error(ErrorKind::internal, "curl_easy_init failed");
-  Guard cleanup{[curl] { curl_easy_cleanup(curl); }};
+  const util::CurlPtr handle = util::curl_easy();
+  CURL* curl = handle.get();
   st.curl = curl;
-  {
-    CURLU* u = curl_url();
-    if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
-      char* host = nullptr;
-      if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-        st.host = host;
-        if (st.host.size() > 2 && st.host.front() == '[') st.host = st.host.substr(1, st.host.size() - 2);
-        curl_free(host);
-      }
-    }
-    curl_url_cleanup(u);
+  if (const auto host = util::curl_url_host(url)) {
+    st.host = *host;
+    if (st.host.size() > 2 && st.host.front() == '[') st.host = st.host.substr(1, st.host.size() - 2);
   }
 
   char errbuf[CURL_ERROR_SIZE] = {};
-  curl_slist* headers = nullptr;
-  Guard free_headers{[&headers] { curl_slist_free_all(headers); }};
+  util::CurlHeaders headers;
   for (const auto& h : m->options.headers)
-    headers = curl_slist_append(headers, h.c_str());
+    headers.append(h);
 
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  util::curl_set_basics(curl, {url, m->options.proxy, m->options.user_agent, &headers, errbuf});
   curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(curl, CURLOPT_HTTP_TRANSFER_DECODING, 0L);
   curl_easy_setopt(curl, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
   curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, m->options.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_PROXY, m->options.proxy.c_str()); // "" disables the environment's proxy
   curl_easy_setopt(curl, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   curl_easy_setopt(curl, CURLOPT_SHARE, m->share);
   // The cookie file is read once; later hops use the shared jar (with what hops set).
@@ -493,7 +452,7 @@ HopResult HttpClient::fetch(const std::string& url, const std::filesystem::path&
 }
 
 std::string curl_version_text() {
-  global_init();
+  util::curl_global();
   return curl_version();
 }
 

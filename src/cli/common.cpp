@@ -51,7 +51,7 @@ void print_json(const manifest::Json& j) { std::cout << j.dump(2, ' ', false, ma
 void print_receipt(const manifest::Appended& a) { std::cout << "head " << a.head << " seq " << a.seq << "\n"; }
 
 std::string string_field(const manifest::Json& obj, const char* key, const std::string& fallback) {
-  return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : fallback;
+  return util::string_field(obj, key, fallback);
 }
 
 } // namespace cbkit::cli

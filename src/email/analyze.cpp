@@ -9,7 +9,7 @@
 
 namespace cbkit::email {
 
-using manifest::Json;
+using util::Json;
 
 namespace {
 

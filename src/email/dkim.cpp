@@ -1,5 +1,7 @@
 #include "cbkit/email/dkim.hpp"
 
+#include "cbkit/util/base64.hpp"
+#include "cbkit/util/openssl.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 
@@ -34,25 +36,13 @@ constexpr std::size_t k_max_header_bytes = 256u << 20; // canonicalized header d
 // RFC 8301 section 3.2: RSA keys under 1024 bits must not be considered valid.
 constexpr int k_min_rsa_bits = 1024;
 
-// ---------------------------------------------------------------------------------------
-// OpenSSL RAII
+using util::BioPtr;
+using util::MdCtxPtr;
+using util::PkeyPtr;
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct OpensslFree {
-  void operator()(void* p) const { OPENSSL_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-template <typename T> using OsslPtr = std::unique_ptr<T, OpensslFree>;
+// RFC 6376 base64string: folding white space may stand anywhere and the '=' padding may be
+// left out (its ABNF makes it optional).
+constexpr util::Base64Options k_tag_base64{.skip_whitespace = true, .padding_optional = true};
 
 // ---------------------------------------------------------------------------------------
 // Small text helpers
@@ -61,14 +51,6 @@ bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 bool is_fws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-std::string_view trim_fws(std::string_view s) {
-  while (!s.empty() && is_fws(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_fws(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
 
 std::string remove_fws(std::string_view s) {
   std::string out;
@@ -93,7 +75,7 @@ std::vector<std::string> split(std::string_view s, char sep) {
 
 // A domain compared without case and without a trailing dot.
 std::string domain_key(std::string_view d) {
-  std::string s = util::to_lower_ascii(trim_fws(d));
+  std::string s = util::to_lower_ascii(util::trim(d));
   while (!s.empty() && s.back() == '.')
     s.pop_back();
   return s;
@@ -105,45 +87,6 @@ std::string quote(std::string_view s) {
   std::string out = "\"";
   out += s.size() > k_max ? std::string(s.substr(0, k_max)) + "..." : std::string(s);
   out += '"';
-  return out;
-}
-
-// Standard base64 decoding (RFC 4648); white space is skipped, padding is optional but
-// must be consistent, anything else is refused.
-std::optional<std::string> base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  out.reserve(in.size() / 4 * 3 + 3);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  std::size_t chars = 0;
-  std::size_t pad = 0;
-  for (char c : in) {
-    if (is_fws(c)) continue;
-    if (c == '=') {
-      ++pad;
-      continue;
-    }
-    if (pad > 0) return std::nullopt; // data after padding
-    const int v = value(c);
-    if (v < 0) return std::nullopt;
-    acc = ((acc << 6) | static_cast<std::uint32_t>(v)) & 0xffffffu;
-    bits += 6;
-    ++chars;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xffu);
-    }
-  }
-  if (chars % 4 == 1 || pad > 2) return std::nullopt;
-  if (pad > 0 && (chars + pad) % 4 != 0) return std::nullopt;
   return out;
 }
 
@@ -178,7 +121,7 @@ TagList parse_tag_list(std::string_view text, bool signature) {
   while (pos <= text.size()) {
     std::size_t end = text.find(';', pos);
     if (end == std::string_view::npos) end = text.size();
-    const std::string_view spec = trim_fws(text.substr(pos, end - pos));
+    const std::string_view spec = util::trim(text.substr(pos, end - pos));
     pos = end + 1;
     if (spec.empty()) continue; // a trailing ';' (or an empty spec, tolerated)
     const std::size_t eq = spec.find('=');
@@ -186,12 +129,12 @@ TagList parse_tag_list(std::string_view text, bool signature) {
       tl.problems.push_back("malformed tag " + quote(spec) + " (no '=')");
       continue;
     }
-    const std::string name(trim_fws(spec.substr(0, eq)));
+    const std::string name(util::trim(spec.substr(0, eq)));
     if (!valid_tag_name(name)) {
       tl.problems.push_back("invalid tag name " + quote(name));
       continue;
     }
-    const std::string_view raw = trim_fws(spec.substr(eq + 1));
+    const std::string_view raw = util::trim(spec.substr(eq + 1));
     std::string value = remove_fws(raw);
     if (signature && value.size() != raw.size() && name != "b" && name != "bh" && name != "h" && name != "z") {
       tl.problems.push_back("tag " + name + "= contains white space");
@@ -393,7 +336,7 @@ std::string without_b_value(std::string_view raw) {
     if (end == std::string_view::npos) end = raw.size();
     const std::string_view spec = raw.substr(pos, end - pos);
     const std::size_t eq = spec.find('=');
-    if (eq != std::string_view::npos && trim_fws(spec.substr(0, eq)) == "b") {
+    if (eq != std::string_view::npos && util::trim(spec.substr(0, eq)) == "b") {
       std::string out(raw.substr(0, pos + eq + 1));
       out.append(raw.substr(end));
       return out;
@@ -450,9 +393,9 @@ KeyInfo parse_pem_key(std::string_view text) {
   unsigned char* data_raw = nullptr;
   long len = 0;
   const int ok = PEM_read_bio(bio.get(), &name_raw, &header_raw, &data_raw, &len);
-  OsslPtr<char> name(name_raw);
-  OsslPtr<char> header(header_raw);
-  OsslPtr<unsigned char> data(data_raw);
+  util::OpensslStringPtr name(name_raw);
+  util::OpensslStringPtr header(header_raw);
+  util::OpensslBytesPtr data(data_raw);
   if (ok != 1 || len <= 0) {
     ki.error = "the PEM key cannot be decoded";
     return ki;
@@ -473,7 +416,7 @@ KeyInfo parse_pem_key(std::string_view text) {
 
 // A TXT record as copied from a DNS tool may be split into quoted strings: join them.
 std::string unquote_txt(std::string_view text) {
-  const std::string_view t = trim_fws(text);
+  const std::string_view t = util::trim(text);
   if (t.empty() || t.front() != '"') return std::string(t);
   std::string out;
   bool in = false;
@@ -544,7 +487,7 @@ KeyInfo parse_key(std::string_view text) {
     ki.error = "the key has been revoked (empty p=)";
     return ki;
   }
-  const auto der = base64_decode(p->second);
+  const auto der = util::base64_decode(p->second, k_tag_base64);
   if (!der) {
     ki.error = "the key record's p= is not valid base64";
     return ki;
@@ -616,7 +559,7 @@ struct Context {
 const DkimKey* find_key(const Context& ctx, const DkimSignature& sig) {
   const std::string d = domain_key(sig.domain);
   for (const auto& k : ctx.keys) {
-    if (domain_key(k.domain) == d && iequals(trim_fws(k.selector), sig.selector)) return &k;
+    if (domain_key(k.domain) == d && iequals(util::trim(k.selector), sig.selector)) return &k;
   }
   return nullptr;
 }
@@ -675,7 +618,7 @@ void check_one(Context& ctx, DkimResult& r) {
   const BodyHash& bh = it->second;
   bare_lf = bare_lf || bh.bare_lf;
   r.computed_body_hash_b64 = util::base64(std::string_view(reinterpret_cast<const char*>(bh.digest.data()), bh.digest.size()));
-  const auto claimed = base64_decode(sig.body_hash_b64);
+  const auto claimed = util::base64_decode(sig.body_hash_b64, k_tag_base64);
   const bool length_ok = !sig.body_length || *sig.body_length <= bh.length;
   const bool digest_ok =
       claimed && claimed->size() == bh.digest.size() && std::memcmp(claimed->data(), bh.digest.data(), bh.digest.size()) == 0;
@@ -771,7 +714,7 @@ void check_one(Context& ctx, DkimResult& r) {
     r.detail = join_sentences({body_sentence, "The key for " + key_name + " cannot be used: " + ki.error + ".", join_sentences(notes)});
     return;
   }
-  const auto sig_bytes = base64_decode(sig.signature_b64);
+  const auto sig_bytes = util::base64_decode(sig.signature_b64, k_tag_base64);
   std::string error;
   const int rc = sig_bytes ? verify_signature(ki.pkey.get(), ed25519, data, *sig_bytes, error) : 0;
   if (rc < 0) {
@@ -843,11 +786,11 @@ DkimSignature parse_dkim_signature(std::string_view raw_value) {
   if (const auto* a = required("a")) sig.algorithm = *a;
   if (const auto* b = required("b")) {
     sig.signature_b64 = *b;
-    if (!b->empty() && !base64_decode(*b)) sig.problems.push_back("b= is not valid base64");
+    if (!b->empty() && !util::base64_decode(*b, k_tag_base64)) sig.problems.push_back("b= is not valid base64");
   }
   if (const auto* bh = required("bh")) {
     sig.body_hash_b64 = *bh;
-    if (!bh->empty() && !base64_decode(*bh)) sig.problems.push_back("bh= is not valid base64");
+    if (!bh->empty() && !util::base64_decode(*bh, k_tag_base64)) sig.problems.push_back("bh= is not valid base64");
   }
   if (const auto* d = required("d")) sig.domain = *d;
   if (const auto* s = required("s")) sig.selector = *s;
@@ -951,25 +894,25 @@ std::vector<DkimResult> verify_dkim(std::string_view message, const HeaderBlock&
   return out;
 }
 
-manifest::Json to_json(const DkimResult& r) {
+util::Json to_json(const DkimResult& r) {
   const DkimSignature& s = r.signature;
-  const auto str = [](const std::string& v) { return manifest::Json(util::utf8_lossy(v)); };
-  const auto str_or_null = [&](const std::string& v) { return v.empty() ? manifest::Json(nullptr) : str(v); };
-  manifest::Json j = manifest::Json::object();
+  const auto str = [](const std::string& v) { return util::Json(util::utf8_lossy(v)); };
+  const auto str_or_null = [&](const std::string& v) { return v.empty() ? util::Json(nullptr) : str(v); };
+  util::Json j = util::Json::object();
   j["header_index"] = s.header_index;
   j["domain"] = str(s.domain);
   j["selector"] = str(s.selector);
   j["algorithm"] = str(s.algorithm);
   j["canonicalization"] = str(s.header_canon + "/" + s.body_canon);
-  manifest::Json signed_headers = manifest::Json::array();
+  util::Json signed_headers = util::Json::array();
   for (const auto& h : s.signed_headers)
     signed_headers.push_back(str(h));
   j["signed_headers"] = std::move(signed_headers);
   j["identity"] = str_or_null(s.identity);
-  j["body_length"] = s.body_length ? manifest::Json(*s.body_length) : manifest::Json(nullptr);
-  j["timestamp"] = s.timestamp ? manifest::Json(*s.timestamp) : manifest::Json(nullptr);
-  j["expiration"] = s.expiration ? manifest::Json(*s.expiration) : manifest::Json(nullptr);
-  manifest::Json tags = manifest::Json::object();
+  j["body_length"] = s.body_length ? util::Json(*s.body_length) : util::Json(nullptr);
+  j["timestamp"] = s.timestamp ? util::Json(*s.timestamp) : util::Json(nullptr);
+  j["expiration"] = s.expiration ? util::Json(*s.expiration) : util::Json(nullptr);
+  util::Json tags = util::Json::object();
   for (const auto& [name, value] : s.tags) {
     const std::string key = util::utf8_lossy(name);
     if (!tags.contains(key)) tags[key] = str(value); // the first of duplicated tags
@@ -980,7 +923,7 @@ manifest::Json to_json(const DkimResult& r) {
   j["signature"] = str(r.signature_result);
   j["key_source"] = str(r.key_source);
   j["detail"] = str(r.detail);
-  manifest::Json problems = manifest::Json::array();
+  util::Json problems = util::Json::array();
   for (const auto& p : s.problems)
     problems.push_back(str(p));
   j["problems"] = std::move(problems);

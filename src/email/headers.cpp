@@ -1,5 +1,7 @@
 #include "cbkit/email/headers.hpp"
 
+#include "cbkit/util/text.hpp"
+
 #include <algorithm>
 
 namespace cbkit::email {
@@ -18,16 +20,6 @@ std::pair<std::size_t, std::size_t> line_end(std::string_view s, std::size_t pos
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
-std::string trim(std::string_view s) {
-  std::size_t b = 0;
-  std::size_t e = s.size();
-  while (b < e && (is_wsp(s[b]) || s[b] == '\r' || s[b] == '\n'))
-    ++b;
-  while (e > b && (is_wsp(s[e - 1]) || s[e - 1] == '\r' || s[e - 1] == '\n'))
-    --e;
-  return std::string(s.substr(b, e - b));
-}
-
 std::string unfold(std::string_view v) {
   std::string out;
   out.reserve(v.size());
@@ -35,17 +27,10 @@ std::string unfold(std::string_view v) {
     if (v[i] == '\r' || v[i] == '\n') continue; // the white space after the break stays
     out += v[i];
   }
-  return trim(out);
+  return std::string(util::trim(out));
 }
 
 } // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
 
 HeaderBlock split_headers(std::string_view msg, const HeaderLimits& limits) {
   HeaderBlock block;

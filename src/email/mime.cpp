@@ -18,7 +18,7 @@
 namespace cbkit::email {
 
 namespace fs = std::filesystem;
-using manifest::Json;
+using util::Json;
 
 namespace {
 
@@ -309,9 +309,7 @@ std::string decode_header_value(std::string_view raw_value, std::string* bad_cha
   for (char c : out) {
     if (c != '\r' && c != '\n') unfolded += c;
   }
-  const auto b = unfolded.find_first_not_of(" \t");
-  const auto e = unfolded.find_last_not_of(" \t");
-  return util::utf8_lossy(b == std::string::npos ? "" : unfolded.substr(b, e - b + 1));
+  return util::utf8_lossy(util::trim(unfolded, " \t"));
 }
 
 namespace {

@@ -12,41 +12,20 @@ namespace cbkit::email {
 
 namespace {
 
-using manifest::Json;
+using util::Json;
 
 constexpr std::size_t npos = std::string_view::npos;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = lower(c);
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  std::size_t b = 0;
-  std::size_t e = s.size();
-  while (b < e && is_space(s[b]))
-    ++b;
-  while (e > b && is_space(s[e - 1]))
-    --e;
-  return s.substr(b, e - b);
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
+using util::istarts_with;
+using util::trim;
 
 bool icontains(std::string_view s, std::string_view needle) {
   if (needle.empty()) return true;
-  if (s.size() < needle.size()) return false;
   for (std::size_t i = 0; i + needle.size() <= s.size(); ++i)
-    if (lower(s[i]) == lower(needle[0]) && iequals(s.substr(i, needle.size()), needle)) return true;
+    if (iequals(s.substr(i, needle.size()), needle)) return true;
   return false;
 }
 
@@ -916,8 +895,8 @@ private:
     ++pos_;
     skip_cfws();
     AuthMethod m;
-    m.method = to_lower(method);
-    m.result = to_lower(read_keyword());
+    m.method = util::to_lower_ascii(method);
+    m.result = util::to_lower_ascii(read_keyword());
     if (m.result.empty()) problem("method '" + method + "' without a result");
     while (true) {
       skip_cfws();
@@ -949,7 +928,7 @@ private:
       if (iequals(key, "reason")) {
         m.reason = value;
       } else {
-        m.properties.emplace_back(to_lower(key), value);
+        m.properties.emplace_back(util::to_lower_ascii(key), value);
       }
     }
     out_.methods.push_back(std::move(m));

@@ -4,6 +4,7 @@
 // lack any key or hold another type; these never throw) and the functions the table names.
 
 #include "cbkit/kinds/kinds.hpp"
+#include "cbkit/util/json.hpp"
 
 #include <string>
 
@@ -11,12 +12,10 @@ namespace cbkit::kinds {
 
 using manifest::Json;
 
-// obj[key] as a string, "" when absent or not a string.
-std::string str(const Json& obj, const char* key);
-// obj[key], or a null value when absent.
-const Json& member(const Json& obj, const char* key);
-// Any scalar as text ("" for null, objects and arrays).
-std::string scalar(const Json& v);
+// The tolerant readers of util/json.hpp, by short names.
+inline std::string str(const Json& obj, const char* key) { return util::string_field(obj, key); }
+using util::member;
+inline std::string scalar(const Json& v) { return util::scalar_text(v); }
 // The first 12 hex digits of a hash, for a one-line summary (the full hash is in show).
 std::string short_hash(const std::string& hex);
 // "name" of each recorded file (its path when it has no name), comma-separated.

@@ -4,6 +4,7 @@
 
 #include "cbkit/report/qr.hpp"
 #include "cbkit/report/text.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 #include "cbkit/version.hpp"
@@ -24,24 +25,11 @@ constexpr std::uint64_t k_max_thumbnail = 2u << 20;
 // Generic listing of an entry of an unknown kind stops after this many fields.
 constexpr std::size_t k_max_generic_fields = 80;
 
-std::string str(const Json& obj, const char* key) {
-  return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : std::string();
-}
+std::string str(const Json& obj, const char* key) { return util::string_field(obj, key); }
 
-const Json& null_json() {
-  static const Json null;
-  return null;
-}
-
-const Json& member(const Json& obj, const char* key) { return obj.is_object() && obj.contains(key) ? obj[key] : null_json(); }
-
-// Any JSON scalar as text ("" for null / absent).
-std::string scalar(const Json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  if (v.is_number_integer() || v.is_number_unsigned() || v.is_number_float()) return v.dump();
-  return "";
-}
+using util::member;
+const Json& null_json() { return util::member(Json(), ""); }
+std::string scalar(const Json& v) { return util::scalar_text(v); }
 
 std::string size_text(std::uint64_t bytes) {
   if (bytes < 1024) return std::to_string(bytes) + " B";
@@ -55,7 +43,7 @@ std::string size_text(std::uint64_t bytes) {
   return buf;
 }
 
-std::uint64_t file_size(const Json& f) { return f.contains("size") && f["size"].is_number_unsigned() ? f["size"].get<std::uint64_t>() : 0; }
+std::uint64_t file_size(const Json& f) { return util::unsigned_field(f, "size").value_or(0); }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;

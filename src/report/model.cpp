@@ -5,6 +5,7 @@
 #include "cbkit/error.hpp"
 #include "cbkit/manifest/reader.hpp"
 #include "cbkit/util/fs.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/sha256.hpp"
 
 #include <cerrno>
@@ -22,17 +23,13 @@ namespace {
 // Derived files larger than this are not read into the report (headers.json stays far below).
 constexpr std::uint64_t k_max_derived = 64u << 20;
 
-std::string str(const Json& obj, const char* key) {
-  return obj.is_object() && obj.contains(key) && obj[key].is_string() ? obj[key].get<std::string>() : std::string();
-}
-
 // Finds the entry's derived file and loads it when intact.
 void load_derived(const fs::path& root, ModelEntry& e) {
   if (!e.line.contains("files") || !e.line["files"].is_array()) return;
   const Json* chosen = nullptr;
   for (const Json& f : e.line["files"]) {
-    const std::string path = str(f, "path");
-    const bool is_headers = e.kind == "email" && (str(f, "role") == "headers" || path.ends_with("/headers.json"));
+    const std::string path = util::string_field(f, "path");
+    const bool is_headers = e.kind == "email" && (util::string_field(f, "role") == "headers" || path.ends_with("/headers.json"));
     const bool is_capture = e.kind == "web" && path.ends_with("/capture.json");
     if (is_headers || is_capture) {
       chosen = &f;
@@ -40,7 +37,7 @@ void load_derived(const fs::path& root, ModelEntry& e) {
     }
   }
   if (chosen == nullptr) return;
-  e.derived_path = str(*chosen, "path");
+  e.derived_path = util::string_field(*chosen, "path");
   const store::RecordedBytes read = store::read_recorded(root, *chosen, e.kind, k_max_derived);
   if (!read.bytes) {
     e.derived_problem = read.problem;
@@ -92,14 +89,14 @@ CaseModel load_case(const fs::path& root, bool run_verify) {
     throw Error(ErrorKind::case_, "manifest.jsonl line 1: does not open a case (kind case); run 'cbkit verify'");
   }
   const Json& c = first["case"];
-  m.case_id = str(c, "id");
-  m.title = str(c, "title");
-  m.examiner = str(c, "examiner");
-  m.organisation = str(c, "organisation");
-  m.timezone = str(c, "timezone");
+  m.case_id = util::string_field(c, "id");
+  m.title = util::string_field(c, "title");
+  m.examiner = util::string_field(c, "examiner");
+  m.organisation = util::string_field(c, "organisation");
+  m.timezone = util::string_field(c, "timezone");
   if (m.timezone.empty()) m.timezone = "UTC";
-  m.utc_offset = str(c, "utc_offset");
-  m.created = str(c, "created");
+  m.utc_offset = util::string_field(c, "utc_offset");
+  m.created = util::string_field(c, "created");
   if (run_verify) m.check = verify::verify_case(root, verify::Options{});
   return m;
 }

@@ -1,5 +1,6 @@
 #include "cbkit/seal/checkpoint.hpp"
 
+#include "cbkit/util/base64.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 
@@ -69,10 +70,12 @@ std::optional<ParsedNote> parse_checkpoint(const std::string& text, std::string&
     return std::nullopt;
   }
   n.checkpoint.size = std::stoull(size);
-  if (!base64_decode(lines[2], n.checkpoint.root) || n.checkpoint.root.size() != 32) {
+  const auto root = util::base64_decode(lines[2]);
+  if (!root || root->size() != 32) {
     error = "the root hash is not base64 of 32 bytes";
     return std::nullopt;
   }
+  n.checkpoint.root = *root;
   std::string rest = text.substr(sep + 2);
   if (rest.empty() || rest.back() != '\n') {
     error = "the signature lines do not end with a line feed";
@@ -89,12 +92,12 @@ std::optional<ParsedNote> parse_checkpoint(const std::string& text, std::string&
     }
     const std::string tail = line.substr(std::string(k_dash).size());
     const std::size_t sp = tail.rfind(' ');
-    std::string blob;
-    if (sp == std::string::npos || !base64_decode(tail.substr(sp + 1), blob) || blob.size() < 5) {
+    const auto blob = sp == std::string::npos ? std::nullopt : util::base64_decode(tail.substr(sp + 1));
+    if (!blob || blob->size() < 5) {
       error = "a signature line is not '— <name> <base64>'";
       return std::nullopt;
     }
-    n.signatures.push_back({tail.substr(0, sp), blob.substr(0, 4), blob.substr(4)});
+    n.signatures.push_back({tail.substr(0, sp), blob->substr(0, 4), blob->substr(4)});
   }
   if (n.signatures.empty()) {
     error = "the checkpoint has no signature";

@@ -3,22 +3,21 @@
 #include "cbkit/error.hpp"
 #include "cbkit/util/sha256.hpp"
 
-#include <openssl/evp.h>
+#include "cbkit/util/openssl.hpp"
 
 namespace cbkit::seal {
 
 // One hash thread: its queue (a null buffer marks the end of a stream) and its results.
 struct ParallelHasher::Lane {
   const EVP_MD* md = nullptr;
-  EVP_MD_CTX* ctx = nullptr;
+  util::MdCtxPtr ctx;
   std::deque<std::pair<char*, std::size_t>> queue;
   std::deque<std::string> results;
   bool failed = false;
   std::thread thread;
 
-  ~Lane() { EVP_MD_CTX_free(ctx); }
   void reset() {
-    if (EVP_DigestInit_ex(ctx, md, nullptr) != 1) failed = true;
+    if (EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) failed = true;
   }
 };
 
@@ -32,8 +31,8 @@ ParallelHasher::ParallelHasher() {
   for (int i = 0; i < 2; ++i) {
     m_lanes[i] = std::make_unique<Lane>();
     m_lanes[i]->md = mds[i];
-    m_lanes[i]->ctx = EVP_MD_CTX_new();
-    if (m_lanes[i]->ctx == nullptr) throw Error(ErrorKind::internal, "OpenSSL: out of memory");
+    m_lanes[i]->ctx.reset(EVP_MD_CTX_new());
+    if (!m_lanes[i]->ctx) throw Error(ErrorKind::internal, "OpenSSL: out of memory");
     m_lanes[i]->reset();
   }
   for (auto& lane : m_lanes) {
@@ -62,11 +61,11 @@ void ParallelHasher::run(Lane& lane) {
     lock.unlock();
     std::string result;
     if (buf != nullptr) {
-      if (EVP_DigestUpdate(lane.ctx, buf, size) != 1) lane.failed = true;
+      if (EVP_DigestUpdate(lane.ctx.get(), buf, size) != 1) lane.failed = true;
     } else {
       unsigned char out[EVP_MAX_MD_SIZE];
       unsigned int len = 0;
-      if (EVP_DigestFinal_ex(lane.ctx, out, &len) != 1) lane.failed = true;
+      if (EVP_DigestFinal_ex(lane.ctx.get(), out, &len) != 1) lane.failed = true;
       result = util::to_hex(out, len);
       lane.reset();
     }

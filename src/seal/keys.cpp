@@ -1,33 +1,20 @@
 #include "cbkit/seal/keys.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/util/base64.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 
 #include <fstream>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sstream>
 
 namespace cbkit::seal {
 
-void PkeyFree::operator()(evp_pkey_st* p) const { EVP_PKEY_free(p); }
-
 namespace {
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-
-std::string bio_text(BIO* b) {
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(b, &data);
-  return std::string(data, static_cast<std::size_t>(n));
-}
+using util::BioPtr;
+using util::MdCtxPtr;
 
 constexpr std::size_t k_max_key_file = 64 * 1024;
 
@@ -52,7 +39,7 @@ PublicKey raw_public(EVP_PKEY* k) {
 }
 
 std::string blake2b512(std::string_view data) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   unsigned char out[64];
   unsigned int len = 0;
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_blake2b512(), nullptr) != 1 || EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
@@ -62,47 +49,7 @@ std::string blake2b512(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), 64);
 }
 
-std::string trim_line(std::string s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
-    s.pop_back();
-  return s;
-}
-
 } // namespace
-
-bool base64_decode(std::string_view text, std::string& out) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  out.clear();
-  if (text.size() % 4 != 0) return false;
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int j = 0; j < 4; ++j) {
-      const char c = text[i + static_cast<std::size_t>(j)];
-      if (c == '=' && i + 4 == text.size() && j >= 2) {
-        v[j] = 0;
-        ++pad;
-      } else {
-        if (pad > 0) return false;
-        v[j] = value(c);
-        if (v[j] < 0) return false;
-      }
-    }
-    const unsigned n = (static_cast<unsigned>(v[0]) << 18) | (static_cast<unsigned>(v[1]) << 12) | (static_cast<unsigned>(v[2]) << 6) |
-                       static_cast<unsigned>(v[3]);
-    out.push_back(static_cast<char>((n >> 16) & 0xff));
-    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
-    if (pad < 1) out.push_back(static_cast<char>(n & 0xff));
-  }
-  return true;
-}
 
 std::string PublicKey::fingerprint() const { return util::sha256_hex(raw); }
 
@@ -127,9 +74,9 @@ std::string PublicKey::key_id() const {
 
 std::string PublicKey::pem() const {
   PkeyPtr k(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw.data()), raw.size()));
-  std::unique_ptr<BIO, BioFree> b(BIO_new(BIO_s_mem()));
+  BioPtr b(BIO_new(BIO_s_mem()));
   if (!k || !b || PEM_write_bio_PUBKEY(b.get(), k.get()) != 1) throw Error(ErrorKind::internal, "OpenSSL: cannot write a public key");
-  return bio_text(b.get());
+  return util::bio_contents(b.get());
 }
 
 std::string PublicKey::minisign() const {
@@ -139,7 +86,7 @@ std::string PublicKey::minisign() const {
 bool PublicKey::verify(std::string_view message, std::string_view signature) const {
   if (signature.size() != 64 || raw.size() != 32) return false;
   PkeyPtr k(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw.data()), raw.size()));
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!k || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, k.get()) != 1) return false;
   return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
                           reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
@@ -154,7 +101,7 @@ PrivateKey PrivateKey::generate() {
 PrivateKey PrivateKey::load(const std::filesystem::path& file) {
   const std::string name = util::utf8_lossy(file.string());
   const std::string text = read_small(file);
-  std::unique_ptr<BIO, BioFree> b(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+  BioPtr b(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
   // An empty passphrase callback: an encrypted key fails instead of prompting.
   PkeyPtr k(PEM_read_bio_PrivateKey(
       b.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
@@ -169,15 +116,15 @@ PrivateKey PrivateKey::load(const std::filesystem::path& file) {
 PublicKey PrivateKey::public_key() const { return raw_public(m_key.get()); }
 
 std::string PrivateKey::pem() const {
-  std::unique_ptr<BIO, BioFree> b(BIO_new(BIO_s_mem()));
+  BioPtr b(BIO_new(BIO_s_mem()));
   if (!b || PEM_write_bio_PrivateKey(b.get(), m_key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     throw Error(ErrorKind::internal, "OpenSSL: cannot write a private key");
   }
-  return bio_text(b.get());
+  return util::bio_contents(b.get());
 }
 
 std::string PrivateKey::sign(std::string_view message) const {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(EVP_MD_CTX_new());
   std::string sig(64, '\0');
   std::size_t len = sig.size();
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, m_key.get()) != 1 ||
@@ -191,10 +138,10 @@ std::string PrivateKey::sign(std::string_view message) const {
 
 PublicKey parse_public_key(const std::string& text, const std::string& what) {
   if (text.find("-----BEGIN") != std::string::npos) {
-    std::unique_ptr<BIO, BioFree> b(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+    BioPtr b(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
     PkeyPtr k(PEM_read_bio_PUBKEY(b.get(), nullptr, nullptr, nullptr));
     if (!k) {
-      std::unique_ptr<BIO, BioFree> b2(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+      BioPtr b2(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
       k.reset(PEM_read_bio_PrivateKey(
           b2.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
     }
@@ -207,12 +154,12 @@ PublicKey parse_public_key(const std::string& text, const std::string& what) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    line = trim_line(line);
+    line.resize(util::trim_end(line).size());
     if (line.empty() || line.rfind("untrusted comment:", 0) == 0) continue;
-    std::string raw;
-    if (base64_decode(line, raw) && raw.size() == 42 && raw.compare(0, 2, "Ed") == 0) {
+    const auto raw = util::base64_decode(line);
+    if (raw && raw->size() == 42 && raw->compare(0, 2, "Ed") == 0) {
       PublicKey p;
-      p.raw = raw.substr(10);
+      p.raw = raw->substr(10);
       return p;
     }
     break;
@@ -238,19 +185,19 @@ std::string minisign_verify(const PublicKey& key, std::string_view file, const s
   if (!std::getline(in, l1) || !std::getline(in, l2) || !std::getline(in, l3) || !std::getline(in, l4)) {
     return "the signature file does not have the four lines of the minisign format";
   }
-  l2 = trim_line(l2);
-  l4 = trim_line(l4);
   if (l1.rfind("untrusted comment:", 0) != 0 || l3.rfind("trusted comment: ", 0) != 0) return "not in minisign format";
-  std::string sigbox, global;
-  if (!base64_decode(l2, sigbox) || sigbox.size() != 74) return "the signature line is not base64 of 74 bytes";
-  if (!base64_decode(l4, global) || global.size() != 64) return "the global signature is not base64 of 64 bytes";
+  const auto sigbox_bytes = util::base64_decode(util::trim_end(l2));
+  if (!sigbox_bytes || sigbox_bytes->size() != 74) return "the signature line is not base64 of 74 bytes";
+  const auto global = util::base64_decode(util::trim_end(l4));
+  if (!global || global->size() != 64) return "the global signature is not base64 of 64 bytes";
+  const std::string& sigbox = *sigbox_bytes;
   const std::string alg = sigbox.substr(0, 2);
   if (alg != "ED" && alg != "Ed") return "unknown signature algorithm";
   if (sigbox.substr(2, 8) != key.key_number()) return "signed by another key (key id differs)";
   const std::string sig = sigbox.substr(10);
   const bool ok = alg == "ED" ? key.verify(blake2b512(file), sig) : key.verify(file, sig);
   if (!ok) return "the signature does not match the file";
-  if (!key.verify(sig + trim_line(l3.substr(17)), global)) return "the trusted comment's signature does not hold";
+  if (!key.verify(sig + std::string(util::trim_end(l3.substr(17))), *global)) return "the trusted comment's signature does not hold";
   return "";
 }
 

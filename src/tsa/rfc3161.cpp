@@ -1,12 +1,13 @@
 #include "cbkit/tsa/rfc3161.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/util/curl.hpp"
+#include "cbkit/util/openssl.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 #include "cbkit/version.hpp"
 
-#include <curl/curl.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -19,42 +20,10 @@
 #include <openssl/x509v3.h>
 
 #include <cstring>
-#include <memory>
-#include <mutex>
 
 namespace cbkit::tsa {
 
 namespace {
-
-// ---------------------------------------------------------------- RAII for OpenSSL and curl
-
-template <class T, void (*Free)(T*)> struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-void free_x509_stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
-void free_x509_stack_shallow(STACK_OF(X509) * s) { sk_X509_free(s); }
-void free_openssl_string(char* s) { OPENSSL_free(s); }
-void free_der(unsigned char* p) { OPENSSL_free(p); }
-
-using ReqPtr = std::unique_ptr<TS_REQ, Deleter<TS_REQ, TS_REQ_free>>;
-using RespPtr = std::unique_ptr<TS_RESP, Deleter<TS_RESP, TS_RESP_free>>;
-using TstPtr = std::unique_ptr<TS_TST_INFO, Deleter<TS_TST_INFO, TS_TST_INFO_free>>;
-using ImprintPtr = std::unique_ptr<TS_MSG_IMPRINT, Deleter<TS_MSG_IMPRINT, TS_MSG_IMPRINT_free>>;
-using AlgorPtr = std::unique_ptr<X509_ALGOR, Deleter<X509_ALGOR, X509_ALGOR_free>>;
-using IntPtr = std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER, ASN1_INTEGER_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
-using Pkcs7Ptr = std::unique_ptr<PKCS7, Deleter<PKCS7, PKCS7_free>>;
-using VerifyCtxPtr = std::unique_ptr<TS_VERIFY_CTX, Deleter<TS_VERIFY_CTX, TS_VERIFY_CTX_free>>;
-using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE, X509_STORE_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using CertsPtr = std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), free_x509_stack>>;
-using CertRefsPtr = std::unique_ptr<STACK_OF(X509), Deleter<STACK_OF(X509), free_x509_stack_shallow>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using OsslStringPtr = std::unique_ptr<char, Deleter<char, free_openssl_string>>;
-using DerPtr = std::unique_ptr<unsigned char, Deleter<unsigned char, free_der>>;
-using CurlPtr = std::unique_ptr<CURL, Deleter<CURL, curl_easy_cleanup>>;
-using CurlListPtr = std::unique_ptr<curl_slist, Deleter<curl_slist, curl_slist_free_all>>;
-using CurlUrlPtr = std::unique_ptr<CURLU, Deleter<CURLU, curl_url_cleanup>>;
 
 constexpr std::size_t k_max_answer = 1u << 20; // a token is a few KiB; more is not a TSA
 
@@ -76,7 +45,7 @@ std::string openssl_errors(const std::string& fallback) {
 std::string der_of_request(TS_REQ* req) {
   unsigned char* raw = nullptr;
   const int n = i2d_TS_REQ(req, &raw);
-  DerPtr owned(raw);
+  util::OpensslBytesPtr owned(raw);
   if (n <= 0) throw Error(ErrorKind::internal, "cannot encode the TimeStampReq: " + openssl_errors("i2d_TS_REQ failed"));
   return std::string(reinterpret_cast<const char*>(raw), static_cast<std::size_t>(n));
 }
@@ -101,26 +70,26 @@ bool hex_to_bytes(const std::string& hex, std::string& out) {
 
 std::string integer_hex(const ASN1_INTEGER* i) {
   if (i == nullptr) return "";
-  BnPtr bn(ASN1_INTEGER_to_BN(i, nullptr));
+  util::BnPtr bn(ASN1_INTEGER_to_BN(i, nullptr));
   if (!bn) return "";
-  OsslStringPtr hex(BN_bn2hex(bn.get()));
+  util::OpensslStringPtr hex(BN_bn2hex(bn.get()));
   return hex ? util::to_lower_ascii(hex.get()) : "";
 }
 
 // An ASN1_INTEGER from lowercase or uppercase hex; null when not hex.
-IntPtr integer_from_hex(const std::string& hex) {
+util::Asn1IntegerPtr integer_from_hex(const std::string& hex) {
   if (hex.empty() || hex.size() > 128 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) return nullptr;
   BIGNUM* raw = nullptr;
   if (BN_hex2bn(&raw, hex.c_str()) == 0) return nullptr;
-  BnPtr bn(raw);
-  return IntPtr(BN_to_ASN1_INTEGER(bn.get(), nullptr));
+  util::BnPtr bn(raw);
+  return util::Asn1IntegerPtr(BN_to_ASN1_INTEGER(bn.get(), nullptr));
 }
 
 // A TS_REQ over a 32-byte SHA-256 digest with an optional nonce; certReq set.
-ReqPtr build_request(const std::string& digest, const ASN1_INTEGER* nonce) {
-  ReqPtr req(TS_REQ_new());
-  ImprintPtr imprint(TS_MSG_IMPRINT_new());
-  AlgorPtr algo(X509_ALGOR_new());
+util::TsReqPtr build_request(const std::string& digest, const ASN1_INTEGER* nonce) {
+  util::TsReqPtr req(TS_REQ_new());
+  util::TsMsgImprintPtr imprint(TS_MSG_IMPRINT_new());
+  util::X509AlgorPtr algo(X509_ALGOR_new());
   if (!req || !imprint || !algo || X509_ALGOR_set0(algo.get(), OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr) != 1 ||
       TS_REQ_set_version(req.get(), 1) != 1 || TS_MSG_IMPRINT_set_algo(imprint.get(), algo.get()) != 1 ||
       TS_MSG_IMPRINT_set_msg(imprint.get(), reinterpret_cast<unsigned char*>(const_cast<char*>(digest.data())),
@@ -144,9 +113,9 @@ std::string digest_of_hex(const std::string& sha256_hex) {
 
 // A stored answer: a TimeStampResp, or a bare TimeStampToken (CMS ContentInfo).
 struct Parsed {
-  RespPtr resp;
-  Pkcs7Ptr own_token;
-  TstPtr own_tst;
+  util::TsRespPtr resp;
+  util::Pkcs7Ptr own_token;
+  util::TsTstInfoPtr own_tst;
   PKCS7* token = nullptr;
   TS_TST_INFO* tst = nullptr;
 };
@@ -249,13 +218,13 @@ STACK_OF(X509) * token_certs(PKCS7* token) {
   return token->d.sign->cert;
 }
 
-CertsPtr certs_from_pem(const std::string& pem) {
-  CertsPtr out(sk_X509_new_null());
+util::X509StackPtr certs_from_pem(const std::string& pem) {
+  util::X509StackPtr out(sk_X509_new_null());
   if (!out) throw Error(ErrorKind::internal, "out of memory");
   if (pem.empty()) return out;
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  util::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   while (bio) {
-    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    util::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!cert) break;
     if (sk_X509_push(out.get(), cert.get()) > 0) cert.release();
   }
@@ -263,8 +232,8 @@ CertsPtr certs_from_pem(const std::string& pem) {
   return out;
 }
 
-CertsPtr dup_certs(STACK_OF(X509) * certs) {
-  CertsPtr out(sk_X509_new_null());
+util::X509StackPtr dup_certs(STACK_OF(X509) * certs) {
+  util::X509StackPtr out(sk_X509_new_null());
   if (!out) throw Error(ErrorKind::internal, "out of memory");
   for (int i = 0; certs != nullptr && i < sk_X509_num(certs); ++i) {
     X509* c = sk_X509_value(certs, i);
@@ -275,21 +244,17 @@ CertsPtr dup_certs(STACK_OF(X509) * certs) {
 
 std::string name_text(const X509_NAME* name) {
   if (name == nullptr) return "";
-  BioPtr bio(BIO_new(BIO_s_mem()));
+  util::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) return "";
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return util::utf8_lossy(std::string(data, static_cast<std::size_t>(n)));
+  return util::utf8_lossy(util::bio_contents(bio.get()));
 }
 
 std::string general_name_text(GENERAL_NAME* gn) {
   if (gn == nullptr) return "";
   if (gn->type == GEN_DIRNAME) return name_text(gn->d.directoryName);
-  BioPtr bio(BIO_new(BIO_s_mem()));
+  util::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || GENERAL_NAME_print(bio.get(), gn) <= 0) return "";
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return util::utf8_lossy(std::string(data, static_cast<std::size_t>(n)));
+  return util::utf8_lossy(util::bio_contents(bio.get()));
 }
 
 // GeneralizedTime "YYYYMMDDHHMMSS[.f...]Z" -> RFC 3339 UTC and epoch microseconds.
@@ -345,7 +310,7 @@ void fill_info(const Parsed& p, STACK_OF(X509) * extra_certs, TokenInfo& info) {
                   part(TS_ACCURACY_get_micros(acc)));
     info.accuracy = buf;
   }
-  CertRefsPtr signers(PKCS7_get0_signers(p.token, extra_certs, 0));
+  util::X509RefsPtr signers(PKCS7_get0_signers(p.token, extra_certs, 0));
   ERR_clear_error();
   if (signers && sk_X509_num(signers.get()) == 1) {
     X509* signer = sk_X509_value(signers.get(), 0);
@@ -355,8 +320,8 @@ void fill_info(const Parsed& p, STACK_OF(X509) * extra_certs, TokenInfo& info) {
 }
 
 // A trust store for the signer check, validating at the token's time.
-StorePtr new_store(const TokenInfo& info) {
-  StorePtr store(X509_STORE_new());
+util::X509StorePtr new_store(const TokenInfo& info) {
+  util::X509StorePtr store(X509_STORE_new());
   if (!store) throw Error(ErrorKind::internal, "out of memory");
   // A CA file may pin an intermediate or the TSA certificate itself.
   X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
@@ -367,9 +332,9 @@ StorePtr new_store(const TokenInfo& info) {
 }
 
 // One TS_VERIFY_CTX run over the token with `flags`; the context takes `store` and `certs`.
-bool run_check(TS_REQ* req, PKCS7* token, int flags, StorePtr store, CertsPtr certs, std::string& why) {
+bool run_check(TS_REQ* req, PKCS7* token, int flags, util::X509StorePtr store, util::X509StackPtr certs, std::string& why) {
   ERR_clear_error();
-  VerifyCtxPtr ctx(TS_REQ_to_TS_VERIFY_CTX(req, nullptr));
+  util::TsVerifyCtxPtr ctx(TS_REQ_to_TS_VERIFY_CTX(req, nullptr));
   if (!ctx) throw Error(ErrorKind::internal, "out of memory");
   TS_VERIFY_CTX_set_flags(ctx.get(), flags);
   if (store) TS_VERIFY_CTX_set_store(ctx.get(), store.release());
@@ -381,13 +346,11 @@ bool run_check(TS_REQ* req, PKCS7* token, int flags, StorePtr store, CertsPtr ce
 }
 
 std::string chain_pem_of(STACK_OF(X509) * certs) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
+  util::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio) throw Error(ErrorKind::internal, "out of memory");
   for (int i = 0; certs != nullptr && i < sk_X509_num(certs); ++i)
     PEM_write_bio_X509(bio.get(), sk_X509_value(certs, i));
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(n));
+  return util::bio_contents(bio.get());
 }
 
 Verification verify_parsed(const Parsed& p, const std::string& digest, const std::string& sha256_hex,
@@ -395,10 +358,10 @@ Verification verify_parsed(const Parsed& p, const std::string& digest, const std
                            const std::string& untrusted_pem, TokenInfo& info) {
   Verification v;
   v.parsed = true;
-  CertsPtr untrusted = certs_from_pem(untrusted_pem);
+  util::X509StackPtr untrusted = certs_from_pem(untrusted_pem);
   fill_info(p, untrusted.get(), info);
 
-  IntPtr nonce;
+  util::Asn1IntegerPtr nonce;
   if (nonce_hex) {
     nonce = integer_from_hex(*nonce_hex);
     if (!nonce) {
@@ -407,7 +370,7 @@ Verification verify_parsed(const Parsed& p, const std::string& digest, const std
     }
   }
   // The context's imprint, algorithm and nonce come from a request built like ours.
-  ReqPtr req = build_request(digest, nonce.get());
+  util::TsReqPtr req = build_request(digest, nonce.get());
 
   std::string why;
   v.imprint_ok = run_check(req.get(), p.token, TS_VFY_IMPRINT, nullptr, nullptr, why);
@@ -419,7 +382,7 @@ Verification verify_parsed(const Parsed& p, const std::string& digest, const std
   // who signed, not that the signer is trusted.
   std::string signature_why;
   {
-    StorePtr self = new_store(info);
+    util::X509StorePtr self = new_store(info);
     for (STACK_OF(X509) * certs : {token_certs(p.token), untrusted.get()}) {
       for (int i = 0; certs != nullptr && i < sk_X509_num(certs); ++i)
         X509_STORE_add_cert(self.get(), sk_X509_value(certs, i));
@@ -432,7 +395,7 @@ Verification verify_parsed(const Parsed& p, const std::string& digest, const std
   std::string chain_why;
   if (ca) {
     v.chain_checked = true;
-    StorePtr store = new_store(info);
+    util::X509StorePtr store = new_store(info);
     ERR_clear_error();
     if (X509_STORE_load_file(store.get(), ca->c_str()) != 1) {
       chain_why = "cannot load " + util::utf8_lossy(ca->string()) + " as PEM certificates: " + openssl_errors("no certificate in it");
@@ -462,11 +425,6 @@ Verification verify_parsed(const Parsed& p, const std::string& digest, const std
 
 // ---------------------------------------------------------------- HTTP
 
-void curl_global() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct Answer {
   long status = 0;
   std::string content_type;
@@ -488,39 +446,25 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
 
 int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return interrupted() ? 1 : 0; }
 
-template <class T> void set(CURL* c, CURLoption option, T value) {
-  if (curl_easy_setopt(c, option, value) != CURLE_OK) throw Error(ErrorKind::internal, "libcurl refused an option");
-}
-
 Answer post(const ObtainOptions& options, const std::string& request) {
-  curl_global();
-  CurlPtr curl(curl_easy_init());
-  if (!curl) throw Error(ErrorKind::internal, "cannot start libcurl");
+  const util::CurlPtr curl = util::curl_easy();
   CURL* c = curl.get();
   Answer answer;
   char errbuf[CURL_ERROR_SIZE] = {};
-  const std::string agent = options.user_agent.empty() ? std::string("cbkit/") + k_version : options.user_agent;
-  CurlListPtr headers(curl_slist_append(nullptr, "Content-Type: application/timestamp-query"));
-  headers.reset(curl_slist_append(headers.release(), "Accept: application/timestamp-reply"));
-  headers.reset(curl_slist_append(headers.release(), "Expect:")); // no 100-continue round trip
-  if (!headers) throw Error(ErrorKind::internal, "out of memory");
-  set(c, CURLOPT_URL, options.url.c_str());
-  set(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  set(c, CURLOPT_FOLLOWLOCATION, 0L);
-  // An empty proxy string disables proxies, including http_proxy & co from the environment.
-  set(c, CURLOPT_PROXY, options.proxy.c_str());
-  set(c, CURLOPT_NOSIGNAL, 1L);
-  set(c, CURLOPT_TIMEOUT, options.timeout_seconds);
-  set(c, CURLOPT_USERAGENT, agent.c_str());
-  set(c, CURLOPT_HTTPHEADER, headers.get());
-  set(c, CURLOPT_POST, 1L);
-  set(c, CURLOPT_POSTFIELDS, request.data());
-  set(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.size()));
-  set(c, CURLOPT_WRITEFUNCTION, &on_body);
-  set(c, CURLOPT_WRITEDATA, &answer);
-  set(c, CURLOPT_XFERINFOFUNCTION, &on_progress);
-  set(c, CURLOPT_NOPROGRESS, 0L);
-  set(c, CURLOPT_ERRORBUFFER, errbuf);
+  util::CurlHeaders headers;
+  headers.append("Content-Type: application/timestamp-query");
+  headers.append("Accept: application/timestamp-reply");
+  headers.append("Expect:"); // no 100-continue round trip
+  util::curl_set_basics(c, {options.url, options.proxy, options.user_agent.empty() ? std::string("cbkit/") + k_version : options.user_agent,
+                            &headers, errbuf});
+  util::curl_set(c, CURLOPT_TIMEOUT, options.timeout_seconds);
+  util::curl_set(c, CURLOPT_POST, 1L);
+  util::curl_set(c, CURLOPT_POSTFIELDS, request.data());
+  util::curl_set(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.size()));
+  util::curl_set(c, CURLOPT_WRITEFUNCTION, &on_body);
+  util::curl_set(c, CURLOPT_WRITEDATA, &answer);
+  util::curl_set(c, CURLOPT_XFERINFOFUNCTION, &on_progress);
+  util::curl_set(c, CURLOPT_NOPROGRESS, 0L);
 
   const CURLcode rc = curl_easy_perform(c);
   const std::string where = "TSA " + options.url;
@@ -551,27 +495,19 @@ Request make_request(const std::string& sha256_hex) {
   const std::string digest = digest_of_hex(sha256_hex);
   unsigned char random[8];
   if (RAND_bytes(random, sizeof random) != 1) throw Error(ErrorKind::internal, "no random bytes for the nonce: " + openssl_errors("RAND"));
-  BnPtr bn(BN_bin2bn(random, sizeof random, nullptr));
-  IntPtr nonce(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
+  util::BnPtr bn(BN_bin2bn(random, sizeof random, nullptr));
+  util::Asn1IntegerPtr nonce(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
   if (!nonce) throw Error(ErrorKind::internal, "out of memory");
-  ReqPtr req = build_request(digest, nonce.get());
+  util::TsReqPtr req = build_request(digest, nonce.get());
   return Request{der_of_request(req.get()), integer_hex(nonce.get())};
 }
 
 void check_url(const std::string& url) {
   const std::string shown = "--tsa '" + util::one_line(util::utf8_lossy(url), 200) + "'";
-  const std::string lower = util::to_lower_ascii(url.substr(0, 8));
-  if (lower.rfind("http://", 0) != 0 && lower.rfind("https://", 0) != 0) {
+  if (!util::istarts_with(url, "http://") && !util::istarts_with(url, "https://")) {
     throw Error(ErrorKind::usage, shown + ": only http:// and https:// TSA URLs are supported");
   }
-  curl_global();
-  CurlUrlPtr u(curl_url());
-  char* host = nullptr;
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK ||
-      curl_url_get(u.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-    throw Error(ErrorKind::usage, shown + ": not a valid URL (expected e.g. https://tsa.example/tsr)");
-  }
-  curl_free(host);
+  if (!util::curl_url_host(url)) throw Error(ErrorKind::usage, shown + ": not a valid URL (expected e.g. https://tsa.example/tsr)");
 }
 
 Stamp obtain(const ObtainOptions& options, const std::string& sha256_hex) {
@@ -580,7 +516,7 @@ Stamp obtain(const ObtainOptions& options, const std::string& sha256_hex) {
   const std::string where = "TSA " + options.url;
   if (options.ca) {
     // Refuse an unusable CA file before asking the TSA anything.
-    StorePtr store(X509_STORE_new());
+    util::X509StorePtr store(X509_STORE_new());
     ERR_clear_error();
     if (!store || X509_STORE_load_file(store.get(), options.ca->c_str()) != 1) {
       const std::string reason = openssl_errors("no certificate in it");
@@ -603,7 +539,7 @@ Stamp obtain(const ObtainOptions& options, const std::string& sha256_hex) {
     throw Error(ErrorKind::input, msg + ", not 200 with a timestamp token");
   }
   const std::string type = util::to_lower_ascii(answer.content_type.substr(0, answer.content_type.find(';')));
-  const auto trimmed = type.substr(0, type.find_last_not_of(' ') + 1);
+  const std::string_view trimmed = util::trim_end(type, " ");
   if (trimmed != "application/timestamp-reply" && trimmed != "application/timestamp-response") {
     throw Error(ErrorKind::input, where + ": answered with content type '" + util::one_line(util::utf8_lossy(answer.content_type), 100) +
                                       "', not application/timestamp-reply: not an RFC 3161 TSA");

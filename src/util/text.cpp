@@ -1,8 +1,5 @@
 #include "cbkit/util/text.hpp"
 
-#include <openssl/evp.h>
-#include <vector>
-
 namespace cbkit::util {
 
 namespace {
@@ -34,6 +31,8 @@ std::size_t utf8_seq_len(std::string_view s, std::size_t i) {
   }
   return len;
 }
+
+char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 } // namespace
 
@@ -99,9 +98,8 @@ std::string sanitize_file_name(std::string_view name) {
 
 std::string to_lower_ascii(std::string_view s) {
   std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : out)
+    c = lower_ascii(c);
   return out;
 }
 
@@ -121,10 +119,26 @@ std::string unique_name(const std::string& name, std::set<std::string>& taken) {
   return candidate;
 }
 
-std::string base64(std::string_view bytes) {
-  std::vector<unsigned char> out(4 * ((bytes.size() + 2) / 3) + 1);
-  const int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
+  }
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+std::string_view trim_end(std::string_view s, std::string_view chars) {
+  const std::size_t last = s.find_last_not_of(chars);
+  return last == std::string_view::npos ? std::string_view() : s.substr(0, last + 1);
+}
+
+std::string_view trim(std::string_view s, std::string_view chars) {
+  const std::size_t first = s.find_first_not_of(chars);
+  return first == std::string_view::npos ? std::string_view() : trim_end(s.substr(first), chars);
 }
 
 std::string one_line(std::string_view text, std::size_t max_chars) {

@@ -7,6 +7,7 @@
 #include "capture_check.hpp"
 
 #include "cbkit/capture/warc.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/verify/token_check.hpp"
 
 #include <map>
@@ -19,19 +20,15 @@ namespace {
 
 using manifest::Json;
 
-std::string str_of(const Json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-
 class CaptureCheck : public EntryCheck {
 public:
   CaptureCheck(const Json& line, std::uint64_t seq, const Options& options) : m_seq(seq) {
     for (const Json& f : line["files"]) {
-      const std::string path = str_of(f, "path");
-      const std::string role = str_of(f, "role");
+      const std::string path = util::string_field(f, "path");
+      const std::string role = util::string_field(f, "role");
       if (role == "warc") {
         m_warc = path;
-        m_warc_sha256 = str_of(f, "sha256");
+        m_warc_sha256 = util::string_field(f, "sha256");
       } else if (role == "token") {
         m_tsr = path;
       } else if (role == "tsa-chain") {
@@ -178,14 +175,14 @@ private:
 std::unique_ptr<EntryCheck> make_capture_check(const manifest::Json& line, std::uint64_t seq, const Options& options,
                                                std::vector<Finding>& out) {
   const Json web = line.contains("web") && line["web"].is_object() ? line["web"] : Json::object();
-  const std::string url = str_of(web, "url");
+  const std::string url = util::string_field(web, "url");
   if (web.contains("insecure") && web["insecure"] == true) {
     out.push_back(Finding{"capture-insecure", Severity::warning, seq, "",
                           "the capture of " + url + " was made with --insecure: the server's certificate was not required to verify"});
   }
   if (web.contains("complete") && web["complete"] == false) {
     out.push_back(Finding{"capture-incomplete", Severity::warning, seq, "",
-                          "records a failed capture attempt of " + url + ": " + str_of(web, "error")});
+                          "records a failed capture attempt of " + url + ": " + util::string_field(web, "error")});
   }
   if (web.contains("truncated") && web["truncated"] == true) {
     out.push_back(Finding{"capture-truncated", Severity::warning, seq, "", "the response body of " + url + " was cut at the size limit"});

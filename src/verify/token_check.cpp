@@ -1,6 +1,7 @@
 #include "cbkit/verify/token_check.hpp"
 
 #include "cbkit/tsa/record.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 
@@ -45,10 +46,7 @@ void TokenCheck::end_file(bool intact) {
 
 namespace {
 
-std::string string_at(const Json* obj, const char* key) {
-  if (obj == nullptr || !obj->is_object() || !obj->contains(key) || !(*obj)[key].is_string()) return "";
-  return (*obj)[key].get<std::string>();
-}
+std::string string_at(const Json* obj, const char* key) { return obj != nullptr ? util::string_field(*obj, key) : ""; }
 
 } // namespace
 
@@ -156,8 +154,7 @@ private:
 // The path of the entry's file with `role`, else "".
 std::string path_of_role(const Json& files, const char* role) {
   for (const Json& f : files) {
-    if (f.is_object() && f.contains("role") && f["role"] == role && f.contains("path") && f["path"].is_string())
-      return f["path"].get<std::string>();
+    if (util::optional_string(f, "role") == role && util::has_string(f, "path")) return f["path"].get<std::string>();
   }
   return "";
 }
@@ -172,15 +169,14 @@ std::unique_ptr<EntryCheck> make_timestamp_check(const Json& line, std::uint64_t
                           "line " + std::to_string(seq) + " is a timestamp entry that records no token file (role \"token\")"});
     return nullptr;
   }
-  const Json record = line.contains("timestamp") && line["timestamp"].is_object() ? line["timestamp"] : Json::object();
+  const Json record = util::has_object(line, "timestamp") ? line["timestamp"] : Json::object();
   std::optional<std::uint64_t> covers_seq;
   std::string covers_head;
-  if (record.contains("covers") && record["covers"].is_object()) {
-    const Json& c = record["covers"];
-    if (c.contains("seq") && c["seq"].is_number_unsigned()) covers_seq = c["seq"].get<std::uint64_t>();
-    if (c.contains("head") && c["head"].is_string()) covers_head = c["head"].get<std::string>();
+  if (const Json* c = util::field(record, "covers")) {
+    covers_seq = util::unsigned_field(*c, "seq");
+    covers_head = util::string_field(*c, "head");
   }
-  const std::string prev = line.contains("prev") && line["prev"].is_string() ? line["prev"].get<std::string>() : "";
+  const std::string prev = util::string_field(line, "prev");
   return std::make_unique<TimestampCheck>(seq, prev, covers_seq, covers_head, record, token, path_of_role(files, "tsa-chain"), options);
 }
 

@@ -6,6 +6,7 @@
 #include "cbkit/manifest/reader.hpp"
 #include "cbkit/manifest/writer.hpp"
 #include "cbkit/util/fs.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
@@ -164,12 +165,9 @@ void Checker::check_line(const manifest::RawLine& raw, std::uint64_t at) {
       SealSummary s;
       s.seq = at;
       const Json& sj = get("seal");
-      if (sj.is_object()) {
-        if (sj.contains("tree_size") && sj["tree_size"].is_number_unsigned()) s.tree_size = sj["tree_size"].get<std::uint64_t>();
-        if (sj.contains("root") && sj["root"].is_string()) s.root = sj["root"].get<std::string>();
-        if (sj.contains("key") && sj["key"].is_object() && sj["key"].contains("fingerprint") && sj["key"]["fingerprint"].is_string())
-          s.key_fingerprint = sj["key"]["fingerprint"].get<std::string>();
-      }
+      if (const auto tree_size = util::unsigned_field(sj, "tree_size")) s.tree_size = *tree_size;
+      s.root = util::string_field(sj, "root");
+      if (const Json* key = util::field(sj, "key")) s.key_fingerprint = util::string_field(*key, "fingerprint");
       s.pinned = m_options.pubkey.has_value();
       m_seals.push_back(s);
     } else if (!m_seals.empty()) {

@@ -1,3 +1,6 @@
+#include "cbkit/util/base64.hpp"
+#include "cbkit/util/curl.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
@@ -104,4 +107,133 @@ TEST_CASE("base64 and one-line helpers") {
   CHECK(base64("fo") == "Zm8=");
   CHECK(one_line("a\nb", 10) == "a b");
   CHECK(one_line("abcdef", 3) == "abc\xE2\x80\xA6");
+}
+
+TEST_CASE("base64 encodes and decodes the RFC 4648 section 10 test vectors") {
+  const std::pair<const char*, const char*> vectors[] = {
+      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    INFO(plain);
+    CHECK(base64(plain) == encoded);
+    const auto decoded = base64_decode(encoded);
+    REQUIRE(decoded);
+    CHECK(*decoded == plain);
+  }
+  // Every byte value survives the round trip, and both characters 62 and 63 are used.
+  std::string all;
+  for (int i = 0; i < 256; ++i)
+    all += static_cast<char>(i);
+  CHECK(base64(all).find('+') != std::string::npos);
+  CHECK(base64(all).find('/') != std::string::npos);
+  CHECK(base64_decode(base64(all)) == all);
+  CHECK(base64(std::string("\xfb\xff", 2)) == "+/8=");
+}
+
+TEST_CASE("strict base64 decoding refuses what is not base64") {
+  for (const char* bad : {"Zm9v!", "Zm9-", "Zm9_", "Zm 9v", "Zm9v\n", "Zg", "Zm8", "Z", "Zg=", "Zg===", "Z===", "====", "Zg==Zm8=", "Zm=8",
+                          "=Zm8", "Zm9v="}) {
+    INFO(bad);
+    CHECK_FALSE(base64_decode(bad));
+  }
+  CHECK_FALSE(base64_decode(std::string("Zm\0v", 4)));
+  CHECK_FALSE(base64_decode("Zm9v\xc3\xa9"));
+}
+
+TEST_CASE("base64 decoding skips white space and accepts missing padding only when asked") {
+  const Base64Options dkim{.skip_whitespace = true, .padding_optional = true};
+  CHECK(base64_decode(" Zm9v\r\n\tYmFy ", dkim) == "foobar");
+  CHECK(base64_decode("Zm9vYg = =", dkim) == "foob");
+  CHECK(base64_decode("Zm9vYg", dkim) == "foob");
+  CHECK(base64_decode("Zm9vYmE", dkim) == "fooba");
+  CHECK_FALSE(base64_decode("Zm9vY", dkim));   // one character cannot hold a byte
+  CHECK_FALSE(base64_decode("Zm9vYg=", dkim)); // padding, when given, completes the group
+  CHECK_FALSE(base64_decode("Zg==Zm8", dkim)); // nothing after the padding
+  CHECK_FALSE(base64_decode("Zm9v.Yg", dkim)); // white space only, not any separator
+  const Base64Options spaces{.skip_whitespace = true};
+  CHECK(base64_decode("Zm9v\nYg==\n", spaces) == "foob");
+  CHECK_FALSE(base64_decode("Zm9vYg", spaces)); // padding still required
+}
+
+TEST_CASE("the streaming base64 decoder equals the one-shot decoder over any split") {
+  const std::string text = base64("streamed in pieces, e.g. a PDF read 1 MiB at a time");
+  for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+    Base64Decoder d;
+    std::string out;
+    REQUIRE(d.update(text.substr(0, cut), out));
+    REQUIRE(d.update(text.substr(cut), out));
+    REQUIRE(d.finish());
+    CHECK(out == "streamed in pieces, e.g. a PDF read 1 MiB at a time");
+  }
+  Base64Decoder d;
+  std::string out;
+  CHECK(d.update("Zm9v", out));
+  CHECK_FALSE(d.update("Y!", out));
+  CHECK_FALSE(d.update("Zm9v", out)); // stays failed
+  CHECK_FALSE(d.finish());
+  Base64Decoder short_text;
+  CHECK(short_text.update("Zm9vY", out));
+  CHECK_FALSE(short_text.finish());
+}
+
+TEST_CASE("trim removes white space or the given characters at both ends") {
+  CHECK(trim("  a b \t\r\n") == "a b");
+  CHECK(trim("\r\n\t ") == "");
+  CHECK(trim("") == "");
+  CHECK(trim("x") == "x");
+  CHECK(trim("\r\n value \r\n", " \t") == "\r\n value \r\n");
+  CHECK(trim(" \tvalue\t ", " \t") == "value");
+  CHECK(trim("\xc2\xa0x\xc2\xa0") == "\xc2\xa0x\xc2\xa0"); // only ASCII white space
+  CHECK(trim_end("  line \r") == "  line");
+  CHECK(trim_end("line\r\n", "\r\n") == "line");
+  CHECK(trim_end("   ") == "");
+}
+
+TEST_CASE("case-insensitive comparison is ASCII-only") {
+  CHECK(iequals("Content-Type", "content-TYPE"));
+  CHECK(iequals("", ""));
+  CHECK_FALSE(iequals("Received", "Receive"));
+  CHECK_FALSE(iequals("a", "b"));
+  CHECK_FALSE(iequals("@", "`")); // 0x40 and 0x60 differ by the case bit but are not letters
+  CHECK_FALSE(iequals("[", "{"));
+  CHECK(iequals("\xc3\xa9", "\xc3\xa9"));
+  CHECK_FALSE(iequals("\xc3\xa9", "\xc3\x89")); // é and É: not ASCII, compared exactly
+  CHECK(istarts_with("HTTPS://example", "https://"));
+  CHECK_FALSE(istarts_with("http", "https://"));
+  CHECK(istarts_with("x", ""));
+}
+
+TEST_CASE("JSON accessors read typed fields and never throw") {
+  const Json j = Json::parse(R"({"s":"text","n":42,"neg":-1,"f":1.5,"a":[1],"o":{"k":"v"},"null":null})");
+  CHECK(string_field(j, "s") == "text");
+  CHECK(string_field(j, "n").empty());
+  CHECK(string_field(j, "missing", "fallback") == "fallback");
+  CHECK(string_field(j, "n", "fallback") == "fallback");
+  CHECK(string_field(Json("not an object"), "s", "fb") == "fb");
+  CHECK(string_field(Json::array({"s"}), "s").empty());
+  CHECK(optional_string(j, "s") == "text");
+  CHECK_FALSE(optional_string(j, "null"));
+  CHECK(unsigned_field(j, "n") == 42u);
+  CHECK_FALSE(unsigned_field(j, "neg"));
+  CHECK_FALSE(unsigned_field(j, "f"));
+  CHECK_FALSE(unsigned_field(j, "s"));
+  CHECK_FALSE(unsigned_field(Json(), "n"));
+  CHECK(has_string(j, "s"));
+  CHECK_FALSE(has_string(j, "o"));
+  CHECK(has_unsigned(j, "n"));
+  CHECK(has_array(j, "a"));
+  CHECK_FALSE(has_array(j, "o"));
+  CHECK(has_object(j, "o"));
+  REQUIRE(field(j, "o") != nullptr);
+  CHECK(string_field(*field(j, "o"), "k") == "v");
+  CHECK(field(j, "missing") == nullptr);
+  CHECK(field(Json(3), "s") == nullptr);
+}
+
+TEST_CASE("curl_url_host reads the host as libcurl parses it") {
+  CHECK(curl_url_host("https://example.org:8443/a?b") == "example.org");
+  CHECK(curl_url_host("http://[::1]:8080/") == "[::1]");
+  std::string why;
+  CHECK_FALSE(curl_url_host("https://", &why));
+  CHECK_FALSE(why.empty());
+  CHECK_FALSE(curl_url_host("no scheme or host at all"));
 }

@@ -3,7 +3,7 @@
 #include "cbkit/email/dkim.hpp"
 #include "cbkit/email/headers.hpp"
 #include "cbkit/email/mime.hpp"
-#include "cbkit/manifest/line.hpp"
+#include "cbkit/util/json.hpp"
 
 #include <cstdint>
 #include <string>
@@ -17,8 +17,8 @@ inline constexpr std::int64_t k_future_tolerance_seconds = 15 * 60;
 inline constexpr std::int64_t k_date_vs_first_hop_seconds = 2 * 60 * 60;
 
 struct Analysis {
-  manifest::Json headers_json; // the content of headers.json
-  manifest::Json summary;      // the manifest entry's "email" object
+  util::Json headers_json; // the content of headers.json
+  util::Json summary;      // the manifest entry's "email" object
 };
 
 // Analyses one message: every header (raw, unfolded, decoded), the Received chain, the

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "cbkit/email/headers.hpp"
-#include "cbkit/manifest/line.hpp"
+#include "cbkit/util/json.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -59,6 +59,6 @@ std::vector<DkimResult> verify_dkim(std::string_view message, const HeaderBlock&
 //  "expiration":int|null,"tags":{..},"body_hash":"pass",
 //  "computed_body_hash":"..","signature":"unverified","key_source":"no key","detail":"..",
 //  "problems":[..]}
-manifest::Json to_json(const DkimResult& r);
+util::Json to_json(const DkimResult& r);
 
 } // namespace cbkit::email

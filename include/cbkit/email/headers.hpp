@@ -1,5 +1,7 @@
 #pragma once
 
+#include "cbkit/util/text.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -51,7 +53,8 @@ struct HeaderLimits {
 // header-invalid-name, mbox-from-line).
 HeaderBlock split_headers(std::string_view message, const HeaderLimits& limits = {});
 
-// ASCII case-insensitive equality for header names.
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality for header names (the one in util, under the name the
+// e-mail code and its tests use).
+using util::iequals;
 
 } // namespace cbkit::email

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cbkit/manifest/line.hpp"
+#include "cbkit/util/json.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -33,8 +33,8 @@ struct MimeReport {
   bool parsed = false; // GMime built a message at all
   std::vector<DerivedFile> files;
   std::vector<MimeDefect> defects;
-  manifest::Json structure = manifest::Json::array(); // one object per part: part, content_type, charset, disposition, filename, encoding
-  std::vector<std::string> undecodable_charsets;      // charsets named by text parts that iconv cannot convert
+  util::Json structure = util::Json::array();    // one object per part: part, content_type, charset, disposition, filename, encoding
+  std::vector<std::string> undecodable_charsets; // charsets named by text parts that iconv cannot convert
   std::size_t attachment_count = 0;
 };
 
@@ -53,7 +53,7 @@ std::string decode_header_value(std::string_view raw_value, std::string* bad_cha
 
 // Parses an address header (From, To, Cc, ...) into
 // [{"name": "..."|null, "address": "..."}, ...] (groups are flattened).
-manifest::Json parse_addresses(std::string_view raw_value);
+util::Json parse_addresses(std::string_view raw_value);
 
 // The domain of the first address in an address header ("" when there is none), lowercase.
 std::string first_address_domain(std::string_view raw_value);

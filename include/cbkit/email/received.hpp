@@ -1,7 +1,7 @@
 #pragma once
 
 #include "cbkit/email/headers.hpp"
-#include "cbkit/manifest/line.hpp"
+#include "cbkit/util/json.hpp"
 
 #include <array>
 #include <cstdint>
@@ -29,7 +29,7 @@ MailDate parse_mail_date(std::string_view text);
 
 // {"as_written":..,"utc":"2026-11-20T20:14:00Z"|null,"offset":"+01:00"|null,"valid":bool,
 //  "problem": ".." (only when set)}
-manifest::Json to_json(const MailDate& d);
+util::Json to_json(const MailDate& d);
 
 // One Received header (RFC 5321 section 4.4), parsed leniently.
 struct Hop {
@@ -58,7 +58,7 @@ std::vector<Hop> received_chain(const HeaderBlock& block);
 // {"header_index":..,"from":..,"from_tcp_host":..,"from_ip":..,"by":..,"via":..,"with":..,
 //  "id":..,"for":..,"tls":..,"date":{MailDate},"delay_seconds":int|null,"problems":[..]}
 // (empty strings are written as null)
-manifest::Json to_json(const Hop& h);
+util::Json to_json(const Hop& h);
 
 // Fields in which a webmail or submission server records the sender's own IP address,
 // in order of preference for likely_originating_ip().
@@ -103,6 +103,6 @@ AuthResults parse_authentication_results(std::string_view unfolded);
 
 // {"header_index":..,"authserv_id":..,"methods":[{"method":..,"result":..,"reason":..|null,
 //  "properties":{"smtp.mailfrom":"..", ...}}],"problems":[..]}
-manifest::Json to_json(const AuthResults& a);
+util::Json to_json(const AuthResults& a);
 
 } // namespace cbkit::email

@@ -1,14 +1,14 @@
 #pragma once
 
+#include "cbkit/util/json.hpp"
+
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 
 namespace cbkit::manifest {
 
-// Keys keep their insertion order, so a line is written in the fixed order the format
-// prescribes and a parsed line re-serializes to the same order.
-using Json = nlohmann::ordered_json;
+// The project's JSON type (insertion-ordered keys), under the name the manifest code uses.
+using Json = util::Json;
 
 inline constexpr const char* k_zero_hash = "0000000000000000000000000000000000000000000000000000000000000000";
 inline constexpr const char* k_manifest_name = "manifest.jsonl";

@@ -4,20 +4,16 @@
 // minisign public key and signature formats (so `minisign -V` checks a seal with no cbkit
 // installed), and the key's fingerprint (SHA-256 of the raw 32-byte public key, hex).
 
+#include "cbkit/util/openssl.hpp"
+
 #include <cstdint>
 #include <filesystem>
-#include <memory>
 #include <string>
 #include <string_view>
 
-struct evp_pkey_st;
-
 namespace cbkit::seal {
 
-struct PkeyFree {
-  void operator()(evp_pkey_st* p) const;
-};
-using PkeyPtr = std::unique_ptr<evp_pkey_st, PkeyFree>;
+using util::PkeyPtr;
 
 // A public key: the raw 32 bytes.
 struct PublicKey {
@@ -65,8 +61,5 @@ std::string minisign_sign(const PrivateKey& key, std::string_view file, const st
 // Checks a .minisig text against the file bytes. Returns an empty string when it holds,
 // else the reason (a sentence). Accepts "ED" and the legacy "Ed".
 std::string minisign_verify(const PublicKey& key, std::string_view file, const std::string& minisig);
-
-// Strict RFC 4648 base64 (padding required); nullopt-like: returns false when invalid.
-bool base64_decode(std::string_view text, std::string& out);
 
 } // namespace cbkit::seal

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "cbkit/util/base64.hpp" // base64() lived here; its callers keep this include
+
 #include <set>
 #include <string>
 #include <string_view>
@@ -22,8 +24,19 @@ std::string unique_name(const std::string& name, std::set<std::string>& taken);
 // ASCII lowercase.
 std::string to_lower_ascii(std::string_view s);
 
-// Standard base64 (RFC 4648) with padding.
-std::string base64(std::string_view bytes);
+// True when a and b are equal ignoring ASCII case (bytes >= 0x80 compare exactly, so the
+// result never depends on the locale).
+bool iequals(std::string_view a, std::string_view b);
+// True when s begins with prefix, ignoring ASCII case.
+bool istarts_with(std::string_view s, std::string_view prefix);
+
+// Space, tab, CR and LF: the white space of header fields and text lines.
+inline constexpr std::string_view k_whitespace = " \t\r\n";
+
+// s without leading and trailing characters from `chars` (HTTP's OWS is " \t").
+std::string_view trim(std::string_view s, std::string_view chars = k_whitespace);
+// s without trailing characters from `chars`.
+std::string_view trim_end(std::string_view s, std::string_view chars = k_whitespace);
 
 // Replaces invalid UTF-8 sequences with U+FFFD so the text can go into JSON.
 std::string utf8_lossy(std::string_view bytes);
