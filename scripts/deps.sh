@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages cbkit needs: to build (default) or to build and test
+# Installs the Debian 12 packages cbkit needs: to build (default), to build and run the demo
+# (`deps.sh demo`: python3 serves its web page), to build and test
 # (`deps.sh test`), or also to fuzz (`deps.sh fuzz`: clang and libFuzzer). Skips apt-get when every package is already there, so it is cheap to
 # call from the demo and test commands. `test` (and `fuzz`) also install the Node tools the
 # tests use (warcio.js for the WARC interop test), pinned in tests/node/package-lock.json, with
@@ -14,6 +15,7 @@ test_pkgs=(catch2 jq python3 python3-jsonschema util-linux openssl time file man
 
 pkgs=("${build_pkgs[@]}")
 fuzz_pkgs=(clang libclang-rt-14-dev)
+if [[ "${1:-build}" == demo ]]; then pkgs+=(python3); fi
 if [[ "${1:-build}" == test ]]; then pkgs+=("${test_pkgs[@]}"); fi
 if [[ "${1:-build}" == fuzz ]]; then pkgs+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}"); fi
 
