@@ -67,7 +67,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # start_server DIR: serve DIR on 127.0.0.1, on a port the system picks (python3's
-# http.server, port 0); sets WEB to its base URL. cleanup stops it when the demo ends.
+# http.server, port 0); sets WEB to its base URL. stop_server stops it after the capture,
+# and cleanup when the demo ends early.
 start_server() {
   SERVER_LOG=$(mktemp "${TMPDIR:-/tmp}/demo-cbkit-server.XXXXXX")
   "$PY" -u -m http.server 0 --bind 127.0.0.1 --directory "$1" >"$SERVER_LOG" 2>&1 &
@@ -84,6 +85,12 @@ start_server() {
     exit 1
   fi
   WEB="http://127.0.0.1:$port"
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
 }
 
 # cmdline ARG...: a command line, shell-quoted only where needed (into CMDLINE)
@@ -190,6 +197,7 @@ if [[ -n $PY ]]; then
   run "$CBKIT_BIN" --case "$CASE" capture-url "$WEB/x_hater_2026.html" \
     --note "Public profile page of @x_hater_2026 (demo stand-in served on 127.0.0.1)"
   WEB_SEQ=$(awk '/^head / {seq = $4} END {print seq}' "$LAST")
+  stop_server
 else
   echo
   echo "(python3 not found: skipping capture-url, which needs the demo's local web server)"
