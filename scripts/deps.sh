@@ -23,6 +23,7 @@ missing=()
 for p in "${pkgs[@]}"; do
   # A Node from elsewhere (e.g. NodeSource's nodejs, which bundles npm and conflicts with
   # Debian's npm) will do: only its commands are needed.
+  if [[ $p == nodejs ]] && command -v node >/dev/null; then continue; fi
   if [[ $p == npm ]] && command -v npm >/dev/null; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
