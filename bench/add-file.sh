@@ -5,7 +5,7 @@
 # Usage: bench/add-file.sh [SIZE_MB]
 #   SIZE_MB        file size in MiB (default: $BENCH_SIZE_MB, else 1024)
 # Environment:
-#   CBKIT_BIN      cbkit binary (default /work/main/build/cbkit)
+#   CBKIT_BIN      cbkit binary (default: build/cbkit of this checkout, as scripts/demo.sh builds it)
 #   BENCH_SIZE_MB  file size in MiB when no argument is given (default 1024)
 #   BENCH_RUNS     timed runs per contender, best one counts (default 3)
 #   BENCH_TMPDIR   where the temp dir (file + cases) is made (default $TMPDIR or /tmp);
@@ -18,7 +18,7 @@
 #              3 a command failed (cbkit exit status != 0, missing tool, ...).
 set -euo pipefail
 
-CBKIT_BIN=${CBKIT_BIN:-/work/main/build/cbkit}
+CBKIT_BIN=${CBKIT_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/cbkit}
 SIZE_MB=${1:-${BENCH_SIZE_MB:-1024}}
 RUNS=${BENCH_RUNS:-3}
 MIN_RATIO=${BENCH_MIN_RATIO:-0.85}

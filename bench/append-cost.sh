@@ -8,7 +8,7 @@
 #
 # Usage: bench/append-cost.sh
 # Environment:
-#   CBKIT_BIN         cbkit binary (default /work/main/build/cbkit)
+#   CBKIT_BIN         cbkit binary (default: build/cbkit of this checkout, as scripts/demo.sh builds it)
 #   APPEND_ENTRIES    size of the big case, in note entries (default 10000)
 #   APPEND_SAMPLES    timed appends at each point, the median counts (default 9)
 #   APPEND_MAX_RATIO  target for median(late) / median(early) (default 1.5)
@@ -19,7 +19,7 @@
 # Exit status: 0 PASS, 1 FAIL, 2 usage error, 3 a command failed.
 set -euo pipefail
 
-CBKIT_BIN=${CBKIT_BIN:-/work/main/build/cbkit}
+CBKIT_BIN=${CBKIT_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/cbkit}
 ENTRIES=${APPEND_ENTRIES:-10000}
 SAMPLES=${APPEND_SAMPLES:-9}
 MAX_RATIO=${APPEND_MAX_RATIO:-1.5}

@@ -8,7 +8,7 @@
 #   SIZE_MB   the large body in MiB (default 100)
 #   SMALL_MB  the small body in MiB (default 10)
 # Environment:
-#   CBKIT_BIN        cbkit binary (default /work/main/build/cbkit)
+#   CBKIT_BIN        cbkit binary (default: build/cbkit of this checkout, as scripts/demo.sh builds it)
 #   BENCH_RUNS       timed runs per contender and size, best one counts (default 2)
 #   BENCH_TMPDIR     where the temp dir is made (default $TMPDIR or /tmp)
 #   BENCH_MIN_RATIO  wget time / cbkit time must be at least this (default 0.9: "no slower", with noise)
@@ -21,7 +21,7 @@
 # Exit status: 0 all targets PASS, 1 at least one FAIL, 2 usage, 3 a command failed.
 set -euo pipefail
 
-CBKIT_BIN=${CBKIT_BIN:-/work/main/build/cbkit}
+CBKIT_BIN=${CBKIT_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/cbkit}
 SIZE_MB=${1:-100}
 SMALL_MB=${2:-10}
 RUNS=${BENCH_RUNS:-2}

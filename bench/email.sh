@@ -6,7 +6,7 @@
 #   MESSAGES       how many messages (default: $BENCH_MESSAGES, else 10000): the corpus
 #                  ../shared/corpora/email repeated (copies in the temp dir)
 # Environment:
-#   CBKIT_BIN        cbkit binary (default /work/main/build/cbkit)
+#   CBKIT_BIN        cbkit binary (default: build/cbkit of this checkout, as scripts/demo.sh builds it)
 #   CBKIT_CORPORA    corpora folder (default: ../shared/corpora beside the project)
 #   BENCH_TMPDIR     where the temp dir (messages + on-disk case) is made (default $TMPDIR or /tmp)
 #   BENCH_MIN_RATIO  cbkit rate / Python rate target (default 10)
@@ -18,7 +18,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CBKIT_BIN=${CBKIT_BIN:-/work/main/build/cbkit}
+CBKIT_BIN=${CBKIT_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/cbkit}
 N=${1:-${BENCH_MESSAGES:-10000}}
 MIN_RATIO=${BENCH_MIN_RATIO:-10}
 CORPORA=${CBKIT_CORPORA:-$ROOT/../shared/corpora}

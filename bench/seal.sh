@@ -7,7 +7,7 @@
 #   SIZE_MB          evidence in MiB (default: $BENCH_SIZE_MB, else 1024), as 4 random files
 #                    (random: like photos and videos, it does not compress)
 # Environment:
-#   CBKIT_BIN        cbkit binary (default /work/main/build/cbkit)
+#   CBKIT_BIN        cbkit binary (default: build/cbkit of this checkout, as scripts/demo.sh builds it)
 #   BENCH_TMPDIR     where the temp dir is made (default $TMPDIR or /tmp)
 #   BENCH_MAX_RATIO  seal time / matching tar time target (default 1.3)
 #   BENCH_MAX_RSS_MB peak RSS target for seal and verify, in MiB (default 64)
@@ -17,7 +17,7 @@
 # timed too. Exit status: 0 all targets PASS, 1 a target FAILs, 2 usage, 3 a command failed.
 set -euo pipefail
 
-CBKIT_BIN=${CBKIT_BIN:-/work/main/build/cbkit}
+CBKIT_BIN=${CBKIT_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/cbkit}
 SIZE_MB=${1:-${BENCH_SIZE_MB:-1024}}
 MAX_RATIO=${BENCH_MAX_RATIO:-1.3}
 MAX_RSS_MB=${BENCH_MAX_RSS_MB:-64}

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# examples/demo.sh — the whole cbkit flow on a fictional cyberbullying case.
+# examples/demo.sh — the whole cbkit flow on a fictional cyberbullying case: init, add-file,
+# add-email, capture-url of a page the demo serves itself on 127.0.0.1 (examples/web/, by
+# python3's http.server on a free port, stopped when the demo ends), notes, verify, log,
+# show, the report in English, Dutch and French, then keygen, seal (the signed BagIt
+# archive for handover) and verify of that archive with the public key.
 #
 # Usage: examples/demo.sh [OUTPUT-DIR]
-#   OUTPUT-DIR  where the case (OUTPUT-DIR/case) and the generated screenshot
-#               (OUTPUT-DIR/inputs/) go; must not hold a case already.
+#   OUTPUT-DIR  where the case (OUTPUT-DIR/case), the generated screenshot
+#               (OUTPUT-DIR/inputs/), the reports, the examiner's key pair
+#               (OUTPUT-DIR/examiner.{key,pub,minisign.pub}) and the sealed archive
+#               (OUTPUT-DIR/BE-2026-0042.tar.gz) go; must not hold a case already.
 #               Default: a new temp dir (kept, so you can look at it afterwards).
 # Environment:
 #   CBKIT_BIN   cbkit binary (default: `cbkit` on PATH, else ../build/cbkit next to this
@@ -37,11 +43,55 @@ if [[ -e $CASE ]]; then
   echo "demo.sh: error: $CASE already exists; pass an empty or new output folder" >&2
   exit 2
 fi
-for f in chat-export.txt profile-notes.md; do
+if [[ -e $OUT/examiner.key || -e $OUT/examiner.pub || -e $OUT/BE-2026-0042.tar.gz ]]; then
+  echo "demo.sh: error: $OUT already holds a key pair or an archive of the demo; pass an empty or new output folder" >&2
+  exit 2
+fi
+for f in chat-export.txt profile-notes.md threat.eml ../web/x_hater_2026.html; do
   [[ -f $INPUTS/$f ]] || { echo "demo.sh: error: $INPUTS/$f missing" >&2; exit 2; }
 done
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=$(command -v python3 || true)
 LAST=$(mktemp "${TMPDIR:-/tmp}/demo-cbkit-out.XXXXXX")
-trap 'rm -f "$LAST"' EXIT
+SERVER_PID=""
+SERVER_LOG=""
+cleanup() {
+  if [[ -n $SERVER_PID ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -f "$LAST" ${SERVER_LOG:+"$SERVER_LOG"}
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start_server DIR: serve DIR on 127.0.0.1, on a port the system picks (python3's
+# http.server, port 0); sets WEB to its base URL. stop_server stops it after the capture,
+# and cleanup when the demo ends early.
+start_server() {
+  SERVER_LOG=$(mktemp "${TMPDIR:-/tmp}/demo-cbkit-server.XXXXXX")
+  "$PY" -u -m http.server 0 --bind 127.0.0.1 --directory "$1" >"$SERVER_LOG" 2>&1 &
+  SERVER_PID=$!
+  local i port=""
+  for ((i = 0; i < 100; i++)); do
+    port=$(sed -n 's/^Serving HTTP on .* port \([0-9][0-9]*\).*/\1/p' "$SERVER_LOG" | head -n1)
+    [[ -n $port ]] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z $port ]]; then
+    echo "demo.sh: error: the demo's web server did not start: $(cat "$SERVER_LOG")" >&2
+    exit 1
+  fi
+  WEB="http://127.0.0.1:$port"
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
 
 # cmdline ARG...: a command line, shell-quoted only where needed (into CMDLINE)
 cmdline() {
@@ -105,9 +155,7 @@ echo "output: $OUT"
 # --- inputs: the binary screenshot is generated here, not committed ------------------
 mkdir -p "$OUT/inputs"
 SHOT=$OUT/inputs/screenshot-x_hater_2026.png
-if [[ -x /usr/bin/python3 ]] || command -v python3 >/dev/null 2>&1; then
-  PY=/usr/bin/python3
-  [[ -x $PY ]] || PY=$(command -v python3)
+if [[ -n $PY ]]; then
   "$PY" "$HERE/make-screenshot.py" "$SHOT"
 else
   # no Python: a 1x1 PNG (still a valid image file)
@@ -139,6 +187,23 @@ run "$CBKIT_BIN" --case "$CASE" add-email "$INPUTS/threat.eml" \
   --note "Forwarded by the victim as an attachment; saved from her school mailbox"
 EMAIL_SEQ=$(awk '/^head / {seq = $4} END {print seq}' "$LAST")
 
+# --- 3c. the account's public page, captured as it is served: a stand-in for
+# https://instagram.com/x_hater_2026, served by the demo itself on 127.0.0.1 (examples/web/).
+# The entry holds the WARC with the request and response as sent and received.
+if [[ -n $PY ]]; then
+  start_server "$HERE/web"
+  echo
+  echo "(the demo serves examples/web/ at $WEB)"
+  run "$CBKIT_BIN" --case "$CASE" capture-url "$WEB/x_hater_2026.html" \
+    --note "Public profile page of @x_hater_2026 (demo stand-in served on 127.0.0.1)"
+  WEB_SEQ=$(awk '/^head / {seq = $4} END {print seq}' "$LAST")
+  stop_server
+else
+  echo
+  echo "(python3 not found: skipping capture-url, which needs the demo's local web server)"
+  WEB_SEQ=""
+fi
+
 # --- 4. what was done, as notes ------------------------------------------------------
 run "$CBKIT_BIN" --case "$CASE" note "Called 101, report number 123/2026"
 run_stdin "2026-11-21 09:30 +01:00: met the victim and her mother at the police station.
@@ -152,6 +217,9 @@ run "$CBKIT_BIN" --case "$CASE" verify
 run "$CBKIT_BIN" --case "$CASE" log
 run "$CBKIT_BIN" --case "$CASE" show 1
 run "$CBKIT_BIN" --case "$CASE" show "$EMAIL_SEQ"
+if [[ -n $WEB_SEQ ]]; then
+  run "$CBKIT_BIN" --case "$CASE" show "$WEB_SEQ"
+fi
 
 # --- 6. the receipts: the log still holds the heads printed at init and at the last note
 run "$CBKIT_BIN" --case "$CASE" verify --expect-head "$RECEIPT_INIT"
@@ -165,6 +233,15 @@ for lang in en nl fr; do
 done
 run "$CBKIT_BIN" --case "$CASE" report --lang nl --record
 
+# --- 8. handover: the examiner's key pair, the seal and the signed archive, checked -------
+run "$CBKIT_BIN" keygen --out "$OUT/examiner"
+run "$CBKIT_BIN" --case "$CASE" seal --key "$OUT/examiner.key" --out "$OUT/BE-2026-0042.tar.gz"
+RECEIPT_SEAL=$(receipt)
+# Whoever receives the archive checks it, without the case, against the examiner's public
+# key and the receipt printed by seal.
+run "$CBKIT_BIN" verify "$OUT/BE-2026-0042.tar.gz" --pubkey "$OUT/examiner.pub" --expect-head "$RECEIPT_SEAL"
+
 echo
 echo "demo finished: case in $CASE"
 echo "reports: $OUT/report.{en,nl,fr}.{html,md,txt} (open the .html in a browser; it prints well)"
+echo "sealed archive: $OUT/BE-2026-0042.tar.gz (receipt beside it), public key $OUT/examiner.pub"

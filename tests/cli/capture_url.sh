@@ -128,15 +128,20 @@ test_redirect_chain() {
     expect_verify_ok "$C"
 }
 
-# The WARC as a web-archive tool reads it: warcio.js (npm) indexes it for replay.
+# The WARC as a web-archive tool reads it: warcio.js (npm) indexes it for replay. It is
+# installed project-locally into tests/node/node_modules (pinned in tests/node/package.json
+# and package-lock.json) by scripts/deps.sh test; a warcio on PATH is used otherwise.
 test_warcio_reads() {
-    command -v warcio >/dev/null || skip "warcio (npm install -g warcio) is not installed"
+    local warcio="$TESTS_DIR/../node/node_modules/.bin/warcio"
+    [[ -x $warcio ]] || warcio=$(command -v warcio) ||
+        skip "warcio is not installed (bash scripts/deps.sh test installs it into tests/node/node_modules)"
+    command -v node >/dev/null || skip "node is not installed (Debian package nodejs; bash scripts/deps.sh test installs it)"
     setup
     start_http
     capture "$HTTP/r1" "$HTTP/chunked-gzip"
     local seq
     for seq in 1 2; do
-        warcio cdx-index "$(entry "$seq")/capture.warc.gz" | sed 's/^[^{]*//' | jq -s . >"$T/cdx.$seq.json" ||
+        "$warcio" cdx-index "$(entry "$seq")/capture.warc.gz" | sed 's/^[^{]*//' | jq -s . >"$T/cdx.$seq.json" ||
             fail "warcio cannot index entry $seq's WARC"
         warc_json "$seq" >/dev/null
         # Same responses, at the same offsets, with the payload digests we wrote and checked.

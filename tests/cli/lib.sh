@@ -440,11 +440,28 @@ as_nobody() {
     fi
 }
 
-# need_unprivileged -- skip unless we can drop to an unprivileged user.
+# need_unprivileged -- skip unless we can drop to an unprivileged user. As root, the test
+# folder $T is opened to that user, and when it cannot reach the binary under test (a build
+# folder in a clone under /root, mode 0700 on Debian), CBKIT_BIN becomes a copy in a folder
+# of mode 0755 under /tmp, removed when the test ends. Skips, saying why, when the user still
+# cannot reach $T or run the binary.
 need_unprivileged() {
     if [[ $(id -u) == 0 ]]; then
         command -v setpriv >/dev/null || skip "running as root and setpriv is missing; cannot test as an unprivileged user"
         chmod 755 "$T"
+        as_nobody test -x "$T" ||
+            skip "uid $NOBODY cannot reach the test folder $T (a parent folder is closed to it; set TMPDIR to a folder it can reach)"
+        if ! as_nobody test -x "$CBKIT_BIN"; then
+            local dir
+            dir=$(mktemp -d /tmp/cbkit-bin-XXXXXX)
+            at_exit "rm -rf '$dir'"
+            chmod 755 "$dir"
+            cp "$CBKIT_BIN" "$dir/cbkit"
+            chmod 755 "$dir/cbkit"
+            CBKIT_BIN="$dir/cbkit"
+            as_nobody "$CBKIT_BIN" --version >/dev/null 2>&1 ||
+                skip "uid $NOBODY can run neither the binary under test nor a copy of it in $dir (is /tmp mounted noexec?)"
+        fi
     fi
 }
 

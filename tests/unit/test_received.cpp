@@ -1,4 +1,5 @@
 #include "cbkit/email/received.hpp"
+#include "corpora.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -633,8 +634,8 @@ TEST_CASE("broken Authentication-Results never throw", "[received]") {
 // ---------------------------------------------------------------------------------------------
 // The shared corpus
 
-TEST_CASE("every corpus message goes through the chain and auth-results parsers", "[received]") {
-  const std::filesystem::path root = std::filesystem::path(CBKIT_CORPORA) / "email";
+TEST_CASE("every corpus message goes through the chain and auth-results parsers", "[received][corpora]") {
+  const std::filesystem::path root = std::filesystem::path(cbkit::test::corpora_dir()) / "email";
   REQUIRE(std::filesystem::is_directory(root));
   std::size_t files = 0;
   std::size_t hops = 0;
