@@ -17,11 +17,7 @@ namespace {
 constexpr const char* k_source_field = "WARC-Cbkit-Source";
 constexpr const char* k_source_value = "browser-cdp";
 
-std::string trim(std::string s) {
-  const auto b = s.find_first_not_of(" \t");
-  const auto e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
+std::string trim(std::string_view s) { return std::string(util::trim(s, " \t")); }
 
 // The browser's options from capture-url's: one set of headers, cookies, proxy and
 // certificate policy for both captures.

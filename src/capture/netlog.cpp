@@ -1,5 +1,7 @@
 #include "netlog.hpp"
 
+#include "cbkit/util/text.hpp"
+
 #include "cbkit/util/time.hpp"
 
 #include <algorithm>
@@ -31,10 +33,7 @@ void append_header_lines(std::string& out, const std::string& name, const Json& 
   }
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
-}
+using util::iequals;
 
 // "a=1; b=2" -> "a=<redacted>; b=<redacted>"
 std::string redact_cookie_header(const std::string& v) {

@@ -20,25 +20,11 @@ constexpr std::size_t k_chunk = 1u << 20;
 // A WARC or HTTP header block larger than this is not one cbkit could have written.
 constexpr std::size_t k_max_header_block = 1u << 20;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
+using util::iequals;
+using util::istarts_with;
 
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return std::string(s);
-}
+// Header values are trimmed of spaces and tabs only (a CR would be part of the value).
+std::string trim(std::string_view s) { return std::string(util::trim(s, " \t")); }
 
 // Header values are single lines: a CR or LF would forge another field.
 std::string one_line_value(const std::string& v) {

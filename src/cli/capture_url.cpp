@@ -113,11 +113,9 @@ std::vector<std::string> read_url_file(const std::string& path) {
   std::vector<std::string> urls;
   std::string line;
   while (std::getline(in, line)) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
-      line.pop_back();
-    const auto start = line.find_first_not_of(" \t");
-    if (start == std::string::npos || line[start] == '#') continue;
-    urls.push_back(line.substr(start));
+    const std::string_view url = util::trim(line, " \t\r");
+    if (url.empty() || url.front() == '#') continue;
+    urls.emplace_back(url);
   }
   if (urls.empty()) throw Error(ErrorKind::input, util::utf8_lossy(path) + ": no URL in the file (one per line)");
   return urls;

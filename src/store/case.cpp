@@ -151,7 +151,7 @@ CaseInfo Case::info() const {
     throw Error(ErrorKind::case_, manifest_path().string() + ": line 0 does not open a case; run 'cbkit verify'");
   }
   const auto& c = (*j)["case"];
-  auto str = [&](const char* key) { return c.contains(key) && c[key].is_string() ? c[key].get<std::string>() : std::string(); };
+  auto str = [&](const char* key) { return util::string_field(c, key); };
   return CaseInfo{str("id"), str("title"), str("examiner"), str("organisation"), str("timezone"), str("utc_offset")};
 }
 

@@ -11,6 +11,7 @@
 #include "cbkit/seal/merkle.hpp"
 #include "cbkit/seal/seal.hpp"
 #include "cbkit/tsa/rfc3161.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/sha256.hpp"
 
 #include <map>
@@ -25,7 +26,10 @@ std::string hex(const std::string& raw) { return util::to_hex(reinterpret_cast<c
 
 class SealCheck : public EntryCheck {
 public:
-  SealCheck(seal::SealInfo info, const Options& options) : m_info(std::move(info)), m_options(options) {}
+  // `record`: the line's seal.timestamp when it is the unified token record (an object with
+  // a "tsa" object); null for seals of earlier versions, which recorded no nonce.
+  SealCheck(seal::SealInfo info, manifest::Json record, const Options& options)
+      : m_info(std::move(info)), m_record(std::move(record)), m_options(options) {}
 
   bool wants(const std::string& path) const override {
     return path == m_info.checkpoint_path || path == m_info.public_key_path || path == m_info.token_path || path == m_info.tsa_chain_path;
@@ -135,14 +139,25 @@ public:
       } else {
         std::string chain;
         if (const auto c = m_content.find(m_info.tsa_chain_path); c != m_content.end()) chain = c->second;
-        const tsa::Verification v = tsa::verify(tok->second, m_info.covers_head, std::nullopt, m_options.tsa_ca, chain);
+        const std::optional<std::string> nonce = util::optional_string(m_record, "nonce");
+        tsa::TokenInfo ti;
+        const tsa::Verification v = tsa::verify(tok->second, m_info.covers_head, nonce, m_options.tsa_ca, chain, &ti);
         if (!v.ok) add("seal-token-invalid", where + ": the RFC 3161 token does not verify: " + v.error);
+        // What the line records of the token must be what the token says.
+        const manifest::Json& tsa = util::member(m_record, "tsa");
+        if (v.parsed && tsa.is_object() &&
+            (util::string_field(tsa, "time") != ti.gen_time || util::string_field(tsa, "serial") != ti.serial)) {
+          add("seal-token-invalid", where + ": the line records TSA time " + util::string_field(tsa, "time") + " and serial " +
+                                        util::string_field(tsa, "serial") + ", but the token says " + ti.gen_time + " and " + ti.serial +
+                                        ": the line was edited");
+        }
       }
     }
   }
 
 private:
   seal::SealInfo m_info;
+  manifest::Json m_record;
   Options m_options;
   std::string m_path;
   std::string m_buf;
@@ -160,7 +175,9 @@ std::unique_ptr<EntryCheck> make_seal_check(const manifest::Json& line, std::uin
     out.push_back(Finding{"seal-invalid", Severity::error, seq, "manifest.jsonl", "seal " + std::to_string(seq) + ": " + error});
     return nullptr;
   }
-  return std::make_unique<SealCheck>(std::move(*info), options);
+  manifest::Json record = util::member(util::member(line, "seal"), "timestamp");
+  if (!util::has_object(record, "tsa")) record = manifest::Json();
+  return std::make_unique<SealCheck>(std::move(*info), std::move(record), options);
 }
 
 } // namespace cbkit::verify

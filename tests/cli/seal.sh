@@ -341,6 +341,13 @@ test_seal_with_tsa() {
     # Against another CA the token does not chain: the seal's token check fails.
     expect_exit 1 cbkit verify "$T/a.tar.gz" --pubkey "$T/examiner.pub" --tsa-ca "$T/pki/other-ca.pem" --json
     expect_finding seal-token-invalid "$SEAL_SEQ"
+    # The line's record of the token is checked against the token: an edited TSA time is caught.
+    cp -a "$C" "$T/edited"
+    chmod u+w "$T/edited/manifest.jsonl"
+    sed -i '$s/\("tsa":{"url":"[^"]*","time":"\)[0-9]\{4\}/\11999/' "$T/edited/manifest.jsonl"
+    [[ $(tail -n1 "$T/edited/manifest.jsonl") == *'"tsa":{"url":"'*'","time":"1999'* ]] || fail "the test did not edit the seal's TSA time"
+    expect_exit 1 cbkit verify "$T/edited" --pubkey "$T/examiner.pub" --tsa-ca "$T/pki/ca.pem" --json
+    expect_finding seal-token-invalid "$SEAL_SEQ"
     # A TSA that cannot be reached records nothing.
     local lines
     lines=$(manifest_lines "$C")
