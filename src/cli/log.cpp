@@ -49,7 +49,8 @@ int run_log(const GlobalOptions& g) {
         if (f.is_object() && f.contains("size") && f["size"].is_number_unsigned()) bytes += f["size"].get<std::uint64_t>();
       }
     }
-    const std::string summary = kinds::summarize(line);
+    // The table keeps rows short; scripts get the whole summary (bounded: a note may be 1 MiB).
+    const std::string summary = kinds::summarize(line, g.json ? 4096 : 100);
     if (g.json) {
       entries.push_back(manifest::Json{
           {"seq", seq}, {"time", time}, {"kind", kind}, {"files", count}, {"bytes", bytes}, {"summary", summary}, {"hash", raw.sha256}});

@@ -56,7 +56,7 @@ void print_email(const manifest::Json& a);
 void print_human(const manifest::Json& line, const std::string& hash, const store::Case& c, const manifest::Json& analysis) {
   const auto str = [](const manifest::Json& obj, const char* key) { return string_field(obj, key); };
   std::cout << "entry " << scalar_text(line.value("seq", manifest::Json())) << " (" << str(line, "kind") << ")\n";
-  std::cout << "  what:  " << kinds::summarize(line, 200) << "\n";
+  std::cout << "  what:  " << kinds::summarize(line, 4096) << "\n";
   std::cout << "  hash:  " << hash << "\n";
   std::cout << "  prev:  " << str(line, "prev") << "\n";
   const std::string time = str(line, "time");
@@ -200,7 +200,7 @@ int run_show(ShowArgs args, const GlobalOptions& g) {
       manifest::Json out = manifest::Json::object();
       out["seq"] = args.seq;
       out["hash"] = raw.sha256;
-      out["summary"] = kinds::summarize(*j, 200);
+      out["summary"] = kinds::summarize(*j, 4096);
       out["entry"] = *j;
       if (j->value("kind", "") == "email") out["analysis"] = load_analysis(*j, c);
       print_json(out);

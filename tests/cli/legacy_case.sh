@@ -122,10 +122,21 @@ test_log() {
     for seq in $(seq 0 $LAST_SEQ); do
         expect_jq ".entries[$seq].hash == \"$(line_hash "$C" "$seq")\""
     done
+    # Every kind is summarised in words (issue 11), not as a list of file paths.
+    local url tsa
+    url=$(jline "$C" 4 .web.url)
+    tsa=$(jline "$C" 5 .timestamp.tsa.url)
+    expect_jq '.entries[0].summary | startswith("case ")' \
+        ".entries[3].summary | contains(\"$SUBJECT\")" \
+        ".entries[4].summary | startswith(\"$url \u2014 HTTP 200\") and contains(\"rendered in a browser\") and contains(\"RFC 3161 token\")" \
+        ".entries[5].summary | startswith(\"RFC 3161 token from $tsa, TSA time \") and contains(\"over the head after line 4\")" \
+        '.entries[6].summary | startswith("report (nl, html) of lines 0 to 5")' \
+        ".entries[7].summary | startswith(\"seal of lines 0 to 6 (head \") and contains(\"archive \") and contains(\"RFC 3161 token\")" \
+        '[.entries[].summary | test("^(evidence|seals)/")] | any | not'
     expect_exit 0 cbkit --case "$C" log
-    # One row per seq with its time and kind (the table may shorten a long kind: its start).
+    # One row per seq with its time and its whole kind.
     for seq in $(seq 0 $LAST_SEQ); do
-        grep -qE "^ *$seq +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z +${KINDS[seq]:0:5}" "$OUT" ||
+        grep -qE "^ *$seq +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z +${KINDS[seq]} " "$OUT" ||
             _fail_with_outputs "log has no row for seq $seq (${KINDS[seq]})"
     done
     expect_stdout_contains "$FIXTURE_HEAD"
