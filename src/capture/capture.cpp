@@ -727,7 +727,7 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
 
 CaptureResult capture_url(const store::Case& c, const CaptureOptions& o) {
   validate_capture_options(o);
-  store::validate_context(o.context);
+  store::validate_context(c, o.context);
   const std::string examiner = o.examiner.empty() ? c.info().examiner : o.examiner;
   store::EntryBuilder entry(c, "web", examiner, o.lock_timeout);
   CaptureResult r;

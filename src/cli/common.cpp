@@ -21,6 +21,8 @@ void add_context_options(CLI::App& sub, ContextArgs& args, bool with_note) {
   sub.add_option("--observed-at", args.observed_at, "When it was seen: RFC 3339 with offset, e.g. 2026-11-20T21:14:00+01:00");
   sub.add_option("--platform", args.platform, "Platform or service, e.g. instagram, whatsapp, sms");
   sub.add_option("--account-id", args.account_id, "The account's unique id on the platform");
+  sub.add_option("--from-person", args.from_person, "Who the evidence comes from: the id of a person entry (cbkit person)");
+  sub.add_option("--about-person", args.about_person, "Who the evidence is about: the id of a person entry (cbkit person)");
 }
 
 store::Context to_context(const ContextArgs& args) {
@@ -30,6 +32,8 @@ store::Context to_context(const ContextArgs& args) {
   c.source_url = args.source_url;
   c.platform = args.platform;
   c.account_id = args.account_id;
+  c.from_person = args.from_person;
+  c.about_person = args.about_person;
   if (!args.observed_at.empty()) {
     c.observed_at = util::parse_rfc3339(args.observed_at);
     if (!c.observed_at) {

@@ -36,6 +36,8 @@ struct ContextArgs {
   std::string observed_at;
   std::string platform;
   std::string account_id;
+  std::optional<std::uint64_t> from_person;
+  std::optional<std::uint64_t> about_person;
 };
 void add_context_options(CLI::App& sub, ContextArgs& args, bool with_note);
 // Throws Error(usage) when --observed-at is not RFC 3339 with an offset.
@@ -53,7 +55,6 @@ void print_receipt(const manifest::Appended& a);
 // obj[key] when obj is an object holding a string there, else `fallback`.
 std::string string_field(const manifest::Json& obj, const char* key, const std::string& fallback = "");
 
-
 void setup_init(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_add_file(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_add_email(CLI::App& app, const GlobalOptions& g, Action& action);
@@ -68,5 +69,8 @@ void setup_verify_proof(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_capture_url(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_report(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_timestamp(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_person(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_add_call(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_checklist(CLI::App& app, const GlobalOptions& g, Action& action);
 
 } // namespace cbkit::cli

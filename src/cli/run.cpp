@@ -38,6 +38,9 @@ int run(int argc, char** argv) {
   setup_capture_url(app, g, action);
   setup_report(app, g, action);
   setup_timestamp(app, g, action);
+  setup_person(app, g, action);
+  setup_add_call(app, g, action);
+  setup_checklist(app, g, action);
 
   try {
     app.parse(argc, argv);

@@ -19,7 +19,7 @@ namespace {
 // Kinds with no content check of their own beyond the generic file hashes.
 constexpr MakeCheck k_no_check = nullptr;
 
-const std::array<Kind, 8> k_kinds = {{
+const std::array<Kind, 11> k_kinds = {{
     // name        area             what                               summary            check                         timeline
     {"case", k_evidence_area, "case opened", summarize_case, k_no_check, timeline_case},
     {"file", k_evidence_area, "files added", summarize_file, k_no_check, timeline_files},
@@ -29,6 +29,9 @@ const std::array<Kind, 8> k_kinds = {{
     {"timestamp", k_seals_area, "trusted timestamp over the log", summarize_timestamp, verify::make_timestamp_check, timeline_timestamp},
     {"report", k_evidence_area, "recorded report", summarize_report, k_no_check, timeline_report},
     {"seal", k_seals_area, "seal of the log", summarize_seal, verify::make_seal_check, timeline_seal},
+    {"person", k_evidence_area, "person (victim, suspect, witness, reporter)", summarize_person, k_no_check, timeline_person},
+    {"call", k_evidence_area, "phone call or SMS", summarize_call, k_no_check, timeline_call},
+    {"checklist", k_evidence_area, "checklist decision", summarize_checklist, k_no_check, timeline_checklist},
 }};
 
 } // namespace

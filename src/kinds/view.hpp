@@ -29,6 +29,9 @@ std::string summarize_web(const Json& line);
 std::string summarize_timestamp(const Json& line);
 std::string summarize_report(const Json& line);
 std::string summarize_seal(const Json& line);
+std::string summarize_person(const Json& line);
+std::string summarize_call(const Json& line);
+std::string summarize_checklist(const Json& line);
 
 TimelineEvent timeline_case(const Json& line, const Json* derived, const Translator& t);
 TimelineEvent timeline_files(const Json& line, const Json* derived, const Translator& t);
@@ -38,5 +41,8 @@ TimelineEvent timeline_web(const Json& line, const Json* derived, const Translat
 TimelineEvent timeline_timestamp(const Json& line, const Json* derived, const Translator& t);
 TimelineEvent timeline_report(const Json& line, const Json* derived, const Translator& t);
 TimelineEvent timeline_seal(const Json& line, const Json* derived, const Translator& t);
+TimelineEvent timeline_person(const Json& line, const Json* derived, const Translator& t);
+TimelineEvent timeline_call(const Json& line, const Json* derived, const Translator& t);
+TimelineEvent timeline_checklist(const Json& line, const Json* derived, const Translator& t);
 
 } // namespace cbkit::kinds

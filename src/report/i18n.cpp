@@ -117,6 +117,13 @@ constexpr Text k_texts[] = {
      "Horodatage de confiance de {1} ({2}) sur le dossier jusqu'à l'entrée {3}"},
     {"ev_seal", "Seal of entries 0 to {1} (key {2})", "Verzegeling van stukken 0 tot en met {1} (sleutel {2})",
      "Scellé des entrées 0 à {1} (clé {2})"},
+    {"ev_person", "Person recorded: {1}", "Persoon vastgelegd: {1}", "Personne enregistrée : {1}"},
+    {"ev_call", "{1} call from {2} to {3}", "{1} oproep van {2} naar {3}", "Appel {1} de {2} vers {3}"},
+    {"call_incoming", "Incoming", "Inkomende", "entrant"},
+    {"call_outgoing", "Outgoing", "Uitgaande", "sortant"},
+    {"src_call_time", "time of the call", "tijdstip van de oproep", "heure de l'appel"},
+    {"ev_checklist_na", "Checklist point {1} marked not applicable: {2}", "Punt {1} van de checklist niet van toepassing verklaard: {2}",
+     "Point {1} de la liste déclaré sans objet : {2}"},
     {"ev_report", "Report ({1}, {2}) up to entry {3}", "Rapport ({1}, {2}) tot en met stuk {3}", "Rapport ({1}, {2}) jusqu'à l'entrée {3}"},
 
     {"checklist_intro",

@@ -161,7 +161,7 @@ email::DkimKey parse_dkim_key_arg(const std::string& arg) {
 }
 
 void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added) {
-  validate_context(options.context);
+  validate_context(c, options.context);
   // Expand and check every input before storing anything.
   std::vector<Source> sources;
   for (const auto& in : options.inputs) {

@@ -1,6 +1,7 @@
 #include "cbkit/store/ingest.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/manifest/reader.hpp"
 #include "cbkit/store/entry.hpp"
 #include "cbkit/store/media_type.hpp"
 #include "cbkit/util/fs.hpp"
@@ -307,6 +308,33 @@ void validate_context(const Context& c) {
   }
 }
 
+std::optional<std::string> person_role(const Case& c, std::uint64_t id) {
+  manifest::LineReader reader(c.manifest_path());
+  manifest::RawLine raw;
+  while (reader.next(raw)) {
+    if (raw.index < id) continue;
+    if (raw.index > id || !raw.has_lf) break;
+    const auto line = manifest::parse_line(raw.bytes);
+    if (!line || util::string_field(*line, "kind") != "person") return std::nullopt;
+    const std::string role = util::string_field(util::member(*line, "person"), "role");
+    if (role.empty()) return std::nullopt;
+    return role;
+  }
+  return std::nullopt;
+}
+
+void validate_context(const Case& c, const Context& context) {
+  validate_context(context);
+  const std::pair<const char*, const std::optional<std::uint64_t>*> refs[] = {{"--from-person", &context.from_person},
+                                                                              {"--about-person", &context.about_person}};
+  for (const auto& [option, id] : refs) {
+    if (*id && !person_role(c, **id)) {
+      throw Error(ErrorKind::usage, std::string(option) + " " + std::to_string(**id) + ": entry " + std::to_string(**id) +
+                                        " is not a person of this case; 'cbkit log' lists them (kind person), 'cbkit person' adds one");
+    }
+  }
+}
+
 manifest::Json context_json(const Context& c) {
   manifest::Json j = manifest::Json::object();
   if (!c.kind.empty()) j["kind"] = c.kind;
@@ -318,12 +346,14 @@ manifest::Json context_json(const Context& c) {
   }
   if (!c.platform.empty()) j["platform"] = c.platform;
   if (!c.account_id.empty()) j["account_id"] = c.account_id;
+  if (c.from_person) j["from_person"] = *c.from_person;
+  if (c.about_person) j["about_person"] = *c.about_person;
   return j;
 }
 
 AddFileResult add_files(const Case& c, const AddFileOptions& options) {
   if (options.files.empty()) throw Error(ErrorKind::usage, "add-file: no file given");
-  validate_context(options.context);
+  validate_context(c, options.context);
 
   // Check every input before writing anything: one bad file and nothing is stored.
   std::vector<struct stat> stats(options.files.size());
@@ -378,7 +408,7 @@ AddFileResult add_files(const Case& c, const AddFileOptions& options) {
 }
 
 manifest::Appended add_note(const Case& c, const NoteOptions& options) {
-  validate_context(options.context);
+  validate_context(c, options.context);
   if (options.text.size() > k_max_note_bytes) {
     throw Error(ErrorKind::input, "note text: longer than 1 MiB; store long texts as a file with 'cbkit add-file'");
   }

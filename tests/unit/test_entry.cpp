@@ -158,7 +158,9 @@ TEST_CASE("every kind has one row: area, summary, and a content check where it h
     CHECK(k->summarize != nullptr);
     CHECK(k->timeline != nullptr);
   }
-  CHECK(kinds::all().size() == 8);
+  CHECK(kinds::all().size() == 11);
+  for (const char* name : {"person", "call", "checklist"})
+    CHECK(kinds::find(name) != nullptr);
   CHECK(kinds::area_of("seal") == "seals");
   CHECK(kinds::area_of("timestamp") == "seals");
   CHECK(kinds::area_of("web") == "evidence");

@@ -26,11 +26,22 @@ struct Context {
   std::optional<util::Rfc3339> observed_at;
   std::string platform;
   std::string account_id; // the account's unique id on the platform
+  // Who the evidence comes from / is about: ids (seqs) of person entries.
+  std::optional<std::uint64_t> from_person;
+  std::optional<std::uint64_t> about_person;
 };
 
 // Throws Error(usage) naming the option when a field is not valid UTF-8 or the URL has no
 // scheme or contains spaces or control characters.
 void validate_context(const Context& context);
+
+// validate_context(context), and the persons it names must be person entries of `c` (the
+// entry that created the person, not an update). Throws Error(usage) naming the option.
+void validate_context(const Case& c, const Context& context);
+
+// The role of person `id` (the seq of the entry that created it) in case `c`, or nullopt when
+// line `id` is not such an entry.
+std::optional<std::string> person_role(const Case& c, std::uint64_t id);
 
 // The manifest's "context" object: only the fields given, in the fixed order.
 manifest::Json context_json(const Context& context);

@@ -1,0 +1,298 @@
+#include "cbkit/people/people.hpp"
+
+#include "cbkit/error.hpp"
+#include "cbkit/store/entry.hpp"
+#include "cbkit/util/json.hpp"
+#include "cbkit/util/text.hpp"
+#include "cbkit/util/time.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
+namespace cbkit::people {
+
+using manifest::Json;
+
+namespace {
+
+// The country calling code of a national number, from the case's time zone: one row per
+// zone that belongs to exactly one country whose national numbers start with a trunk 0
+// (ITU-T E.164 assignments). A zone shared by several countries, or not listed, gives no
+// code: the number is then kept only as typed, never guessed.
+struct ZoneCountry {
+  std::string_view zone;
+  std::string_view code;
+};
+constexpr ZoneCountry k_zone_countries[] = {
+    {"Europe/Brussels", "32"},  // Belgium
+    {"Europe/Amsterdam", "31"}, // the Netherlands
+    {"Europe/Paris", "33"},     // France
+    {"Europe/Berlin", "49"},    // Germany
+    {"Europe/London", "44"},    // United Kingdom
+    {"Europe/Dublin", "353"},   // Ireland
+    {"Europe/Zurich", "41"},    // Switzerland
+    {"Europe/Vienna", "43"},    // Austria
+};
+
+std::string display(const std::string& s) { return util::utf8_lossy(s); }
+
+} // namespace
+
+Phone parse_phone(const std::string& typed, const std::string& zone, const std::string& option) {
+  Phone p;
+  p.as_typed = typed;
+  const auto bad = [&](const std::string& why) {
+    return Error(ErrorKind::usage,
+                 option + " '" + display(typed) + "': " + why + " (expected a phone number such as +32 470 12 34 56 or 0470 12 34 56)");
+  };
+  if (!util::is_valid_utf8(typed)) throw bad("not valid UTF-8");
+  std::string digits;
+  bool plus = false;
+  for (std::size_t i = 0; i < typed.size(); ++i) {
+    const char ch = typed[i];
+    if (std::isdigit(static_cast<unsigned char>(ch))) {
+      digits += ch;
+    } else if (ch == '+' && digits.empty() && !plus) {
+      plus = true;
+    } else if (ch != ' ' && ch != '.' && ch != '-' && ch != '/' && ch != '(' && ch != ')') {
+      throw bad("holds '" + std::string(1, ch) + "', which is not part of a phone number");
+    }
+  }
+  if (digits.size() < 3) throw bad("too few digits");
+  if (digits.size() > 17) throw bad("too many digits");
+  if (plus) {
+    if (digits.size() < 7 || digits.size() > 15) throw bad("an international number has 7 to 15 digits");
+    p.e164 = "+" + digits;
+    p.e164_rule = "international number as typed";
+  } else if (digits.starts_with("00") && digits.size() >= 9) {
+    p.e164 = "+" + digits.substr(2);
+    p.e164_rule = "international prefix 00";
+  } else if (digits.starts_with("0") && !digits.starts_with("00")) {
+    for (const ZoneCountry& z : k_zone_countries) {
+      if (z.zone == zone) {
+        const std::string e = std::string(z.code) + digits.substr(1);
+        if (e.size() >= 7 && e.size() <= 15) {
+          p.e164 = "+" + e;
+          p.e164_rule = "national number, country code " + std::string(z.code) + " from the case's time zone " + zone;
+        }
+        break;
+      }
+    }
+  }
+  // Short numbers (112, 1712) and numbers of unknown countries stay as typed only.
+  return p;
+}
+
+Account parse_account(const std::string& typed) {
+  const auto colon = typed.find(':');
+  Account a;
+  if (colon == std::string::npos || colon == 0) {
+    throw Error(ErrorKind::usage,
+                "--account '" + display(typed) + "': expected PLATFORM:ID[:URL], e.g. instagram:1234567890:https://www.instagram.com/sam");
+  }
+  a.platform = util::to_lower_ascii(typed.substr(0, colon));
+  const std::string rest = typed.substr(colon + 1);
+  const auto colon2 = rest.find(':');
+  a.id = rest.substr(0, colon2);
+  if (colon2 != std::string::npos) a.url = rest.substr(colon2 + 1);
+  if (a.id.empty() && a.url.empty()) throw Error(ErrorKind::usage, "--account '" + display(typed) + "': no ID");
+  if (!a.url.empty() && a.url.find("://") == std::string::npos)
+    throw Error(ErrorKind::usage, "--account '" + display(typed) + "': the part after the ID is not a URL");
+  return a;
+}
+
+manifest::Appended add_person(const store::Case& c, const PersonOptions& o) {
+  const std::string zone = c.info().timezone;
+  Json person = Json::object();
+  if (o.adds_to) {
+    if (!o.role.empty()) throw Error(ErrorKind::usage, "--role: a person's role is set when it is created; --id adds identifiers only");
+    if (!store::person_role(c, *o.adds_to)) {
+      throw Error(ErrorKind::usage, "--id " + std::to_string(*o.adds_to) + ": entry " + std::to_string(*o.adds_to) +
+                                        " is not a person of this case ('cbkit log' lists them, kind person)");
+    }
+  } else {
+    if (o.role.empty()) throw Error(ErrorKind::usage, "--role is required for a new person (victim, suspect, witness or reporter)");
+    if (std::none_of(std::begin(k_roles), std::end(k_roles), [&](const char* r) { return o.role == r; })) {
+      throw Error(ErrorKind::usage, "--role '" + display(o.role) + "': unknown role; use victim, suspect, witness or reporter");
+    }
+    person["role"] = o.role;
+  }
+  if (o.adds_to) person["adds_to"] = *o.adds_to;
+
+  const auto strings = [&](const char* key, const char* option, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    Json list = Json::array();
+    for (const std::string& v : values) {
+      if (!util::is_valid_utf8(v) || util::trim(v).empty())
+        throw Error(ErrorKind::usage, std::string(option) + " '" + display(v) + "': empty or not valid UTF-8");
+      list.push_back(std::string(util::trim(v)));
+    }
+    person[key] = std::move(list);
+  };
+  strings("names", "--name", o.names);
+  for (const std::string& e : o.emails) {
+    const auto at = e.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 >= e.size() || e.find_first_of(" \t\r\n<>") != std::string::npos)
+      throw Error(ErrorKind::usage, "--email '" + display(e) + "': not an e-mail address (name@domain)");
+  }
+  strings("emails", "--email", o.emails);
+  if (!o.phones.empty()) {
+    Json list = Json::array();
+    for (const std::string& typed : o.phones) {
+      const Phone p = parse_phone(typed, zone, "--phone");
+      Json j{{"as_typed", p.as_typed}};
+      if (!p.e164.empty()) {
+        j["e164"] = p.e164;
+        j["e164_rule"] = p.e164_rule;
+      }
+      list.push_back(std::move(j));
+    }
+    person["phones"] = std::move(list);
+  }
+  if (!o.accounts.empty()) {
+    Json list = Json::array();
+    for (const std::string& typed : o.accounts) {
+      const Account a = parse_account(typed);
+      Json j{{"platform", a.platform}};
+      if (!a.id.empty()) j["id"] = a.id;
+      if (!a.url.empty()) j["url"] = a.url;
+      list.push_back(std::move(j));
+    }
+    person["accounts"] = std::move(list);
+  }
+  strings("handles", "--handle", o.handles);
+  for (const std::string& u : o.profile_urls) {
+    if (u.find("://") == std::string::npos) throw Error(ErrorKind::usage, "--profile-url '" + display(u) + "': not a URL");
+  }
+  strings("profile_urls", "--profile-url", o.profile_urls);
+  if (!o.note.empty()) {
+    if (!util::is_valid_utf8(o.note)) throw Error(ErrorKind::usage, "--note: not valid UTF-8");
+    person["note"] = o.note;
+  }
+  if (o.names.empty() && o.emails.empty() && o.phones.empty() && o.accounts.empty() && o.handles.empty() && o.profile_urls.empty()) {
+    throw Error(ErrorKind::usage, "person: give at least one identifier (--name, --email, --phone, --account, --handle or --profile-url)");
+  }
+  return store::EntryBuilder(c, "person", o.examiner, o.lock_timeout).commit(Json{{"person", std::move(person)}}).appended;
+}
+
+std::uint64_t parse_duration(const std::string& typed) {
+  const auto bad = [&] {
+    return Error(ErrorKind::usage, "--duration '" + display(typed) + "': expected seconds (95, 95s), 1m35s, 1h2m3s or 00:01:35");
+  };
+  if (typed.empty()) throw bad();
+  std::uint64_t total = 0;
+  if (typed.find(':') != std::string::npos) {
+    std::uint64_t part = 0;
+    int parts = 0;
+    bool digit = false;
+    for (const char ch : typed + ":") {
+      if (std::isdigit(static_cast<unsigned char>(ch))) {
+        part = part * 10 + static_cast<std::uint64_t>(ch - '0');
+        digit = true;
+        if (part > 1000000) throw bad();
+      } else if (ch == ':' && digit) {
+        total = total * 60 + part;
+        part = 0;
+        digit = false;
+        ++parts;
+      } else {
+        throw bad();
+      }
+    }
+    if (parts < 2 || parts > 3) throw bad();
+    return total;
+  }
+  std::uint64_t number = 0;
+  bool digit = false;
+  for (const char ch : typed) {
+    if (std::isdigit(static_cast<unsigned char>(ch))) {
+      number = number * 10 + static_cast<std::uint64_t>(ch - '0');
+      digit = true;
+      if (number > 100000000) throw bad();
+      continue;
+    }
+    if (!digit) throw bad();
+    const std::uint64_t unit = ch == 'h' ? 3600 : ch == 'm' ? 60 : ch == 's' ? 1 : 0;
+    if (unit == 0) throw bad();
+    total += number * unit;
+    number = 0;
+    digit = false;
+  }
+  return total + number; // trailing digits without a unit are seconds
+}
+
+manifest::Appended add_call(const store::Case& c, const CallOptions& o) {
+  store::validate_context(c, o.context);
+  const std::string zone = c.info().timezone;
+  if (o.direction != "incoming" && o.direction != "outgoing")
+    throw Error(ErrorKind::usage, "--direction '" + display(o.direction) + "': use incoming or outgoing");
+  const auto at = util::parse_rfc3339(o.at);
+  if (!at) {
+    throw Error(ErrorKind::usage, "--at '" + display(o.at) +
+                                      "': not a date-time with offset (e.g. 2026-11-20T21:14:00+01:00); the time of the call is required");
+  }
+  if (o.to.empty())
+    throw Error(ErrorKind::usage,
+                "--to: the number that was called is required (for an unknown caller, the number on which the victim was reached)");
+  const auto number = [&](const std::string& typed, const char* option) {
+    const Phone p = parse_phone(typed, zone, option);
+    Json n{{"as_typed", p.as_typed}};
+    if (!p.e164.empty()) {
+      n["e164"] = p.e164;
+      n["e164_rule"] = p.e164_rule;
+    }
+    return Json{{"number", std::move(n)}};
+  };
+  Json call = Json::object();
+  call["direction"] = o.direction;
+  call["at"] = Json{{"as_typed", at->as_given}, {"utc", at->utc}, {"zone_source", "offset-given"}};
+  if (o.from == "withheld" || o.from == "unknown") {
+    call["from"] = Json{{o.from, true}};
+  } else if (o.from.empty()) {
+    throw Error(ErrorKind::usage, "--from: the calling number is required, or 'withheld' / 'unknown' when it was not shown");
+  } else {
+    call["from"] = number(o.from, "--from");
+  }
+  call["to"] = number(o.to, "--to");
+  if (o.duration_seconds) call["duration_seconds"] = *o.duration_seconds;
+  if (!o.sms.empty()) {
+    if (!util::is_valid_utf8(o.sms)) throw Error(ErrorKind::usage, "--sms: not valid UTF-8");
+    call["sms"] = o.sms;
+  }
+
+  store::EntryBuilder entry(c, "call", o.examiner, o.lock_timeout);
+  if (o.recording) {
+    struct stat st {};
+    const std::string name = display(o.recording->string());
+    util::UniqueFd fd = store::open_evidence_source(*o.recording, false, st, nullptr);
+    std::set<std::string> taken;
+    store::FileRecord& f =
+        entry.add_stream(fd.get(), name, util::unique_name(util::sanitize_file_name(o.recording->filename().string()), taken), "recording");
+    f.name = util::utf8_lossy(o.recording->filename().string());
+    std::error_code ec;
+    f.source_path = util::utf8_lossy(std::filesystem::absolute(*o.recording, ec).lexically_normal().string());
+    f.mtime = util::format_utc(st.st_mtim.tv_sec, st.st_mtim.tv_nsec / 1000);
+    if (static_cast<std::uint64_t>(st.st_size) != f.size)
+      throw Error(ErrorKind::input, name + ": changed while cbkit was copying it; add it again once nothing writes to it");
+    call["recording"] = f.name; // the stored path is known at commit: see the file with role "recording"
+  }
+  Json fields = Json::object();
+  fields["call"] = std::move(call);
+  const Json context = store::context_json(o.context);
+  if (!context.empty()) fields["context"] = context;
+  return entry.commit(fields).appended;
+}
+
+manifest::Appended add_checklist_decision(const store::Case& c, int point, const std::string& because, const std::string& examiner,
+                                          std::chrono::milliseconds lock_timeout) {
+  if (point < 1 || point > 15) throw Error(ErrorKind::usage, "--na " + std::to_string(point) + ": the checklist has points 1 to 15");
+  if (util::trim(because).empty() || !util::is_valid_utf8(because))
+    throw Error(ErrorKind::usage, "--because: say why the point does not apply (a sentence the report shows)");
+  Json d{{"point", point}, {"status", "not-applicable"}, {"because", because}};
+  return store::EntryBuilder(c, "checklist", examiner, lock_timeout).commit(Json{{"checklist", std::move(d)}}).appended;
+}
+
+} // namespace cbkit::people
