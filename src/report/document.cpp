@@ -68,9 +68,44 @@ private:
   Lang m_lang;
 };
 
+} // namespace
+
+std::vector<ReportEvent> timeline_events(const CaseModel& model, Lang lang) {
+  const LangTranslator translator(lang);
+  std::vector<ReportEvent> out;
+  for (const auto& e : model.entries) {
+    ReportEvent ev;
+    ev.seq = e.seq;
+    ev.kind = e.kind;
+    ev.utc = e.time;
+    ev.source = "src_recorded";
+    const Json& c = member(e.line, "context");
+    if (!str(c, "observed_at_utc").empty() && util::parse_rfc3339(str(c, "observed_at_utc"))) {
+      ev.utc = str(c, "observed_at_utc");
+      ev.source = "src_observed";
+    }
+    // The kind's own line (unknown kinds: their files), and a better time when it has one.
+    const kinds::TimelineEvent k = kinds::timeline(e.line, e.derived ? &*e.derived : nullptr, translator);
+    ev.what = k.what;
+    if (!k.utc.empty()) {
+      ev.utc = k.utc;
+      ev.source = k.source;
+    }
+    if (!str(c, "kind").empty()) ev.what = "[" + str(c, "kind") + "] " + ev.what;
+    const auto p = util::parse_rfc3339(ev.utc);
+    ev.epoch = p ? p->epoch_seconds : 0;
+    out.push_back(std::move(ev));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ReportEvent& a, const ReportEvent& b) { return a.epoch != b.epoch ? a.epoch < b.epoch : a.seq < b.seq; });
+  return out;
+}
+
+namespace {
+
 class Builder {
 public:
-  Builder(const CaseModel& m, Lang lang) : m_model(m), m_lang(lang), m_translator(lang) {}
+  Builder(const CaseModel& m, Lang lang) : m_model(m), m_lang(lang) {}
 
   Document build() {
     m_doc.lang = m_lang;
@@ -92,15 +127,6 @@ public:
   }
 
 private:
-  struct Event {
-    std::int64_t epoch = 0;
-    std::string utc; // as stored
-    std::uint64_t seq = 0;
-    std::string kind;
-    std::string what;
-    std::string source; // translation key of where the time comes from
-  };
-
   const std::string& t(std::string_view key) const { return tr(m_lang, key); }
   std::string tf(std::string_view key, std::initializer_list<std::string> args) const { return trf(m_lang, key, args); }
 
@@ -314,33 +340,7 @@ private:
 
   // ---------------------------------------------------------------- events
 
-  void collect_events() {
-    for (const auto& e : m_model.entries) {
-      Event ev;
-      ev.seq = e.seq;
-      ev.kind = e.kind;
-      ev.utc = e.time;
-      ev.source = "src_recorded";
-      const Json& c = context_of(e);
-      if (!str(c, "observed_at_utc").empty() && util::parse_rfc3339(str(c, "observed_at_utc"))) {
-        ev.utc = str(c, "observed_at_utc");
-        ev.source = "src_observed";
-      }
-      // The kind's own line (unknown kinds: their files), and a better time when it has one.
-      const kinds::TimelineEvent k = kinds::timeline(e.line, e.derived ? &*e.derived : nullptr, m_translator);
-      ev.what = k.what;
-      if (!k.utc.empty()) {
-        ev.utc = k.utc;
-        ev.source = k.source;
-      }
-      if (!str(c, "kind").empty()) ev.what = "[" + str(c, "kind") + "] " + ev.what;
-      const auto p = util::parse_rfc3339(ev.utc);
-      ev.epoch = p ? p->epoch_seconds : 0;
-      m_events.push_back(std::move(ev));
-    }
-    std::stable_sort(m_events.begin(), m_events.end(),
-                     [](const Event& a, const Event& b) { return a.epoch != b.epoch ? a.epoch < b.epoch : a.seq < b.seq; });
-  }
+  void collect_events() { m_events = timeline_events(m_model, m_lang); }
 
   // ---------------------------------------------------------------- sections
 
@@ -387,7 +387,7 @@ private:
     // Lanes: one per kind present, in a fixed order, unknown kinds last.
     std::vector<std::string> lanes;
     for (const char* k : {"case", "email", "web", "file", "note", "report", "timestamp", "seal"}) {
-      if (std::any_of(m_events.begin(), m_events.end(), [&](const Event& ev) { return ev.kind == k; })) lanes.emplace_back(k);
+      if (std::any_of(m_events.begin(), m_events.end(), [&](const ReportEvent& ev) { return ev.kind == k; })) lanes.emplace_back(k);
     }
     for (const auto& ev : m_events)
       if (std::find(lanes.begin(), lanes.end(), ev.kind) == lanes.end()) lanes.push_back(ev.kind);
@@ -902,9 +902,8 @@ private:
 
   const CaseModel& m_model;
   Lang m_lang;
-  LangTranslator m_translator;
   Document m_doc;
-  std::vector<Event> m_events;
+  std::vector<ReportEvent> m_events;
 };
 
 } // namespace
