@@ -400,6 +400,16 @@ PYEOF
     if grep -q "aantal" "$OUT"; then _fail_with_outputs "'aantal' (a count) in the Dutch checklist"; fi
 }
 
+# Every rule of the checklist's table is documented in cbkit-report-json(5), and the page
+# names no rule the table lacks.
+test_rules_documented() {
+    local src="$TESTS_DIR/../../src/report/checklist.cpp" page="$TESTS_DIR/../../man/cbkit-report-json.5"
+    grep -oE '^    \{"[a-z0-9-]+", [0-9]+, PointStatus::' "$src" | cut -d'"' -f2 | sort >"$T/table"
+    [[ $(wc -l <"$T/table") -ge 40 ]] || fail "cannot read the rules of $src"
+    sed -n '/^\.SH RULES/,/^\.SH EXAMPLES/p' "$page" | grep -A1 '^\.TP' | grep '^\.B ' | sed 's/^\.B //; s/\\-/-/g' | sort >"$T/page"
+    diff "$T/table" "$T/page" >&2 || fail "the rules in cbkit-report-json(5) differ from src/report/checklist.cpp"
+}
+
 # Unknown kinds and lines missing optional fields still appear (timeline and exhibit index).
 test_unknown_kind() {
     build_case
