@@ -495,6 +495,10 @@ private:
         if (str(em, "date_utc").empty()) {
           p.evidence.push_back(e.seq);
           p.missing.push_back(msg("miss_email_date", e));
+        } else if (std::string_view(str(em, "date")).ends_with("-0000")) {
+          // RFC 5322 3.3: -0000 says the sender's time zone is not known.
+          p.evidence.push_back(e.seq);
+          p.missing.push_back(msg("miss_email_zone", e));
         } else {
           found(p, e, "fd_value", {str(em, "date")});
         }

@@ -216,3 +216,13 @@ TEST_CASE("checklist: every message of a rich case exists in en, nl and fr", "[r
   CHECK(j["checklist"][12]["status"] == "partial");
   CHECK(j["persons"][1]["role"] == "suspect");
 }
+
+TEST_CASE("checklist 7: an e-mail from the suspect whose Date has no time zone (-0000)", "[report][checklist]") {
+  const auto points = evaluate_checklist(model_of(
+      {k_suspect, R"({"seq":4,"kind":"email","files":[],"email":{"from":["x@mail.example"],"date":"Fri, 20 Nov 2026 21:00:00 -0000",)"
+                  R"("date_utc":"2026-11-20T21:00:00Z"},"context":{"from_person":3}})"}));
+  CHECK(point(points, 7).status == PointStatus::partial);
+  CHECK(point(points, 7).rule == "conversations-some-undated");
+  REQUIRE(point(points, 7).missing.size() == 1);
+  CHECK(point(points, 7).missing[0].key == "miss_email_zone");
+}
