@@ -26,12 +26,13 @@ struct ReportArgs {
 report::Format choose_format(const ReportArgs& args) {
   if (!args.format.empty()) {
     const auto f = report::parse_format(args.format);
-    if (!f) throw Error(ErrorKind::usage, "--format '" + util::utf8_lossy(args.format) + "': unknown format; use html, md or txt");
+    if (!f) throw Error(ErrorKind::usage, "--format '" + util::utf8_lossy(args.format) + "': unknown format; use html, md, txt or json");
     return *f;
   }
   const std::string ext = util::to_lower_ascii(std::filesystem::path(args.out).extension().string());
   if (ext == ".md" || ext == ".markdown") return report::Format::markdown;
   if (ext == ".txt") return report::Format::text;
+  if (ext == ".json") return report::Format::json;
   return report::Format::html;
 }
 
@@ -102,9 +103,12 @@ int run_report(const ReportArgs& args, const GlobalOptions& g) {
 
 void setup_report(CLI::App& app, const GlobalOptions& g, Action& action) {
   auto args = std::make_shared<ReportArgs>();
-  CLI::App* sub = app.add_subcommand("report", "Write the case report for the police (HTML, Markdown or text; English, Dutch or French)");
+  CLI::App* sub =
+      app.add_subcommand("report", "Write the case report for the police (HTML, Markdown, text or JSON; English, Dutch or French)");
   sub->add_option("--lang", args->lang, "Language: en, nl or fr (default en)");
-  sub->add_option("--format", args->format, "html, md or txt (default: from the --out extension, else html)");
+  sub->add_option(
+      "--format", args->format,
+      "html, md, txt or json (the report's content as data, cbkit-report-json(5)); default: from the --out extension, else html");
   sub->add_option("--out", args->out, "Write the report to FILE (replaced if it exists) instead of standard output");
   sub->add_flag("--record", args->record, "Also store the report in the case as an entry of kind report");
   sub->add_flag("--no-verify", args->no_verify, "Do not re-hash every stored file (the exhibit index then shows no check)");

@@ -2,6 +2,7 @@
 
 #include "cbkit/kinds/kinds.hpp"
 
+#include "cbkit/report/checklist.hpp"
 #include "cbkit/report/qr.hpp"
 #include "cbkit/report/text.hpp"
 #include "cbkit/util/json.hpp"
@@ -67,9 +68,44 @@ private:
   Lang m_lang;
 };
 
+} // namespace
+
+std::vector<ReportEvent> timeline_events(const CaseModel& model, Lang lang) {
+  const LangTranslator translator(lang);
+  std::vector<ReportEvent> out;
+  for (const auto& e : model.entries) {
+    ReportEvent ev;
+    ev.seq = e.seq;
+    ev.kind = e.kind;
+    ev.utc = e.time;
+    ev.source = "src_recorded";
+    const Json& c = member(e.line, "context");
+    if (!str(c, "observed_at_utc").empty() && util::parse_rfc3339(str(c, "observed_at_utc"))) {
+      ev.utc = str(c, "observed_at_utc");
+      ev.source = "src_observed";
+    }
+    // The kind's own line (unknown kinds: their files), and a better time when it has one.
+    const kinds::TimelineEvent k = kinds::timeline(e.line, e.derived ? &*e.derived : nullptr, translator);
+    ev.what = k.what;
+    if (!k.utc.empty()) {
+      ev.utc = k.utc;
+      ev.source = k.source;
+    }
+    if (!str(c, "kind").empty()) ev.what = "[" + str(c, "kind") + "] " + ev.what;
+    const auto p = util::parse_rfc3339(ev.utc);
+    ev.epoch = p ? p->epoch_seconds : 0;
+    out.push_back(std::move(ev));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ReportEvent& a, const ReportEvent& b) { return a.epoch != b.epoch ? a.epoch < b.epoch : a.seq < b.seq; });
+  return out;
+}
+
+namespace {
+
 class Builder {
 public:
-  Builder(const CaseModel& m, Lang lang) : m_model(m), m_lang(lang), m_translator(lang) {}
+  Builder(const CaseModel& m, Lang lang) : m_model(m), m_lang(lang) {}
 
   Document build() {
     m_doc.lang = m_lang;
@@ -77,6 +113,7 @@ public:
     collect_events();
     intro();
     summary();
+    persons();
     timeline();
     checklist();
     emails();
@@ -90,15 +127,6 @@ public:
   }
 
 private:
-  struct Event {
-    std::int64_t epoch = 0;
-    std::string utc; // as stored
-    std::uint64_t seq = 0;
-    std::string kind;
-    std::string what;
-    std::string source; // translation key of where the time comes from
-  };
-
   const std::string& t(std::string_view key) const { return tr(m_lang, key); }
   std::string tf(std::string_view key, std::initializer_list<std::string> args) const { return trf(m_lang, key, args); }
 
@@ -182,7 +210,8 @@ private:
     return f.is_array() ? f : empty;
   }
   std::string kind_name(const std::string& kind) const {
-    static const std::set<std::string> known = {"case", "file", "email", "note", "web", "report", "seal", "timestamp"};
+    static const std::set<std::string> known = {"case", "file",      "email",  "note", "web",      "report",
+                                                "seal", "timestamp", "person", "call", "checklist"};
     if (known.count(kind) != 0) return t("kind_" + kind);
     return kind;
   }
@@ -248,10 +277,6 @@ private:
     const std::string mt = str(f, "media_type");
     return mt.starts_with("image/");
   }
-  static bool is_recording(const Json& f) {
-    const std::string mt = str(f, "media_type");
-    return mt.starts_with("audio/") || mt.starts_with("video/");
-  }
 
   // A data: URI of a PNG/JPEG/GIF file that matches its record, else empty.
   std::string thumbnail_uri(const ModelEntry& e, const Json& f) const {
@@ -315,33 +340,7 @@ private:
 
   // ---------------------------------------------------------------- events
 
-  void collect_events() {
-    for (const auto& e : m_model.entries) {
-      Event ev;
-      ev.seq = e.seq;
-      ev.kind = e.kind;
-      ev.utc = e.time;
-      ev.source = "src_recorded";
-      const Json& c = context_of(e);
-      if (!str(c, "observed_at_utc").empty() && util::parse_rfc3339(str(c, "observed_at_utc"))) {
-        ev.utc = str(c, "observed_at_utc");
-        ev.source = "src_observed";
-      }
-      // The kind's own line (unknown kinds: their files), and a better time when it has one.
-      const kinds::TimelineEvent k = kinds::timeline(e.line, e.derived ? &*e.derived : nullptr, m_translator);
-      ev.what = k.what;
-      if (!k.utc.empty()) {
-        ev.utc = k.utc;
-        ev.source = k.source;
-      }
-      if (!str(c, "kind").empty()) ev.what = "[" + str(c, "kind") + "] " + ev.what;
-      const auto p = util::parse_rfc3339(ev.utc);
-      ev.epoch = p ? p->epoch_seconds : 0;
-      m_events.push_back(std::move(ev));
-    }
-    std::stable_sort(m_events.begin(), m_events.end(),
-                     [](const Event& a, const Event& b) { return a.epoch != b.epoch ? a.epoch < b.epoch : a.seq < b.seq; });
-  }
+  void collect_events() { m_events = timeline_events(m_model, m_lang); }
 
   // ---------------------------------------------------------------- sections
 
@@ -388,7 +387,7 @@ private:
     // Lanes: one per kind present, in a fixed order, unknown kinds last.
     std::vector<std::string> lanes;
     for (const char* k : {"case", "email", "web", "file", "note", "report", "timestamp", "seal"}) {
-      if (std::any_of(m_events.begin(), m_events.end(), [&](const Event& ev) { return ev.kind == k; })) lanes.emplace_back(k);
+      if (std::any_of(m_events.begin(), m_events.end(), [&](const ReportEvent& ev) { return ev.kind == k; })) lanes.emplace_back(k);
     }
     for (const auto& ev : m_events)
       if (std::find(lanes.begin(), lanes.end(), ev.kind) == lanes.end()) lanes.push_back(ev.kind);
@@ -457,235 +456,94 @@ private:
           std::move(rows));
   }
 
+  // ---------------------------------------------------------------- persons
+
+  void persons() {
+    const auto list = collect_persons(m_model);
+    if (list.empty()) return;
+    heading("persons", "sec_persons");
+    paragraph(t("persons_intro"));
+    for (const auto& p : list) {
+      std::vector<std::string> names;
+      for (const auto& id : p.identifiers)
+        if (id.type == "name") names.push_back(id.value);
+      subheading("person-" + std::to_string(p.id), tf("person_heading", {role_name(p.role), std::to_string(p.id), join(names, ", ")}));
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& id : p.identifiers) {
+        std::string value = id.value;
+        // A phone as typed and how it was normalized; an account's URL and handle.
+        if (id.type == "phone") {
+          const std::string typed = str(id.detail, "as_typed");
+          if (!typed.empty() && typed != value) value += "\n" + typed;
+          if (!str(id.detail, "e164_rule").empty()) value += "\n" + str(id.detail, "e164_rule");
+        }
+        if (id.type == "account") value = join({value, str(id.detail, "handle"), str(id.detail, "url")}, "\n");
+        rows.push_back({identifier_type(id.type), value, via_text(id)});
+      }
+      if (!rows.empty()) table({t("c_identifier"), t("c_value"), t("c_came_from")}, std::move(rows));
+      for (const auto& [seq, text] : p.notes)
+        paragraph(tf("person_note", {entry_ref_text("person", seq, m_lang), text}));
+    }
+  }
+
+  std::string role_name(const std::string& role) const {
+    if (role == "victim" || role == "suspect" || role == "witness" || role == "reporter") return t("role_" + role);
+    return role.empty() ? t("role_other") : t("role_other") + " (" + role + ")";
+  }
+  std::string identifier_type(const std::string& type) const {
+    if (type == "name" || type == "email" || type == "phone" || type == "account" || type == "handle") return t("id_" + type);
+    if (type == "profile-url") return t("id_profile_url");
+    return type;
+  }
+  std::string via_text(const PersonIdentifier& id) const {
+    const ModelEntry* e = entry_at(id.source);
+    const std::string ref = entry_ref_text(e != nullptr ? e->kind : "", id.source, m_lang);
+    std::string key = "via_" + id.via;
+    std::replace(key.begin(), key.end(), '-', '_');
+    static const std::set<std::string> known = {"via_person", "via_email_from", "via_email_reply_to", "via_email_return_path",
+                                                "via_call_from"};
+    return known.count(key) != 0 ? tf(key, {ref}) : ref + " (" + id.via + ")";
+  }
+  const ModelEntry* entry_at(std::uint64_t seq) const {
+    for (const auto& e : m_model.entries)
+      if (e.seq == seq) return &e;
+    return nullptr;
+  }
+
   // ---------------------------------------------------------------- checklist
 
-  struct Point {
-    std::string key;
-    std::vector<std::string> evidence;
-    std::vector<std::string> missing;
-    bool applicable_missing = false; // nothing at all in the case answers it
-  };
-
+  // The police's 15 points as evaluated by evaluate_checklist(): a table with each point's
+  // status and the entries that answer it, then per point what each entry shows, what is
+  // missing and the rule that decided.
   void checklist() {
     heading("checklist", "sec_checklist");
     paragraph(t("checklist_intro"));
-    std::vector<Point> points;
-    points.reserve(16); // add() hands out references: no reallocation
-    const auto add = [&](const char* key) -> Point& {
-      points.push_back(Point{key, {}, {}, false});
-      return points.back();
+    const auto points = evaluate_checklist(m_model);
+    const auto refs = [](const std::vector<std::uint64_t>& seqs) {
+      std::vector<std::string> parts;
+      for (const auto seq : seqs)
+        parts.push_back(entry_ref(seq));
+      return join(parts, ", ");
     };
-    const auto emails = of_kind("email");
-    const auto webs = of_kind("web");
-
-    // 1. exact URL; 2. account id
-    Point& url = add("cl_url");
-    Point& account = add("cl_account_id");
-    for (const auto& e : m_model.entries) {
-      const Json& c = context_of(e);
-      const std::string ref = item_ref(e);
-      const std::string u = e.kind == "web" ? web_url(e) : str(c, "source_url");
-      if (!u.empty()) url.evidence.push_back(ref + ": " + u);
-      if (!str(c, "account_id").empty())
-        account.evidence.push_back(ref + ": " + str(c, "account_id") + (str(c, "platform").empty() ? "" : " (" + str(c, "platform") + ")"));
-      const bool about_account =
-          e.kind == "web" || !str(c, "platform").empty() || !str(c, "source_url").empty() || str(c, "kind") == "screenshot";
-      if (about_account && str(c, "account_id").empty()) account.missing.push_back(tf("miss_account_id", {ref}));
-      if (e.kind == "file" && (str(c, "kind") == "screenshot" || !str(c, "platform").empty()) && str(c, "source_url").empty())
-        url.missing.push_back(tf("miss_url", {ref}));
-    }
-    if (url.evidence.empty()) url.missing.push_back(t("miss_url_none"));
-    if (account.evidence.empty() && account.missing.empty()) account.missing.push_back(t("miss_account_none"));
-
-    // 3. screenshot
-    Point& shot = add("cl_screenshot");
-    for (const auto& e : m_model.entries) {
-      const Json& c = context_of(e);
-      if (e.kind == "file" && str(c, "kind") == "screenshot") {
-        for (const Json& f : files_of(e))
-          if (is_image(f)) shot.evidence.push_back(item_ref(e) + ": " + str(f, "path"));
-      }
-      if (e.kind == "web") {
-        if (const Json* s = screenshot_of(e)) {
-          shot.evidence.push_back(item_ref(e) + ": " + str(*s, "path"));
-        } else {
-          shot.missing.push_back(tf("miss_capture_screenshot", {item_ref(e)}));
-        }
-      }
-    }
-    if (shot.evidence.empty()) shot.missing.push_back(t("miss_screenshot_none"));
-
-    // 4. victim's e-mail address
-    Point& victim = add("cl_victim_email");
-    for (const auto* e : emails) {
-      std::vector<std::string> to;
-      for (const Json& a : member(member(e->line, "email"), "to"))
-        to.push_back(scalar(a));
-      if (to.empty()) {
-        victim.missing.push_back(tf("miss_email_no_to", {item_ref(*e)}));
-      } else {
-        victim.evidence.push_back(tf("ev_email_to", {item_ref(*e), join(to, ", ")}));
-      }
-    }
-    if (victim.evidence.empty()) victim.missing.push_back(t("miss_victim_email"));
-
-    // 5. date and time of the observation
-    Point& observed = add("cl_observed_at");
-    for (const auto& e : m_model.entries) {
-      const Json& c = context_of(e);
-      if (!str(c, "observed_at").empty()) {
-        observed.evidence.push_back(item_ref(e) + ": " + str(c, "observed_at"));
-      } else if (e.kind == "web" && !web_field(e, "started").empty()) {
-        observed.evidence.push_back(tf("ev_capture_time", {item_ref(e), utc_text(web_field(e, "started"))}));
-      } else if (e.kind == "file") {
-        observed.missing.push_back(tf("miss_observed_at", {item_ref(e)}));
-      }
-    }
-    if (observed.evidence.empty() && observed.missing.empty()) observed.missing.push_back(t("miss_observed_none"));
-
-    // 6. photos / screenshots of traces
-    Point& traces = add("cl_traces");
-    for (const auto& e : m_model.entries) {
-      if (e.kind != "file") continue;
-      for (const Json& f : files_of(e))
-        if (is_image(f)) traces.evidence.push_back(item_ref(e) + ": " + str(f, "path") + " (" + str(f, "media_type") + ")");
-    }
-    if (traces.evidence.empty()) traces.missing.push_back(t("miss_traces_none"));
-
-    // 7. date, time and time zone of conversations
-    Point& zone = add("cl_timezone");
-    zone.evidence.push_back(tf("ev_case_zone", {m_model.timezone, m_model.utc_offset}));
-    for (const auto* e : emails) {
-      const Json& em = member(e->line, "email");
-      if (str(em, "date_utc").empty()) {
-        zone.missing.push_back(tf("miss_email_date", {item_ref(*e)}));
-      } else {
-        zone.evidence.push_back(item_ref(*e) + ": " + str(em, "date"));
-      }
-    }
-    for (const auto& e : m_model.entries) {
-      const std::string k = str(context_of(e), "kind");
-      if (e.kind == "file" && (k == "chat-export" || k == "chat") && str(context_of(e), "observed_at").empty())
-        zone.missing.push_back(tf("miss_chat_time", {item_ref(e)}));
-    }
-
-    // 8. e-mails with full headers
-    Point& headers = add("cl_full_headers");
-    for (const auto* e : emails) {
-      if (!e->derived) {
-        headers.missing.push_back(tf("miss_headers_json", {item_ref(*e), e->derived_problem.empty() ? "-" : e->derived_problem}));
-        continue;
-      }
-      const std::size_t nheaders = member(*e->derived, "headers").size();
-      const std::size_t hops = member(*e->derived, "received").size();
-      headers.evidence.push_back(tf("ev_email_headers", {item_ref(*e), std::to_string(nheaders), std::to_string(hops)}));
-      if (hops == 0) headers.missing.push_back(tf("miss_received", {item_ref(*e)}));
-      if (member(*e->derived, "authentication_results").empty()) headers.missing.push_back(tf("miss_auth_results", {item_ref(*e)}));
-    }
-    if (emails.empty()) headers.missing.push_back(t("miss_email_none"));
-
-    // 9. suspect's e-mail addresses
-    Point& suspect = add("cl_suspect_email");
-    for (const auto* e : emails) {
-      std::vector<std::string> addrs;
-      if (e->derived) {
-        const Json& s = member(*e->derived, "summary");
-        for (const char* key : {"from", "sender", "reply_to", "return_path"})
-          for (const Json& a : member(s, key)) {
-            const std::string addr = str(a, "address");
-            if (!addr.empty() && std::find(addrs.begin(), addrs.end(), addr) == addrs.end()) addrs.push_back(addr);
-          }
-      }
-      if (addrs.empty())
-        for (const Json& a : member(member(e->line, "email"), "from"))
-          addrs.push_back(scalar(a));
-      if (addrs.empty()) {
-        suspect.missing.push_back(tf("miss_email_no_from", {item_ref(*e)}));
-      } else {
-        suspect.evidence.push_back(item_ref(*e) + ": " + join(addrs, ", "));
-      }
-      const std::string ip = str(member(e->line, "email"), "originating_ip");
-      if (!ip.empty()) suspect.evidence.push_back(tf("ev_originating_ip", {item_ref(*e), ip}));
-    }
-    if (emails.empty()) suspect.missing.push_back(t("miss_email_none"));
-
-    // 10. profile data and phone numbers
-    Point& profile = add("cl_profile");
-    for (const auto& e : m_model.entries) {
-      const Json& c = context_of(e);
-      if (!str(c, "platform").empty() || !str(c, "account_id").empty())
-        profile.evidence.push_back(item_ref(e) + ": " + join({str(c, "platform"), str(c, "account_id"), str(c, "source_url")}, ", "));
-      for (const std::string& phone : phone_numbers(e))
-        profile.evidence.push_back(tf("ev_phone", {item_ref(e), phone}));
-    }
-    if (profile.evidence.empty()) profile.missing.push_back(t("miss_profile_none"));
-
-    // 11. recordings
-    Point& rec = add("cl_recordings");
-    for (const auto& e : m_model.entries)
-      for (const Json& f : files_of(e))
-        if (e.kind == "file" && (is_recording(f) || str(context_of(e), "kind") == "recording"))
-          rec.evidence.push_back(item_ref(e) + ": " + str(f, "path") + " (" + str(f, "media_type") + ")");
-    if (rec.evidence.empty()) rec.missing.push_back(t("miss_recordings_none"));
-
-    // 12. calls
-    Point& calls = add("cl_calls");
-    for (const auto& e : m_model.entries) {
-      const std::string k = str(context_of(e), "kind");
-      if (k == "phone-call" || k == "call" || k == "call-log") {
-        const std::string when = str(context_of(e), "observed_at");
-        calls.evidence.push_back(item_ref(e) + (when.empty() ? "" : ": " + when));
-        if (when.empty()) calls.missing.push_back(tf("miss_call_time", {item_ref(e)}));
-      }
-    }
-    if (calls.evidence.empty()) calls.missing.push_back(t("miss_calls_none"));
-
     std::vector<std::vector<std::string>> rows;
-    int n = 0;
+    for (const auto& p : points)
+      rows.push_back({std::to_string(p.id), t(p.title_key), t(status_key(p.status)), refs(p.evidence)});
+    table({"", t("c_point"), t("c_status"), t("c_entries")}, std::move(rows));
+    const auto texts = [&](const std::vector<Message>& messages) {
+      std::vector<std::string> out;
+      for (const auto& m : messages)
+        out.push_back(message_text(m, m_lang));
+      return out.empty() ? std::string("\xE2\x80\x94") : join(out, "\n");
+    };
     for (const auto& p : points) {
-      ++n;
-      const std::string status = p.evidence.empty() ? t("st_missing") : p.missing.empty() ? t("st_present") : t("st_partial");
-      rows.push_back({std::to_string(n), t(p.key), status});
+      subheading("checklist-" + std::to_string(p.id), std::to_string(p.id) + ". " + t(p.title_key));
+      std::vector<std::pair<std::string, std::string>> f = {{t("c_status"), t(status_key(p.status))}};
+      if (p.reason) f.emplace_back(t("f_not_applicable"), message_text(*p.reason, m_lang));
+      if (p.status != PointStatus::not_applicable || !p.found.empty()) f.emplace_back(t("f_evidence"), texts(p.found));
+      if (p.status != PointStatus::not_applicable) f.emplace_back(t("f_missing"), texts(p.missing));
+      f.emplace_back(t("f_rule"), p.rule);
+      fields(std::move(f));
     }
-    table({"", t("c_point"), t("c_status")}, std::move(rows));
-    n = 0;
-    for (const auto& p : points) {
-      ++n;
-      subheading("checklist-" + std::to_string(n), std::to_string(n) + ". " + t(p.key));
-      fields({{t("f_evidence"), p.evidence.empty() ? "\xE2\x80\x94" : join(p.evidence, "\n")},
-              {t("f_missing"), p.missing.empty() ? "\xE2\x80\x94" : join(p.missing, "\n")}});
-    }
-  }
-
-  std::string item_ref(const ModelEntry& e) const { return tf("ref_" + ref_kind(e.kind), {std::to_string(e.seq)}); }
-  static std::string ref_kind(const std::string& kind) {
-    static const std::set<std::string> known = {"case", "file", "email", "note", "web", "report", "seal", "timestamp"};
-    return known.count(kind) != 0 ? kind : "other";
-  }
-
-  // Phone numbers written in the entry's note text or context: "+" and at least 8 digits.
-  static std::vector<std::string> phone_numbers(const ModelEntry& e) {
-    std::vector<std::string> out;
-    for (const std::string& text : {str(member(e.line, "note"), "text"), str(context_of(e), "note")}) {
-      for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '+' || i + 1 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i + 1]))) continue;
-        std::size_t j = i + 1;
-        std::string number = "+";
-        int digits = 0;
-        while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == ' ')) {
-          if (text[j] != ' ') ++digits;
-          ++j;
-        }
-        while (j > i && text[j - 1] == ' ')
-          --j;
-        if (digits >= 8 && digits <= 15) {
-          number = text.substr(i, j - i);
-          if (std::find(out.begin(), out.end(), number) == out.end()) out.push_back(number);
-        }
-        i = j;
-      }
-    }
-    return out;
   }
 
   // ---------------------------------------------------------------- e-mails
@@ -933,7 +791,7 @@ private:
 
   // Reports and any kind this version does not know: listed field by field.
   void others() {
-    static const std::set<std::string> shown = {"case", "file", "email", "note", "web", "seal", "timestamp"};
+    static const std::set<std::string> shown = {"case", "file", "email", "note", "web", "seal", "timestamp", "person"};
     std::vector<const ModelEntry*> list;
     for (const auto& e : m_model.entries)
       if (shown.count(e.kind) == 0) list.push_back(&e);
@@ -1044,9 +902,8 @@ private:
 
   const CaseModel& m_model;
   Lang m_lang;
-  LangTranslator m_translator;
   Document m_doc;
-  std::vector<Event> m_events;
+  std::vector<ReportEvent> m_events;
 };
 
 } // namespace

@@ -15,6 +15,7 @@ std::optional<Format> parse_format(std::string_view name) {
   if (name == "html") return Format::html;
   if (name == "md") return Format::markdown;
   if (name == "txt") return Format::text;
+  if (name == "json") return Format::json;
   return std::nullopt;
 }
 
@@ -26,6 +27,8 @@ std::string format_name(Format format) {
     return "md";
   case Format::text:
     return "txt";
+  case Format::json:
+    return "json";
   }
   return "html";
 }
@@ -38,11 +41,15 @@ std::string format_media_type(Format format) {
     return "text/markdown; charset=utf-8";
   case Format::text:
     return "text/plain; charset=utf-8";
+  case Format::json:
+    return "application/json";
   }
   return "application/octet-stream";
 }
 
 std::string render_report(const CaseModel& model, const Options& options) {
+  if (options.format == Format::json)
+    return report_json(model, options.lang).dump(2, ' ', false, manifest::Json::error_handler_t::replace) + "\n";
   const Document doc = build_document(model, options.lang);
   switch (options.format) {
   case Format::html:
@@ -51,6 +58,8 @@ std::string render_report(const CaseModel& model, const Options& options) {
     return render_markdown(doc);
   case Format::text:
     return render_text(doc);
+  case Format::json:
+    break;
   }
   return render_html(doc);
 }

@@ -118,8 +118,14 @@ test_checklist_missing() {
     expect_stdout_contains "e-mail #4 has no Received headers"
     expect_stdout_contains "no observation time recorded for files #2 (--observed-at)"
     expect_stdout_contains "e-mail #3: 19 header fields, 4 Received hops"
-    expect_stdout_contains "note #6: phone number +44 7700 900587"
-    expect_stdout_contains "no audio or video recording in the case"
+    # Phone numbers written in a note are nobody's: point 12 stays missing (issue 12: the
+    # victim's own number was once listed as the suspect's).
+    if grep -qF "+44 7700 900587" <(sed -n '/^12\. Phone numbers used by the suspect/,/^13\./p' "$OUT"); then
+        _fail_with_outputs "a number written in a note is listed under point 12"
+    fi
+    expect_stdout_contains "no phone number of the suspect (cbkit person --role suspect --phone, add-call --from-person)"
+    expect_stdout_contains "no recording of a phone call in the case (cbkit add-call --recording)"
+    expect_stdout_contains "note #5 describes a call in free text only; record it with cbkit add-call (date, time and number)"
     # A screenshot entry without an account id is named.
     mkdir -p "$T/x" && make_png "$T/x/shot.png"
     add "$T/x/shot.png" --kind screenshot --platform tiktok
@@ -294,7 +300,7 @@ test_bad_args() {
     expect_exit 2 cbkit --case "$C" report --lang de
     expect_error_line "--lang 'de'" "en, nl or fr"
     expect_exit 2 cbkit --case "$C" report --format pdf
-    expect_error_line "--format 'pdf'" "html, md or txt"
+    expect_error_line "--format 'pdf'" "html, md, txt or json"
     expect_exit 4 cbkit --case "$T/nowhere" report
     expect_exit 6 cbkit --case "$C" report --out "$T/no/such/dir/r.html"
     expect_error_line "r.html"
@@ -308,6 +314,100 @@ test_bad_args() {
     before=$(ls "$C/evidence" | wc -l)
     expect_exit 4 cbkit --case "$C" report --record
     [[ $(ls "$C/evidence" | wc -l) == "$before" ]] || fail "a failed --record left files in evidence/"
+}
+
+# --format json: the report's content as data; the 15 points in order with their status,
+# the same in every language except the texts.
+test_format_json() {
+    build_case
+    expect_exit 0 cbkit --case "$C" report --format json
+    expect_one_json_doc
+    expect_jq '.report.format == "cbkit-report-json"' '.report.version == 1' '.report.lang == "en"' \
+        '.case.id == "BE-TEST-0042"' '.case.timezone == "Europe/Brussels"' '.case.examiner == "A. Peeters"' \
+        ".describes.head == \"$(manifest_head "$C")\"" '.describes.seq == 6' \
+        '[.checklist[].id] == [range(1;16)]' \
+        '[.checklist[].status] == ["present","present","present","partial","partial","present","partial","partial","missing","partial","partial","missing","not-applicable","missing","partial"]' \
+        '.checklist[0].evidence == [1]' '.checklist[7].rule == "emails-not-attributed"' '.checklist[7].evidence == [3,4]' \
+        '.checklist[11].evidence == []' '.checklist[11].found == []' \
+        '.checklist[12].reason.key == "na_no_hidden_caller"' '.checklist[14].rule == "calls-in-notes-only"' \
+        '.checklist[14].text == "Date, time and number of the call"' \
+        '[.checklist[3].missing[].entry] == [null,3,4]' \
+        '.persons == []' '[.timeline[].seq] | sort == [0,1,2,3,4,5,6]' '.timeline[0].time_source != null' \
+        '[.email_origins[].seq] == [3,4]' '.verify.ok == true'
+    # No number in any note reaches point 12, in any form.
+    if jq -e '.checklist[11] | tostring | test("7700")' "$OUT" >/dev/null; then fail "a number from a note is in point 12"; fi
+    cp "$OUT" "$T/en.json"
+    expect_exit 0 cbkit --case "$C" report --format json --lang nl
+    expect_jq '.checklist[14].text == "Datum, uur en nummer van de oproep"' '.checklist[12].status_text == "niet van toepassing"'
+    # Only the texts differ between languages.
+    local strip='del(.report.lang) | walk(if type == "object" then del(.text, .status_text, .what) else . end)'
+    [[ $(jq -S "$strip" "$OUT") == "$(jq -S "$strip" "$T/en.json")" ]] || fail "the nl JSON differs from the en JSON beyond its texts"
+    # --out FILE.json chooses the format; --record stores report.json as application/json.
+    expect_exit 0 cbkit --case "$C" report --out "$T/r.json"
+    jq -e '.checklist | length == 15' "$T/r.json" >/dev/null || fail "--out r.json is not the JSON report"
+    expect_exit 0 cbkit --case "$C" report --format json --record
+    local path="evidence/000007-report/report.json"
+    expect_line_jq "$C" 7 '.kind == "report"' ".files[0].path == \"$path\"" '.files[0].media_type == "application/json"' \
+        '.report.format == "json"' '.report.describes.seq == 6'
+    cmp -s "$T/r.json" "$C/$path" || fail "the recorded report.json differs from --out"
+    expect_verify_ok "$C"
+    "$PY" "$MTOOL" schema "$C/manifest.jsonl" "$CBKIT_SCHEMA" >"$T/schema.out" 2>&1 || fail "schema: $(cat "$T/schema.out")"
+}
+
+# Persons, calls and a checklist decision written as manifest lines (the line formats of
+# issue 12), as the commands that write them will: the report and its JSON say the same.
+test_persons_checklist() {
+    build_case
+    "$PY" - "$C/manifest.jsonl" <<'PYEOF'
+import hashlib, json, sys
+path = sys.argv[1]
+lines = open(path, "rb").read().split(b"\n")[:-1]
+last = json.loads(lines[-1])
+def add(obj):
+    global lines
+    prev = hashlib.sha256(lines[-1]).hexdigest()
+    seq = json.loads(lines[-1])["seq"] + 1
+    line = {"seq": seq, "prev": prev, "time": "2026-11-21T09:10:00.000000Z", "kind": obj.pop("kind"),
+            "actor": last["actor"], "tool": last["tool"], "files": []}
+    line.update(obj)
+    lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode())
+add({"kind": "person", "person": {"role": "victim", "names": ["Emma"], "emails": ["raasdnil@gmail.com"],
+     "phones": [{"as_typed": "+44 7700 900587", "e164": "+447700900587"}]}})
+add({"kind": "person", "person": {"role": "suspect", "names": ["X"], "phones": [{"as_typed": "+44 7700 900461", "e164": "+447700900461"}],
+     "handles": ["@x_hater_2026"]}})
+add({"kind": "checklist", "checklist": {"point": 9, "status": "not-applicable", "because": "nothing was asked of the victim"}})
+open(path, "wb").write(b"\n".join(lines) + b"\n")
+PYEOF
+    expect_exit 0 cbkit --case "$C" report --format json
+    expect_jq '[.persons[].id] == [7,8]' '.persons[0].role == "victim"' \
+        '.persons[1].identifiers | map(select(.type == "phone")) | .[0].value == "+447700900461"' \
+        '.persons[1].identifiers[0].source == 8' \
+        '.checklist[3].status == "present"' '.checklist[3].evidence == [7]' \
+        '.checklist[8].status == "not-applicable"' '.checklist[8].rule == "user-not-applicable"' '.checklist[8].evidence == [9]' \
+        '.checklist[8].reason.args == ["nothing was asked of the victim"]' \
+        '.checklist[10].status == "present"' '.checklist[11].status == "present"' '.checklist[11].evidence == [8]'
+    # The victim's number (also written in note #6) is never the suspect's.
+    if jq -e '.checklist[11] | tostring | test("900587")' "$OUT" >/dev/null; then fail "the victim's number is in point 12"; fi
+    expect_exit 0 cbkit --case "$C" report --format txt --no-verify
+    expect_stdout_contains "Persons"
+    expect_stdout_contains "Suspect #8: X"
+    expect_stdout_contains "person #8 (suspect): +447700900461"
+    expect_stdout_contains "checklist decision #9: nothing was asked of the victim"
+    expect_exit 0 cbkit --case "$C" report --format txt --lang nl --no-verify
+    expect_stdout_contains "Verdachte #8: X"
+    expect_stdout_contains "Datum, uur en nummer van de oproep"
+    expect_stdout_contains "niet van toepassing"
+    if grep -q "aantal" "$OUT"; then _fail_with_outputs "'aantal' (a count) in the Dutch checklist"; fi
+}
+
+# Every rule of the checklist's table is documented in cbkit-report-json(5), and the page
+# names no rule the table lacks.
+test_rules_documented() {
+    local src="$TESTS_DIR/../../src/report/checklist.cpp" page="$TESTS_DIR/../../man/cbkit-report-json.5"
+    grep -oE '^    \{"[a-z0-9-]+", [0-9]+, PointStatus::' "$src" | cut -d'"' -f2 | sort >"$T/table"
+    [[ $(wc -l <"$T/table") -ge 40 ]] || fail "cannot read the rules of $src"
+    sed -n '/^\.SH RULES/,/^\.SH EXAMPLES/p' "$page" | grep -A1 '^\.TP' | grep '^\.B ' | sed 's/^\.B //; s/\\-/-/g' | sort >"$T/page"
+    diff "$T/table" "$T/page" >&2 || fail "the rules in cbkit-report-json(5) differ from src/report/checklist.cpp"
 }
 
 # Unknown kinds and lines missing optional fields still appear (timeline and exhibit index).

@@ -9,6 +9,7 @@
 #include "cbkit/report/i18n.hpp"
 #include "cbkit/report/model.hpp"
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,20 @@ struct Document {
   std::string title;
   std::vector<Block> blocks;
 };
+
+// One event of the report's timeline: an entry at the best time known for it (the e-mail's
+// Date, the capture's start, the observation, else when it was recorded).
+struct ReportEvent {
+  std::int64_t epoch = 0;
+  std::string utc; // RFC 3339, as stored
+  std::uint64_t seq = 0;
+  std::string kind;
+  std::string what;   // in the language asked for
+  std::string source; // translation key of where the time comes from ("src_recorded", ...)
+};
+
+// Every line of the case as a timeline event, in time order (ties in seq order).
+std::vector<ReportEvent> timeline_events(const CaseModel& model, Lang lang);
 
 // Builds the translated document of the whole case.
 Document build_document(const CaseModel& model, Lang lang);

@@ -15,11 +15,11 @@
 
 namespace cbkit::report {
 
-enum class Format { html, markdown, text };
+enum class Format { html, markdown, text, json };
 
-// "html", "md" or "txt" -> Format; nullopt for anything else.
+// "html", "md", "txt" or "json" -> Format; nullopt for anything else.
 std::optional<Format> parse_format(std::string_view name);
-// "html", "md", "txt": the --format name and the file extension.
+// "html", "md", "txt", "json": the --format name and the file extension.
 std::string format_name(Format format);
 // The media type of a report file, e.g. "text/html; charset=utf-8".
 std::string format_media_type(Format format);
@@ -32,6 +32,11 @@ struct Options {
 // The report of `model` in one language and format. Deterministic: the same case and options
 // give the same bytes (no wall-clock time: the report is dated by the last line it describes).
 std::string render_report(const CaseModel& model, const Options& options);
+
+// The report's content as data (`report --format json`, cbkit-report-json(5)): the case,
+// persons, the 15 points with status, evidence and what is missing (texts in `lang` beside
+// stable keys), the timeline and the e-mail origins as headers.json gives them.
+manifest::Json report_json(const CaseModel& model, Lang lang);
 
 struct RecordOptions {
   std::string examiner; // empty: the case's examiner
