@@ -38,8 +38,10 @@ struct ContextArgs {
   std::string account_id;
 };
 void add_context_options(CLI::App& sub, ContextArgs& args, bool with_note);
-// Throws Error(usage) when --observed-at is not RFC 3339 with an offset.
-store::Context to_context(const ContextArgs& args);
+// --observed-at is RFC 3339 with an offset, or a local time read in the zone of the case
+// of `g` (opened only then). Throws Error(usage) naming --observed-at when it is neither,
+// or when the local time happens twice or never in that zone (clock changes).
+store::Context to_context(const ContextArgs& args, const GlobalOptions& g);
 
 // --examiner, else $CBKIT_EXAMINER, else empty (the case's examiner).
 std::string examiner_or_env(const std::string& given);
@@ -52,7 +54,6 @@ void print_receipt(const manifest::Appended& a);
 
 // obj[key] when obj is an object holding a string there, else `fallback`.
 std::string string_field(const manifest::Json& obj, const char* key, const std::string& fallback = "");
-
 
 void setup_init(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_add_file(CLI::App& app, const GlobalOptions& g, Action& action);
