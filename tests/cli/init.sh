@@ -66,7 +66,7 @@ test_json() {
     expect_jq \
         ".case == \"$C\"" \
         '.case_id == "BE-2026-0042"' \
-        'keys_unsorted | sort == ["case","case_id","head","seq"]'
+        'keys_unsorted | sort == ["case","case_id","head","seq","timezone","utc_offset"]'
 }
 
 test_json_relative_path_is_absolute() {
