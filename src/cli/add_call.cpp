@@ -17,7 +17,7 @@ struct AddCallArgs {
 
 int run_add_call(AddCallArgs& args, const GlobalOptions& g) {
   people::CallOptions& o = args.options;
-  o.context = to_context(args.context);
+  o.context = to_context(args.context, g);
   if (!args.duration.empty()) o.duration_seconds = people::parse_duration(args.duration);
   if (!args.recording.empty()) o.recording = std::filesystem::path(args.recording);
   o.examiner = examiner_or_env(args.examiner);
@@ -39,7 +39,9 @@ void setup_add_call(CLI::App& app, const GlobalOptions& g, Action& action) {
   auto args = std::make_shared<AddCallArgs>();
   CLI::App* sub = app.add_subcommand("add-call", "Record a phone call or SMS: when, which numbers, how long, a recording");
   people::CallOptions& o = args->options;
-  sub->add_option("--at", o.at, "When the call came: RFC 3339 with offset, e.g. 2026-11-20T21:14:00+01:00")->required();
+  sub->add_option("--at", o.at,
+                  "When the call came: 2026-11-20T21:14:00+01:00, or a local time (2026-11-20 21:14) read in the case's time zone")
+      ->required();
   sub->add_option("--direction", o.direction, "incoming or outgoing")->required();
   sub->add_option("--from", o.from, "The calling number, or withheld / unknown when it was not shown")->required();
   sub->add_option("--to", o.to, "The number called (for an unknown caller: the number on which the victim was reached)")->required();

@@ -32,7 +32,7 @@ void add_all(const store::Case& c, const store::AddEmailOptions& options, const 
 
 int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
   store::AddEmailOptions options;
-  options.context = to_context(args.context);
+  options.context = to_context(args.context, g);
   for (const auto& i : args.inputs)
     options.inputs.emplace_back(i);
   for (const auto& m : args.mboxes)

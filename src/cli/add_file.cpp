@@ -16,7 +16,7 @@ struct AddFileArgs {
 
 int run_add_file(const AddFileArgs& args, const GlobalOptions& g) {
   store::AddFileOptions options;
-  options.context = to_context(args.context);
+  options.context = to_context(args.context, g);
   for (const auto& f : args.files)
     options.files.emplace_back(f);
   options.follow_symlinks = args.follow_symlinks;

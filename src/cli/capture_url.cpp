@@ -79,7 +79,7 @@ capture::CaptureOptions to_capture_options(const CaptureUrlArgs& a, const Global
     t.user_agent = std::string("cbkit/") + k_version;
     o.tsa = t;
   }
-  o.context = to_context(a.context);
+  o.context = to_context(a.context, g);
   o.examiner = examiner_or_env(a.examiner);
   o.lock_timeout = g.lock_timeout();
   if (a.browser.empty() && (a.viewport || a.browser_timeout_seconds))

@@ -18,14 +18,16 @@ void add_context_options(CLI::App& sub, ContextArgs& args, bool with_note) {
   sub.add_option("--kind", args.kind, "What the evidence is: screenshot, chat-export, photo, recording, phone-call, ...");
   if (with_note) sub.add_option("--note", args.note, "Free text about the evidence");
   sub.add_option("--source-url", args.source_url, "Exact URL of the post, profile or account");
-  sub.add_option("--observed-at", args.observed_at, "When it was seen: RFC 3339 with offset, e.g. 2026-11-20T21:14:00+01:00");
+  sub.add_option("--observed-at", args.observed_at,
+                 "When it was seen: a local time read in the case's time zone, e.g. 2026-11-20T21:14 or \"2026-11-20 21:14:00\", "
+                 "or with its offset, e.g. 2026-11-20T21:14:00+01:00");
   sub.add_option("--platform", args.platform, "Platform or service, e.g. instagram, whatsapp, sms");
   sub.add_option("--account-id", args.account_id, "The account's unique id on the platform");
   sub.add_option("--from-person", args.from_person, "Who the evidence comes from: the id of a person entry (cbkit person)");
   sub.add_option("--about-person", args.about_person, "Who the evidence is about: the id of a person entry (cbkit person)");
 }
 
-store::Context to_context(const ContextArgs& args) {
+store::Context to_context(const ContextArgs& args, const GlobalOptions& g) {
   store::Context c;
   c.kind = args.kind;
   c.note = args.note;
@@ -35,10 +37,16 @@ store::Context to_context(const ContextArgs& args) {
   c.from_person = args.from_person;
   c.about_person = args.about_person;
   if (!args.observed_at.empty()) {
-    c.observed_at = util::parse_rfc3339(args.observed_at);
-    if (!c.observed_at) {
-      throw Error(ErrorKind::usage, "--observed-at '" + util::utf8_lossy(args.observed_at) +
-                                        "': not an RFC 3339 date-time with offset (e.g. 2026-11-20T21:14:00+01:00)");
+    // Only a time without offset needs the case (its zone, from line 0).
+    const std::string zone = util::parse_rfc3339(args.observed_at) ? "" : open_case(g).info().timezone;
+    try {
+      const util::ResolvedTime r = util::resolve_user_time(args.observed_at, zone, "case-zone");
+      c.observed_at = util::Rfc3339{r.as_typed, r.utc, r.epoch_seconds};
+      c.observed_at_offset = r.offset;
+      c.observed_at_zone_source = r.how;
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::usage) throw;
+      throw Error(ErrorKind::usage, std::string("--observed-at ") + e.what());
     }
   }
   return c;

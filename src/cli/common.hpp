@@ -40,8 +40,10 @@ struct ContextArgs {
   std::optional<std::uint64_t> about_person;
 };
 void add_context_options(CLI::App& sub, ContextArgs& args, bool with_note);
-// Throws Error(usage) when --observed-at is not RFC 3339 with an offset.
-store::Context to_context(const ContextArgs& args);
+// --observed-at is RFC 3339 with an offset, or a local time read in the zone of the case
+// of `g` (opened only then). Throws Error(usage) naming --observed-at when it is neither,
+// or when the local time happens twice or never in that zone (clock changes).
+store::Context to_context(const ContextArgs& args, const GlobalOptions& g);
 
 // --examiner, else $CBKIT_EXAMINER, else empty (the case's examiner).
 std::string examiner_or_env(const std::string& given);

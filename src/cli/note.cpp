@@ -29,7 +29,7 @@ std::string read_stdin_bounded() {
 
 int run_note(const NoteArgs& args, const GlobalOptions& g) {
   store::NoteOptions options;
-  options.context = to_context(args.context);
+  options.context = to_context(args.context, g);
   options.examiner = examiner_or_env(args.examiner);
   options.lock_timeout = g.lock_timeout();
   const store::Case c = open_case(g);

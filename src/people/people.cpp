@@ -229,10 +229,12 @@ manifest::Appended add_call(const store::Case& c, const CallOptions& o) {
   const std::string zone = c.info().timezone;
   if (o.direction != "incoming" && o.direction != "outgoing")
     throw Error(ErrorKind::usage, "--direction '" + display(o.direction) + "': use incoming or outgoing");
-  const auto at = util::parse_rfc3339(o.at);
-  if (!at) {
-    throw Error(ErrorKind::usage, "--at '" + display(o.at) +
-                                      "': not a date-time with offset (e.g. 2026-11-20T21:14:00+01:00); the time of the call is required");
+  // A local time is read in the case's zone; an ambiguous or skipped one is refused.
+  util::ResolvedTime at;
+  try {
+    at = util::resolve_user_time(o.at, zone);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::usage, "--at " + std::string(e.what()));
   }
   if (o.to.empty())
     throw Error(ErrorKind::usage,
@@ -248,7 +250,10 @@ manifest::Appended add_call(const store::Case& c, const CallOptions& o) {
   };
   Json call = Json::object();
   call["direction"] = o.direction;
-  call["at"] = Json{{"as_typed", at->as_given}, {"utc", at->utc}, {"zone_source", "offset-given"}};
+  Json when{{"as_typed", at.as_typed}, {"utc", at.utc}, {"offset", at.offset}};
+  if (!at.zone.empty()) when["zone"] = at.zone;
+  when["zone_source"] = at.how;
+  call["at"] = std::move(when);
   if (o.from == "withheld" || o.from == "unknown") {
     call["from"] = Json{{o.from, true}};
   } else if (o.from.empty()) {

@@ -346,6 +346,8 @@ manifest::Json context_json(const Context& c) {
   }
   if (!c.platform.empty()) j["platform"] = c.platform;
   if (!c.account_id.empty()) j["account_id"] = c.account_id;
+  if (c.observed_at && !c.observed_at_offset.empty()) j["observed_at_offset"] = c.observed_at_offset;
+  if (c.observed_at && !c.observed_at_zone_source.empty()) j["observed_at_zone_source"] = c.observed_at_zone_source;
   if (c.from_person) j["from_person"] = *c.from_person;
   if (c.about_person) j["about_person"] = *c.about_person;
   return j;

@@ -1,10 +1,17 @@
 #include "cbkit/util/time.hpp"
 
+#include "cbkit/error.hpp"
+#include "cbkit/util/text.hpp"
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <utility>
+#include <vector>
 
 namespace cbkit::util {
 
@@ -159,22 +166,47 @@ std::string local_timezone_name() {
 
 namespace {
 
-// localtime_r() follows $TZ, so point it at the zone for one call and put it back.
-std::tm local_time_in(std::time_t when, const std::string& tz) {
-  const char* old = std::getenv("TZ");
-  const std::string saved = old != nullptr ? old : "";
-  ::setenv("TZ", tz.c_str(), 1);
-  ::tzset();
-  std::tm local{};
-  ::localtime_r(&when, &local);
-  if (old != nullptr) {
-    ::setenv("TZ", saved.c_str(), 1);
-  } else {
-    ::unsetenv("TZ");
+// localtime_r() follows $TZ and g++ 12's <chrono> has no time zone database, so the zone
+// is switched through $TZ for the few calls that need it and put back afterwards. The
+// mutex keeps two of our own callers from switching at once (the environment itself is
+// process-wide: nothing else in cbkit reads $TZ while a switch is in place).
+std::mutex g_tz_mutex;
+
+class ScopedZone {
+public:
+  explicit ScopedZone(const std::string& tz) : m_lock(g_tz_mutex) {
+    const char* old = std::getenv("TZ");
+    m_had_old = old != nullptr;
+    if (m_had_old) m_old = old;
+    ::setenv("TZ", tz.c_str(), 1);
+    ::tzset();
   }
-  ::tzset();
-  return local;
-}
+  ScopedZone(const ScopedZone&) = delete;
+  ScopedZone& operator=(const ScopedZone&) = delete;
+  ~ScopedZone() {
+    if (m_had_old) {
+      ::setenv("TZ", m_old.c_str(), 1);
+    } else {
+      ::unsetenv("TZ");
+    }
+    ::tzset();
+  }
+
+  std::tm local(std::int64_t when) const {
+    const auto t = static_cast<std::time_t>(when);
+    std::tm out{};
+    ::localtime_r(&t, &out);
+    return out;
+  }
+  long offset_at(std::int64_t when) const { return local(when).tm_gmtoff; }
+
+private:
+  std::lock_guard<std::mutex> m_lock;
+  bool m_had_old = false;
+  std::string m_old;
+};
+
+std::tm local_time_in(std::time_t when, const std::string& tz) { return ScopedZone(tz).local(when); }
 
 std::string offset_text(long off) {
   char buf[48];
@@ -182,7 +214,131 @@ std::string offset_text(long off) {
   return buf;
 }
 
+// "YYYY-MM-DD" then 'T', 't' or ' ', then "HH:MM", optionally ":SS" and ".fraction", and
+// nothing after. Ranges are checked (no hour 24, no leap second in a local time).
+std::optional<Fields> parse_local_fields(std::string_view s) {
+  Fields f{};
+  if (s.size() < 16 || !digits(s, 0, 4, f.year) || s[4] != '-' || !digits(s, 5, 2, f.month) || s[7] != '-' || !digits(s, 8, 2, f.day) ||
+      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, f.hour) || s[13] != ':' || !digits(s, 14, 2, f.minute)) {
+    return std::nullopt;
+  }
+  std::size_t i = 16;
+  if (i < s.size()) {
+    if (s[i] != ':' || !digits(s, i + 1, 2, f.second)) return std::nullopt;
+    i += 3;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      const std::size_t start = i;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+        ++i;
+      if (i == start || i - start > 9) return std::nullopt;
+      f.fraction = std::string(s.substr(start, i - start));
+    }
+  }
+  if (i != s.size()) return std::nullopt;
+  if (f.month < 1 || f.month > 12 || f.day < 1 || f.day > static_cast<int>(days_in_month(f.year, static_cast<unsigned>(f.month))) ||
+      f.hour > 23 || f.minute > 59 || f.second > 59) {
+    return std::nullopt;
+  }
+  f.end = i;
+  return f;
+}
+
+// "2026-10-25T02:30:00" (+ ".fraction" when typed): the local time in RFC 3339 form.
+std::string local_text(const Fields& f) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", f.year, f.month, f.day, f.hour, f.minute, f.second);
+  return std::string(buf) + (f.fraction.empty() ? "" : "." + f.fraction);
+}
+
+// "HH:MM" of an instant's wall clock at offset `off`, ":SS" added when not zero.
+std::string wall_clock(std::int64_t when, long off) {
+  const std::string t = format_utc_seconds(when + off).substr(11);
+  return t.substr(6) == "00" ? t.substr(0, 5) : t;
+}
+
 } // namespace
+
+bool is_known_timezone(const std::string& zone) {
+  if (zone == "UTC") return true;
+  if (zone.empty() || zone.front() == '/' || zone.find("..") != std::string::npos) return false;
+  std::error_code ec;
+  return std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / zone, ec);
+}
+
+bool is_utc_zone_name(const std::string& zone) {
+  // The names the IANA database links to UTC (backward and etcetera files).
+  static constexpr std::string_view k_utc_names[] = {"UTC",   "Etc/UTC",   "UCT",   "Etc/UCT",   "Universal", "Etc/Universal",
+                                                     "Zulu",  "Etc/Zulu",  "GMT",   "Etc/GMT",   "GMT0",      "Etc/GMT0",
+                                                     "GMT+0", "Etc/GMT+0", "GMT-0", "Etc/GMT-0", "Greenwich", "Etc/Greenwich"};
+  for (std::string_view name : k_utc_names) {
+    if (zone == name) return true;
+  }
+  return false;
+}
+
+ResolvedTime resolve_user_time(std::string_view text, const std::string& zone, std::string_view zone_source) {
+  const std::string typed = "'" + utf8_lossy(text) + "'";
+  if (const auto r = parse_rfc3339(text)) {
+    const std::int64_t local = epoch_of(*parse_fields(text));
+    return ResolvedTime{r->as_given, r->utc,        r->epoch_seconds, offset_text(static_cast<long>(local - r->epoch_seconds)),
+                        "",          "offset-given"};
+  }
+  const auto f = parse_local_fields(text);
+  if (!f) {
+    throw Error(ErrorKind::usage, typed + ": not a date-time; give a local time such as 2026-11-20T21:14 (read in the case's time zone) "
+                                          "or one with its offset such as 2026-11-20T21:14:00+01:00");
+  }
+  if (!is_known_timezone(zone)) {
+    throw Error(ErrorKind::usage, typed + ": has no offset and the time zone '" + utf8_lossy(zone) +
+                                      "' is not in this system's time zone database; give the offset, e.g. " + local_text(*f) + "+01:00");
+  }
+  const std::string in_zone = local_text(*f) + " in " + zone;
+
+  // The wall-clock time read as if it were UTC; the instant is this minus the offset in
+  // force then. Every offset in use within a day of it is a candidate, and a candidate
+  // holds when the zone really has that offset at the instant it gives. No candidate: the
+  // clocks skipped this time; two: it happened twice.
+  const std::int64_t wall = epoch_of(*f);
+  const ScopedZone z(zone);
+  const long before = z.offset_at(wall - 86400);
+  const long after = z.offset_at(wall + 86400);
+  std::vector<std::pair<std::int64_t, long>> found; // (instant, offset)
+  for (const long off : {before, z.offset_at(wall), after}) {
+    const std::int64_t t = wall - off;
+    if (z.offset_at(t) != off) continue;
+    if (std::none_of(found.begin(), found.end(), [&](const auto& c) { return c.first == t; })) found.emplace_back(t, off);
+  }
+  std::sort(found.begin(), found.end());
+  const std::string frac = f->fraction.empty() ? "" : "." + f->fraction;
+  if (found.size() == 1) {
+    const auto [t, off] = found.front();
+    return ResolvedTime{std::string(text), format_utc_seconds(t) + frac + "Z", t, offset_text(off), zone, std::string(zone_source)};
+  }
+  if (found.size() > 1) {
+    std::string both;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      if (i > 0) both += i + 1 == found.size() ? " and " : ", ";
+      both += local_text(*f) + offset_text(found[i].second) + " (" + format_utc_seconds(found[i].first) + frac + "Z)";
+    }
+    throw Error(ErrorKind::usage,
+                typed + ": " + in_zone + " happens twice, the clocks were turned back: " + both + "; type it with the offset you mean");
+  }
+  // Skipped: find the instant the offset changed (first second with the new offset).
+  std::int64_t lo = wall - 86400;
+  std::int64_t hi = wall + 86400;
+  if (before == after) {
+    throw Error(ErrorKind::usage,
+                typed + ": " + in_zone + " does not exist (the clocks skipped it); check the time or type it with its offset");
+  }
+  while (hi - lo > 1) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    (z.offset_at(mid) == before ? lo : hi) = mid;
+  }
+  throw Error(ErrorKind::usage, typed + ": " + in_zone + " does not exist: at " + wall_clock(hi, before) + " the clocks were put " +
+                                    (after > before ? "forward" : "back") + " to " + wall_clock(hi, after) + " (" + offset_text(before) +
+                                    " to " + offset_text(after) + "); check the time or type it with its offset");
+}
 
 std::string current_utc_offset(const std::string& tz) { return offset_text(local_time_in(std::time(nullptr), tz).tm_gmtoff); }
 

@@ -128,8 +128,8 @@ test_context_all_options() {
     expect_receipt "$C" 1
     expect_line_jq "$C" 1 \
         'keys_unsorted == ["seq","prev","time","kind","actor","tool","files","context"]' \
-        '.context | keys_unsorted == ["kind","note","source_url","observed_at","observed_at_utc","platform","account_id"]' \
-        '.context == {"kind":"screenshot","note":"Threat posted under photo","source_url":"https://www.instagram.com/p/abc/","observed_at":"2026-11-20T21:14:00+01:00","observed_at_utc":"2026-11-20T20:14:00Z","platform":"instagram","account_id":"1784000001"}' \
+        '.context | keys_unsorted == ["kind","note","source_url","observed_at","observed_at_utc","platform","account_id","observed_at_offset","observed_at_zone_source"]' \
+        '.context == {"kind":"screenshot","note":"Threat posted under photo","source_url":"https://www.instagram.com/p/abc/","observed_at":"2026-11-20T21:14:00+01:00","observed_at_utc":"2026-11-20T20:14:00Z","platform":"instagram","account_id":"1784000001","observed_at_offset":"+01:00","observed_at_zone_source":"offset-given"}' \
         '.kind == "file"'
 }
 
@@ -153,9 +153,11 @@ test_observed_at_utc_and_negative_offset() {
     setup
     mkfile "$T/in/a.txt" "a"
     add "$T/in/a.txt" --observed-at 2026-11-20T20:14:00Z
-    expect_line_jq "$C" 1 '.context.observed_at == "2026-11-20T20:14:00Z" and .context.observed_at_utc == "2026-11-20T20:14:00Z"'
+    expect_line_jq "$C" 1 '.context.observed_at == "2026-11-20T20:14:00Z" and .context.observed_at_utc == "2026-11-20T20:14:00Z"' \
+        '.context.observed_at_offset == "+00:00" and .context.observed_at_zone_source == "offset-given"'
     add "$T/in/a.txt" --observed-at 2026-11-20T15:14:00-05:00
-    expect_line_jq "$C" 2 '.context.observed_at == "2026-11-20T15:14:00-05:00" and .context.observed_at_utc == "2026-11-20T20:14:00Z"'
+    expect_line_jq "$C" 2 '.context.observed_at == "2026-11-20T15:14:00-05:00" and .context.observed_at_utc == "2026-11-20T20:14:00Z"' \
+        '.context.observed_at_offset == "-05:00" and .context.observed_at_zone_source == "offset-given"'
     # the offset can move the date
     add "$T/in/a.txt" --observed-at 2026-01-01T00:30:00+02:00
     expect_line_jq "$C" 3 '.context.observed_at_utc == "2025-12-31T22:30:00Z"'
@@ -168,6 +170,80 @@ test_observed_at_fraction_accepted() {
     expect_line_jq "$C" 1 \
         '.context.observed_at == "2026-11-20T21:14:00.250+01:00"' \
         '.context.observed_at_utc | startswith("2026-11-20T20:14:00")'
+}
+
+# ---------------------------------------------------------------- local times
+
+# A case in Brussels: local times without offset are read in its zone.
+brussels_case() {
+    C="$T/case"
+    new_case "$C" --timezone Europe/Brussels
+    mkfile "$T/in/a.txt" "a"
+}
+
+test_observed_at_local_winter() {
+    brussels_case
+    add "$T/in/a.txt" --kind screenshot --observed-at 2026-11-20T21:14 --platform instagram
+    expect_receipt "$C" 1
+    expect_line_jq "$C" 1 \
+        '.context | keys_unsorted == ["kind","observed_at","observed_at_utc","platform","observed_at_offset","observed_at_zone_source"]' \
+        '.context == {"kind":"screenshot","observed_at":"2026-11-20T21:14","observed_at_utc":"2026-11-20T20:14:00Z","platform":"instagram","observed_at_offset":"+01:00","observed_at_zone_source":"case-zone"}'
+}
+
+test_observed_at_local_summer_with_space_and_seconds() {
+    brussels_case
+    add "$T/in/a.txt" --observed-at "2026-07-14 09:05:30"
+    expect_line_jq "$C" 1 \
+        '.context == {"observed_at":"2026-07-14 09:05:30","observed_at_utc":"2026-07-14T07:05:30Z","observed_at_offset":"+02:00","observed_at_zone_source":"case-zone"}'
+}
+
+test_observed_at_local_new_york_case() {
+    C="$T/case"
+    new_case "$C" --timezone America/New_York
+    mkfile "$T/in/a.txt" "a"
+    note "call" --observed-at 2026-11-20T15:14
+    expect_line_jq "$C" 1 '.context.observed_at_utc == "2026-11-20T20:14:00Z" and .context.observed_at_offset == "-05:00"'
+    # the machine's zone plays no part: only the case's
+    TZ=Asia/Tokyo expect_exit 0 cbkit --case "$C" add-file "$T/in/a.txt" --observed-at 2026-07-04T12:00
+    expect_line_jq "$C" 2 '.context.observed_at_utc == "2026-07-04T16:00:00Z" and .context.observed_at_offset == "-04:00"'
+}
+
+test_observed_at_offset_beats_case_zone() {
+    brussels_case
+    add "$T/in/a.txt" --observed-at 2026-11-20T21:14:00-05:00
+    expect_line_jq "$C" 1 '.context.observed_at_utc == "2026-11-21T02:14:00Z" and .context.observed_at_zone_source == "offset-given"'
+}
+
+test_observed_at_local_twice_refused() {
+    brussels_case
+    snap_save "$C"
+    expect_exit 2 cbkit --case "$C" add-file "$T/in/a.txt" --observed-at 2026-10-25T02:30
+    snap_check "$C"
+    expect_error_line "--observed-at" "'2026-10-25T02:30'" "Europe/Brussels happens twice" \
+        "2026-10-25T02:30:00+02:00 (2026-10-25T00:30:00Z)" "2026-10-25T02:30:00+01:00 (2026-10-25T01:30:00Z)" "offset"
+    expect_stdout_empty
+    expect_exit 2 cbkit --case "$C" note "call" --observed-at "2026-10-25 02:30" --json
+    snap_check "$C"
+    expect_error_line "--observed-at" "happens twice"
+    expect_stdout_empty
+    # with the offset it is accepted
+    add "$T/in/a.txt" --observed-at 2026-10-25T02:30:00+01:00
+    expect_line_jq "$C" 1 '.context.observed_at_utc == "2026-10-25T01:30:00Z" and .context.observed_at_zone_source == "offset-given"'
+}
+
+test_observed_at_local_skipped_refused() {
+    brussels_case
+    snap_save "$C"
+    expect_exit 2 cbkit --case "$C" add-file "$T/in/a.txt" --observed-at 2026-03-29T02:30
+    snap_check "$C"
+    expect_error_line "--observed-at" "'2026-03-29T02:30'" "does not exist" \
+        "at 02:00 the clocks were put forward to 03:00 (+01:00 to +02:00)"
+    expect_stdout_empty
+    # the minutes around the change are fine
+    add "$T/in/a.txt" --observed-at 2026-03-29T01:59
+    expect_line_jq "$C" 1 '.context.observed_at_utc == "2026-03-29T00:59:00Z"'
+    add "$T/in/a.txt" --observed-at 2026-03-29T03:00
+    expect_line_jq "$C" 2 '.context.observed_at_utc == "2026-03-29T01:00:00Z" and .context.observed_at_offset == "+02:00"'
 }
 
 test_examiner_override() {

@@ -292,7 +292,9 @@ bad_observed_at() {
 }
 
 test_observed_at_month_13() { bad_observed_at 2026-13-01T00:00:00Z; }
-test_observed_at_no_offset() { bad_observed_at 2026-11-20T21:14:00; }
+test_observed_at_local_hour_24() { bad_observed_at 2026-11-20T24:00; }
+test_observed_at_local_feb_30() { bad_observed_at "2026-02-30 10:00"; }
+test_observed_at_offset_without_seconds() { bad_observed_at 2026-11-20T21:14+01:00; }
 test_observed_at_garbage() { bad_observed_at yesterday; }
 test_observed_at_feb_30() { bad_observed_at 2026-02-30T10:00:00+01:00; }
 test_observed_at_hour_25() { bad_observed_at 2026-11-20T25:00:00Z; }

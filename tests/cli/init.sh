@@ -8,8 +8,10 @@ test_basic() {
     local C="$T/case"
     expect_exit 0 cbkit init "$C" --case-id BE-2026-0042 --examiner "A. Peeters" \
         --org "Police zone X" --title "Harassment of J." --timezone UTC
-    expect_eq "$(nlines "$OUT")" 2 "number of stdout lines"
+    expect_eq "$(nlines "$OUT")" 3 "number of stdout lines"
     expect_eq "$(sed -n 1p "$OUT")" "created case BE-2026-0042 in $C" "first stdout line"
+    expect_eq "$(sed -n 2p "$OUT")" "time zone UTC (UTC+00:00 now); local times without offset are read in it" "second stdout line"
+    expect_stderr_empty
     expect_receipt "$C" 0
     [[ -f $C/manifest.jsonl ]] || fail "no manifest.jsonl"
     [[ -d $C/evidence ]] || fail "no evidence/"
@@ -64,7 +66,7 @@ test_json() {
     expect_jq \
         ".case == \"$C\"" \
         '.case_id == "BE-2026-0042"' \
-        'keys_unsorted | sort == ["case","case_id","head","seq"]'
+        'keys_unsorted | sort == ["case","case_id","head","seq","timezone","utc_offset"]'
 }
 
 test_json_relative_path_is_absolute() {
@@ -129,6 +131,55 @@ test_timezone_negative_offset() {
     off=$(TZ=America/New_York date +%:z)
     expect_exit 0 cbkit init "$T/case" --case-id Z3 --examiner "A. Peeters" --timezone America/New_York
     expect_line_jq "$T/case" 0 ".case.timezone == \"America/New_York\" and .case.utc_offset == \"$off\""
+}
+
+# ---------------------------------------------------------------- the zone it records
+
+UTC_WARNING="cbkit: warning: the case's time zone is UTC because this machine is set to UTC; if the evidence was collected elsewhere, re-create the case with --timezone Europe/Brussels (or the zone where it was collected)"
+
+test_utc_machine_warns() {
+    local tz
+    for tz in UTC Etc/UTC :UTC Zulu; do
+        rm -rf "$T/case"
+        TZ=$tz expect_exit 0 cbkit init "$T/case" --case-id U1 --examiner "A. Peeters"
+        expect_eq "$(cat "$ERR")" "$UTC_WARNING" "stderr with TZ=$tz"
+        expect_stdout_contains "time zone ${tz#:} (UTC+00:00 now)"
+        expect_receipt "$T/case" 0
+        expect_line_jq "$T/case" 0 ".case.timezone == \"${tz#:}\" and .case.utc_offset == \"+00:00\""
+    done
+}
+
+test_utc_machine_warns_with_json() {
+    TZ=UTC expect_exit 0 cbkit init "$T/case" --case-id U2 --examiner "A. Peeters" --json
+    expect_eq "$(cat "$ERR")" "$UTC_WARNING" "stderr"
+    expect_one_json_doc
+    expect_jq '.timezone == "UTC" and .utc_offset == "+00:00" and .case_id == "U2" and .seq == 0' \
+        'keys_unsorted == ["case","case_id","head","seq","timezone","utc_offset"]'
+}
+
+test_utc_given_explicitly_does_not_warn() {
+    TZ=UTC expect_exit 0 cbkit init "$T/case" --case-id U3 --examiner "A. Peeters" --timezone UTC
+    expect_stderr_empty
+    expect_stdout_contains "time zone UTC (UTC+00:00 now)"
+}
+
+test_brussels_machine_does_not_warn() {
+    local off
+    off=$(TZ=Europe/Brussels date +%:z)
+    TZ=Europe/Brussels expect_exit 0 cbkit init "$T/case" --case-id B1 --examiner "A. Peeters"
+    expect_stderr_empty
+    expect_eq "$(sed -n 2p "$OUT")" "time zone Europe/Brussels (UTC$off now); local times without offset are read in it" "zone line"
+    expect_line_jq "$T/case" 0 '.case.timezone == "Europe/Brussels"'
+    TZ=Europe/Brussels expect_exit 0 cbkit init "$T/case2" --case-id B2 --examiner "A. Peeters" --json
+    expect_stderr_empty
+    expect_jq ".timezone == \"Europe/Brussels\" and .utc_offset == \"$off\""
+}
+
+test_timezone_option_beats_utc_machine() {
+    TZ=UTC expect_exit 0 cbkit init "$T/case" --case-id B3 --examiner "A. Peeters" --timezone Europe/Brussels
+    expect_stderr_empty
+    expect_stdout_contains "time zone Europe/Brussels (UTC"
+    expect_line_jq "$T/case" 0 '.case.timezone == "Europe/Brussels"'
 }
 
 test_case_id_charset() {

@@ -57,8 +57,8 @@ test_context() {
         --platform phone --account-id "+32470000000" --source-url "tel:+32470000000"
     expect_line_jq "$C" 1 \
         'keys_unsorted == ["seq","prev","time","kind","actor","tool","files","note","context"]' \
-        '.context == {"kind":"call","source_url":"tel:+32470000000","observed_at":"2026-11-21T09:05:00+01:00","observed_at_utc":"2026-11-21T08:05:00Z","platform":"phone","account_id":"+32470000000"}' \
-        '.context | keys_unsorted == ["kind","source_url","observed_at","observed_at_utc","platform","account_id"]'
+        '.context == {"kind":"call","source_url":"tel:+32470000000","observed_at":"2026-11-21T09:05:00+01:00","observed_at_utc":"2026-11-21T08:05:00Z","platform":"phone","account_id":"+32470000000","observed_at_offset":"+01:00","observed_at_zone_source":"offset-given"}' \
+        '.context | keys_unsorted == ["kind","source_url","observed_at","observed_at_utc","platform","account_id","observed_at_offset","observed_at_zone_source"]'
 }
 
 test_no_context_without_options() {

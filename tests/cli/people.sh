@@ -77,7 +77,7 @@ test_call_withheld_with_recording() {
     expect_line_jq "$C" 2 '.kind == "call"' \
         '.call.direction == "incoming" and .call.from == {"withheld":true}' \
         '.call.to.number == {"as_typed":"0470 12 34 56","e164":"+32470123456","e164_rule":"national number, country code 32 from the case'"'"'s time zone Europe/Brussels"}' \
-        '.call.at == {"as_typed":"2026-11-20T21:14:00+01:00","utc":"2026-11-20T20:14:00Z","zone_source":"offset-given"}' \
+        '.call.at == {"as_typed":"2026-11-20T21:14:00+01:00","utc":"2026-11-20T20:14:00Z","offset":"+01:00","zone_source":"offset-given"}' \
         '.call.duration_seconds == 95 and .call.recording == "call.m4a"' \
         '.files | length == 1 and .[0].role == "recording" and .[0].path == "evidence/000002-call/call.m4a"' \
         ".files[0].sha256 == \"$(sha_of "$T/in/call.m4a")\"" \
@@ -88,11 +88,23 @@ test_call_withheld_with_recording() {
     expect_verify_ok "$C"
 }
 
+test_call_local_time_in_case_zone() {
+    setup
+    expect_exit 0 cbkit --case "$C" add-call --at "2026-07-01 09:05" --direction outgoing --from 0470123456 --to 0499112233
+    expect_line_jq "$C" 1 '.call.at == {"as_typed":"2026-07-01 09:05","utc":"2026-07-01T07:05:00Z","offset":"+02:00","zone":"Europe/Brussels","zone_source":"case-zone"}'
+}
+
 test_call_bad_input_changes_nothing() {
     setup
     snap_save "$C"
     expect_exit 2 cbkit --case "$C" add-call --at "yesterday" --direction incoming --from withheld --to 0470123456
-    expect_stderr_contains "--at 'yesterday'"
+    expect_stderr_contains "--at"
+    expect_stderr_contains "yesterday"
+    # A local time in the autumn clock change happens twice in the case's zone: refused, both named.
+    expect_exit 2 cbkit --case "$C" add-call --at "2026-10-25 02:30" --direction incoming --from withheld --to 0470123456
+    expect_stderr_contains "happens twice"
+    expect_stderr_contains "+02:00"
+    expect_stderr_contains "+01:00"
     expect_exit 2 cbkit --case "$C" add-call --at 2026-11-20T21:14:00+01:00 --direction sideways --from withheld --to 0470123456
     expect_exit 2 cbkit --case "$C" add-call --at 2026-11-20T21:14:00+01:00 --direction incoming --from "call me" --to 0470123456
     expect_exit 2 cbkit --case "$C" add-call --at 2026-11-20T21:14:00+01:00 --direction incoming --from withheld --to 0470123456 --duration 5x

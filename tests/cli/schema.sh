@@ -27,13 +27,13 @@ build_case() {
         --examiner "C. Dubois"
     add "$T/in/shot.png"
     note "Called 101, report number 123/2026"
-    note $'Multi-line\nnote with "quotes", \\ and é' --kind call --observed-at 2026-11-21T09:05:00Z \
+    note $'Multi-line\nnote with "quotes", \\ and é' --kind call --observed-at "2026-11-21 10:05" \
         --platform phone --account-id "+32470000000" --source-url "tel:+32470000000"
     expect_eq "$(manifest_lines "$C")" 5 "lines"
     # the case really holds every optional field
     expect_line_jq "$C" 0 '.case | has("title") and has("organisation")'
     expect_line_jq "$C" 1 \
-        '.context | keys_unsorted == ["kind","note","source_url","observed_at","observed_at_utc","platform","account_id"]' \
+        '.context | keys_unsorted == ["kind","note","source_url","observed_at","observed_at_utc","platform","account_id","observed_at_offset","observed_at_zone_source"]' \
         '[.files[] | has("symlink")] | any' \
         '[.files[] | has("source_path_base64")] | any'
     expect_line_jq "$C" 4 '.note.text | length > 0'
@@ -76,9 +76,12 @@ test_schema_rejects_broken_lines() {
         "a file size as a string" 2 files.0.size '"9"' \
         "no actor" 3 actor __delete__ \
         "no tool" 0 tool __delete__ \
-        "files not an array" 3 files '"none"' >"$OUT" 2>"$ERR" ||
+        "files not an array" 3 files '"none"' \
+        "an unknown zone source" 4 context.observed_at_zone_source '"guessed"' \
+        "an offset without its source" 4 context.observed_at_zone_source __delete__ \
+        "an offset that is not one" 4 context.observed_at_offset '"CET"' >"$OUT" 2>"$ERR" ||
         _fail_with_outputs "the schema is too lax"
-    expect_eq "$(cat "$OUT")" "rejected 10" "rejected edits"
+    expect_eq "$(cat "$OUT")" "rejected 13" "rejected edits"
 }
 
 run_tests "$@"

@@ -26,6 +26,10 @@ struct Context {
   std::optional<util::Rfc3339> observed_at;
   std::string platform;
   std::string account_id; // the account's unique id on the platform
+  // With observed_at: the offset that applied ("+01:00") and how it was known
+  // ("offset-given" or "case-zone"); written after the fields above.
+  std::string observed_at_offset;
+  std::string observed_at_zone_source;
   // Who the evidence comes from / is about: ids (seqs) of person entries.
   std::optional<std::uint64_t> from_person;
   std::optional<std::uint64_t> about_person;

@@ -29,6 +29,34 @@ struct Rfc3339 {
 // Returns nullopt when the text is not one (wrong syntax, month 13, Feb 30, no offset...).
 std::optional<Rfc3339> parse_rfc3339(std::string_view text);
 
+// A date-time typed by a user (or read without an offset), resolved to an instant.
+struct ResolvedTime {
+  std::string as_typed;       // the text exactly as typed
+  std::string utc;            // the same instant in UTC, fraction digits kept, "Z"
+  std::int64_t epoch_seconds; // whole seconds since the epoch (UTC)
+  std::string offset;         // the UTC offset that applied, "+01:00" ("+00:00" for "Z")
+  std::string zone;           // the IANA zone it was read in; empty when the offset was typed
+  std::string how;            // "offset-given", or the `zone_source` it was read with
+};
+
+// Resolves `text`: an RFC 3339 date-time with offset is taken as it is (how
+// "offset-given"); a local date-time without offset ("2026-11-20T21:14",
+// "2026-11-20 21:14:00", seconds and fraction optional) is read in IANA zone `zone` with
+// the system's time zone database (how `zone_source`, e.g. "case-zone").
+// Throws Error(usage), with a message that starts with the text as typed, when the text is
+// neither (bad syntax, Feb 30, 24:00), when `zone` is not in the database, when the local
+// time happens twice in `zone` (autumn clock change: both candidates are named, with
+// their offsets and UTC times) or never (spring: says what the clocks did).
+ResolvedTime resolve_user_time(std::string_view text, const std::string& zone, std::string_view zone_source = "case-zone");
+
+// True when `zone` is "UTC" or a zone file of the system's database
+// (/usr/share/zoneinfo/NAME; no absolute path, no "..").
+bool is_known_timezone(const std::string& zone);
+
+// True when `zone` names UTC itself ("UTC", "Etc/UTC", "Zulu", "GMT", ...), not a zone
+// that merely has offset zero today.
+bool is_utc_zone_name(const std::string& zone);
+
 // True when text has exactly the manifest's form YYYY-MM-DDTHH:MM:SS.uuuuuuZ and is a
 // real date-time. Returns its epoch microseconds through `micros_out` when given.
 bool is_manifest_time(std::string_view text, std::int64_t* micros_out = nullptr);
