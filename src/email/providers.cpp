@@ -20,24 +20,30 @@ namespace {
 //
 // A suffix matches on a label boundary, so "google.com" matches "mail-sor-f41.google.com"
 // but not "bc.googleusercontent.com" (Google Cloud customers' own machines, which are not
-// Gmail relays and whose address may well be the sender's).
+// Gmail relays and whose address may well be the sender's). For the same reason an access
+// provider's row lists only its mail servers' names, never its whole domain: its customers'
+// own connections are named under that domain too (d54c1234.access.telenet.be is a home
+// connection, the sender's client, not a relay).
 constexpr std::array<RelayProvider, 8> k_providers{{
-    // Gmail and Google Workspace hand mail to other servers from mail-<x>.google.com
+    // Gmail and Google Workspace hand mail to other servers from mail-<x>.google.com (older
+    // messages: <x>.proxy.gmail.com / zproxy.gmail.com)
     // (mail-sor-f41, mail-wr1-f54, ...) and receive at mx.google.com; the user's IP is never
     // written (the submission is recorded only as "Received: by mail-<x>.google.com with SMTP
     // id ..." or in X-Received lines "by 2002:a05:...", which carry Google's ids).
     // X-Google-Smtp-Source is Google's identifier of the submission.
-    {"google", "Google (Gmail / Google Workspace)", "google.com googlemail.com", "X-Received X-Google-Smtp-Source"},
+    {"google", "Google (Gmail / Google Workspace)", "google.com googlemail.com gmail.com", "X-Received X-Google-Smtp-Source"},
     // Outlook.com, Hotmail and Microsoft 365 send from *.outbound.protection.outlook.com
     // (EUR05-AM6-obe.outbound.protection.outlook.com) and pass messages between
-    // *.prod.outlook.com / *.protection.outlook.com hosts; older Hotmail hosts were
+    // *.prod.outlook.com / *.protection.outlook.com / *.outlook.office365.com hosts; older Hotmail hosts were
     // *.hotmail.com and *.phx.gbl. The Network Message ID is what Microsoft's message trace
-    // searches for.
-    {"microsoft", "Microsoft (Outlook.com / Hotmail / Microsoft 365)", "outlook.com hotmail.com phx.gbl",
-     "X-MS-Exchange-Organization-Network-Message-Id X-MS-Exchange-CrossTenant-Network-Message-Id"},
+    // searches for. Exchange writes its build number ("with mapi id 15.20.7677.030") where
+    // other servers write a queue id, so its Received ids are not quoted.
+    {"microsoft", "Microsoft (Outlook.com / Hotmail / Microsoft 365)", "outlook.com office365.com hotmail.com phx.gbl",
+     "X-MS-Exchange-Organization-Network-Message-Id X-MS-Exchange-CrossTenant-Network-Message-Id", false},
     // Yahoo Mail and AOL Mail (one platform) send from sonic*.consmr.mail.<dc>.yahoo.com and
-    // older *.mail.yahoo.com / *.mail.aol.com hosts.
-    {"yahoo", "Yahoo / AOL", "yahoo.com aol.com", ""},
+    // older *.mail.yahoo.com / *.mail.aol.com hosts (not all of aol.com: *.ipt.aol.com were
+    // AOL's dial-up customers).
+    {"yahoo", "Yahoo / AOL", "yahoo.com mail.aol.com", ""},
     // iCloud Mail sends from *.mail.icloud.com and, for @me.com / @mac.com addresses and older
     // messages, from *.me.com hosts.
     {"apple", "Apple (iCloud Mail)", "icloud.com me.com mac.com", ""},
@@ -47,11 +53,13 @@ constexpr std::array<RelayProvider, 8> k_providers{{
     {"gmx", "GMX / WEB.DE", "gmx.net gmx.com gmx.de web.de", ""},
     // Proton Mail sends from mail-<n>.protonmail.ch.
     {"proton", "Proton Mail", "protonmail.ch protonmail.com proton.me", ""},
-    // Telenet's mail relays are named <first name>.telenet-ops.be (e.g. andre.telenet-ops.be).
-    {"telenet", "Telenet", "telenet-ops.be telenet.be", ""},
-    // Proximus consumer mail (@skynet.be, @proximus.be, formerly Belgacom) relays through hosts
-    // under these domains.
-    {"proximus", "Proximus / Skynet", "skynet.be proximus.be belgacom.be", ""},
+    // Telenet's mail servers are named <first name>.telenet-ops.be (e.g. andre.telenet-ops.be);
+    // telenet.be itself is not listed: its customers' connections are *.access.telenet.be.
+    {"telenet", "Telenet", "telenet-ops.be", ""},
+    // Proximus consumer mail (@skynet.be, @proximus.be) is sent through relay.proximus.be,
+    // formerly relay.skynet.be (the outgoing server Proximus names for private customers); not
+    // the whole domains, under which its customers' connections are named too.
+    {"proximus", "Proximus / Skynet", "relay.proximus.be relay.skynet.be", ""},
 }};
 
 bool ends_with_label(std::string_view host, std::string_view suffix) {

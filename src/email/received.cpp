@@ -694,9 +694,14 @@ struct RelayMatch {
   std::string name; // the name that matched
 };
 
+const RelayProvider* writer_of(const Hop& h);
+
+// A HELO name is only what the connecting host claimed: it is taken as confirmed when the line
+// was written by the same provider's server (its internal hops, often recorded without a
+// reverse-DNS name), and otherwise reported as "helo-unconfirmed".
 RelayMatch relay_of(const Hop& h) {
   if (const RelayProvider* p = provider_of_host(h.from_tcp_host)) return {p, "reverse-dns", h.from_tcp_host};
-  if (const RelayProvider* p = provider_of_host(h.from)) return {p, "helo", h.from};
+  if (const RelayProvider* p = provider_of_host(h.from)) return {p, writer_of(h) == p ? "helo" : "helo-unconfirmed", h.from};
   return {};
 }
 
@@ -722,7 +727,7 @@ std::vector<ProviderIdentifier> provider_ids(const HeaderBlock& block, const std
   std::vector<ProviderIdentifier> out;
   for (std::size_t j = 0; j <= relay && j < chain.size(); ++j) {
     const Hop& h = chain[j];
-    if (h.id.empty() || writer_of(h) != p) continue;
+    if (h.id.empty() || !p->received_ids || writer_of(h) != p) continue;
     out.push_back({"queue-id", h.id, "Received", h.header_index, j, h.by, h.date});
   }
   const std::size_t relay_line = chain[relay].header_index;
@@ -805,13 +810,40 @@ Origin origin_of(const HeaderBlock& block, const std::vector<Hop>& chain) {
       break;
     }
   }
+  const bool relay_is_first_public = relay && relay == first_public;
   if (relay) {
+    // The hand-off: the provider's relays may pass the message between themselves before the
+    // last one hands it to a server outside; that last hop is the one to quote.
+    while (*relay + 1 < chain.size() && !chain[*relay + 1].from_ip.empty() && relay_of(chain[*relay + 1]).provider == match.provider &&
+           relay_of(chain[*relay + 1]).on != "helo-unconfirmed" && match.on != "helo-unconfirmed") {
+      relay = *relay + 1;
+      match = relay_of(chain[*relay]);
+    }
     o.provider = match.provider;
     o.relay_received_index = relay;
     o.relay_ip = chain[*relay].from_ip;
     o.relay_matched_on = match.on;
     o.relay_matched_name = std::string(util::trim_end(match.name, "."));
     o.identifiers = provider_ids(block, chain, *relay, match.provider);
+  }
+
+  // Old webmail (Yahoo "via HTTP") wrote the user's address as the from clause of the line its
+  // own web server wrote: "from [41.222.192.69] by web82107.mail.mud.yahoo.com via HTTP".
+  std::optional<std::size_t> submission;
+  if (relay && match.on != "helo-unconfirmed") {
+    for (std::size_t j = 0; j <= *relay; ++j) {
+      const Hop& h = chain[j];
+      const std::string_view from = trim(h.from);
+      if (!h.from_ip.empty() || writer_of(h) != match.provider || from.size() < 3 || from.front() != '[' || from.back() != ']') continue;
+      const std::string ip = valid_ip(from.substr(1, from.size() - 2));
+      if (!ip.empty() && public_ip(ip)) {
+        submission = j;
+        o.client = OriginatingIp{ip, "address the provider's own server wrote as the sender of the submission", "Received"};
+        o.client_header_index = h.header_index;
+        o.client_received_index = j;
+        break;
+      }
+    }
   }
 
   const std::string provider = o.provider != nullptr ? std::string(o.provider->name) : std::string();
@@ -823,17 +855,26 @@ Origin origin_of(const HeaderBlock& block, const std::vector<Hop>& chain) {
                             " was written by the sender's provider or by the sending program itself, which can write any value.");
     o.cannot_know.push_back(k_device_sentence);
     o.cannot_know.push_back(k_cgnat_sentence);
+  } else if (submission) {
+    o.rule = k_rule_provider_submission;
+    o.cannot_know.push_back(k_device_sentence);
+    o.cannot_know.push_back(k_cgnat_sentence);
+  } else if (relay && match.on == "helo-unconfirmed") {
+    o.rule = k_rule_unconfirmed_relay;
+    o.cannot_know.push_back(
+        "Whether the host that handed the message on is " + provider + "'s relay: it called itself " + o.relay_matched_name +
+        " in HELO, which any host can claim, and the receiving server recorded " +
+        (chain[*relay].from_tcp_host.empty() ? std::string("no reverse-DNS name") : "the name " + chain[*relay].from_tcp_host) + " for " +
+        o.relay_ip + ". If it is not the provider's, that address may be the sender's.");
+    o.cannot_know.push_back(k_cgnat_sentence);
   } else if (relay) {
     o.rule = k_rule_provider_relay;
     o.cannot_know.push_back("The sender's IP address: " + provider +
                             " does not write it into the message. Only the provider can disclose it (and the account's data), on a "
                             "legal request that gives the message's identifiers.");
-    if (*relay != *first_public)
+    if (!relay_is_first_public)
       o.cannot_know.push_back("The Received lines older than the provider's relay hop: the provider did not record receiving the message "
                               "from them, so they were in the message as submitted and may have been written by the sender.");
-    if (match.on == "helo" && !chain[*relay].from_tcp_host.empty())
-      o.cannot_know.push_back("Whether the relay is really the provider's: it named itself " + match.name +
-                              " but the receiving server found the name " + chain[*relay].from_tcp_host + " for its address.");
     o.cannot_know.push_back(k_cgnat_sentence);
   } else if (first_public) {
     const Hop& h = chain[*first_public];
@@ -884,7 +925,11 @@ Json to_json(const Origin& o, const std::vector<Hop>& chain, const std::string& 
   };
   if (o.client) {
     const std::string ip = json_text(o.client->ip);
-    if (o.rule == k_rule_first_public_hop) {
+    if (o.rule == k_rule_provider_submission) {
+      conclusion = "A Received line written by " + provider + "'s own server names " + ip +
+                   " as the address that submitted the message to it; that is taken as the sender's client.";
+      hop_evidence(*o.client_received_index, "submission from " + ip + " recorded by " + json_text(chain[*o.client_received_index].by));
+    } else if (o.rule == k_rule_first_public_hop) {
       conclusion = "The oldest Received line with a public address records " + ip +
                    " as the host that handed the message on; it is not a known provider's relay, so it is taken as the sender's "
                    "client or the sender's own mail server.";
@@ -911,17 +956,29 @@ Json to_json(const Origin& o, const std::vector<Hop>& chain, const std::string& 
   if (o.provider != nullptr) {
     const std::size_t r = *o.relay_received_index;
     const Hop& h = chain[r];
-    if (!o.client)
+    if (o.rule == k_rule_unconfirmed_relay)
+      conclusion = "The host that handed the message on [" + json_text(o.relay_ip) + "] called itself " + json_text(o.relay_matched_name) +
+                   ", a name of " + provider +
+                   ", but nothing confirms it. Whether that address is the provider's relay or the sender's own cannot be told from "
+                   "the message, so no originating address is given.";
+    else if (!o.client)
       conclusion = "The message left " + provider + " through its relay " + json_text(o.relay_matched_name) + " [" + json_text(o.relay_ip) +
                    "]; that address is the provider's, not the sender's. The provider does not disclose the sender's IP address in "
                    "the message: it must be asked for it, by a legal request to " +
                    provider + ", with the identifiers below.";
     hop_evidence(r, "relay " + json_text(o.relay_matched_name) + " [" + json_text(o.relay_ip) + "] recognised by its " +
-                        (o.relay_matched_on == "helo" ? "HELO name" : "reverse-DNS name") + " as " + provider);
+                        (o.relay_matched_on == "reverse-dns" ? "reverse-DNS name"
+                         : o.relay_matched_on == "helo"      ? "HELO name on a line the provider wrote"
+                                                             : "HELO name only (unconfirmed)") +
+                        " as " + provider);
     Json p = Json::object();
     p["key"] = std::string(o.provider->key);
     p["name"] = provider;
-    p["client_ip_disclosed"] = o.client ? Json(nullptr) : Json(false); // a header may be the sender's own
+    // true: the provider's own line gives it; false: it writes none; null: unknown (a
+    // client-IP header may be the sending program's own, an unconfirmed relay may be none)
+    p["client_ip_disclosed"] = o.rule == k_rule_provider_submission ? Json(true)
+                               : o.rule == k_rule_provider_relay    ? Json(false)
+                                                                    : Json(nullptr);
     p["relay_ip"] = json_text(o.relay_ip);
     p["relay_name"] = json_text(o.relay_matched_name);
     p["matched_on"] = o.relay_matched_on;

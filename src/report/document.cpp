@@ -744,6 +744,8 @@ private:
         why = t("origin_rule_first_hop");
       else if (rule == email::k_rule_client_ip_header)
         why = tf("origin_rule_header", {source});
+      else if (rule == email::k_rule_provider_submission)
+        why = tf("origin_rule_submission", {provider_name});
       else if (rule == email::k_rule_client_ip_header_private)
         why = tf("origin_rule_header_private", {source});
       else if (rule.starts_with("legacy:"))
@@ -755,6 +757,9 @@ private:
       if (rule == email::k_rule_first_public_hop && member(e.derived ? *e.derived : null_json(), "received").size() > 1)
         limits += " " + t("origin_limit_hop");
       out.push_back({t("f_origin_limits"), limits});
+    } else if (rule == email::k_rule_unconfirmed_relay) {
+      out.push_back(
+          {t("f_originating_ip"), tf("origin_unconfirmed", {str(provider, "relay_name"), provider_name, str(provider, "relay_ip")})});
     } else if (!provider_name.empty()) {
       out.push_back({t("f_originating_ip"), tf("origin_not_disclosed", {provider_name})});
     } else if (origin.is_object()) {

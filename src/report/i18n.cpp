@@ -231,6 +231,16 @@ constexpr Text k_texts[] = {
      "schrijft (het adres van de relay zelf is dat van de provider, niet van de afzender)",
      "non communiquée : le message a été envoyé via {1}, dont le relais n'inscrit pas l'adresse IP de l'expéditeur dans le message "
      "(l'adresse du relais est celle du fournisseur, pas celle de l'expéditeur)"},
+    {"origin_rule_submission", "written by {1}'s own server as the address that submitted the message",
+     "door de eigen server van {1} geschreven als het adres dat het bericht indiende",
+     "inscrite par le serveur de {1} comme l'adresse qui a soumis le message"},
+    {"origin_unconfirmed",
+     "not determined: the host that handed the message on called itself {1}, a name of {2}, but nothing confirms it; its address {3} "
+     "may be the provider's relay or the sender's own",
+     "niet vastgesteld: de host die het bericht doorgaf, noemde zich {1}, een naam van {2}, maar niets bevestigt dat; zijn adres {3} "
+     "kan van de relay van de provider zijn of van de afzender zelf",
+     "non déterminée : l'hôte qui a transmis le message s'est présenté comme {1}, un nom de {2}, mais rien ne le confirme ; son adresse "
+     "{3} peut être celle du relais du fournisseur ou celle de l'expéditeur"},
     {"origin_none", "none found (no client-IP header, no Received hop with a public address)",
      "niet gevonden (geen client-IP-header, geen Received-hop met een openbaar adres)",
      "aucune trouvée (pas d'en-tête d'adresse IP du client, pas de saut Received avec une adresse publique)"},

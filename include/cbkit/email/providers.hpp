@@ -15,6 +15,8 @@ struct RelayProvider {
                                // matches the whole name or a name ending in "." + suffix
   std::string_view id_headers; // header fields (besides Received) this provider writes with its own
                                // identifiers of the message, separated by spaces; may be empty
+  bool received_ids = true;    // the "id" clause of its Received lines is its queue id (Exchange
+                               // writes its build number there instead)
 };
 
 // Every row of the table, in a fixed order.

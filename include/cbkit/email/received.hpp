@@ -88,6 +88,8 @@ inline constexpr std::string_view k_rule_client_ip_header = "client-ip-header";
 inline constexpr std::string_view k_rule_client_ip_header_private = "client-ip-header-private";
 inline constexpr std::string_view k_rule_first_public_hop = "first-public-hop";
 inline constexpr std::string_view k_rule_provider_relay = "provider-relay";
+inline constexpr std::string_view k_rule_provider_submission = "provider-submission-hop";
+inline constexpr std::string_view k_rule_unconfirmed_relay = "unconfirmed-relay";
 inline constexpr std::string_view k_rule_no_origin = "no-origin";
 
 // An identifier of the message in a provider's own records (its queue id on a Received or
@@ -112,7 +114,7 @@ struct Origin {
   const RelayProvider* provider = nullptr;         // the relay's provider (provider-relay; also with a client-IP header)
   std::optional<std::size_t> relay_received_index; // the hop on which the provider's relay handed the message on
   std::string relay_ip;                            // that relay's address as the receiving server saw it
-  std::string relay_matched_on;                    // "reverse-dns" or "helo"
+  std::string relay_matched_on;                    // "reverse-dns", "helo" or "helo-unconfirmed"
   std::string relay_matched_name;                  // the name that matched the table
   std::vector<ProviderIdentifier> identifiers;     // the provider's ids of the message, oldest first
 
@@ -123,8 +125,13 @@ struct Origin {
 //  1. a client-IP header (k_client_ip_headers) with a public address: client-ip-header;
 //  2. the oldest Received hop whose TCP-info holds a public address: when the host that
 //     connected is a known provider's relay (providers.hpp: its reverse-DNS name, else its
-//     HELO name), provider-relay: no client IP, the provider and its identifiers instead;
-//     otherwise first-public-hop, that address;
+//     HELO name on a line the same provider wrote), provider-relay: no client IP, the
+//     provider and its identifiers instead; but provider-submission-hop when a line that
+//     provider wrote names the user's public address as "from [a.b.c.d]" (old webmail "via
+//     HTTP"); unconfirmed-relay when only an unconfirmed HELO name is the provider's (no
+//     client IP either); otherwise first-public-hop, that address. A provider relay newer
+//     than the oldest public hop counts when that provider never recorded receiving the
+//     message from outside (then the older lines came with the submitted message);
 //  3. a client-IP header with a non-public address: client-ip-header-private;
 //  4. no-origin.
 // A provider relay behind a client-IP header is reported too. Never throws.
