@@ -1,3 +1,4 @@
+#include "cbkit/email/providers.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/kinds/kinds.hpp"
 #include "cbkit/manifest/reader.hpp"
@@ -151,7 +152,19 @@ void print_email(const manifest::Json& a) {
   const auto& origin = s["origin"];
   const auto& provider = origin.is_object() ? origin["provider"] : manifest::Json();
   std::string origin_text = "-";
-  if (s["originating_ip"].is_object()) {
+  const email::RelayProvider* legacy_relay = nullptr; // headers.json from before summary.origin: the address a relay's?
+  if (!origin.is_object() && s["originating_ip"].is_object() && a["received"].is_array()) {
+    for (const auto& h : a["received"]) {
+      if (h["from_ip"] != s["originating_ip"]["ip"]) continue;
+      legacy_relay = email::provider_of_host(h["from_tcp_host"].is_string() ? text_of(h["from_tcp_host"]) : "");
+      if (legacy_relay == nullptr) legacy_relay = email::provider_of_host(h["from"].is_string() ? text_of(h["from"]) : "");
+      break;
+    }
+  }
+  if (legacy_relay != nullptr) {
+    origin_text = "not disclosed: " + text_of(s["originating_ip"]["ip"]) + " is a relay of " + std::string(legacy_relay->name) +
+                  ", not the sender's address; ask the provider";
+  } else if (s["originating_ip"].is_object()) {
     origin_text = text_of(s["originating_ip"]["ip"]) + " (" + text_of(s["originating_ip"]["reason"]) + ")";
   } else if (provider.is_object()) {
     origin_text =

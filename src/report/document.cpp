@@ -717,6 +717,8 @@ private:
     std::string rule = str(origin, "rule");
     std::string ip;
     std::string source;
+    std::string legacy_queue_id;
+    std::string legacy_handoff;
     if (client.is_object()) {
       ip = str(client, "ip");
       source = str(client, "source");
@@ -725,15 +727,12 @@ private:
       ip = o.is_object() ? str(o, "ip") : str(em, "originating_ip");
       source = str(o, "source");
       if (!o.is_object() || source == "Received") {
-        for (const Json& h : member(e.derived ? *e.derived : null_json(), "received")) {
-          if (str(h, "from_ip") != ip || ip.empty()) continue;
-          const email::RelayProvider* p = email::provider_of_host(str(h, "from_tcp_host"));
-          if (p == nullptr) p = email::provider_of_host(str(h, "from"));
-          if (p != nullptr) {
-            provider_name = std::string(p->name);
-            ip.clear();
-          }
-          break;
+        const LegacyRelay relay = legacy_relay(e, ip);
+        if (relay.provider != nullptr) {
+          provider_name = std::string(relay.provider->name);
+          legacy_queue_id = relay.queue_id;
+          legacy_handoff = relay.handoff;
+          ip.clear();
         }
       }
       if (!ip.empty() && o.is_object()) rule = "legacy:" + str(o, "reason");
@@ -771,12 +770,51 @@ private:
       out.push_back({t("f_origin_request"), tf("origin_ask", {provider_name})});
       const Json& ids = member(origin, "identifiers");
       const std::string message_id = str(ids, "message_id").empty() ? str(em, "message_id") : str(ids, "message_id");
-      const std::string handoff = str(ids, "handoff_utc");
+      const std::string handoff = origin.is_object() ? str(ids, "handoff_utc") : legacy_handoff;
+      const std::string queue_id = origin.is_object() ? str(ids, "queue_id") : legacy_queue_id;
       out.push_back({t("f_origin_ids"), tf("origin_ids", {message_id.empty() ? "-" : message_id, provider_name,
-                                                          str(ids, "queue_id").empty() ? "-" : str(ids, "queue_id"),
-                                                          handoff.empty() ? "-" : utc_text(handoff)})});
+                                                          queue_id.empty() ? "-" : queue_id, handoff.empty() ? "-" : utc_text(handoff)})});
     }
     return out;
+  }
+
+  // For headers.json written before summary.origin: the provider when `ip` was read from a
+  // Received hop whose connecting host is a known provider's relay, with its queue id (on its
+  // own lines up to that hop) and the hop's date.
+  struct LegacyRelay {
+    const email::RelayProvider* provider = nullptr;
+    std::string queue_id;
+    std::string handoff;
+  };
+  LegacyRelay legacy_relay(const ModelEntry& e, const std::string& ip) const {
+    LegacyRelay r;
+    const Json& hops = member(e.derived ? *e.derived : null_json(), "received");
+    for (std::size_t i = 0; i < hops.size() && !ip.empty(); ++i) {
+      const Json& h = hops[i];
+      if (str(h, "from_ip") != ip) continue;
+      const email::RelayProvider* p = email::provider_of_host(str(h, "from_tcp_host"));
+      if (p == nullptr) p = email::provider_of_host(str(h, "from"));
+      if (p == nullptr) break;
+      r.provider = p;
+      r.handoff = str(member(h, "date"), "utc");
+      for (std::size_t j = 0; j <= i && p->received_ids; ++j) {
+        const std::string by = str(hops[j], "by");
+        if (email::provider_of_host(by.substr(0, by.find(' '))) == p && !str(hops[j], "id").empty()) r.queue_id = str(hops[j], "id");
+      }
+      break;
+    }
+    return r;
+  }
+
+  // The sender's client IP of an e-mail entry for lists such as the checklist's, or "" when
+  // the message discloses none: never a provider relay's address, also for headers.json and
+  // manifest lines written before summary.origin existed.
+  std::string email_client_ip(const ModelEntry& e) const {
+    const Json& s = e.derived ? member(*e.derived, "summary") : null_json();
+    if (const Json& origin = member(s, "origin"); origin.is_object()) return str(member(origin, "client_ip"), "ip");
+    const Json& o = member(s, "originating_ip");
+    const std::string ip = o.is_object() ? str(o, "ip") : str(member(e.line, "email"), "originating_ip");
+    return legacy_relay(e, ip).provider != nullptr ? std::string() : ip;
   }
 
   void email(const ModelEntry& e) {
