@@ -690,7 +690,7 @@ std::string header_ip(std::string_view value) {
 // receiving server recorded, else the HELO name the connecting host gave.
 struct RelayMatch {
   const RelayProvider* provider = nullptr;
-  std::string on;   // "reverse-dns" | "helo"
+  std::string on;   // "reverse-dns" | "helo" | "helo-unconfirmed"
   std::string name; // the name that matched
 };
 

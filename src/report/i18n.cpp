@@ -250,7 +250,7 @@ constexpr Text k_texts[] = {
      "the identifiers below.",
      "Enkel {1} kan het IP-adres, de bronpoort en de accountgegevens van de afzender bekendmaken: vorder ze bij {1} met een "
      "gerechtelijke vordering die de onderstaande kenmerken vermeldt.",
-     "Seul {1} peut communiquer l'adresse IP, le port source et les données du compte de l'expéditeur : les lui demander par une "
+     "Seul {1} peut communiquer l'adresse IP, le port source et les données du compte de l'expéditeur : les demander à {1} par une "
      "réquisition judiciaire mentionnant les identifiants ci-dessous."},
     {"f_origin_ids", "Identifiers for the provider", "Kenmerken voor de provider", "Identifiants pour le fournisseur"},
     {"origin_ids", "Message-ID {1}\nqueue id of {2}: {3}\nhanded on at {4}",
