@@ -1,3 +1,4 @@
+#include "cbkit/email/providers.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/kinds/kinds.hpp"
 #include "cbkit/manifest/reader.hpp"
@@ -147,10 +148,35 @@ void print_email(const manifest::Json& a) {
   std::cout << "    Cc:           " << util::one_line(addresses_text(s["cc"]), 100) << "\n";
   std::cout << "    Subject:      " << util::one_line(text_of(s["subject"]), 100) << "\n";
   std::cout << "    Message-ID:   " << util::one_line(text_of(s["message_id"]), 100) << "\n";
-  std::cout << "    Origin IP:    "
-            << (s["originating_ip"].is_object() ? text_of(s["originating_ip"]["ip"]) + " (" + text_of(s["originating_ip"]["reason"]) + ")"
-                                                : "-")
-            << "\n";
+  // The origin: the client IP with its reason, or the provider that does not disclose it.
+  const auto& origin = s["origin"];
+  const auto& provider = origin.is_object() ? origin["provider"] : manifest::Json();
+  std::string origin_text = "-";
+  const email::RelayProvider* legacy_relay = nullptr; // headers.json from before summary.origin: the address a relay's?
+  if (!origin.is_object() && s["originating_ip"].is_object() && a["received"].is_array()) {
+    for (const auto& h : a["received"]) {
+      if (h["from_ip"] != s["originating_ip"]["ip"]) continue;
+      legacy_relay = email::provider_of_host(h["from_tcp_host"].is_string() ? text_of(h["from_tcp_host"]) : "");
+      if (legacy_relay == nullptr) legacy_relay = email::provider_of_host(h["from"].is_string() ? text_of(h["from"]) : "");
+      break;
+    }
+  }
+  if (legacy_relay != nullptr) {
+    origin_text = "not disclosed: " + text_of(s["originating_ip"]["ip"]) + " is a relay of " + std::string(legacy_relay->name) +
+                  ", not the sender's address; ask the provider";
+  } else if (s["originating_ip"].is_object()) {
+    origin_text = text_of(s["originating_ip"]["ip"]) + " (" + text_of(s["originating_ip"]["reason"]) + ")";
+  } else if (provider.is_object()) {
+    origin_text =
+        "not disclosed: sent through " + text_of(provider["name"]) + " (relay " + text_of(provider["relay_name"]) + "); ask the provider";
+  }
+  std::cout << "    Origin IP:    " << util::one_line(origin_text, 160) << "\n";
+  if (origin.is_object()) std::cout << "    Origin rule:  " << util::one_line(text_of(origin["rule"]), 100) << "\n";
+  if (provider.is_object()) {
+    const auto& ids = origin["identifiers"];
+    std::cout << "    Provider ids: queue id " << util::one_line(ids["queue_id"].is_string() ? text_of(ids["queue_id"]) : "-", 100)
+              << ", handed on " << (ids["handoff_utc"].is_string() ? text_of(ids["handoff_utc"]) : "-") << "\n";
+  }
   std::cout << "  RECEIVED CHAIN (oldest hop first)\n";
   std::printf("    %-3s %-20s %10s  %-34s %-28s %s\n", "#", "DATE (UTC)", "DELAY", "FROM (IP)", "BY", "WITH/TLS");
   std::size_t n = 0;
@@ -175,6 +201,12 @@ void print_email(const manifest::Json& a) {
   for (const auto& d : a["dkim"]) {
     std::cout << "    d=" << text_of(d["domain"]) << " s=" << text_of(d["selector"]) << " a=" << text_of(d["algorithm"]) << ": body hash "
               << text_of(d["body_hash"]) << ", signature " << text_of(d["signature"]) << " (" << text_of(d["key_source"]) << ")\n";
+    if (const auto& tm = d["time"]; tm.is_object()) {
+      const auto yes_no = [](const manifest::Json& v) { return v.is_boolean() ? (v.get<bool>() ? "yes" : "no") : "unknown"; };
+      std::cout << "      delivered " << (tm["delivered_at"].is_string() ? text_of(tm["delivered_at"]) : "unknown")
+                << ", valid at delivery: " << yes_no(tm["valid_at_delivery"])
+                << (tm["expired_since"].is_string() ? ", expired since " + text_of(tm["expired_since"]) : std::string()) << "\n";
+    }
   }
 }
 

@@ -119,7 +119,8 @@ Analysis analyze_message(std::string_view message, const std::string& sha256, co
   const RawHeader* date_h = first(block, "Date");
   const MailDate date = date_h != nullptr ? parse_mail_date(date_h->unfolded) : MailDate{};
   const std::vector<Hop> chain = received_chain(block);
-  const auto origin = likely_originating_ip(block, chain);
+  const Origin origin_full = origin_of(block, chain);
+  const std::optional<OriginatingIp>& origin = origin_full.client;
 
   Json summary = Json::object();
   summary["message_id"] = text_or_null(decoded("Message-ID"));
@@ -140,7 +141,10 @@ Analysis analyze_message(std::string_view message, const std::string& sha256, co
     }
   }
   summary["client_ip_headers"] = client_ips;
-  summary["originating_ip"] = origin ? Json{{"ip", origin->ip}, {"reason", origin->reason}, {"source", origin->source}} : Json();
+  // Only ever the sender's client (never a provider's relay); summary.origin says why, or why none.
+  summary["originating_ip"] =
+      origin ? Json{{"ip", origin->ip}, {"reason", origin->reason}, {"source", origin->source}, {"rule", origin_full.rule}} : Json();
+  summary["origin"] = to_json(origin_full, chain, decoded("Message-ID"));
   summary["attachment_count"] = mime.attachment_count;
 
   // Missing and duplicated fields.
@@ -201,10 +205,27 @@ Analysis analyze_message(std::string_view message, const std::string& sha256, co
     a.header_index = i;
     auth.push_back(to_json(a));
   }
+  // DKIM is judged at the delivery time: the date of the topmost Received line, written by the
+  // recipient's own server. A signature that held then is not an anomaly when its x= has passed
+  // since; without a usable delivery date (none, unparsable, or later than now) the check time
+  // is now and an expiry is not called an anomaly, since whether it held at delivery is unknown.
+  std::optional<std::int64_t> delivered_at;
+  std::optional<std::size_t> delivery_index;
+  if (!chain.empty() && chain.back().date.valid && chain.back().date.epoch_seconds <= now + k_future_tolerance_seconds) {
+    delivered_at = chain.back().date.epoch_seconds;
+    delivery_index = chain.size() - 1;
+  }
   Json dkim = Json::array();
   Json dkim_summary = Json::array();
-  for (const DkimResult& r : verify_dkim(message, block, keys, now)) {
-    dkim.push_back(to_json(r));
+  for (const DkimResult& r : verify_dkim(message, block, keys, delivered_at.value_or(now))) {
+    DkimTime when = dkim_time(r.signature, delivered_at, now, k_future_tolerance_seconds);
+    if (delivery_index) {
+      when.delivery_received_index = delivery_index;
+      when.delivery_header_index = chain[*delivery_index].header_index;
+    }
+    Json dj = to_json(r);
+    dj["time"] = to_json(when);
+    dkim.push_back(std::move(dj));
     dkim_summary.push_back(Json{{"domain", text_or_null(util::utf8_lossy(r.signature.domain))},
                                 {"selector", text_or_null(util::utf8_lossy(r.signature.selector))},
                                 {"body_hash", r.body_hash},
@@ -214,7 +235,13 @@ Analysis analyze_message(std::string_view message, const std::string& sha256, co
       anomalies.add("dkim-body-hash-fail", who + ": the body does not match the signed body hash (changed after signing)");
     if (r.signature_result == "fail")
       anomalies.add("dkim-signature-fail", who + ": the signature does not verify (signed headers changed, or wrong key)");
-    if (r.signature_result == "expired") anomalies.add("dkim-expired", who + ": the signature expired (x=) before the time of checking");
+    if (r.signature_result == "expired" && delivered_at)
+      anomalies.add("dkim-expired",
+                    who + ": the signature had already expired (x=) when the message was delivered (topmost Received date)");
+    if (when.signed_after_delivery.value_or(false))
+      anomalies.add("dkim-signed-after-delivery", who + ": the signing time t= is " +
+                                                      duration_text(*r.signature.timestamp - *delivered_at) +
+                                                      " after the message was delivered (topmost Received date)");
   }
 
   // Structure problems.

@@ -4,6 +4,7 @@
 #include "cbkit/util/openssl.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
+#include "cbkit/util/time.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -892,6 +893,41 @@ std::vector<DkimResult> verify_dkim(std::string_view message, const HeaderBlock&
     out.push_back(std::move(r));
   }
   return out;
+}
+
+DkimTime dkim_time(const DkimSignature& s, std::optional<std::int64_t> delivered_at, std::int64_t now, std::int64_t tolerance) {
+  DkimTime t;
+  t.delivered_at = delivered_at;
+  t.now = now;
+  t.signed_at = s.timestamp;
+  t.expires_at = s.expiration;
+  if (delivered_at) t.valid_at_delivery = !s.expiration || *s.expiration >= *delivered_at;
+  t.valid_now = !s.expiration || *s.expiration >= now;
+  if (!t.valid_now) t.expired_since = s.expiration;
+  if (delivered_at && s.timestamp) t.signed_after_delivery = *s.timestamp > *delivered_at + tolerance;
+  return t;
+}
+
+util::Json to_json(const DkimTime& t) {
+  // "YYYY-MM-DDTHH:MM:SSZ", or null
+  const auto utc = [](const std::optional<std::int64_t>& v) -> util::Json {
+    if (!v) return nullptr;
+    const std::string s = util::format_utc(*v, 0);
+    return s.substr(0, s.find('.')) + "Z";
+  };
+  const auto opt = [](const auto& v) -> util::Json { return v ? util::Json(*v) : util::Json(nullptr); };
+  util::Json j = util::Json::object();
+  j["delivered_at"] = utc(t.delivered_at);
+  j["delivery_header_index"] = opt(t.delivery_header_index);
+  j["delivery_received_index"] = opt(t.delivery_received_index);
+  j["checked_at"] = utc(t.now);
+  j["signed_at"] = utc(t.signed_at);
+  j["expires_at"] = utc(t.expires_at);
+  j["valid_at_delivery"] = opt(t.valid_at_delivery);
+  j["valid_now"] = t.valid_now;
+  j["expired_since"] = utc(t.expired_since);
+  j["signed_after_delivery"] = opt(t.signed_after_delivery);
+  return j;
 }
 
 util::Json to_json(const DkimResult& r) {

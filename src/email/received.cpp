@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -685,31 +686,346 @@ std::string header_ip(std::string_view value) {
   return ip;
 }
 
-// Headers that webmail and submission servers add with the IP of the sender's own client.
+// Which provider's relay connected on this hop, and by which name: the reverse-DNS name the
+// receiving server recorded, else the HELO name the connecting host gave.
+struct RelayMatch {
+  const RelayProvider* provider = nullptr;
+  std::string on;   // "reverse-dns" | "helo" | "helo-unconfirmed"
+  std::string name; // the name that matched
+};
+
+const RelayProvider* writer_of(const Hop& h);
+
+// A HELO name is only what the connecting host claimed: it is taken as confirmed when the line
+// was written by the same provider's server (its internal hops, often recorded without a
+// reverse-DNS name), and otherwise reported as "helo-unconfirmed".
+RelayMatch relay_of(const Hop& h) {
+  if (const RelayProvider* p = provider_of_host(h.from_tcp_host)) return {p, "reverse-dns", h.from_tcp_host};
+  if (const RelayProvider* p = provider_of_host(h.from)) return {p, writer_of(h) == p ? "helo" : "helo-unconfirmed", h.from};
+  return {};
+}
+
+// The host that wrote a Received line: the first word of its "by" clause.
+const RelayProvider* writer_of(const Hop& h) {
+  const std::string_view by = trim(h.by);
+  return provider_of_host(by.substr(0, by.find(' ')));
+}
+
+// True when a hop in [from, to) records `p` receiving the message from a host outside `p`
+// with its address: then `p`'s later relay hops are the recipient's side, not the sender's.
+bool entered_from_outside(const std::vector<Hop>& chain, std::size_t from, std::size_t to, const RelayProvider* p) {
+  for (std::size_t j = from; j < to && j < chain.size(); ++j)
+    if (writer_of(chain[j]) == p && !chain[j].from_ip.empty() && relay_of(chain[j]).provider != p) return true;
+  return false;
+}
+
+// The provider's own identifiers of the message: queue ids on the Received lines its servers
+// wrote up to its relay hop, on X-Received lines below that hop (when the row lists them),
+// and the id headers of its row below that hop. Oldest (lowest in the header) first.
+std::vector<ProviderIdentifier> provider_ids(const HeaderBlock& block, const std::vector<Hop>& chain, std::size_t relay,
+                                             const RelayProvider* p) {
+  std::vector<ProviderIdentifier> out;
+  for (std::size_t j = 0; j <= relay && j < chain.size(); ++j) {
+    const Hop& h = chain[j];
+    if (h.id.empty() || !p->received_ids || writer_of(h) != p) continue;
+    out.push_back({"queue-id", h.id, "Received", h.header_index, j, h.by, h.date});
+  }
+  const std::size_t relay_line = chain[relay].header_index;
+  std::string_view rest = p->id_headers;
+  while (!rest.empty()) {
+    const std::size_t sp = rest.find(' ');
+    const std::string_view name = rest.substr(0, sp);
+    rest = sp == npos ? std::string_view{} : rest.substr(sp + 1);
+    for (std::size_t i = relay_line + 1; i < block.fields.size(); ++i) {
+      const RawHeader& f = block.fields[i];
+      if (!iequals(f.name, name) || out.size() >= 50) continue;
+      if (iequals(name, "X-Received")) {
+        const Hop x = parse_received(f.unfolded);
+        if (!x.id.empty()) out.push_back({"queue-id", x.id, f.name, i, std::nullopt, x.by, x.date});
+      } else {
+        const std::string value(trim(f.unfolded).substr(0, 200));
+        if (!value.empty()) out.push_back({"header", value, f.name, i, std::nullopt, "", MailDate{}});
+      }
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ProviderIdentifier& a, const ProviderIdentifier& b) { return a.header_index > b.header_index; });
+  return out;
+}
+
+constexpr const char* k_cgnat_sentence =
+    "An IP address alone does not identify a person: its access provider can name the subscriber only with the exact time, and behind "
+    "carrier-grade NAT or a shared connection only with the source port too, which e-mail headers do not record.";
+constexpr const char* k_device_sentence =
+    "Whether the address is the sender's own device or connection, a VPN, a proxy or a server of the sender's organisation.";
 
 } // namespace
 
-std::optional<OriginatingIp> likely_originating_ip(const HeaderBlock& block, const std::vector<Hop>& chain) {
-  std::optional<OriginatingIp> private_header;
+Origin origin_of(const HeaderBlock& block, const std::vector<Hop>& chain) {
+  Origin o;
+  // 1. client-IP headers: the first public address, else the first non-public one
+  std::optional<OriginatingIp> header_public;
+  std::optional<OriginatingIp> header_private;
+  std::size_t public_index = 0;
+  std::size_t private_index = 0;
   for (const char* name : k_client_ip_headers) {
-    for (const auto& f : block.fields) {
+    for (std::size_t i = 0; i < block.fields.size() && !header_public; ++i) {
+      const RawHeader& f = block.fields[i];
       if (!iequals(f.name, name)) continue;
       const std::string ip = header_ip(f.unfolded);
       if (ip.empty()) continue;
       if (public_ip(ip)) {
         std::string reason = std::string(name) + " header";
         if (iequals(name, "X-Forwarded-For")) reason += " (first entry)";
-        return OriginatingIp{ip, reason, f.name};
+        header_public = OriginatingIp{ip, reason, f.name};
+        public_index = i;
+      } else if (!header_private) {
+        header_private = OriginatingIp{ip, std::string(name) + " header (not a public address)", f.name};
+        private_index = i;
       }
-      if (!private_header) private_header = OriginatingIp{ip, std::string(name) + " header (not a public address)", f.name};
+    }
+    if (header_public) break;
+  }
+
+  // 2. the oldest hop with a public address, and the provider relay the message left through
+  std::optional<std::size_t> first_public;
+  for (std::size_t i = 0; i < chain.size(); ++i)
+    if (!chain[i].from_ip.empty() && public_ip(chain[i].from_ip)) {
+      first_public = i;
+      break;
+    }
+  std::optional<std::size_t> relay;
+  RelayMatch match;
+  if (first_public) {
+    for (std::size_t i = *first_public; i < chain.size(); ++i) {
+      if (chain[i].from_ip.empty() || !public_ip(chain[i].from_ip)) continue;
+      const RelayMatch m = relay_of(chain[i]);
+      if (m.provider == nullptr) continue;
+      // A relay newer than the first public hop counts only when its provider did not record
+      // receiving the message from outside before (else it is the recipient's provider).
+      if (i == *first_public || !entered_from_outside(chain, *first_public, i, m.provider)) {
+        relay = i;
+        match = m;
+      }
+      break;
     }
   }
-  for (const Hop& h : chain) {
-    if (!h.from_ip.empty() && public_ip(h.from_ip)) {
-      return OriginatingIp{h.from_ip, "oldest Received hop with a public IP in its TCP-info", "Received"};
+  const bool relay_is_first_public = relay && relay == first_public;
+  if (relay) {
+    // The hand-off: the provider's relays may pass the message between themselves before the
+    // last one hands it to a server outside; that last hop is the one to quote.
+    while (*relay + 1 < chain.size() && !chain[*relay + 1].from_ip.empty() && relay_of(chain[*relay + 1]).provider == match.provider &&
+           relay_of(chain[*relay + 1]).on != "helo-unconfirmed" && match.on != "helo-unconfirmed") {
+      relay = *relay + 1;
+      match = relay_of(chain[*relay]);
+    }
+    o.provider = match.provider;
+    o.relay_received_index = relay;
+    o.relay_ip = chain[*relay].from_ip;
+    o.relay_matched_on = match.on;
+    o.relay_matched_name = std::string(util::trim_end(match.name, "."));
+    o.identifiers = provider_ids(block, chain, *relay, match.provider);
+  }
+
+  // Old webmail (Yahoo "via HTTP") wrote the user's address as the from clause of the line its
+  // own web server wrote: "from [41.222.192.69] by web82107.mail.mud.yahoo.com via HTTP".
+  std::optional<std::size_t> submission;
+  if (relay && match.on != "helo-unconfirmed") {
+    for (std::size_t j = 0; j <= *relay; ++j) {
+      const Hop& h = chain[j];
+      const std::string_view from = trim(h.from);
+      if (!h.from_ip.empty() || writer_of(h) != match.provider || from.size() < 3 || from.front() != '[' || from.back() != ']') continue;
+      const std::string ip = valid_ip(from.substr(1, from.size() - 2));
+      if (!ip.empty() && public_ip(ip)) {
+        submission = j;
+        o.client = OriginatingIp{ip, "address the provider's own server wrote as the sender of the submission", "Received"};
+        o.client_header_index = h.header_index;
+        o.client_received_index = j;
+        break;
+      }
     }
   }
-  return private_header;
+
+  const std::string provider = o.provider != nullptr ? std::string(o.provider->name) : std::string();
+  if (header_public) {
+    o.rule = k_rule_client_ip_header;
+    o.client = header_public;
+    o.client_header_index = public_index;
+    o.cannot_know.push_back("Whether " + header_public->source +
+                            " was written by the sender's provider or by the sending program itself, which can write any value.");
+    o.cannot_know.push_back(k_device_sentence);
+    o.cannot_know.push_back(k_cgnat_sentence);
+  } else if (submission) {
+    o.rule = k_rule_provider_submission;
+    o.cannot_know.push_back(k_device_sentence);
+    o.cannot_know.push_back(k_cgnat_sentence);
+  } else if (relay && match.on == "helo-unconfirmed") {
+    o.rule = k_rule_unconfirmed_relay;
+    o.cannot_know.push_back(
+        "Whether the host that handed the message on is " + provider + "'s relay: it called itself " + o.relay_matched_name +
+        " in HELO, which any host can claim, and the receiving server recorded " +
+        (chain[*relay].from_tcp_host.empty() ? std::string("no reverse-DNS name") : "the name " + chain[*relay].from_tcp_host) + " for " +
+        o.relay_ip + ". If it is not the provider's, that address may be the sender's.");
+    o.cannot_know.push_back(k_cgnat_sentence);
+  } else if (relay) {
+    o.rule = k_rule_provider_relay;
+    o.cannot_know.push_back("The sender's IP address: " + provider +
+                            " does not write it into the message. Only the provider can disclose it (and the account's data), on a "
+                            "legal request that gives the message's identifiers.");
+    if (!relay_is_first_public)
+      o.cannot_know.push_back("The Received lines older than the provider's relay hop: the provider did not record receiving the message "
+                              "from them, so they were in the message as submitted and may have been written by the sender.");
+    o.cannot_know.push_back(k_cgnat_sentence);
+  } else if (first_public) {
+    const Hop& h = chain[*first_public];
+    o.rule = k_rule_first_public_hop;
+    o.client = OriginatingIp{h.from_ip, "oldest Received hop with a public IP in its TCP-info", "Received"};
+    o.client_header_index = h.header_index;
+    o.client_received_index = first_public;
+    if (*first_public + 1 < chain.size())
+      o.cannot_know.push_back("Whether this Received line is genuine: only the newest lines, written by the recipient's own servers, can "
+                              "be relied on; older ones may have been written by the sending side.");
+    o.cannot_know.push_back(k_device_sentence);
+    o.cannot_know.push_back("Whether a provider relayed the message without writing the sender's address: cbkit recognises the relays "
+                            "of the providers in its table by host name only.");
+    o.cannot_know.push_back(k_cgnat_sentence);
+  } else if (header_private) {
+    o.rule = k_rule_client_ip_header_private;
+    o.client = header_private;
+    o.client_header_index = private_index;
+    o.cannot_know.push_back("Who used this address: it is a private (local network) address, meaningful only inside the network that "
+                            "assigned it.");
+  } else {
+    o.rule = k_rule_no_origin;
+    o.cannot_know.push_back("Where the message came from: no client-IP header and no Received line with a public address.");
+  }
+  return o;
+}
+
+std::optional<OriginatingIp> likely_originating_ip(const HeaderBlock& block, const std::vector<Hop>& chain) {
+  return origin_of(block, chain).client;
+}
+
+namespace {
+
+Json date_or_null(const MailDate& d) { return d.valid ? Json(utc_seconds(d.epoch_seconds)) : Json(nullptr); }
+
+Json index_or_null(const std::optional<std::size_t>& i) { return i ? Json(*i) : Json(nullptr); }
+
+} // namespace
+
+Json to_json(const Origin& o, const std::vector<Hop>& chain, const std::string& message_id) {
+  Json j = Json::object();
+  j["rule"] = o.rule;
+  const std::string provider = o.provider != nullptr ? std::string(o.provider->name) : std::string();
+  std::string conclusion;
+  Json evidence = Json::array();
+  const auto hop_evidence = [&](std::size_t i, const std::string& what) {
+    evidence.push_back(Json{{"header", "Received"}, {"header_index", chain[i].header_index}, {"received_index", i}, {"what", what}});
+  };
+  if (o.client) {
+    const std::string ip = json_text(o.client->ip);
+    if (o.rule == k_rule_provider_submission) {
+      conclusion = "A Received line written by " + provider + "'s own server names " + ip +
+                   " as the address that submitted the message to it; that is taken as the sender's client.";
+      hop_evidence(*o.client_received_index, "submission from " + ip + " recorded by " + json_text(chain[*o.client_received_index].by));
+    } else if (o.rule == k_rule_first_public_hop) {
+      conclusion = "The oldest Received line with a public address records " + ip +
+                   " as the host that handed the message on; it is not a known provider's relay, so it is taken as the sender's "
+                   "client or the sender's own mail server.";
+      hop_evidence(*o.client_received_index, "connecting address " + ip +
+                                                 (chain[*o.client_received_index].from_tcp_host.empty()
+                                                      ? std::string()
+                                                      : " (" + json_text(chain[*o.client_received_index].from_tcp_host) + ")"));
+    } else {
+      conclusion = "The " + json_text(o.client->source) + " header gives " + ip + " as the address of the sender's client" +
+                   (o.rule == k_rule_client_ip_header_private ? " (a private address)." : ".");
+      evidence.push_back(Json{{"header", json_text(o.client->source)},
+                              {"header_index", o.client_header_index},
+                              {"received_index", nullptr},
+                              {"what", "client address " + ip}});
+    }
+    j["client_ip"] = Json{{"ip", ip},
+                          {"source", json_text(o.client->source)},
+                          {"reason", json_text(o.client->reason)},
+                          {"header_index", o.client_header_index},
+                          {"received_index", index_or_null(o.client_received_index)}};
+  } else {
+    j["client_ip"] = nullptr;
+  }
+  if (o.provider != nullptr) {
+    const std::size_t r = *o.relay_received_index;
+    const Hop& h = chain[r];
+    if (o.rule == k_rule_unconfirmed_relay)
+      conclusion = "The host that handed the message on [" + json_text(o.relay_ip) + "] called itself " + json_text(o.relay_matched_name) +
+                   ", a name of " + provider +
+                   ", but nothing confirms it. Whether that address is the provider's relay or the sender's own cannot be told from "
+                   "the message, so no originating address is given.";
+    else if (!o.client)
+      conclusion = "The message left " + provider + " through its relay " + json_text(o.relay_matched_name) + " [" + json_text(o.relay_ip) +
+                   "]; that address is the provider's, not the sender's. The provider does not disclose the sender's IP address in "
+                   "the message: it must be asked for it, by a legal request to " +
+                   provider + ", with the identifiers below.";
+    hop_evidence(r, "relay " + json_text(o.relay_matched_name) + " [" + json_text(o.relay_ip) + "] recognised by its " +
+                        (o.relay_matched_on == "reverse-dns" ? "reverse-DNS name"
+                         : o.relay_matched_on == "helo"      ? "HELO name on a line the provider wrote"
+                                                             : "HELO name only (unconfirmed)") +
+                        " as " + provider);
+    Json p = Json::object();
+    p["key"] = std::string(o.provider->key);
+    p["name"] = provider;
+    // true: the provider's own line gives it; false: it writes none; null: unknown (a
+    // client-IP header may be the sending program's own, an unconfirmed relay may be none)
+    p["client_ip_disclosed"] = o.rule == k_rule_provider_submission ? Json(true)
+                               : o.rule == k_rule_provider_relay    ? Json(false)
+                                                                    : Json(nullptr);
+    p["relay_ip"] = json_text(o.relay_ip);
+    p["relay_name"] = json_text(o.relay_matched_name);
+    p["matched_on"] = o.relay_matched_on;
+    p["relay_received_index"] = r;
+    p["relay_header_index"] = h.header_index;
+    p["request"] = "Ask " + provider +
+                   ", by a legal request, for the IP address, source port and time of the session that submitted this message and for "
+                   "the account's data, giving the Message-ID, the provider's queue id and the UTC time of the hand-off.";
+    j["provider"] = std::move(p);
+    // The queue id to quote: the one on the provider's newest Received line, else its newest X-Received.
+    Json queue_id = nullptr;
+    for (const ProviderIdentifier& id : o.identifiers)
+      if (id.kind == "queue-id") queue_id = json_text(id.value);
+    for (const ProviderIdentifier& id : o.identifiers)
+      if (id.kind == "queue-id" && id.received_index) queue_id = json_text(id.value);
+    Json ids = Json::array();
+    for (const ProviderIdentifier& id : o.identifiers) {
+      ids.push_back(Json{{"kind", id.kind},
+                         {"value", json_text(id.value)},
+                         {"header", json_text(id.header)},
+                         {"header_index", id.header_index},
+                         {"received_index", index_or_null(id.received_index)},
+                         {"by", str_or_null(id.by)},
+                         {"utc", date_or_null(id.date)}});
+    }
+    j["identifiers"] = Json{{"message_id", str_or_null(message_id)},
+                            {"queue_id", std::move(queue_id)},
+                            {"provider_ids", std::move(ids)},
+                            {"handoff_utc", date_or_null(h.date)},
+                            {"handoff_received_index", r}};
+  } else {
+    j["provider"] = nullptr;
+    j["identifiers"] = Json{{"message_id", str_or_null(message_id)},
+                            {"queue_id", nullptr},
+                            {"provider_ids", Json::array()},
+                            {"handoff_utc", nullptr},
+                            {"handoff_received_index", nullptr}};
+  }
+  if (conclusion.empty())
+    conclusion = "No originating address: the message has no client-IP header and no Received line with a public address.";
+  j["conclusion"] = conclusion;
+  j["evidence"] = std::move(evidence);
+  Json ck = Json::array();
+  for (const auto& s : o.cannot_know)
+    ck.push_back(json_text(s));
+  j["cannot_know"] = std::move(ck);
+  return j;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "cbkit/report/document.hpp"
 
+#include "cbkit/email/received.hpp"
 #include "cbkit/kinds/kinds.hpp"
 
 #include "cbkit/report/checklist.hpp"
@@ -559,6 +560,121 @@ private:
       email(*e);
   }
 
+  // The e-mail's origin as report fields, the first being the "Likely originating IP" value:
+  // the sender's client IP with its rule, or, when the message left through a provider's relay,
+  // the statement that the provider does not disclose it, what to ask it and with which
+  // identifiers. headers.json from before summary.origin existed is read the same way: its
+  // originating IP is checked against the table of provider relays, through the Received hop
+  // it was read from.
+  std::vector<std::pair<std::string, std::string>> origin_fields(const ModelEntry& e, const Json& s, const Json& em) const {
+    std::vector<std::pair<std::string, std::string>> out;
+    const Json& origin = member(s, "origin");
+    const Json& client = member(origin, "client_ip");
+    const Json& provider = member(origin, "provider");
+    std::string provider_name = str(provider, "name");
+    std::string rule = str(origin, "rule");
+    std::string ip;
+    std::string source;
+    std::string legacy_queue_id;
+    std::string legacy_handoff;
+    if (client.is_object()) {
+      ip = str(client, "ip");
+      source = str(client, "source");
+    } else if (!origin.is_object()) { // older headers.json, or none
+      const Json& o = member(s, "originating_ip");
+      ip = o.is_object() ? str(o, "ip") : str(em, "originating_ip");
+      source = str(o, "source");
+      if (!o.is_object() || source == "Received") {
+        const LegacyRelay relay = legacy_relay(e, ip);
+        if (relay.provider != nullptr) {
+          provider_name = std::string(relay.provider->name);
+          legacy_queue_id = relay.queue_id;
+          legacy_handoff = relay.handoff;
+          ip.clear();
+        }
+      }
+      if (!ip.empty() && o.is_object()) rule = "legacy:" + str(o, "reason");
+    }
+    if (!ip.empty()) {
+      std::string why;
+      if (rule == email::k_rule_first_public_hop)
+        why = t("origin_rule_first_hop");
+      else if (rule == email::k_rule_client_ip_header)
+        why = tf("origin_rule_header", {source});
+      else if (rule == email::k_rule_provider_submission)
+        why = tf("origin_rule_submission", {provider_name});
+      else if (rule == email::k_rule_client_ip_header_private)
+        why = tf("origin_rule_header_private", {source});
+      else if (rule.starts_with("legacy:"))
+        why = rule.substr(7);
+      out.push_back({t("f_originating_ip"), why.empty() ? ip : ip + " (" + why + ")"});
+      std::string limits = t("origin_limit_ip");
+      if (rule == email::k_rule_client_ip_header || rule == email::k_rule_client_ip_header_private)
+        limits += " " + t("origin_limit_header");
+      if (rule == email::k_rule_first_public_hop && member(e.derived ? *e.derived : null_json(), "received").size() > 1)
+        limits += " " + t("origin_limit_hop");
+      out.push_back({t("f_origin_limits"), limits});
+    } else if (rule == email::k_rule_unconfirmed_relay) {
+      out.push_back(
+          {t("f_originating_ip"), tf("origin_unconfirmed", {str(provider, "relay_name"), provider_name, str(provider, "relay_ip")})});
+    } else if (!provider_name.empty()) {
+      out.push_back({t("f_originating_ip"), tf("origin_not_disclosed", {provider_name})});
+    } else if (origin.is_object()) {
+      out.push_back({t("f_originating_ip"), t("origin_none")});
+    } else {
+      out.push_back({t("f_originating_ip"), ""});
+    }
+    if (!provider_name.empty()) {
+      out.push_back({t("f_origin_request"), tf("origin_ask", {provider_name})});
+      const Json& ids = member(origin, "identifiers");
+      const std::string message_id = str(ids, "message_id").empty() ? str(em, "message_id") : str(ids, "message_id");
+      const std::string handoff = origin.is_object() ? str(ids, "handoff_utc") : legacy_handoff;
+      const std::string queue_id = origin.is_object() ? str(ids, "queue_id") : legacy_queue_id;
+      out.push_back({t("f_origin_ids"), tf("origin_ids", {message_id.empty() ? "-" : message_id, provider_name,
+                                                          queue_id.empty() ? "-" : queue_id, handoff.empty() ? "-" : utc_text(handoff)})});
+    }
+    return out;
+  }
+
+  // For headers.json written before summary.origin: the provider when `ip` was read from a
+  // Received hop whose connecting host is a known provider's relay, with its queue id (on its
+  // own lines up to that hop) and the hop's date.
+  struct LegacyRelay {
+    const email::RelayProvider* provider = nullptr;
+    std::string queue_id;
+    std::string handoff;
+  };
+  LegacyRelay legacy_relay(const ModelEntry& e, const std::string& ip) const {
+    LegacyRelay r;
+    const Json& hops = member(e.derived ? *e.derived : null_json(), "received");
+    for (std::size_t i = 0; i < hops.size() && !ip.empty(); ++i) {
+      const Json& h = hops[i];
+      if (str(h, "from_ip") != ip) continue;
+      const email::RelayProvider* p = email::provider_of_host(str(h, "from_tcp_host"));
+      if (p == nullptr) p = email::provider_of_host(str(h, "from"));
+      if (p == nullptr) break;
+      r.provider = p;
+      r.handoff = str(member(h, "date"), "utc");
+      for (std::size_t j = 0; j <= i && p->received_ids; ++j) {
+        const std::string by = str(hops[j], "by");
+        if (email::provider_of_host(by.substr(0, by.find(' '))) == p && !str(hops[j], "id").empty()) r.queue_id = str(hops[j], "id");
+      }
+      break;
+    }
+    return r;
+  }
+
+  // The sender's client IP of an e-mail entry for lists such as the checklist's, or "" when
+  // the message discloses none: never a provider relay's address, also for headers.json and
+  // manifest lines written before summary.origin existed.
+  std::string email_client_ip(const ModelEntry& e) const {
+    const Json& s = e.derived ? member(*e.derived, "summary") : null_json();
+    if (const Json& origin = member(s, "origin"); origin.is_object()) return str(member(origin, "client_ip"), "ip");
+    const Json& o = member(s, "originating_ip");
+    const std::string ip = o.is_object() ? str(o, "ip") : str(member(e.line, "email"), "originating_ip");
+    return legacy_relay(e, ip).provider != nullptr ? std::string() : ip;
+  }
+
   void email(const ModelEntry& e) {
     subheading("entry-" + std::to_string(e.seq), tf("email_heading", {std::to_string(e.seq), email_subject(e)}));
     const Json& em = member(e.line, "email");
@@ -577,12 +693,9 @@ private:
     };
     std::string date = str(em, "date");
     if (!str(em, "date_utc").empty()) date += "\n" + both_times(str(em, "date_utc"));
-    std::string ip;
-    if (const Json& o = member(s, "originating_ip"); o.is_object()) {
-      ip = str(o, "ip") + " (" + str(o, "reason") + ")";
-    } else {
-      ip = str(em, "originating_ip");
-    }
+    std::vector<std::pair<std::string, std::string>> origin = origin_fields(e, s, em);
+    const std::string ip = origin.front().second;
+    origin.erase(origin.begin());
     std::vector<std::pair<std::string, std::string>> f = {{t("f_from"), addresses("from")},
                                                           {t("f_subject"), email_subject(e)},
                                                           {t("f_date"), date},
@@ -592,6 +705,8 @@ private:
                                                           {t("f_return_path"), addresses("return_path")},
                                                           {t("f_message_id"), str(em, "message_id")},
                                                           {t("f_originating_ip"), ip}};
+    for (auto& kv : origin)
+      f.push_back(std::move(kv));
     for (auto& kv : context_fields(e))
       f.push_back(std::move(kv));
     for (auto& kv : recorded_fields(e))

@@ -336,6 +336,66 @@ constexpr Text k_texts[] = {
     {"f_return_path", "Return-Path", "Retouradres (Return-Path)", "Adresse de retour (Return-Path)"},
     {"f_message_id", "Message-ID", "Message-ID", "Message-ID"},
     {"f_originating_ip", "Likely originating IP", "Waarschijnlijk IP-adres van herkomst", "Adresse IP d'origine probable"},
+    {"origin_rule_first_hop", "oldest Received hop with a public address, not a known provider's relay",
+     "oudste Received-hop met een openbaar adres, geen relay van een gekende provider",
+     "saut Received le plus ancien avec une adresse publique, pas un relais d'un fournisseur connu"},
+    {"origin_rule_header", "from the {1} header", "uit de header {1}", "tirée de l'en-tête {1}"},
+    {"origin_rule_header_private", "from the {1} header; a private address", "uit de header {1}; een privéadres",
+     "tirée de l'en-tête {1} ; une adresse privée"},
+    {"origin_not_disclosed",
+     "not disclosed: the message was sent through {1}, whose relay does not write the sender's IP address into the message (the "
+     "relay's own address is the provider's, not the sender's)",
+     "niet bekendgemaakt: het bericht werd verzonden via {1}, waarvan de relay het IP-adres van de afzender niet in het bericht "
+     "schrijft (het adres van de relay zelf is dat van de provider, niet van de afzender)",
+     "non communiquée : le message a été envoyé via {1}, dont le relais n'inscrit pas l'adresse IP de l'expéditeur dans le message "
+     "(l'adresse du relais est celle du fournisseur, pas celle de l'expéditeur)"},
+    {"origin_rule_submission", "written by {1}'s own server as the address that submitted the message",
+     "door de eigen server van {1} geschreven als het adres dat het bericht indiende",
+     "inscrite par le serveur de {1} comme l'adresse qui a soumis le message"},
+    {"origin_unconfirmed",
+     "not determined: the host that handed the message on called itself {1}, a name of {2}, but nothing confirms it; its address {3} "
+     "may be the provider's relay or the sender's own",
+     "niet vastgesteld: de host die het bericht doorgaf, noemde zich {1}, een naam van {2}, maar niets bevestigt dat; zijn adres {3} "
+     "kan van de relay van de provider zijn of van de afzender zelf",
+     "non déterminée : l'hôte qui a transmis le message s'est présenté comme {1}, un nom de {2}, mais rien ne le confirme ; son adresse "
+     "{3} peut être celle du relais du fournisseur ou celle de l'expéditeur"},
+    {"origin_none", "none found (no client-IP header, no Received hop with a public address)",
+     "niet gevonden (geen client-IP-header, geen Received-hop met een openbaar adres)",
+     "aucune trouvée (pas d'en-tête d'adresse IP du client, pas de saut Received avec une adresse publique)"},
+    {"f_origin_request", "Request to the provider", "Vordering aan de provider", "Réquisition au fournisseur"},
+    {"origin_ask",
+     "Only {1} can disclose the sender's IP address, source port and account data: ask {1} for them by a legal request that gives "
+     "the identifiers below.",
+     "Enkel {1} kan het IP-adres, de bronpoort en de accountgegevens van de afzender bekendmaken: vorder ze bij {1} met een "
+     "gerechtelijke vordering die de onderstaande kenmerken vermeldt.",
+     "Seul {1} peut communiquer l'adresse IP, le port source et les données du compte de l'expéditeur : les demander à {1} par une "
+     "réquisition judiciaire mentionnant les identifiants ci-dessous."},
+    {"f_origin_ids", "Identifiers for the provider", "Kenmerken voor de provider", "Identifiants pour le fournisseur"},
+    {"origin_ids", "Message-ID {1}\nqueue id of {2}: {3}\nhanded on at {4}",
+     "Message-ID {1}\nwachtrij-ID (queue id) van {2}: {3}\ndoorgegeven op {4}",
+     "Message-ID {1}\nidentifiant de file d'attente (queue id) de {2} : {3}\ntransmis le {4}"},
+    {"f_origin_limits", "Cannot be known from the message", "Niet af te leiden uit het bericht",
+     "Impossible à établir à partir du message"},
+    {"origin_limit_ip",
+     "An IP address alone does not identify a person: the access provider can name its subscriber only with the exact time and, behind "
+     "carrier-grade NAT or a shared connection, the source port, which e-mail headers do not record. Nor can it be known whether the "
+     "address is the sender's own connection, a VPN, a proxy or a server of the sender's organisation.",
+     "Een IP-adres alleen identificeert geen persoon: de toegangsprovider kan zijn abonnee enkel aanwijzen met het exacte tijdstip en, "
+     "achter carrier-grade NAT of een gedeelde verbinding, de bronpoort, die e-mailheaders niet vermelden. Evenmin is te weten of het "
+     "adres de eigen verbinding van de afzender is, een VPN, een proxy of een server van de organisatie van de afzender.",
+     "Une adresse IP seule n'identifie pas une personne : le fournisseur d'accès ne peut désigner son abonné qu'avec l'heure exacte et, "
+     "derrière un NAT de niveau opérateur (CGNAT) ou une connexion partagée, le port source, que les en-têtes d'e-mail n'enregistrent "
+     "pas. On ne peut pas non plus savoir si l'adresse est la connexion de l'expéditeur, un VPN, un proxy ou un serveur de "
+     "l'organisation de l'expéditeur."},
+    {"origin_limit_header", "Nor whether the provider or the sender's own program wrote this header: a program can write any value in it.",
+     "Evenmin of de provider dan wel het eigen programma van de afzender deze header schreef: een programma kan er elke waarde in "
+     "schrijven.",
+     "Ni si c'est le fournisseur ou le propre logiciel de l'expéditeur qui a écrit cet en-tête : un logiciel peut y inscrire n'importe "
+     "quelle valeur."},
+    {"origin_limit_hop",
+     "Nor whether this Received line is genuine: only the lines written by the recipient's own servers can be relied on.",
+     "Evenmin of deze Received-regel echt is: enkel de regels die de servers van de ontvanger zelf schreven, zijn betrouwbaar.",
+     "Ni si cette ligne Received est authentique : seules les lignes écrites par les serveurs du destinataire sont fiables."},
     {"email_hops", "Route (Received headers, oldest hop first):", "Route (Received-headers, oudste hop eerst):",
      "Acheminement (en-têtes Received, le saut le plus ancien d'abord) :"},
     {"email_no_hops", "No Received headers: the route of this e-mail cannot be traced from it.",

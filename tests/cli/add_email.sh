@@ -902,6 +902,63 @@ test_dkim_key_bad_syntax() {
     snap_check "$C"
 }
 
+# ---------------------------------------------------------------- origin
+
+# A Gmail-sent threat as the recipient's server receives it: 209.85.220.41 is Google's relay,
+# never the sender's address; headers.json names Google, the queue id and the hand-off time,
+# and the report says the address is not disclosed instead of printing the relay's.
+test_gmail_relay_is_not_the_origin() {
+    setup
+    {
+        printf '%s\r\n' 'Received: from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41])' \
+            '        by mx.example.be with ESMTPS id 4W3Lb21Zkpz9sTm' \
+            '        for <counsellor@school.example.be>; Tue, 18 Jun 2024 12:12:05 +0200 (CEST)' \
+            'Received: by mail-sor-f41.google.com with SMTP id 5b1f17b1804b1-42189d3c7efso41852715e9.2' \
+            '        for <counsellor@school.example.be>; Tue, 18 Jun 2024 03:12:04 -0700 (PDT)' \
+            'X-Google-Smtp-Source: AGHT+IFq8xKJ1example' \
+            'X-Received: by 2002:a05:600c:1c1f:b0:421:8e54:5bd6 with SMTP id k31-20020a05600c1c1f00b004218e545bd6mr9385517wms.5;' \
+            '        Tue, 18 Jun 2024 03:12:04 -0700 (PDT)' \
+            'MIME-Version: 1.0' \
+            'From: Anon Sender <anon.sender.2024@gmail.com>' \
+            'Date: Tue, 18 Jun 2024 12:11:52 +0200' \
+            'Message-ID: <CAJx-threat-1@mail.gmail.com>' \
+            'Subject: you will regret this' \
+            'To: counsellor@school.example.be' \
+            'Content-Type: text/plain; charset="UTF-8"' \
+            '' 'threat'
+    } >"$T/gmail.eml"
+    add_email "$T/gmail.eml" # 1
+    expect_jq_file "$(headers_json 1)" \
+        '.summary.originating_ip == null' \
+        '[.. | .originating_ip? // empty] | all(. != "209.85.220.41")' \
+        '.summary.origin.rule == "provider-relay"' \
+        '.summary.origin.client_ip == null' \
+        '.summary.origin.provider.key == "google"' \
+        '.summary.origin.provider.name | test("Google")' \
+        '.summary.origin.provider.client_ip_disclosed == false' \
+        '.summary.origin.provider.relay_ip == "209.85.220.41"' \
+        '.summary.origin.provider.relay_received_index == 1' \
+        '.summary.origin.identifiers.queue_id == "5b1f17b1804b1-42189d3c7efso41852715e9.2"' \
+        '.summary.origin.identifiers.message_id == "<CAJx-threat-1@mail.gmail.com>"' \
+        '.summary.origin.identifiers.handoff_utc == "2024-06-18T10:12:05Z"' \
+        '.summary.origin.evidence[0].header == "Received" and .summary.origin.evidence[0].header_index == 0' \
+        '.summary.origin.cannot_know | length > 0' \
+        '.summary.origin.conclusion | test("must be asked")'
+    expect_line_jq "$C" 1 '.email.originating_ip == null'
+    expect_exit 0 cbkit --case "$C" report --format txt
+    expect_stdout_contains "not disclosed"
+    expect_stdout_contains "Google (Gmail / Google Workspace)"
+    expect_stdout_contains "5b1f17b1804b1-42189d3c7efso41852715e9.2"
+    grep -i "originating IP" "$OUT" | grep -q "209.85.220.41" && fail "the report gives Google's relay as the originating IP"
+    expect_exit 0 cbkit --case "$C" report --format txt --lang nl
+    expect_stdout_contains "niet bekendgemaakt"
+    expect_exit 0 cbkit --case "$C" report --format txt --lang fr
+    expect_stdout_contains "non communiquée"
+    expect_exit 0 cbkit --case "$C" show 1
+    expect_stdout_contains "Origin rule:  provider-relay"
+    expect_verify_ok "$C"
+}
+
 test_show() {
     need_corpus
     setup

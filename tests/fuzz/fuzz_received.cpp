@@ -1,5 +1,5 @@
 // libFuzzer target: parse_received, parse_mail_date, parse_authentication_results,
-// received_chain and likely_originating_ip. The input is used both as one header value
+// received_chain, likely_originating_ip and origin_of. The input is used both as one header value
 // and as a whole message (whose Received / Date / Authentication-Results fields are
 // parsed the way analyze_message does).
 #include "cbkit/email/received.hpp"
@@ -31,5 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)cbkit_fuzz::dump_size(to_json(h));
   }
   (void)likely_originating_ip(block, chain);
+  const Origin origin = origin_of(block, chain);
+  if (origin.rule == k_rule_provider_relay && origin.client) std::abort(); // a relay is never the origin
+  (void)cbkit_fuzz::dump_size(to_json(origin, chain, "<id@example>"));
   return 0;
 }

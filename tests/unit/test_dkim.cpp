@@ -1,3 +1,4 @@
+#include "cbkit/email/analyze.hpp"
 #include "cbkit/email/dkim.hpp"
 #include "cbkit/email/headers.hpp"
 #include "cbkit/util/sha256.hpp"
@@ -602,6 +603,96 @@ TEST_CASE("x= expiry and timestamps", "[dkim]") {
   r = check(sign_message(k_sample, k.get(), spec), keys, now);
   CHECK(r[0].signature_result == "invalid");
   CHECK(r[0].body_hash == "not-checked");
+}
+
+TEST_CASE("DKIM is judged at the delivery time: an expiry after delivery is no anomaly", "[dkim]") {
+  Pkey k = rsa2048();
+  const std::vector<DkimKey> keys{{"example.org", "sel", txt_record(k.get()), "k"}};
+  const std::int64_t delivered = 1704103200;        // k_sample's Received date, 2024-01-01 10:00:00 UTC
+  const std::int64_t now = delivered + 400 * 86400; // ingested more than a year later
+  const auto analyse = [&](const std::string& message, const Spec& spec) {
+    const std::string msg = sign_message(message, k.get(), spec);
+    return analyze_message(msg, "00", split_headers(msg), MimeReport{}, keys, now);
+  };
+  const auto has = [](const Analysis& a, const std::string& code) {
+    for (const auto& x : a.headers_json["anomalies"])
+      if (x["code"] == code) return true;
+    return false;
+  };
+
+  // x= between delivery and now: valid at delivery, expired since; information only
+  Spec spec;
+  spec.t = delivered - 60;
+  spec.x = delivered + 7 * 86400;
+  Analysis a = analyse(k_sample, spec);
+  const auto& d = a.headers_json["dkim"][0];
+  CHECK(d["signature"] == "pass");
+  CHECK(d["time"]["delivered_at"] == "2024-01-01T10:00:00Z");
+  CHECK(d["time"]["delivery_received_index"] == 0);
+  CHECK(d["time"]["delivery_header_index"] == 1); // under the DKIM-Signature
+  CHECK(d["time"]["signed_at"] == "2024-01-01T09:59:00Z");
+  CHECK(d["time"]["expires_at"] == "2024-01-08T10:00:00Z");
+  CHECK(d["time"]["valid_at_delivery"] == true);
+  CHECK(d["time"]["valid_now"] == false);
+  CHECK(d["time"]["expired_since"] == "2024-01-08T10:00:00Z");
+  CHECK(d["time"]["signed_after_delivery"] == false);
+  CHECK_FALSE(has(a, "dkim-expired"));
+  CHECK(a.summary["dkim"][0]["signature"] == "pass");
+
+  // x= before delivery: expired when it arrived, an anomaly
+  spec.x = delivered - 10;
+  a = analyse(k_sample, spec);
+  CHECK(a.headers_json["dkim"][0]["signature"] == "expired");
+  CHECK(a.headers_json["dkim"][0]["time"]["valid_at_delivery"] == false);
+  CHECK(has(a, "dkim-expired"));
+
+  // t= an hour after delivery: an anomaly
+  spec.t = delivered + 3600;
+  spec.x.reset();
+  a = analyse(k_sample, spec);
+  CHECK(a.headers_json["dkim"][0]["time"]["signed_after_delivery"] == true);
+  CHECK(a.headers_json["dkim"][0]["time"]["valid_now"] == true);
+  CHECK(a.headers_json["dkim"][0]["time"]["expired_since"].is_null());
+  CHECK(has(a, "dkim-signed-after-delivery"));
+  CHECK_FALSE(has(a, "dkim-expired"));
+
+  // no Received line: the delivery time is unknown, so an expiry is no anomaly either
+  const std::string sample(k_sample);
+  spec.t = delivered - 60;
+  spec.x = delivered + 10;
+  a = analyse(sample.substr(sample.find('\n') + 1), spec);
+  CHECK(a.headers_json["dkim"][0]["time"]["delivered_at"].is_null());
+  CHECK(a.headers_json["dkim"][0]["time"]["valid_at_delivery"].is_null());
+  CHECK(a.headers_json["dkim"][0]["signature"] == "expired"); // checked at ingestion
+  CHECK_FALSE(has(a, "dkim-expired"));
+}
+
+TEST_CASE("dkim_time compares t= and x= with delivery and now", "[dkim]") {
+  DkimSignature s;
+  s.timestamp = 1000;
+  s.expiration = 2000;
+  DkimTime t = dkim_time(s, 1500, 3000, 60);
+  CHECK(t.valid_at_delivery == true);
+  CHECK_FALSE(t.valid_now);
+  CHECK(t.expired_since == 2000);
+  CHECK(t.signed_after_delivery == false);
+  t = dkim_time(s, 2001, 3000, 60);
+  CHECK(t.valid_at_delivery == false);
+  t = dkim_time(s, 2000, 2000, 60); // exactly at x=: still valid
+  CHECK(t.valid_at_delivery == true);
+  CHECK(t.valid_now);
+  t = dkim_time(s, 939, 1500, 60); // t= 61 s after delivery
+  CHECK(t.signed_after_delivery == true);
+  t = dkim_time(s, std::nullopt, 1500, 60);
+  CHECK_FALSE(t.valid_at_delivery);
+  CHECK_FALSE(t.signed_after_delivery);
+  CHECK(to_json(t)["delivered_at"].is_null());
+  CHECK(to_json(t)["checked_at"] == "1970-01-01T00:25:00Z");
+  DkimSignature none;
+  t = dkim_time(none, 1500, 3000, 60);
+  CHECK(t.valid_at_delivery == true);
+  CHECK(t.valid_now);
+  CHECK_FALSE(t.expired_since);
 }
 
 TEST_CASE("unusable keys and algorithms give invalid", "[dkim]") {

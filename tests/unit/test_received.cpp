@@ -1,6 +1,7 @@
 #include "cbkit/email/received.hpp"
 #include "corpora.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -676,4 +677,223 @@ TEST_CASE("every corpus message goes through the chain and auth-results parsers"
   CHECK(hops > 100);
   CHECK(auth > 5);
   CHECK(with_ip > 20);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Origin: provider relays are never the originating IP
+
+namespace {
+
+struct RelayCase {
+  std::string provider; // the row's key
+  std::string received; // the Received lines, newest first, as the recipient's server saw them
+  std::string relay_ip; // the address of the relay that handed the message on
+  std::string queue_id; // the provider's queue id, "" when it writes none
+};
+
+std::string message_with(const std::string& received, const std::string& extra = "") {
+  return received + extra +
+         "From: Anon <anon@example.net>\r\n"
+         "To: counsellor@school.example.be\r\n"
+         "Subject: you will regret this\r\n"
+         "Date: Tue, 18 Jun 2024 12:11:52 +0200\r\n"
+         "Message-ID: <threat-1@example.net>\r\n"
+         "\r\n"
+         "body\r\n";
+}
+
+} // namespace
+
+TEST_CASE("every provider row is recognised from a realistic Received chain", "[received][origin]") {
+  const std::vector<RelayCase> cases{
+      {"google",
+       "Received: from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41])\r\n"
+       "        by mx.example.be with ESMTPS id 4W3Lb21Zkpz9sTm\r\n"
+       "        for <counsellor@school.example.be>; Tue, 18 Jun 2024 12:12:05 +0200 (CEST)\r\n"
+       "Received: by mail-sor-f41.google.com with SMTP id 5b1f17b1804b1-42189d3c7efso41852715e9.2\r\n"
+       "        for <counsellor@school.example.be>; Tue, 18 Jun 2024 03:12:04 -0700 (PDT)\r\n",
+       "209.85.220.41", "5b1f17b1804b1-42189d3c7efso41852715e9.2"},
+      {"microsoft",
+       "Received: from EUR05-AM6-obe.outbound.protection.outlook.com (mail-am6eur05olkn2101.outbound.protection.outlook.com "
+       "[40.92.90.101]) by mx.example.be with ESMTPS id 4W3Lb3; Tue, 18 Jun 2024 10:12:05 +0000\r\n"
+       "Received: from AM0PR02MB5678.eurprd02.prod.outlook.com (2603:10a6:208:12a::19) by\r\n"
+       " DB9PR02MB7001.eurprd02.prod.outlook.com (2603:10a6:10:1f3::8) with Microsoft SMTP\r\n"
+       " Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id\r\n"
+       " 15.20.7677.30; Tue, 18 Jun 2024 10:12:04 +0000\r\n"
+       "Received: from AM0PR02MB5678.eurprd02.prod.outlook.com ([fe80::1c2d:3e4f:5a6b:7c8d]) by\r\n"
+       " AM0PR02MB5678.eurprd02.prod.outlook.com ([fe80::1c2d:3e4f:5a6b:7c8d%6]) with mapi id\r\n"
+       " 15.20.7677.030; Tue, 18 Jun 2024 10:12:03 +0000\r\n",
+       "40.92.90.101", ""},
+      {"yahoo",
+       "Received: from sonic309-21.consmr.mail.ir2.yahoo.com (sonic309-21.consmr.mail.ir2.yahoo.com [77.238.179.86])\r\n"
+       "        by mx.example.be with ESMTPS id 4W3M; Tue, 18 Jun 2024 10:12:05 +0000\r\n"
+       "Received: from sonic.gate.mail.ne1.yahoo.com by sonic309.consmr.mail.ir2.yahoo.com with HTTP; Tue, 18 Jun 2024 10:12:04 +0000\r\n",
+       "77.238.179.86", ""},
+      {"apple",
+       "Received: from st43p00im-zteg10062001.me.com (st43p00im-zteg10062001.me.com [17.58.63.172])\r\n"
+       "        by mx.example.be with ESMTPS id 4W3N; Tue, 18 Jun 2024 10:12:05 +0000\r\n"
+       "Received: from smtpclient.apple (st43p00im-dlb-asmtp-mailmevip.me.com [17.42.251.41])\r\n"
+       "        by st43p00im-zteg10062001.me.com (Postfix) with ESMTPSA id 2F1A0C800A5\r\n"
+       "        for <counsellor@school.example.be>; Tue, 18 Jun 2024 10:12:04 +0000 (UTC)\r\n",
+       "17.58.63.172", "2F1A0C800A5"},
+      {"gmx",
+       "Received: from mout.gmx.net (mout.gmx.net [212.227.17.20]) by mx.example.be with ESMTPS id 4W3P;\r\n"
+       "        Tue, 18 Jun 2024 10:12:05 +0000\r\n",
+       "212.227.17.20", ""},
+      {"proton",
+       "Received: from mail-4316.protonmail.ch (mail-4316.protonmail.ch [185.70.43.16]) by mx.example.be with ESMTPS id 4W3Q;\r\n"
+       "        Tue, 18 Jun 2024 10:12:05 +0000\r\n",
+       "185.70.43.16", ""},
+      {"telenet",
+       "Received: from andre.telenet-ops.be (andre.telenet-ops.be [195.130.132.53]) by mx.example.be with ESMTPS id 4W3R;\r\n"
+       "        Tue, 18 Jun 2024 10:12:05 +0000\r\n",
+       "195.130.132.53", ""},
+      {"proximus",
+       "Received: from relay.proximus.be (relay.proximus.be [195.238.20.143]) by mx.example.be with ESMTPS id 4W3S;\r\n"
+       "        Tue, 18 Jun 2024 10:12:05 +0000\r\n",
+       "195.238.20.143", ""},
+  };
+  std::vector<std::string> covered;
+  for (const RelayCase& c : cases) {
+    INFO(c.provider);
+    const std::string msg = message_with(c.received);
+    const HeaderBlock b = split_headers(msg);
+    const auto chain = received_chain(b);
+    const Origin o = origin_of(b, chain);
+    CHECK(o.rule == k_rule_provider_relay);
+    CHECK_FALSE(o.client);
+    CHECK_FALSE(likely_originating_ip(b, chain));
+    REQUIRE(o.provider != nullptr);
+    CHECK(o.provider->key == c.provider);
+    CHECK(o.relay_ip == c.relay_ip);
+    const auto j = to_json(o, chain, "<threat-1@example.net>");
+    CHECK(j["client_ip"].is_null());
+    CHECK(j["provider"]["key"] == c.provider);
+    CHECK(j["provider"]["client_ip_disclosed"] == false);
+    CHECK(j["provider"]["relay_ip"] == c.relay_ip);
+    CHECK(j["identifiers"]["message_id"] == "<threat-1@example.net>");
+    CHECK(j["identifiers"]["handoff_utc"] == "2024-06-18T10:12:05Z");
+    if (c.queue_id.empty())
+      CHECK(j["identifiers"]["queue_id"].is_null());
+    else
+      CHECK(j["identifiers"]["queue_id"] == c.queue_id);
+    CHECK(j["conclusion"].get<std::string>().find("must be asked") != std::string::npos);
+    CHECK(j["evidence"][0]["received_index"] == *o.relay_received_index);
+    CHECK(j.dump().find("carrier-grade NAT") != std::string::npos);
+    covered.push_back(c.provider);
+  }
+  for (const RelayProvider& p : relay_providers())
+    CHECK(std::find(covered.begin(), covered.end(), std::string(p.key)) != covered.end());
+}
+
+TEST_CASE("provider_of_host matches on a label boundary and never a customer's connection", "[received][origin]") {
+  REQUIRE(provider_of_host("mail-sor-f41.google.com.") != nullptr);
+  CHECK(provider_of_host("MAIL-SOR-F41.GOOGLE.COM")->key == "google");
+  CHECK(provider_of_host("google.com")->key == "google");
+  CHECK(provider_of_host("x.bc.googleusercontent.com") == nullptr);
+  CHECK(provider_of_host("notgoogle.com") == nullptr);
+  CHECK(provider_of_host("d54c1234.access.telenet.be") == nullptr);
+  CHECK(provider_of_host("ip-81-11-200-1.dynamic.isp.proximus.be") == nullptr);
+  CHECK(provider_of_host("AC8A1234.ipt.aol.com") == nullptr);
+  CHECK(provider_of_host("") == nullptr);
+  CHECK(provider_of_host("[209.85.220.41]") == nullptr);
+  CHECK(provider_of_host("209.85.220.41") == nullptr);
+}
+
+TEST_CASE("a first hop from a host that is not a provider's relay gives the client IP", "[received][origin]") {
+  // the suspect's home connection submits to GMX, which records its address; GMX relays it on
+  const std::string msg =
+      message_with("Received: from mout.gmx.net (mout.gmx.net [212.227.17.20]) by mx.example.be with ESMTPS id 4W3P;\r\n"
+                   "        Tue, 18 Jun 2024 10:12:05 +0000\r\n"
+                   "Received: from [192.168.1.23] ([81.164.2.77]) by mail.gmx.net (mrgmx104 [212.227.17.168])\r\n"
+                   " with ESMTPSA (Nemesis) id 1MkHQX-1sKbCk0PZT-00kMFm; Tue, 18 Jun 2024 10:12:04 +0000\r\n");
+  HeaderBlock b = split_headers(msg);
+  auto chain = received_chain(b);
+  Origin o = origin_of(b, chain);
+  CHECK(o.rule == k_rule_first_public_hop);
+  REQUIRE(o.client);
+  CHECK(o.client->ip == "81.164.2.77");
+  CHECK(o.client_received_index == 0u);
+  auto j = to_json(o, chain, "");
+  CHECK(j["client_ip"]["ip"] == "81.164.2.77");
+  CHECK(j["client_ip"]["received_index"] == 0);
+  CHECK(j["evidence"][0]["header_index"] == 1);
+  CHECK(j["identifiers"]["message_id"].is_null());
+  CHECK(j["cannot_know"].dump().find("carrier-grade NAT") != std::string::npos);
+
+  // a home connection (its reverse-DNS name is under the access provider's domain) sending
+  // through the suspect's own server
+  const std::string own = message_with(
+      "Received: from mail.suspect.example (mail.suspect.example [81.2.69.143]) by mx.example.be; Tue, 18 Jun 2024 10:12:05 +0000\r\n"
+      "Received: from laptop (d54c1234.access.telenet.be [84.193.18.52]) by mail.suspect.example with ESMTPSA id 9A8B;\r\n"
+      " Tue, 18 Jun 2024 10:12:04 +0000\r\n");
+  b = split_headers(own);
+  chain = received_chain(b);
+  o = origin_of(b, chain);
+  CHECK(o.rule == k_rule_first_public_hop);
+  REQUIRE(o.client);
+  CHECK(o.client->ip == "84.193.18.52");
+  CHECK(o.provider == nullptr);
+
+  // a forged line under a Gmail relay: Google never recorded receiving it, so the line came
+  // with the submitted message and is not taken as the origin
+  const std::string forged = message_with(
+      "Received: from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41]) by mx.example.be with ESMTPS id 4W3L;\r\n"
+      " Tue, 18 Jun 2024 10:12:05 +0000\r\n"
+      "Received: from innocent (innocent.example [81.2.69.160]) by fake.example; Tue, 18 Jun 2024 10:12:00 +0000\r\n");
+  b = split_headers(forged);
+  chain = received_chain(b);
+  o = origin_of(b, chain);
+  CHECK(o.rule == k_rule_provider_relay);
+  CHECK_FALSE(o.client);
+  CHECK(to_json(o, chain, "").dump().find("may have been written by the sender") != std::string::npos);
+
+  // a host that only calls itself by a provider's name: neither its address nor the provider
+  const std::string claimed =
+      message_with("Received: from hotmail.com (96.202.181.20) by mx.example.be with ESMTP; Tue, 18 Jun 2024 10:12:05 +0000\r\n");
+  b = split_headers(claimed);
+  chain = received_chain(b);
+  o = origin_of(b, chain);
+  CHECK(o.rule == k_rule_unconfirmed_relay);
+  CHECK_FALSE(o.client);
+  CHECK(to_json(o, chain, "")["provider"]["matched_on"] == "helo-unconfirmed");
+}
+
+TEST_CASE("a provider relay with a client-IP header gives that address and names the provider", "[received][origin]") {
+  const std::string msg =
+      message_with("Received: from EUR05-AM6-obe.outbound.protection.outlook.com (mail-am6eur05olkn2101.outbound.protection.outlook.com "
+                   "[40.92.90.101]) by mx.example.be with ESMTPS id 4W3Lb3; Tue, 18 Jun 2024 10:12:05 +0000\r\n",
+                   "X-Originating-IP: [81.164.2.77]\r\n"
+                   "X-MS-Exchange-CrossTenant-Network-Message-Id: 5c1d2e3f-aaaa-bbbb-cccc-0123456789ab\r\n");
+  const HeaderBlock b = split_headers(msg);
+  const auto chain = received_chain(b);
+  const Origin o = origin_of(b, chain);
+  CHECK(o.rule == k_rule_client_ip_header);
+  REQUIRE(o.client);
+  CHECK(o.client->ip == "81.164.2.77");
+  CHECK(o.client->source == "X-Originating-IP");
+  REQUIRE(o.provider != nullptr);
+  CHECK(o.provider->key == "microsoft");
+  const auto j = to_json(o, chain, "<threat-1@example.net>");
+  CHECK(j["client_ip"]["header_index"] == 1);
+  CHECK(j["provider"]["client_ip_disclosed"].is_null());
+  REQUIRE(j["identifiers"]["provider_ids"].size() == 1);
+  CHECK(j["identifiers"]["provider_ids"][0]["value"] == "5c1d2e3f-aaaa-bbbb-cccc-0123456789ab");
+  CHECK(j["cannot_know"].dump().find("sending program") != std::string::npos);
+}
+
+TEST_CASE("old webmail's own line naming the user's address gives the client IP", "[received][origin]") {
+  const std::string msg = message_with(
+      "Received: from web82107.mail.mud.yahoo.com (web82107.mail.mud.yahoo.com [209.191.84.220]) by mx.example.be with SMTP;\r\n"
+      " Thu, 03 Dec 2009 18:50:23 +0000\r\n"
+      "Received: from [41.222.192.69] by web82107.mail.mud.yahoo.com via HTTP; Thu, 03 Dec 2009 10:50:22 PST\r\n");
+  const HeaderBlock b = split_headers(msg);
+  const auto chain = received_chain(b);
+  const Origin o = origin_of(b, chain);
+  CHECK(o.rule == k_rule_provider_submission);
+  REQUIRE(o.client);
+  CHECK(o.client->ip == "41.222.192.69");
+  REQUIRE(o.provider != nullptr);
+  CHECK(o.provider->key == "yahoo");
+  CHECK(to_json(o, chain, "")["provider"]["client_ip_disclosed"] == true);
 }

@@ -54,6 +54,32 @@ DkimSignature parse_dkim_signature(std::string_view raw_value);
 // checking time (epoch seconds) for x=. Never throws on bad input.
 std::vector<DkimResult> verify_dkim(std::string_view message, const HeaderBlock& block, const std::vector<DkimKey>& keys, std::int64_t now);
 
+// A signature's t= and x= read against the time the message was delivered (the date of the
+// topmost Received line, written by the recipient's own server) and against the time of
+// checking (ingestion). For evidence what counts is whether the signature held when the
+// message arrived; an expiry after that is information.
+struct DkimTime {
+  std::optional<std::int64_t> delivered_at;           // unknown when there is no usable topmost Received date
+  std::optional<std::size_t> delivery_header_index;   // the Received field it was read from
+  std::optional<std::size_t> delivery_received_index; // its index in the chain (0 = oldest)
+  std::int64_t now = 0;                               // the time of checking
+  std::optional<std::int64_t> signed_at;              // t=
+  std::optional<std::int64_t> expires_at;             // x=
+  std::optional<bool> valid_at_delivery;              // x= absent or not before delivery; unknown without delivery
+  bool valid_now = true;                              // x= absent or not before now
+  std::optional<std::int64_t> expired_since;          // x=, when it is before now
+  std::optional<bool> signed_after_delivery;          // t= more than `tolerance` after delivery
+};
+
+// Evaluates `s`'s t= and x= against `delivered_at` and `now`; t= counts as after the delivery
+// only when more than `tolerance` seconds after it (clocks differ). Never throws.
+DkimTime dkim_time(const DkimSignature& s, std::optional<std::int64_t> delivered_at, std::int64_t now, std::int64_t tolerance);
+
+// {"delivered_at":"...Z"|null,"delivery_header_index":int|null,"delivery_received_index":int|null,
+//  "checked_at":"...Z","signed_at":"...Z"|null,"expires_at":"...Z"|null,"valid_at_delivery":bool|null,
+//  "valid_now":bool,"expired_since":"...Z"|null,"signed_after_delivery":bool|null}
+util::Json to_json(const DkimTime& t);
+
 // {"header_index":..,"domain":..,"selector":..,"algorithm":..,"canonicalization":"relaxed/simple",
 //  "signed_headers":[..],"identity":..|null,"body_length":int|null,"timestamp":int|null,
 //  "expiration":int|null,"tags":{..},"body_hash":"pass",

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cbkit/email/headers.hpp"
+#include "cbkit/email/providers.hpp"
 #include "cbkit/util/json.hpp"
 
 #include <array>
@@ -78,11 +79,68 @@ struct OriginatingIp {
   std::string source; // the header name it came from
 };
 
-// Looks at client-IP headers (X-Originating-IP, X-Sender-IP, X-Client-IP, X-Real-IP,
-// X-Forwarded-For first entry, X-MS-Exchange-Organization-OriginalClientIPAddress ...) and
-// at the oldest Received hop whose TCP-info holds a public (not private/loopback/link-local)
-// IP. Prefers an explicit client-IP header, else the oldest public hop IP.
+// The sender's client IP when the message discloses it: origin_of(block, chain).client
+// (see there). Never the address of a known provider's relay.
 std::optional<OriginatingIp> likely_originating_ip(const HeaderBlock& block, const std::vector<Hop>& chain);
+
+// Stable codes of the rule behind an origin conclusion (headers.json summary.origin.rule).
+inline constexpr std::string_view k_rule_client_ip_header = "client-ip-header";
+inline constexpr std::string_view k_rule_client_ip_header_private = "client-ip-header-private";
+inline constexpr std::string_view k_rule_first_public_hop = "first-public-hop";
+inline constexpr std::string_view k_rule_provider_relay = "provider-relay";
+inline constexpr std::string_view k_rule_provider_submission = "provider-submission-hop";
+inline constexpr std::string_view k_rule_unconfirmed_relay = "unconfirmed-relay";
+inline constexpr std::string_view k_rule_no_origin = "no-origin";
+
+// An identifier of the message in a provider's own records (its queue id on a Received or
+// X-Received line, or an id header it writes).
+struct ProviderIdentifier {
+  std::string kind;                          // "queue-id" or "header"
+  std::string value;                         // the id as written
+  std::string header;                        // the field it is in: "Received", "X-Received", ...
+  std::size_t header_index = 0;              // index in HeaderBlock::fields
+  std::optional<std::size_t> received_index; // index in the chain (0 = oldest) for Received lines
+  std::string by;                            // the provider's server that wrote it (queue ids)
+  MailDate date;                             // that line's date (queue ids)
+};
+
+// What the headers say about where a message came from, with the rule and the evidence.
+struct Origin {
+  std::string rule;                                 // one of the k_rule_* codes
+  std::optional<OriginatingIp> client;              // the sender's client IP, only when the message discloses it
+  std::size_t client_header_index = 0;              // the field the client IP was read from (header or Received)
+  std::optional<std::size_t> client_received_index; // the hop, when read from a Received line
+
+  const RelayProvider* provider = nullptr;         // the relay's provider (provider-relay; also with a client-IP header)
+  std::optional<std::size_t> relay_received_index; // the hop on which the provider's relay handed the message on
+  std::string relay_ip;                            // that relay's address as the receiving server saw it
+  std::string relay_matched_on;                    // "reverse-dns", "helo" or "helo-unconfirmed"
+  std::string relay_matched_name;                  // the name that matched the table
+  std::vector<ProviderIdentifier> identifiers;     // the provider's ids of the message, oldest first
+
+  std::vector<std::string> cannot_know; // what the headers cannot tell, in plain sentences
+};
+
+// Decides the origin, in this order:
+//  1. a client-IP header (k_client_ip_headers) with a public address: client-ip-header;
+//  2. the oldest Received hop whose TCP-info holds a public address: when the host that
+//     connected is a known provider's relay (providers.hpp: its reverse-DNS name, else its
+//     HELO name on a line the same provider wrote), provider-relay: no client IP, the
+//     provider and its identifiers instead; but provider-submission-hop when a line that
+//     provider wrote names the user's public address as "from [a.b.c.d]" (old webmail "via
+//     HTTP"); unconfirmed-relay when only an unconfirmed HELO name is the provider's (no
+//     client IP either); otherwise first-public-hop, that address. A provider relay newer
+//     than the oldest public hop counts when that provider never recorded receiving the
+//     message from outside (then the older lines came with the submitted message);
+//  3. a client-IP header with a non-public address: client-ip-header-private;
+//  4. no-origin.
+// A provider relay behind a client-IP header is reported too. Never throws.
+Origin origin_of(const HeaderBlock& block, const std::vector<Hop>& chain);
+
+// summary.origin of headers.json (cbkit-headers(5)): {"rule","conclusion","client_ip":{..}|null,
+// "provider":{..}|null,"identifiers":{..},"evidence":[..],"cannot_know":[..]}. `message_id` is
+// the decoded Message-ID (may be empty).
+util::Json to_json(const Origin& o, const std::vector<Hop>& chain, const std::string& message_id);
 
 // One Authentication-Results header (RFC 8601).
 struct AuthMethod {
