@@ -144,8 +144,10 @@ for h in signed:
             used.add(i)
             canon += relaxed(fields[i]) + b"\r\n"
             break
-sig = ("v=1; a=rsa-sha256; c=relaxed/relaxed; d=%s; s=%s; t=1700000000; h=%s; bh=%s; b="
-       % (domain, selector, ":".join(signed), bh))
+import os
+# DKIM_EXTRA: more tags, e.g. "x=1750000000; " for a signature that expires.
+sig = ("v=1; a=rsa-sha256; c=relaxed/relaxed; d=%s; s=%s; t=1700000000; %sh=%s; bh=%s; b="
+       % (domain, selector, os.environ.get("DKIM_EXTRA", ""), ":".join(signed), bh))
 canon += relaxed(b"DKIM-Signature: " + sig.encode())
 b = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=canon,
                    capture_output=True, check=True).stdout
@@ -956,6 +958,87 @@ test_gmail_relay_is_not_the_origin() {
     expect_stdout_contains "non communiquée"
     expect_exit 0 cbkit --case "$C" show 1
     expect_stdout_contains "Origin rule:  provider-relay"
+    expect_verify_ok "$C"
+}
+
+# The case a school counsellor built (issue 12): a victim whose number is in a note, a
+# Gmail-sent threat, a DKIM-signed message ingested after its x=, an anonymous call, a
+# withheld-number call with a recording, a requested action. The report's 15 points must be
+# right row by row in en/nl/fr, and the JSON must say the same.
+test_counsellor_case() {
+    C="$T/case"
+    new_case "$C" --timezone Europe/Brussels
+    expect_exit 0 cbkit --case "$C" person --role victim --name Lotte --phone "0470 12 34 56" --email lotte@school.example.be # 1
+    expect_exit 0 cbkit --case "$C" person --role suspect --name "Anon" --email anon.sender.2024@gmail.com                    # 2
+    expect_exit 0 cbkit --case "$C" note "Lotte's mother: reach Lotte on 0470 12 34 56 after school"                          # 3
+    {
+        printf '%s\r\n' 'Received: from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41])' \
+            '        by mx.example.be with ESMTPS id 4W3Lb21Zkpz9sTm' \
+            '        for <lotte@school.example.be>; Tue, 18 Jun 2024 12:12:05 +0200 (CEST)' \
+            'Received: by mail-sor-f41.google.com with SMTP id 5b1f17b1804b1-42189d3c7efso41852715e9.2' \
+            '        for <lotte@school.example.be>; Tue, 18 Jun 2024 03:12:04 -0700 (PDT)' \
+            'MIME-Version: 1.0' 'From: Anon <anon.sender.2024@gmail.com>' 'Date: Tue, 18 Jun 2024 12:11:52 +0200' \
+            'Message-ID: <CAJx-threat-1@mail.gmail.com>' 'Subject: you will regret this' 'To: lotte@school.example.be' \
+            'Content-Type: text/plain; charset="UTF-8"' '' 'you will regret this'
+    } >"$T/gmail.eml"
+    expect_exit 0 cbkit --case "$C" add-email "$T/gmail.eml" --from-person 2 # 4
+    # A message signed in 2023 with x= in June 2025, delivered in June 2024: valid at delivery.
+    openssl genrsa -out "$T/dkim.pem" 2048 2>/dev/null
+    printf 'v=DKIM1; k=rsa; p=%s' "$(openssl rsa -in "$T/dkim.pem" -pubout -outform DER 2>/dev/null | base64 -w0)" >"$T/dkim.txt"
+    {
+        printf '%s\n' 'Received: from smtp.example.org (smtp.example.org [81.2.69.142])' \
+            '        by mx.example.be with ESMTPS id 4W3Lb3; Wed, 19 Jun 2024 18:00:00 +0200' \
+            'From: Anon <anon@example.org>' 'To: lotte@school.example.be' 'Subject: last warning' \
+            'Date: Wed, 19 Jun 2024 17:59:40 +0200' 'Message-ID: <warning-2@example.org>' '' 'This is your last warning.'
+    } >"$T/unsigned.eml"
+    DKIM_EXTRA="x=1750000000; " sign_dkim "$T/unsigned.eml" "$T/signed.eml" example.org sel "$T/dkim.pem"
+    expect_exit 0 cbkit --case "$C" add-email "$T/signed.eml" --dkim-key "example.org:sel=$T/dkim.txt" --from-person 2 # 5
+    expect_exit 0 cbkit --case "$C" add-call --at "2026-11-20 21:14" --direction incoming --from unknown \
+        --to "0470 12 34 56" --about-person 1 # 6
+    mkrandom "$T/call.m4a" 4000
+    expect_exit 0 cbkit --case "$C" add-call --at "2026-11-21 22:03" --direction incoming --from withheld \
+        --to "0470 12 34 56" --duration 40s --recording "$T/call.m4a" --about-person 1 # 7
+    expect_exit 0 cbkit --case "$C" note "He told her to send him photos of herself" --kind requested-action \
+        --observed-at "2026-11-19 20:00" --about-person 1 # 8
+    mkrandom "$T/voice.ogg" 3000
+    expect_exit 0 cbkit --case "$C" add-file "$T/voice.ogg" --kind voice-message --from-person 2 # 9
+
+    # The e-mails: Google's relay is not the origin; the signature held at delivery.
+    expect_jq_file "$(headers_json 4)" '.summary.originating_ip == null' '.summary.origin.provider.key == "google"'
+    expect_jq_file "$(headers_json 5)" '[.anomalies[].code] | index("dkim-expired") == null' \
+        '.dkim[0].time.valid_at_delivery == true and .dkim[0].time.valid_now == false'
+
+    local lang
+    for lang in en nl fr; do
+        expect_exit 0 cbkit --case "$C" report --format json --lang "$lang"
+        cp "$OUT" "$T/report.$lang.json"
+        expect_jq '[.checklist[].id] == [range(1; 16)]' \
+            '[.checklist[] | select(.id == 12) | .evidence[]] | index(1) == null and index(3) == null' \
+            '.checklist[11].status == "missing"' \
+            '.checklist[12].status == "present" and .checklist[12].evidence == [6, 7]' \
+            '.checklist[13].status == "present" and .checklist[13].evidence == [7]' \
+            '.checklist[14].status == "present"' \
+            '.checklist[8].status == "present" and .checklist[8].evidence == [8]' \
+            '.checklist[7].status == "present" and (.checklist[7].evidence | index(4) != null and index(5) != null)' \
+            '.checklist[9].status == "present"' \
+            '.checklist[3].status == "present" and .checklist[3].evidence == [1]' \
+            '[.persons[] | select(.role == "suspect") | .identifiers[].value] | index("+32470123456") == null' \
+            '[.email_origins[] | select(.seq == 4) | .origin.originating_ip] == [null]' \
+            '[.email_origins[] | select(.seq == 4) | .origin.origin.provider.key] == ["google"]' \
+            '[.. | objects | (.client_ip? // empty), (.originating_ip? // empty) | objects | .ip] | index("209.85.220.41") == null'
+        # The statuses are the same in every language.
+        jq -c '[.checklist[] | {id, status, evidence}]' "$T/report.$lang.json" >"$T/points.$lang"
+        cmp -s "$T/points.en" "$T/points.$lang" || fail "the checklist of the $lang report differs from the English one"
+        expect_exit 0 cbkit --case "$C" report --format txt --lang "$lang"
+        if grep -q "209.85.220.41" "$OUT" && grep -i "originating IP.*209.85.220.41\|herkomst.*209.85.220.41\|origine.*209.85.220.41" "$OUT"; then
+            fail "the $lang report shows Google's relay as the origin"
+        fi
+    done
+    expect_exit 0 cbkit --case "$C" report --format txt --lang nl
+    # Point 15 asks for the phone number of each call, never a count ("aantal").
+    expect_jq_file "$T/report.nl.json" '.checklist[14].text | test("nummer") and (test("aantal"; "i") | not)' \
+        '.checklist[12].text | test("nummer")'
+    grep -i "aantal" "$OUT" | grep -qi "oproep" && fail "the Dutch report counts calls where it should name their numbers"
     expect_verify_ok "$C"
 }
 
