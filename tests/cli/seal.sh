@@ -464,12 +464,14 @@ test_verify_extracted_bag() {
     grep -q "cbkit init" "$OUT" "$ERR" && fail "verify suggested cbkit init for a bag"
     # a changed evidence file in the extracted folder: the hash finding (twice: BagIt and case)
     local f
-    f="$BAG/data/$(jline "$C" 2 '.files[0].path')"
+    # (photo.jpg holds "not really a jpeg": 'n' becomes 'N', same size)
+    f="$BAG/data/$(jline "$C" 1 '.files[0].path')"
+    [[ $(head -c1 "$f") == n ]] || fail "unexpected content of $f"
     chmod u+w "$f"
-    printf 'X' | dd of="$f" bs=1 seek=10 conv=notrunc status=none
+    printf 'N' | dd of="$f" bs=1 seek=0 conv=notrunc status=none
     verify_json "$BAG"
     expect_eq "$LAST_RC" 1 "verify exit on a changed extracted file"
-    expect_finding file-hash-mismatch 2 "$(jline "$C" 2 '.files[0].path')"
+    expect_finding file-hash-mismatch 1 "$(jline "$C" 1 '.files[0].path')"
     expect_jq '.ok == false'
     verify_json "$BAG/data"
     expect_eq "$LAST_RC" 1 "verify exit on data/ with a changed file"
