@@ -5,6 +5,7 @@
 
 #include "cbkit/error.hpp"
 #include "cbkit/seal/keys.hpp"
+#include "cbkit/store/case.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/text.hpp"
 #include "cli/common.hpp"
@@ -19,6 +20,7 @@ namespace {
 
 struct KeygenArgs {
   std::string out;
+  bool force = false;
 };
 
 int run_keygen(const KeygenArgs& args, const GlobalOptions& g) {
@@ -35,6 +37,14 @@ int run_keygen(const KeygenArgs& args, const GlobalOptions& g) {
   if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
     throw Error(ErrorKind::usage,
                 "--out " + util::utf8_lossy(args.out) + ": the folder " + util::utf8_lossy(dir.string()) + " does not exist");
+  }
+  // A private key inside a case would travel with it: seal copies only recorded files into
+  // the archive, but the case folder itself is often copied or shared whole, and whoever
+  // holds the key can sign a forged seal.
+  if (const auto case_dir = store::case_containing(key_path); case_dir && !args.force) {
+    throw Error(ErrorKind::usage, "--out " + util::utf8_lossy(args.out) + ": the private key would be written inside the case " +
+                                      util::utf8_lossy(case_dir->string()) +
+                                      "; keep it outside every case folder (e.g. --out ~/cbkit-keys/examiner), or pass --force");
   }
   const seal::PrivateKey key = seal::PrivateKey::generate();
   const seal::PublicKey pub = key.public_key();
@@ -73,6 +83,7 @@ void setup_keygen(CLI::App& app, const GlobalOptions& g, Action& action) {
   auto args = std::make_shared<KeygenArgs>();
   CLI::App* sub = app.add_subcommand("keygen", "Make an Ed25519 key pair for sealing (NAME.key, NAME.pub, NAME.minisign.pub)");
   sub->add_option("--out", args->out, "Base name of the key files, e.g. examiner")->required();
+  sub->add_flag("--force", args->force, "Write the key even inside a case folder (refused otherwise)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_keygen(*args, g); }; });
 }
 

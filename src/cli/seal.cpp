@@ -2,6 +2,7 @@
 
 #include "cbkit/seal/seal.hpp"
 #include "cbkit/error.hpp"
+#include "cbkit/report/report.hpp"
 #include "cbkit/util/text.hpp"
 #include "cli/common.hpp"
 
@@ -18,7 +19,30 @@ struct SealArgs {
   std::optional<std::string> tsa;
   std::optional<std::string> tsa_ca;
   std::string examiner;
+  bool no_report = false;
+  std::string report_lang;
 };
+
+// The language of the report recorded before the seal: --report-lang, else the case's own
+// ("lang" of line 0's case object, when it names one), else the language of the newest
+// recorded report (the one the examiner chose before), else English.
+report::Lang seal_report_lang(const SealArgs& args, const report::CaseModel& model) {
+  if (!args.report_lang.empty()) return *report::parse_lang(args.report_lang); // checked before
+  const auto lang_of = [](const manifest::Json& line, const char* object) -> std::optional<report::Lang> {
+    if (!line.is_object() || !line.contains(object) || !line[object].is_object()) return std::nullopt;
+    const manifest::Json& o = line[object];
+    if (!o.contains("lang") || !o["lang"].is_string()) return std::nullopt;
+    return report::parse_lang(o["lang"].get<std::string>());
+  };
+  if (!model.entries.empty()) {
+    if (auto l = lang_of(model.entries.front().line, "case")) return *l;
+  }
+  for (auto it = model.entries.rbegin(); it != model.entries.rend(); ++it) {
+    if (it->kind != "report") continue;
+    if (auto l = lang_of(it->line, "report")) return *l;
+  }
+  return report::Lang::en;
+}
 
 manifest::Json archive_json(const seal::ArchiveResult& a) {
   return manifest::Json{{"path", a.path.string()},
@@ -46,7 +70,28 @@ int run_seal(const SealArgs& args, const GlobalOptions& g) {
   if (args.tsa_ca) o.tsa_ca = *args.tsa_ca;
   o.examiner = examiner_or_env(args.examiner);
   o.lock_timeout = g.lock_timeout();
+  if (!args.report_lang.empty() && !report::parse_lang(args.report_lang)) {
+    throw Error(ErrorKind::usage, "--report-lang '" + util::utf8_lossy(args.report_lang) + "': unknown language; use en, nl or fr");
+  }
+  if (args.no_report && !args.report_lang.empty()) throw Error(ErrorKind::usage, "--report-lang and --no-report exclude each other");
   const store::Case c = open_case(g);
+  // The archive's data/report.html must be the sealed state: the report is recorded as the
+  // line just before the seal line, describing everything before it (seal_case calls this
+  // again when another command appends in between).
+  std::optional<report::Recorded> recorded;
+  report::Options ropts;
+  if (!args.no_report) {
+    o.before_seal = [&] {
+      const report::CaseModel model = report::load_case(c.root(), true);
+      ropts.lang = seal_report_lang(args, model);
+      const std::string content = report::render_report(model, ropts);
+      report::RecordOptions ro;
+      ro.examiner = o.examiner;
+      ro.lock_timeout = o.lock_timeout;
+      recorded = report::record_report(c, model, content, ropts, ro);
+      return recorded->appended.head;
+    };
+  }
   const seal::SealResult r = seal::seal_case(c, o);
   if (g.json) {
     manifest::Json j{{"head", r.appended.head},
@@ -60,8 +105,18 @@ int run_seal(const SealArgs& args, const GlobalOptions& g) {
                      {"key_id", r.info.key_id},
                      {"timestamp", !r.info.token_path.empty()},
                      {"archive", archive_json(r.archive)}};
+    if (recorded) {
+      j["report"] = manifest::Json{
+          {"path", recorded->path},        {"lang", report::lang_code(ropts.lang)}, {"format", report::format_name(ropts.format)},
+          {"seq", recorded->appended.seq}, {"head", recorded->appended.head},       {"sha256", recorded->sha256}};
+    } else {
+      j["report"] = nullptr;
+    }
     print_json(j);
   } else {
+    if (recorded) {
+      std::cout << "report " << recorded->path << " (" << report::lang_code(ropts.lang) << ", line " << recorded->appended.seq << ")\n";
+    }
     std::cout << "sealed lines 0.." << r.info.tree_size - 1 << " (tree size " << r.info.tree_size << ")\n"
               << "root " << r.info.root << "\n"
               << "key fingerprint " << r.info.fingerprint << " (key id " << r.info.key_id << ")\n";
@@ -112,6 +167,11 @@ void setup_seal(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--tsa", args->tsa, "RFC 3161 time-stamping authority URL: also timestamp the sealed head");
   sub->add_option("--tsa-ca", args->tsa_ca, "Trust anchors (PEM) the TSA's token must chain to");
   sub->add_option("--examiner", args->examiner, "Who seals (default: $CBKIT_EXAMINER, else the case's examiner)");
+  sub->add_flag("--no-report", args->no_report,
+                "Do not record the report of the sealed state first (the archive then holds the newest recorded report, if any)");
+  sub->add_option(
+      "--report-lang", args->report_lang,
+      "Language of the report recorded before the seal: en, nl or fr (default: the case's, else the newest recorded report's, else en)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_seal(*args, g); }; });
 
   auto pargs = std::make_shared<PackArgs>();

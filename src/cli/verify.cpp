@@ -38,21 +38,31 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
     seal::load_public_key(*args.pubkey); // a key that cannot be read is a usage problem, not a finding
     options.pubkey = *args.pubkey;
   }
-  // A file is an archive; a folder (or nothing) is a case.
+  // A file is an archive; an extracted archive (the bag folder or its data/) is checked like
+  // the archive; another folder (or nothing) is a case.
   std::error_code ec;
   const bool is_archive =
       !args.target.empty() && !std::filesystem::is_directory(args.target, ec) && std::filesystem::exists(args.target, ec);
+  std::optional<std::filesystem::path> bag;
+  if (!is_archive && !args.target.empty()) bag = verify::bag_folder_of(args.target);
+  std::optional<store::Case> c;
+  if (!is_archive && !bag) {
+    GlobalOptions where = g;
+    if (!args.target.empty()) where.case_dir = args.target;
+    c = open_case(where);
+    bag = verify::bag_folder_of(c->root()); // found from the working directory inside data/
+  }
   std::string checked;
   verify::Report r;
   if (is_archive) {
     r = verify::verify_archive(args.target, options);
     checked = args.target;
+  } else if (bag) {
+    r = verify::verify_bag_folder(*bag, options);
+    checked = util::utf8_lossy(bag->string());
   } else {
-    GlobalOptions where = g;
-    if (!args.target.empty()) where.case_dir = args.target;
-    const store::Case c = open_case(where);
-    r = verify::verify_case(c.root(), options);
-    checked = c.root().string();
+    r = verify::verify_case(c->root(), options);
+    checked = c->root().string();
   }
 
   std::size_t errors = 0;
@@ -72,7 +82,7 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
       findings.push_back(std::move(o));
     }
     manifest::Json out = manifest::Json::object();
-    out[is_archive ? "archive" : "case"] = checked;
+    out[is_archive ? "archive" : bag ? "bag_folder" : "case"] = checked;
     out["ok"] = r.ok();
     out["entries"] = r.entries;
     out["files_checked"] = r.files_checked;
@@ -130,7 +140,11 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
     }
     for (const auto& [seq, kind] : r.after_last_seal)
       std::cout << "after seal " << r.seals.back().seq << ": seq " << seq << " (" << kind << ") is not covered by a seal yet\n";
-    if (r.archive) {
+    if (r.archive && bag) {
+      const auto& a = *r.archive;
+      std::cout << "bag folder " << util::utf8_lossy(a.path) << " (extracted archive): " << a.payload_files << " payload files; signature "
+                << (a.signature_ok ? "OK" : "FAILED") << (a.pinned ? " (pinned key)" : " (embedded key, unpinned)") << "\n";
+    } else if (r.archive) {
       const auto& a = *r.archive;
       std::cout << "archive " << util::utf8_lossy(a.path) << " (" << a.format << ", " << a.size << " bytes, sha256 " << a.sha256
                 << "): bag " << a.top << ", " << a.payload_files << " payload files; signature " << (a.signature_ok ? "OK" : "FAILED")

@@ -113,7 +113,15 @@ SealResult seal_case(const store::Case& c, const SealOptions& options) {
   // If another command appends between reading the log and taking the lock, the checkpoint
   // would not cover it: the staged files go with the builder and the case is signed again.
   const auto [appended, sealed] = store::retry_on_head_move(5, "seal " + display(c.root()), [&] {
+    std::optional<std::string> must_follow;
+    if (options.before_seal) {
+      read_log(c); // a log that cannot be sealed is refused before anything is recorded
+      must_follow = options.before_seal();
+    }
     LogState log = read_log(c);
+    if (must_follow && log.head != *must_follow) {
+      throw store::HeadMoved(display(c.root()) + ": the case changed after the entry recorded before the seal");
+    }
     Checkpoint cp;
     cp.origin = log.origin.empty() ? "cbkit/" + c.info().id + "/" + util::random_hex(8) : log.origin;
     cp.size = log.lines;

@@ -42,6 +42,16 @@ bool is_valid_case_id(const std::string& id) {
   return true;
 }
 
+std::optional<fs::path> case_containing(const fs::path& path) {
+  std::error_code ec;
+  fs::path dir = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  if (ec) dir = fs::absolute(path, ec).lexically_normal();
+  for (;; dir = dir.parent_path()) {
+    if (has_manifest(dir)) return dir;
+    if (dir.empty() || dir == dir.root_path() || dir.parent_path() == dir) return std::nullopt;
+  }
+}
+
 Case Case::discover(const std::optional<fs::path>& explicit_dir) {
   std::error_code ec;
   if (explicit_dir) {

@@ -62,6 +62,7 @@ struct Source {
   std::uint64_t offset = 0; // mbox: byte offset of the message (after its From_ line)
   std::uint64_t length = 0;
   std::string from_line; // mbox: the separator line, without line break
+  std::size_t mbox = 0;  // mbox: index of its file in the mapped mboxes
   std::string label() const {
     switch (type) {
     case Type::stdin_:
@@ -75,6 +76,18 @@ struct Source {
 };
 
 bool has_eml_extension(const fs::path& p) { return util::to_lower_ascii(p.extension().string()) == ".eml"; }
+
+// A file without the .eml extension that starts with an mbox "From " line is taken as an
+// mbox (a Google Takeout "All mail Including Spam and Trash.mbox", a mail spool): one entry
+// per message, as --mbox does, never the whole file as one message. A .eml file that starts
+// with a "From " line is one saved message (several mail clients write the line), kept whole.
+bool starts_like_mbox(const fs::path& p) {
+  if (has_eml_extension(p)) return false;
+  std::ifstream in(p, std::ios::binary);
+  char buf[5] = {};
+  in.read(buf, sizeof buf);
+  return in.gcount() == 5 && std::string_view(buf, 5) == "From ";
+}
 
 // In a folder, a file without the .eml extension is taken when it starts like a message:
 // an mbox "From " line or a header field ("Name:" with a printable name). Exports from
@@ -164,12 +177,31 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
   validate_context(c, options.context);
   // Expand and check every input before storing anything.
   std::vector<Source> sources;
+  std::vector<std::unique_ptr<MappedFile>> mboxes;
+  const auto add_mbox = [&](const fs::path& m) {
+    struct stat st {};
+    open_evidence_source(m, false, st, nullptr);
+    mboxes.push_back(std::make_unique<MappedFile>(m));
+    for (auto& s : split_mbox(m, mboxes.back()->view())) {
+      s.mbox = mboxes.size() - 1;
+      sources.push_back(std::move(s));
+    }
+  };
+  const auto add_file = [&](const fs::path& f) {
+    struct stat st {};
+    open_evidence_source(f, false, st, nullptr); // an unreadable file is refused before anything is stored
+    if (starts_like_mbox(f)) {
+      add_mbox(f);
+    } else {
+      sources.push_back(Source{Source::Type::file, f, 0, 0, {}, 0});
+    }
+  };
   for (const auto& in : options.inputs) {
     if (in == "-") {
       if (std::any_of(sources.begin(), sources.end(), [](const Source& x) { return x.type == Source::Type::stdin_; })) {
         throw Error(ErrorKind::usage, "add-email: - (standard input) given twice; it can be read only once");
       }
-      sources.push_back(Source{Source::Type::stdin_, {}, 0, 0, {}});
+      sources.push_back(Source{Source::Type::stdin_, {}, 0, 0, {}, 0});
       continue;
     }
     std::error_code ec;
@@ -184,31 +216,17 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
       if (found.empty())
         throw Error(ErrorKind::input, display(in) + ": no e-mail in this folder (no .eml file, nor a file that starts with header fields)");
       std::sort(found.begin(), found.end());
-      for (auto& f : found) {
-        struct stat st {};
-        open_evidence_source(f, false, st, nullptr); // an unreadable file is refused before anything is stored
-        sources.push_back(Source{Source::Type::file, f, 0, 0, {}});
-      }
+      for (auto& f : found)
+        add_file(f);
       continue;
     }
-    struct stat st {};
-    open_evidence_source(in, false, st, nullptr);
-    sources.push_back(Source{Source::Type::file, in, 0, 0, {}});
+    add_file(in);
   }
-  std::vector<std::unique_ptr<MappedFile>> mboxes;
-  for (const auto& m : options.mboxes) {
-    struct stat st {};
-    open_evidence_source(m, false, st, nullptr);
-    mboxes.push_back(std::make_unique<MappedFile>(m));
-    for (auto& s : split_mbox(m, mboxes.back()->view()))
-      sources.push_back(std::move(s));
-  }
+  for (const auto& m : options.mboxes)
+    add_mbox(m);
   if (sources.empty()) throw Error(ErrorKind::usage, "add-email: no message given (a file, a folder, - for stdin, or --mbox FILE)");
 
   const Json context = context_json(options.context);
-  std::size_t mbox_index = 0;
-  const MappedFile* mbox_view = nullptr;
-  fs::path mbox_path;
 
   for (const Source& src : sources) {
     throw_if_interrupted("add-email");
@@ -227,11 +245,7 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
       orig->name = "stdin";
       orig->source_path = "-";
     } else {
-      if (mbox_path != src.path) {
-        mbox_view = mboxes[mbox_index++].get();
-        mbox_path = src.path;
-      }
-      orig = &entry.add_bytes("original.eml", mbox_view->view().substr(src.offset, src.length), "original", "message/rfc822");
+      orig = &entry.add_bytes("original.eml", mboxes[src.mbox]->view().substr(src.offset, src.length), "original", "message/rfc822");
       orig->name = util::utf8_lossy(src.path.filename().string());
       std::error_code ec;
       orig->source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());

@@ -12,8 +12,10 @@
 #include "cbkit/util/text.hpp"
 #include "checker.hpp"
 
+#include <algorithm>
 #include <archive.h>
 #include <archive_entry.h>
+#include <cerrno>
 #include <fcntl.h>
 #include <map>
 #include <set>
@@ -179,6 +181,58 @@ public:
     } else {
       after_read();
     }
+    Report r = m_ck.take();
+    r.archive = m_summary;
+    return r;
+  }
+
+  // An extracted bag (a folder): the same checks as on the archive, its entries read from the
+  // folder (data/manifest.jsonl first, as cbkit writes it, then in sorted order). Permissions
+  // and times are not checked: extraction sets them, not the sender.
+  Report run_folder() {
+    m_summary.path = util::utf8_lossy(m_path.string());
+    m_summary.format = "folder";
+    m_top = m_path.filename().string();
+    std::vector<std::string> rels;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(m_path, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      rels.push_back(it->path().lexically_relative(m_path).generic_string());
+    }
+    if (ec) add("file-unreadable", m_summary.path, "cannot list the folder: " + ec.message());
+    std::sort(rels.begin(), rels.end(), [](const std::string& a, const std::string& b) {
+      const bool am = a == "data/manifest.jsonl";
+      const bool bm = b == "data/manifest.jsonl";
+      return am != bm ? am : a < b;
+    });
+    for (const std::string& rel : rels) {
+      const std::string shown = util::utf8_lossy(m_top + "/" + rel);
+      const fs::path p = m_path / rel;
+      struct stat st {};
+      if (::lstat(p.c_str(), &st) != 0) {
+        add("file-unreadable", shown, errno_message("cannot be read", errno));
+        continue;
+      }
+      ++m_entries;
+      if (S_ISLNK(st.st_mode)) {
+        add("archive-link", shown, "is a symbolic link; links are never followed");
+      } else if (S_ISDIR(st.st_mode)) {
+        m_dirs.insert(rel);
+      } else if (!S_ISREG(st.st_mode)) {
+        add("archive-special", shown, "is a device, FIFO or socket; a bag holds only files and folders");
+      } else {
+        util::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd.valid()) {
+          add("file-unreadable", shown, errno_message("cannot be read", errno));
+          continue;
+        }
+        m_seen.insert(rel);
+        m_entry_fd = fd.get();
+        entry(rel, shown);
+        m_entry_fd = -1;
+      }
+    }
+    after_read();
     Report r = m_ck.take();
     r.archive = m_summary;
     return r;
@@ -352,6 +406,23 @@ private:
   template <class F> bool read_data(const std::string& where, F&& sink) {
     for (;;) {
       char* buf = m_hasher.acquire();
+      if (m_entry_fd >= 0) {
+        // A file of an extracted bag: no archive, no decompression bomb.
+        const ssize_t n = ::read(m_entry_fd, buf, seal::ParallelHasher::k_chunk);
+        if (n < 0 && errno == EINTR) {
+          m_hasher.release(buf);
+          continue;
+        }
+        if (n <= 0) {
+          m_hasher.release(buf);
+          if (n < 0) add("file-unreadable", where, errno_message("read failed", errno));
+          return n == 0;
+        }
+        m_out_bytes += static_cast<std::uint64_t>(n);
+        sink(buf, static_cast<std::size_t>(n));
+        m_hasher.release(buf);
+        continue;
+      }
       const la_ssize_t n = archive_read_data(m_a, buf, seal::ParallelHasher::k_chunk);
       if (n < 0) {
         m_hasher.release(buf);
@@ -687,6 +758,7 @@ private:
   ArchiveSummary m_summary;
   struct archive* m_a = nullptr;
   int m_fd = -1;
+  int m_entry_fd = -1; // run_folder: the file being read
   std::vector<char> m_readbuf = std::vector<char>(1u << 20);
   FileHash m_file_hash;
   std::uint64_t m_raw_read = 0;
@@ -705,5 +777,30 @@ private:
 } // namespace
 
 Report verify_archive(const fs::path& archive, const Options& options) { return ArchiveChecker(archive, options).run(); }
+
+std::optional<fs::path> bag_folder_of(const fs::path& dir) {
+  std::error_code ec;
+  fs::path d = fs::absolute(dir, ec).lexically_normal();
+  if (d.has_parent_path() && d.filename().empty()) d = d.parent_path(); // "x/data/" -> "x/data"
+  if (fs::is_regular_file(d / "bagit.txt", ec)) return d;
+  if (d.filename() == "data" && fs::is_regular_file(d / "manifest.jsonl", ec) && fs::is_regular_file(d.parent_path() / "bagit.txt", ec))
+    return d.parent_path();
+  // The folder the archive was extracted into: its one entry is the bag.
+  if (!fs::exists(d / "manifest.jsonl", ec)) {
+    fs::directory_iterator it(d, ec);
+    if (!ec && it != fs::directory_iterator()) {
+      const fs::path only = it->path();
+      const bool is_dir = it->is_directory(ec) && !it->is_symlink(ec);
+      if (is_dir && it.increment(ec) == fs::directory_iterator() && !ec && fs::is_regular_file(only / "bagit.txt", ec)) return only;
+    }
+  }
+  return std::nullopt;
+}
+
+Report verify_bag_folder(const fs::path& bag, const Options& options) {
+  std::error_code ec;
+  if (!fs::is_directory(bag, ec)) throw Error(ErrorKind::input, util::utf8_lossy(bag.string()) + ": not a folder");
+  return ArchiveChecker(bag, options).run_folder();
+}
 
 } // namespace cbkit::verify

@@ -284,6 +284,7 @@ public:
     check_files();
     m_ck.finish_checks();
     check_unrecorded();
+    check_private_keys();
     m_ck.finish_expect_head();
     return m_ck.take();
   }
@@ -362,6 +363,59 @@ private:
       }
     }
     if (ec) add("file-unreadable", {}, area, std::string("cannot list the ") + area + " folder: " + ec.message());
+  }
+
+  // A private key left in the case folder travels with every copy of it, and whoever holds
+  // it can sign a seal in the examiner's name. Bounded: only files of at most
+  // k_key_scan_max_size bytes are opened (a PEM key is a few hundred bytes), links are not
+  // followed, and only their first k_key_scan_max_size bytes are read.
+  void check_private_keys() {
+    static constexpr std::uintmax_t k_key_scan_max_size = 64 * 1024;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(m_root, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::error_code ec2;
+      if (it->is_symlink(ec2) || !it->is_regular_file(ec2)) continue;
+      const std::string rel = util::utf8_lossy(it->path().lexically_relative(m_root).generic_string());
+      const std::string name = it->path().filename().string();
+      const std::uintmax_t size = it->file_size(ec2);
+      std::string why;
+      if (!ec2 && size <= k_key_scan_max_size && holds_pem_private_key(it->path())) {
+        why = "holds a PEM private key (\"PRIVATE KEY\")";
+      } else if (m_ck.recorded(rel) == nullptr && is_cbkit_key_name(name)) {
+        why = "has the name of a cbkit private key (NAME.key from 'cbkit keygen')";
+      }
+      if (why.empty()) continue;
+      add("private-key-in-case", {}, rel,
+          why + ": a key kept in the case folder travels with every copy of it, and whoever has it can sign seals in the examiner's "
+                "name; move it out of the case (if it is not recorded evidence) and keep it elsewhere",
+          Severity::warning);
+    }
+  }
+
+  static bool is_cbkit_key_name(const std::string& name) {
+    return name.size() > 4 && name.compare(name.size() - 4, 4, ".key") == 0 && name[0] != '.';
+  }
+
+  static bool holds_pem_private_key(const fs::path& p) {
+    util::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd.valid()) return false;
+    std::string buf(64 * 1024, '\0');
+    std::size_t got = 0;
+    while (got < buf.size()) {
+      const ssize_t n = ::read(fd.get(), buf.data() + got, buf.size() - got);
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    buf.resize(got);
+    // "-----BEGIN PRIVATE KEY-----", and the RSA, EC, ENCRYPTED and OPENSSH variants.
+    for (std::size_t at = buf.find("-----BEGIN "); at != std::string::npos; at = buf.find("-----BEGIN ", at + 1)) {
+      const std::size_t eol = buf.find("-----", at + 11);
+      if (eol == std::string::npos || eol - at > 80) continue;
+      const std::string_view label(buf.data() + at + 11, eol - at - 11);
+      if (label.size() >= 11 && label.substr(label.size() - 11) == "PRIVATE KEY") return true;
+    }
+    return false;
   }
 
   fs::path m_root;

@@ -586,6 +586,45 @@ test_folder_messages_sorted() {
     expect_verify_ok "$C"
 }
 
+# cbkit-add-email(1), Folders: an mbox found in a folder (a Google Takeout export) is split
+# per message as --mbox does, never stored as one message; a .eml that starts with a
+# "From " line is one saved message, kept whole.
+test_folder_with_takeout_mbox() {
+    setup
+    mkmsg "$T/in/a.eml" 'X-Tag: a'
+    mkmsg "$T/m1.eml" 'X-Tag: m1'
+    mkmsg "$T/m2.eml" 'X-Tag: m2'
+    local mbox="$T/in/Takeout/Mail/All mail Including Spam and Trash.mbox"
+    mkdir -p "$(dirname "$mbox")"
+    {
+        printf 'From 1780000000000000001@xxx Fri Nov 20 21:14:00 +0000 2026\n'
+        cat "$T/m1.eml"
+        printf '\nFrom 1780000000000000002@xxx Sat Nov 21 08:00:00 +0000 2026\n'
+        cat "$T/m2.eml"
+        printf '\n'
+    } >"$mbox"
+    { printf 'From troll@sender.example Fri Nov 20 21:14:00 2026\n'; cat "$T/m1.eml"; } >"$T/in/saved.eml"
+    add_email "$T/in"
+    expect_receipt "$C" 4
+    # sorted order: Takeout/... (the mbox's two messages), a.eml, saved.eml
+    expect_eq "$(jq -r 'select(.seq >= 1) | .email.source.type' "$C/manifest.jsonl" | tr '\n' ' ')" \
+        "mbox mbox file file " "source types in sorted order"
+    local i
+    for i in 1 2; do
+        expect_line_jq "$C" "$i" ".email.source.path == \"$mbox\"" ".files[0].source_path == \"$mbox\""
+        cmp -s "$C/$(jline "$C" "$i" .files[0].path)" "$T/m$i.eml" || fail "mbox message $i not stored byte for byte"
+    done
+    expect_line_jq "$C" 1 '.email.source.from_line == "From 1780000000000000001@xxx Fri Nov 20 21:14:00 +0000 2026"'
+    expect_original 3 "$T/in/a.eml"
+    expect_original 4 "$T/in/saved.eml"
+    expect_verify_ok "$C"
+    # the same mbox given by name is split too
+    add_email "$mbox"
+    expect_receipt "$C" 6
+    expect_line_jq "$C" 5 '.email.source.type == "mbox"'
+    expect_line_jq "$C" 6 '.email.source.type == "mbox"'
+}
+
 test_json_output() {
     setup
     mkmsg "$T/a.eml"

@@ -19,9 +19,9 @@ setup() {
     expect_exit 0 cbkit keygen --out "$T/examiner"
 }
 
-# seal_to ARCHIVE -- seal the case into ARCHIVE; SEAL_SEQ and SEAL_HEAD from the receipt.
+# seal_to ARCHIVE [SEAL ARGS...] -- seal the case into ARCHIVE; SEAL_SEQ and SEAL_HEAD from the receipt.
 seal_to() {
-    expect_exit 0 cbkit --case "$C" seal --key "$T/examiner.key" --out "$1"
+    expect_exit 0 cbkit --case "$C" seal --key "$T/examiner.key" --out "$1" "${@:2}"
     expect_receipt "$C"
     SEAL_HEAD=$RECEIPT_HEAD
     SEAL_SEQ=$(($(manifest_lines "$C") - 1))
@@ -290,7 +290,9 @@ test_report_in_bag() {
     rseq=$(($(manifest_lines "$C") - 1))
     html=$(jline "$C" "$rseq" '[.files[].path | select(endswith(".html"))][0]')
     [[ $html == evidence/* ]] || fail "the report entry records no HTML file"
-    seal_to "$T/a.zip"
+    # --no-report: the archive takes the newest report recorded before (seal_records_report
+    # covers the report seal records by default)
+    seal_to "$T/a.zip" --no-report
     expect_exit 0 cbkit verify "$T/a.zip" --pubkey "$T/examiner.pub"
     extract "$T/a.zip" "$T/x"
     cmp -s "$BAG/data/report.html" "$C/$html" || fail "data/report.html is not the newest report"
@@ -318,7 +320,9 @@ test_seal_with_tsa() {
     start_tsa
     local sealed_head
     sealed_head=$(manifest_head "$C")
-    expect_exit 0 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/a.tar.gz" --tsa "$TSA/tsr" --tsa-ca "$T/pki/ca.pem"
+    # --no-report: the token covers the head before the seal (seal_records_report_with_tsa
+    # covers the default, where that head is the report recorded first)
+    expect_exit 0 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/a.tar.gz" --tsa "$TSA/tsr" --tsa-ca "$T/pki/ca.pem" --no-report
     expect_receipt "$C"
     SEAL_HEAD=$RECEIPT_HEAD
     SEAL_SEQ=$(($(manifest_lines "$C") - 1))
@@ -351,9 +355,132 @@ test_seal_with_tsa() {
     # A TSA that cannot be reached records nothing.
     local lines
     lines=$(manifest_lines "$C")
-    expect_exit 3 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/b.tar" --tsa "http://127.0.0.1:9/tsr"
+    expect_exit 3 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/b.tar" --tsa "http://127.0.0.1:9/tsr" --no-report
     expect_eq "$(manifest_lines "$C")" "$lines" "lines after a failed TSA"
     [[ ! -e $T/b.tar ]] || fail "an archive was written"
+}
+
+
+# cbkit-seal(1): seal first records the report of exactly the state it seals, as the line
+# just before the seal line, so the archive's data/report.html is the sealed state.
+test_seal_records_report() {
+    setup
+    expect_exit 0 cbkit --case "$C" report --record --lang fr
+    local before
+    before=$(manifest_lines "$C")
+    expect_exit 0 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/a.tar" --json
+    expect_json_receipt "$C" $((before + 1))
+    SEAL_SEQ=$(jout .seq)
+    local rseq=$((SEAL_SEQ - 1))
+    # the report line describes the line before it; the seal covers the report line
+    expect_line_jq "$C" "$rseq" '.kind == "report"' '.report.format == "html"' \
+        ".report.describes.seq == $((rseq - 1))" ".report.describes.head == \"$(line_hash "$C" $((rseq - 1)))\""
+    # no --report-lang and no language in the case: that of the newest recorded report
+    expect_line_jq "$C" "$rseq" '.report.lang == "fr"'
+    expect_jq ".report.seq == $rseq" ".report.lang == \"fr\"" ".sealed_head == \"$(line_hash "$C" "$rseq")\"" \
+        ".report.path == \"$(jline "$C" "$rseq" '.files[0].path')\""
+    extract "$T/a.tar" "$T/x"
+    cmp -s "$BAG/data/report.html" "$C/$(jline "$C" "$rseq" '.files[0].path')" || fail "data/report.html is not the report of the sealed state"
+    expect_verify_ok "$T/a.tar" --pubkey "$T/examiner.pub"
+    expect_verify_ok "$C"
+    # --report-lang chooses; text output names the report before the receipt
+    expect_exit 0 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/b.tar" --report-lang nl
+    expect_receipt "$C"
+    expect_stdout_matches '^report evidence/[0-9]{6}-report/report\.html \(nl, line [0-9]+\)$'
+    expect_line_jq "$C" $(($(manifest_lines "$C") - 2)) '.kind == "report"' '.report.lang == "nl"'
+    # --no-report: the seal line follows the head as it was
+    before=$(manifest_lines "$C")
+    expect_exit 0 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/c.tar" --no-report --json
+    expect_json_receipt "$C" "$before"
+    expect_jq '.report == null'
+    # bad --report-lang: usage error, nothing written
+    snap_save "$C"
+    expect_exit 2 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/d.tar" --report-lang de
+    expect_error_line "--report-lang" "de"
+    snap_check "$C"
+}
+
+# With --tsa, the token covers the head the seal line follows: the report's.
+test_seal_records_report_with_tsa() {
+    setup
+    start_tsa
+    expect_exit 0 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/a.tar" --tsa "$TSA/tsr" --tsa-ca "$T/pki/ca.pem"
+    expect_receipt "$C"
+    local seal_seq=$(($(manifest_lines "$C") - 1))
+    expect_line_jq "$C" $((seal_seq - 1)) '.kind == "report"' '.report.lang == "en"'
+    expect_line_jq "$C" "$seal_seq" ".seal.timestamp.covers == {\"seq\": $((seal_seq - 1)), \"head\": \"$(line_hash "$C" $((seal_seq - 1)))\"}"
+    expect_verify_ok "$T/a.tar" --pubkey "$T/examiner.pub" --tsa-ca "$T/pki/ca.pem"
+}
+
+# cbkit-keygen(1): no private key inside a case folder (at any depth) unless --force.
+test_keygen_refuses_inside_a_case() {
+    setup
+    mkdir -p "$C/evidence/sub"
+    snap_save "$C"
+    expect_exit 2 cbkit keygen --out "$C/examiner"
+    expect_error_line "$C" "--force"
+    expect_exit 2 cbkit keygen --out "$C/evidence/sub/k"
+    expect_error_line "$C" "--force"
+    # from inside the case, with a relative name (the counsellor's trap)
+    (cd "$C/evidence/sub" && expect_exit 2 cbkit keygen --out examiner)
+    expect_error_line "$C"
+    snap_check "$C"
+    # --force writes it; verify then warns about it, and about a PEM key under any name
+    expect_exit 0 cbkit keygen --out "$C/examiner" --force
+    [[ -f $C/examiner.key ]] || fail "keygen --force wrote no key"
+    verify_json "$C"
+    expect_eq "$LAST_RC" 0 "verify exit with a key in the case (a warning)"
+    expect_jq '[.findings[] | select(.code == "private-key-in-case")] | length == 1' \
+        '[.findings[] | select(.code == "private-key-in-case")][0] | .severity == "warning" and .path == "examiner.key"'
+    rm -f "$C/examiner.key"
+    cp "$T/examiner.key" "$C/evidence/sub/notes.txt"
+    verify_json "$C"
+    expect_jq '[.findings[] | select(.code == "private-key-in-case" and .path == "evidence/sub/notes.txt" and .severity == "warning")] | length == 1'
+    # a key outside every case is not a finding; keygen outside a case needs no --force
+    rm -f "$C/evidence/sub/notes.txt"
+    expect_verify_ok "$C"
+    expect_jq '[.findings[] | select(.code == "private-key-in-case")] == []'
+}
+
+# cbkit-verify(1): an extracted archive (the bag folder or its data/) is verified like the
+# archive, without the file-writable warnings extraction causes, never as "not a case".
+test_verify_extracted_bag() {
+    setup
+    seal_to "$T/a.tar.gz"
+    mkdir "$T/x"
+    tar -xzf "$T/a.tar.gz" -C "$T/x"
+    BAG=$(echo "$T"/x/*)
+    local dir
+    for dir in "$BAG" "$BAG/data" "$BAG/data/" "$T/x"; do
+        expect_exit 0 cbkit verify "$dir" --json --pubkey "$T/examiner.pub"
+        expect_one_json_doc
+        expect_jq '.ok == true' ".bag_folder == \"$BAG\"" '.bag.signature_ok == true' '.bag.pinned == true' \
+            "[.findings[] | select(.code == \"file-writable\")] == []" "[.findings[] | select(.severity == \"error\")] == []" \
+            ".head == \"$SEAL_HEAD\"" ".seq == $SEAL_SEQ" ".files_checked >= 5"
+    done
+    # text, from inside data/evidence (discovery finds data/, which is the bag's)
+    (cd "$BAG/data/evidence" && expect_exit 0 cbkit verify)
+    expect_stdout_contains "bag folder $BAG"
+    grep -q "cbkit init" "$OUT" "$ERR" && fail "verify suggested cbkit init for a bag"
+    # a changed evidence file in the extracted folder: the hash finding (twice: BagIt and case)
+    local f
+    # (photo.jpg holds "not really a jpeg": 'n' becomes 'N', same size)
+    f="$BAG/data/$(jline "$C" 1 '.files[0].path')"
+    [[ $(head -c1 "$f") == n ]] || fail "unexpected content of $f"
+    chmod u+w "$f"
+    printf 'N' | dd of="$f" bs=1 seek=0 conv=notrunc status=none
+    verify_json "$BAG"
+    expect_eq "$LAST_RC" 1 "verify exit on a changed extracted file"
+    expect_finding file-hash-mismatch 1 "$(jline "$C" 1 '.files[0].path')"
+    expect_jq '.ok == false'
+    verify_json "$BAG/data"
+    expect_eq "$LAST_RC" 1 "verify exit on data/ with a changed file"
+    # an unlisted file added to a fresh extraction's data/ is found too
+    chmod -R u+w "$T/x" && rm -rf "$T/x" && mkdir "$T/x" && tar -xzf "$T/a.tar.gz" -C "$T/x"
+    mkfile "$BAG/data/evidence/extra.txt" "added later"
+    verify_json "$BAG"
+    expect_eq "$LAST_RC" 1 "verify exit with an added file"
+    expect_finding unrecorded-file
 }
 
 run_tests "$@"

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -83,6 +84,11 @@ struct SealOptions {
   std::optional<std::filesystem::path> tsa_ca;
   std::string examiner; // empty: the case's examiner
   std::chrono::milliseconds lock_timeout{60000};
+  // Called after every check of the options and of the log, before the seal line is made:
+  // records an entry (the CLI records the report of the state being sealed) and returns its
+  // head, which the seal line must follow directly. When another command appends in
+  // between, the attempt starts again and this is called again (it may throw HeadMoved too).
+  std::function<std::string()> before_seal;
 };
 
 struct SealResult {
@@ -91,7 +97,7 @@ struct SealResult {
   ArchiveResult archive;
 };
 
-// Checks the chain, signs a checkpoint over every line so far, (asks the TSA for a token
+// Checks the chain, (calls options.before_seal,) signs a checkpoint over every line so far, (asks the TSA for a token
 // over the head), appends the seal line with those files under seals/<seq>-seal/, then
 // writes the archive. Throws Error(usage) for a bad --out before anything is written,
 // Error(case_) when the chain is broken or a recorded file is missing, Error(input) for a

@@ -53,6 +53,11 @@ private:
   fs::path m_root;
 };
 
+// The nearest folder at or above `path` (made absolute, symbolic links of its existing part
+// resolved) that holds manifest.jsonl: the case a file written at `path` would land in;
+// nullopt when there is none. Never throws.
+std::optional<fs::path> case_containing(const fs::path& path);
+
 // True when `id` is a usable case id: 1-64 of [A-Za-z0-9._-], not starting with '.' or '-'.
 bool is_valid_case_id(const std::string& id);
 

@@ -14,8 +14,10 @@
 namespace cbkit::store {
 
 struct AddEmailOptions {
-  std::vector<std::filesystem::path> inputs; // .eml files, folders (recursively, sorted: every *.eml, and other non-hidden
-                                             // files that start with a header field or "From "), or "-" (stdin)
+  // .eml files, folders (recursively, sorted: every *.eml, and other non-hidden files that
+  // start with a header field or "From "), or "-" (stdin). A file (given or found in a
+  // folder) that is not *.eml and starts with an mbox "From " line is split as an mbox.
+  std::vector<std::filesystem::path> inputs;
   std::vector<std::filesystem::path> mboxes; // mbox files: one entry per message
   Context context;
   std::vector<email::DkimKey> keys;

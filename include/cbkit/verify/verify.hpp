@@ -90,4 +90,16 @@ Report verify_case(const std::filesystem::path& case_root, const Options& option
 // file cannot be opened.
 Report verify_archive(const std::filesystem::path& archive, const Options& options);
 
+// The bag folder when `dir` is an extracted cbkit archive: a folder holding bagit.txt, the
+// data/ folder (holding manifest.jsonl) of such a folder, or the folder it was extracted into
+// (whose one entry is such a folder); nullopt otherwise.
+std::optional<std::filesystem::path> bag_folder_of(const std::filesystem::path& dir);
+
+// Checks an extracted bag folder like verify_archive checks the archive (BagIt manifests and
+// Payload-Oxum, tag manifest, seal signatures, the case in data/, nothing unlisted, links and
+// special files), reading its files in constant memory. File modes and times are not checked:
+// extraction sets them. The summary's format is "folder", its sha256 empty and size 0.
+// Throws Error(input) when `bag` is not a folder.
+Report verify_bag_folder(const std::filesystem::path& bag, const Options& options);
+
 } // namespace cbkit::verify
