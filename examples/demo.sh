@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# examples/demo.sh — the whole cbkit flow on a fictional cyberbullying case: init, add-file,
-# add-email, capture-url of a page the demo serves itself on 127.0.0.1 (examples/web/, by
+# examples/demo.sh — the whole cbkit flow on a fictional cyberbullying case: init, the
+# victim and the suspect (person), add-file and add-email attributed to the suspect,
+# add-call, a requested action, a checklist decision, capture-url of a page the demo serves itself on 127.0.0.1 (examples/web/, by
 # python3's http.server on a free port, stopped when the demo ends), notes, verify, log,
-# show, the report in English, Dutch and French, then keygen, seal (the signed BagIt
+# show, the report in English, Dutch and French (and as JSON), then keygen, seal (the signed BagIt
 # archive for handover) and verify of that archive with the public key.
 #
 # Usage: examples/demo.sh [OUTPUT-DIR]
@@ -170,20 +171,30 @@ run "$CBKIT_BIN" init "$CASE" --case-id BE-2026-0042 --examiner "A. Peeters" \
   --timezone Europe/Brussels
 RECEIPT_INIT=$(receipt)
 
+# --- 1b. who is who: the victim and the suspect. The report's points on the suspect take
+# identifiers only from the suspect and from evidence attributed to them (--from-person).
+run "$CBKIT_BIN" --case "$CASE" person --role victim --name "Emma (pupil, 3B)" --phone "0470 12 34 56" \
+  --email emma.3b@school.example.be
+VICTIM=$(awk '/^person / {print $2}' "$LAST")
+run "$CBKIT_BIN" --case "$CASE" person --role suspect --handle @x_hater_2026 \
+  --account instagram:1784100000042:https://instagram.com/x_hater_2026
+SUSPECT=$(awk '/^person / {print $2}' "$LAST")
+
 # --- 2. the screenshot and the chat export, one entry, with the context of the observation
 run "$CBKIT_BIN" --case "$CASE" add-file "$SHOT" "$INPUTS/chat-export.txt" \
   --kind screenshot \
   --note "Instagram post by @x_hater_2026 showing the class chat with the victim's name circled; WhatsApp export of group '3B Klas 2026' with the messages of +44 7700 900461 and +44 7700 900587" \
   --source-url https://instagram.com/x_hater_2026 \
-  --observed-at 2026-11-20T21:14:00+01:00 \
+  --observed-at "2026-11-20 21:14" \
   --platform instagram \
-  --account-id 1784100000042
+  --account-id 1784100000042 \
+  --from-person "$SUSPECT"
 
 # --- 3. the notes about the profile --------------------------------------------------
 run "$CBKIT_BIN" --case "$CASE" add-file "$INPUTS/profile-notes.md"
 
 # --- 3b. the threatening e-mail, with its full headers -----------------------------
-run "$CBKIT_BIN" --case "$CASE" add-email "$INPUTS/threat.eml" \
+run "$CBKIT_BIN" --case "$CASE" add-email "$INPUTS/threat.eml" --from-person "$SUSPECT" \
   --note "Forwarded by the victim as an attachment; saved from her school mailbox"
 EMAIL_SEQ=$(awk '/^head / {seq = $4} END {print seq}' "$LAST")
 
@@ -203,6 +214,13 @@ else
   echo "(python3 not found: skipping capture-url, which needs the demo's local web server)"
   WEB_SEQ=""
 fi
+
+# --- 3d. a call from a withheld number, and what the suspect asked the victim to do -----
+run "$CBKIT_BIN" --case "$CASE" add-call --at "2026-11-21 22:03" --direction incoming --from withheld \
+  --to "0470 12 34 56" --duration 40s --about-person "$VICTIM" --note "silence, then laughter; no recording"
+run "$CBKIT_BIN" --case "$CASE" note "He wrote that she must send him a photo of her timetable" \
+  --kind requested-action --observed-at "2026-11-19 20:00" --about-person "$VICTIM"
+run "$CBKIT_BIN" --case "$CASE" checklist --na 14 --because "the victim did not record the call"
 
 # --- 4. what was done, as notes ------------------------------------------------------
 run "$CBKIT_BIN" --case "$CASE" note "Called 101, report number 123/2026"
@@ -231,6 +249,7 @@ for lang in en nl fr; do
     run "$CBKIT_BIN" --case "$CASE" report --lang "$lang" --out "$OUT/report.$lang.$fmt"
   done
 done
+run "$CBKIT_BIN" --case "$CASE" report --lang nl --format json --out "$OUT/report.nl.json"
 run "$CBKIT_BIN" --case "$CASE" report --lang nl --record
 
 # --- 8. handover: the examiner's key pair, the seal and the signed archive, checked -------

@@ -158,15 +158,7 @@ bool is_audio_or_video(const Json& f) {
   const std::string mt = str(f, "media_type");
   return mt.starts_with("audio/") || mt.starts_with("video/");
 }
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (p.empty()) continue;
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
+using util::join;
 
 bool is_evidence_kind(const std::string& kind) {
   return kind == "file" || kind == "note" || kind == "email" || kind == "web" || kind == "call";

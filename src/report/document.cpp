@@ -47,15 +47,7 @@ std::string size_text(std::uint64_t bytes) {
 
 std::uint64_t file_size(const Json& f) { return util::unsigned_field(f, "size").value_or(0); }
 
-std::string join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (p.empty()) continue;
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
+using util::join;
 
 std::string entry_ref(std::uint64_t seq) { return "#" + std::to_string(seq); }
 

@@ -163,4 +163,14 @@ std::string one_line(std::string_view text, std::size_t max_chars) {
   return out;
 }
 
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (p.empty()) continue;
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
 } // namespace cbkit::util

@@ -33,6 +33,18 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   return true;
 }
 
+// At s[i] == '.', reads 1 to 9 fraction digits into `out` and moves i past them; false for
+// a '.' without digits or with more than nine. No '.' at i: nothing read, true.
+bool read_fraction(std::string_view s, std::size_t& i, std::string& out) {
+  if (i >= s.size() || s[i] != '.') return true;
+  const std::size_t start = ++i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+    ++i;
+  if (i == start || i - start > 9) return false;
+  out = std::string(s.substr(start, i - start));
+  return true;
+}
+
 struct Fields {
   int year, month, day, hour, minute, second;
   std::string fraction; // digits after '.', possibly empty
@@ -52,14 +64,7 @@ std::optional<Fields> parse_fields(std::string_view s) {
     return std::nullopt;
   }
   std::size_t i = 19;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    const std::size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9')
-      ++i;
-    if (i == start || i - start > 9) return std::nullopt;
-    f.fraction = std::string(s.substr(start, i - start));
-  }
+  if (!read_fraction(s, i, f.fraction)) return std::nullopt;
   f.end = i;
   return f;
 }
@@ -226,14 +231,7 @@ std::optional<Fields> parse_local_fields(std::string_view s) {
   if (i < s.size()) {
     if (s[i] != ':' || !digits(s, i + 1, 2, f.second)) return std::nullopt;
     i += 3;
-    if (i < s.size() && s[i] == '.') {
-      ++i;
-      const std::size_t start = i;
-      while (i < s.size() && s[i] >= '0' && s[i] <= '9')
-        ++i;
-      if (i == start || i - start > 9) return std::nullopt;
-      f.fraction = std::string(s.substr(start, i - start));
-    }
+    if (!read_fraction(s, i, f.fraction)) return std::nullopt;
   }
   if (i != s.size()) return std::nullopt;
   if (f.month < 1 || f.month > 12 || f.day < 1 || f.day > static_cast<int>(days_in_month(f.year, static_cast<unsigned>(f.month))) ||

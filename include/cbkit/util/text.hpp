@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cbkit::util {
 
@@ -44,5 +45,8 @@ std::string utf8_lossy(std::string_view bytes);
 // One line for a table cell: control characters become spaces, cut to `max_chars`
 // code points with "…" appended when cut.
 std::string one_line(std::string_view text, std::size_t max_chars);
+
+// The non-empty parts joined by `sep` (empty parts are left out, not doubled separators).
+std::string join(const std::vector<std::string>& parts, const std::string& sep);
 
 } // namespace cbkit::util
