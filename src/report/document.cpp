@@ -457,9 +457,15 @@ private:
     heading("persons", "sec_persons");
     paragraph(t("persons_intro"));
     for (const auto& p : list) {
+      // The heading names the person by their names, else by their handles, else their first
+      // identifier: a suspect often has no known name.
       std::vector<std::string> names;
-      for (const auto& id : p.identifiers)
-        if (id.type == "name") names.push_back(id.value);
+      for (const char* type : {"name", "handle"}) {
+        for (const auto& id : p.identifiers)
+          if (id.type == type) names.push_back(id.value);
+        if (!names.empty()) break;
+      }
+      if (names.empty() && !p.identifiers.empty()) names.push_back(p.identifiers.front().value);
       subheading("person-" + std::to_string(p.id), tf("person_heading", {role_name(p.role), std::to_string(p.id), join(names, ", ")}));
       std::vector<std::vector<std::string>> rows;
       for (const auto& id : p.identifiers) {
