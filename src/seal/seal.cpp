@@ -1,7 +1,9 @@
 #include "cbkit/seal/seal.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/kinds/kinds.hpp"
 #include "cbkit/manifest/reader.hpp"
+#include "cbkit/manifest/writer.hpp"
 #include "cbkit/seal/checkpoint.hpp"
 #include "cbkit/seal/merkle.hpp"
 #include "cbkit/store/entry.hpp"
@@ -13,6 +15,8 @@
 #include "cbkit/version.hpp"
 
 #include <sys/stat.h>
+
+#include <set>
 
 namespace cbkit::seal {
 
@@ -40,6 +44,7 @@ LogState read_log(const store::Case& c) {
   manifest::LineReader reader(c.manifest_path());
   manifest::RawLine raw;
   std::string prev = manifest::k_zero_hash;
+  std::set<std::string> paths; // a path recorded twice would be two archive members
   const std::string where = display(c.manifest_path());
   auto broken = [&](std::uint64_t at, const std::string& what) {
     return Error(ErrorKind::case_, where + ": line " + std::to_string(at) + " " + what +
@@ -58,6 +63,13 @@ LogState read_log(const store::Case& c) {
         if (!f.is_object() || !f.contains("path") || !f["path"].is_string() || !f.contains("size") || !f["size"].is_number_unsigned())
           throw broken(raw.index, "records an invalid file");
         const std::string path = f["path"].get<std::string>();
+        // Everything the archive writer would refuse is refused here, before the seal line
+        // and its signed checkpoint are appended.
+        const std::string kind = j->contains("kind") && (*j)["kind"].is_string() ? (*j)["kind"].get<std::string>() : "";
+        if (!manifest::is_safe_entry_path(path, kinds::area_of(kind)))
+          throw broken(raw.index,
+                       "records the path '" + util::utf8_lossy(path) + "', which leaves the " + kinds::area_of(kind) + "/ folder");
+        if (!paths.insert(path).second) throw broken(raw.index, "records '" + util::utf8_lossy(path) + "' a second time");
         struct stat st {};
         if (::lstat((c.root() / path).c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
             static_cast<std::uint64_t>(st.st_size) != f["size"].get<std::uint64_t>()) {

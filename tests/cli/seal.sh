@@ -136,6 +136,29 @@ test_bad_arguments_leave_the_case_alone() {
     [[ ! -e $T/a.tar ]] || fail "an archive was written"
 }
 
+# A line (chained correctly, as a forger would write it) that records a path outside its
+# area, or a path recorded twice: seal refuses before it appends or signs anything.
+test_unsafe_paths_refused_before_signing() {
+    setup
+    local last bad
+    for bad in "evidence/../manifest.jsonl" "$(jline "$C" 1 '.files[0].path')"; do
+        cp -a "$C" "$T/c2"
+        chmod u+w "$T/c2/manifest.jsonl"
+        last=$(tail -n1 "$T/c2/manifest.jsonl" | tr -d '\n' | sha256sum | cut -d' ' -f1)
+        jq -c --arg prev "$last" --arg p "$bad" --argjson seq "$(manifest_lines "$T/c2")" \
+            '{seq: $seq, prev: $prev, time: .time, kind: "file", actor: .actor, tool: .tool,
+              files: [{path: $p, sha256: ("0" * 64), size: 0}]}' <(tail -n1 "$T/c2/manifest.jsonl") >>"$T/c2/manifest.jsonl"
+        local lines
+        lines=$(manifest_lines "$T/c2")
+        expect_exit 4 cbkit --case "$T/c2" seal --key "$T/examiner.key" --out "$T/x.tar" --no-report
+        expect_stderr_contains "nothing was sealed"
+        expect_eq "$(manifest_lines "$T/c2")" "$lines" "lines after a refused seal ($bad)"
+        [[ ! -e $T/x.tar ]] || fail "an archive was written for $bad"
+        [[ -z $(find "$T/c2/seals" -mindepth 1) ]] || fail "something was written under seals/ for $bad"
+        chmod -R u+w "$T/c2" && rm -rf "$T/c2"
+    done
+}
+
 test_changed_evidence_is_not_sealed() {
     setup
     local f="$C/$(jline "$C" 2 '.files[0].path')"
