@@ -141,13 +141,18 @@ test_bad_arguments_leave_the_case_alone() {
 test_unsafe_paths_refused_before_signing() {
     setup
     local last bad
-    for bad in "evidence/../manifest.jsonl" "$(jline "$C" 1 '.files[0].path')"; do
+    # evidence/../.cbkit.lock exists with the recorded size 0; the duplicate has its true size:
+    # only the path checks can refuse them.
+    local dup size
+    dup=$(jline "$C" 1 '.files[0].path')
+    size=$(jline "$C" 1 '.files[0].size')
+    for bad in "evidence/../.cbkit.lock:0" "$dup:$size"; do
         cp -a "$C" "$T/c2"
         chmod u+w "$T/c2/manifest.jsonl"
         last=$(tail -n1 "$T/c2/manifest.jsonl" | tr -d '\n' | sha256sum | cut -d' ' -f1)
-        jq -c --arg prev "$last" --arg p "$bad" --argjson seq "$(manifest_lines "$T/c2")" \
+        jq -c --arg prev "$last" --arg p "${bad%:*}" --argjson size "${bad##*:}" --argjson seq "$(manifest_lines "$T/c2")" \
             '{seq: $seq, prev: $prev, time: .time, kind: "file", actor: .actor, tool: .tool,
-              files: [{path: $p, sha256: ("0" * 64), size: 0}]}' <(tail -n1 "$T/c2/manifest.jsonl") >>"$T/c2/manifest.jsonl"
+              files: [{path: $p, sha256: ("0" * 64), size: $size}]}' <(tail -n1 "$T/c2/manifest.jsonl") >>"$T/c2/manifest.jsonl"
         local lines
         lines=$(manifest_lines "$T/c2")
         expect_exit 4 cbkit --case "$T/c2" seal --key "$T/examiner.key" --out "$T/x.tar" --no-report
