@@ -83,10 +83,11 @@ void add_all(const store::Case& c, const store::AddEmailOptions& options, const 
       entries.push_back(std::move(e));
     } else {
       const std::string subject = s["subject"].is_string() ? s["subject"].get<std::string>() : "(no subject)";
-      std::cout << "  " << a.files.front().sha256 << "  " << a.files.front().size << "  " << a.files.front().path << "\n";
-      std::cout << "    from " << a.source << ": " << util::one_line(subject, 70) << "; " << s["attachment_count"].get<std::size_t>()
-                << " attachment(s)";
-      if (!s["anomalies"].empty()) std::cout << "; anomalies: " << joined(s["anomalies"]);
+      std::cout << "  " << a.files.front().sha256 << "  " << a.files.front().size << "  "
+                << util::terminal_text(a.files.front().path, false) << "\n";
+      std::cout << "    from " << util::terminal_text(a.source, false) << ": " << util::one_line(subject, 70) << "; "
+                << s["attachment_count"].get<std::size_t>() << " attachment(s)";
+      if (!s["anomalies"].empty()) std::cout << "; anomalies: " << util::terminal_text(joined(s["anomalies"]), false);
       std::cout << "\n";
       print_receipt(a.appended);
     }

@@ -1,3 +1,4 @@
+#include "cbkit/util/text.hpp"
 #include "cli/common.hpp"
 
 #include <iostream>
@@ -33,7 +34,7 @@ int run_add_file(const AddFileArgs& args, const GlobalOptions& g) {
     print_json(manifest::Json{{"head", r.appended.head}, {"seq", r.appended.seq}, {"entry", r.appended.entry_dir}, {"files", files}});
   } else {
     for (const auto& f : r.files)
-      std::cout << "  " << f.sha256 << "  " << f.size << "  " << f.path << "\n";
+      std::cout << "  " << f.sha256 << "  " << f.size << "  " << util::terminal_text(f.path, false) << "\n";
     print_receipt(r.appended);
   }
   return 0;

@@ -176,9 +176,9 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
         entries.push_back(std::move(e));
       } else {
         for (const auto& f : r.files)
-          std::cout << "  " << f.sha256 << "  " << f.size << "  " << f.path << "\n";
+          std::cout << "  " << f.sha256 << "  " << f.size << "  " << util::terminal_text(f.path, false) << "\n";
         if (r.staged.complete) {
-          std::cout << "    " << w["status"].get<long>() << " " << w["final_url"].get<std::string>();
+          std::cout << "    " << w["status"].get<long>() << " " << util::terminal_text(w["final_url"].get<std::string>(), false);
           if (w["redirects"].get<std::size_t>() > 0) std::cout << " (after " << w["redirects"].get<std::size_t>() << " redirect(s))";
           if (w["truncated"].get<bool>()) std::cout << "; body cut at --max-size";
           std::cout << "\n";
@@ -187,14 +187,16 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
       }
       if (!r.staged.complete) {
         ++failures;
-        std::cerr << "cbkit: error: " << r.staged.error << "; recorded as a failed attempt (seq " << r.appended.seq << ")\n";
+        std::cerr << "cbkit: error: " << util::terminal_text(r.staged.error, false) << "; recorded as a failed attempt (seq "
+                  << r.appended.seq << ")\n";
       } else if (w["truncated"].get<bool>()) {
-        std::cerr << "cbkit: warning: " << o.url << ": the body was cut at --max-size " << o.max_size << " bytes (flagged as truncated)\n";
+        std::cerr << "cbkit: warning: " << util::terminal_text(o.url, false) << ": the body was cut at --max-size " << o.max_size
+                  << " bytes (flagged as truncated)\n";
       }
       if (r.staged.complete && w.contains("browser") && !w["browser"].value("ok", true)) {
         ++failures;
-        std::cerr << "cbkit: error: " << w["browser"].value("error", std::string()) << "; the raw capture was recorded (seq "
-                  << r.appended.seq << ")\n";
+        std::cerr << "cbkit: error: " << util::terminal_text(util::string_field(w["browser"], "error"), false)
+                  << "; the raw capture was recorded (seq " << r.appended.seq << ")\n";
       }
       std::cout.flush();
     }

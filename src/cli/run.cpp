@@ -1,6 +1,7 @@
 #include "cli/run.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/util/text.hpp"
 #include "cbkit/version.hpp"
 #include "cli/common.hpp"
 
@@ -54,10 +55,11 @@ int run(int argc, char** argv) {
     // CLI11 reports an unknown command as "a subcommand is required"; name what was typed.
     const auto extra = app.remaining();
     if (app.get_subcommands().empty() && !extra.empty()) {
-      std::cerr << "cbkit: error: '" << extra.front() << "': unknown command; see 'cbkit --help' for the list\n";
+      std::cerr << "cbkit: error: '" << util::terminal_text(extra.front(), false)
+                << "': unknown command; see 'cbkit --help' for the list\n";
       return static_cast<int>(ErrorKind::usage);
     }
-    std::cerr << "cbkit: error: " << e.what() << "; see 'cbkit --help'\n";
+    std::cerr << "cbkit: error: " << util::terminal_text(e.what(), true) << "; see 'cbkit --help'\n";
     return static_cast<int>(ErrorKind::usage);
   }
 
@@ -65,7 +67,7 @@ int run(int argc, char** argv) {
   try {
     return action ? action() : static_cast<int>(ErrorKind::usage);
   } catch (const Error& e) {
-    std::cerr << "cbkit: error: " << e.what() << "\n";
+    std::cerr << "cbkit: error: " << util::terminal_text(e.what(), true) << "\n";
     return e.exit_code();
   } catch (const std::exception& e) {
     std::cerr << "cbkit: error: internal error: " << e.what() << "\n";

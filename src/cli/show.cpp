@@ -7,12 +7,14 @@
 #include "cbkit/util/time.hpp"
 #include "cli/common.hpp"
 
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/sha256.hpp"
 
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace cbkit::cli {
 
@@ -23,70 +25,95 @@ struct ShowArgs {
   std::uint64_t seq = 0;
 };
 
+using util::member;
+
+// Everything show prints comes from the manifest line and from derived files such as
+// headers.json: untrusted text. Each value is made printable on one line (or, for multi-line
+// text, with its continuation lines indented under its key) through util::terminal_text, and
+// the whole view goes through it once more before it reaches the terminal.
+
+// A scalar as text: a string as is, numbers and booleans as JSON writes them, "-" for null.
 std::string scalar_text(const manifest::Json& v) {
-  return v.is_string() ? util::utf8_lossy(v.get<std::string>()) : v.dump(-1, ' ', false, manifest::Json::error_handler_t::replace);
+  if (v.is_null()) return "-";
+  return v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, manifest::Json::error_handler_t::replace);
+}
+
+// `text` printable, its line breaks continued at `indent` so no line it holds can pass for a
+// line of the view.
+std::string indented(const std::string& text, std::size_t indent) {
+  const std::string clean = util::terminal_text(text, true);
+  std::string out;
+  for (const char ch : clean) {
+    out += ch;
+    if (ch == '\n') out.append(indent, ' ');
+  }
+  return out;
 }
 
 // Prints any JSON value as indented "key: value" lines, for kinds this view has no
 // special layout for (and for nested objects).
-void print_tree(const std::string& key, const manifest::Json& v, int indent) {
+void print_tree(std::ostream& os, const std::string& key, const manifest::Json& v, int indent) {
   const std::string pad(static_cast<std::size_t>(indent), ' ');
+  const std::string k = util::terminal_text(key, false);
   if (v.is_object()) {
-    std::cout << pad << key << ":\n";
-    for (const auto& [k, child] : v.items())
-      print_tree(k, child, indent + 2);
+    os << pad << k << ":\n";
+    for (const auto& [child_key, child] : v.items())
+      print_tree(os, child_key, child, indent + 2);
   } else if (v.is_array() && !v.empty() && (v.front().is_object() || v.front().is_array())) {
-    std::cout << pad << key << ":\n";
+    os << pad << k << ":\n";
     std::size_t i = 0;
     for (const auto& child : v)
-      print_tree("[" + std::to_string(i++) + "]", child, indent + 2);
+      print_tree(os, "[" + std::to_string(i++) + "]", child, indent + 2);
   } else if (v.is_array()) {
     std::string joined;
     for (const auto& child : v)
       joined += (joined.empty() ? "" : ", ") + scalar_text(child);
-    std::cout << pad << key << ": " << joined << "\n";
+    os << pad << k << ": " << indented(joined, pad.size() + 4) << "\n";
   } else {
-    std::cout << pad << key << ": " << scalar_text(v) << "\n";
+    os << pad << k << ": " << indented(scalar_text(v), pad.size() + 4) << "\n";
   }
 }
 
-void print_email(const manifest::Json& a);
+void print_email(std::ostream& os, const manifest::Json& a);
 
 // `analysis` is the parsed headers.json of an e-mail entry (null otherwise): it is shown
 // right after the entry's identity, before the raw fields and the files.
-void print_human(const manifest::Json& line, const std::string& hash, const store::Case& c, const manifest::Json& analysis) {
-  const auto str = [](const manifest::Json& obj, const char* key) { return string_field(obj, key); };
-  std::cout << "entry " << scalar_text(line.value("seq", manifest::Json())) << " (" << str(line, "kind") << ")\n";
-  std::cout << "  what:  " << kinds::summarize(line, 4096) << "\n";
-  std::cout << "  hash:  " << hash << "\n";
-  std::cout << "  prev:  " << str(line, "prev") << "\n";
-  const std::string time = str(line, "time");
-  std::cout << "  time:  " << time;
+void print_human(std::ostream& os, const manifest::Json& line, const std::string& hash, const store::Case& c,
+                 const manifest::Json& analysis) {
+  const auto str = [](const manifest::Json& obj, const char* key) { return util::terminal_text(util::string_field(obj, key, "-"), false); };
+  os << "entry " << util::terminal_text(scalar_text(member(line, "seq")), false) << " (" << str(line, "kind") << ")\n";
+  os << "  what:  " << util::terminal_text(kinds::summarize(line, 4096), false) << "\n";
+  os << "  hash:  " << hash << "\n";
+  os << "  prev:  " << str(line, "prev") << "\n";
+  const std::string time = util::string_field(line, "time");
+  os << "  time:  " << util::terminal_text(time, false);
   std::string tz;
   try {
     tz = c.info().timezone;
   } catch (const Error&) {
   }
-  if (const auto t = util::parse_rfc3339(time); t && !tz.empty()) std::cout << "  = " << util::format_in_zone(t->epoch_seconds, tz);
-  std::cout << "\n";
-  if (line.contains("actor")) {
-    const auto& a = line["actor"];
-    std::cout << "  actor: " << str(a, "examiner") << " (user " << str(a, "user") << " on " << str(a, "host") << ")\n";
+  if (const auto t = util::parse_rfc3339(time); t && !tz.empty()) os << "  = " << util::format_in_zone(t->epoch_seconds, tz);
+  os << "\n";
+  if (const auto& a = member(line, "actor"); !a.is_null()) {
+    os << "  actor: " << str(a, "examiner") << " (user " << str(a, "user") << " on " << str(a, "host") << ")\n";
   }
-  if (line.contains("tool")) std::cout << "  tool:  " << str(line["tool"], "name") << " " << str(line["tool"], "version") << "\n";
+  if (const auto& tool = member(line, "tool"); !tool.is_null())
+    os << "  tool:  " << str(tool, "name") << " " << str(tool, "version") << "\n";
 
-  if (analysis.is_object()) print_email(analysis);
+  if (analysis.is_object()) print_email(os, analysis);
   for (const auto& [key, value] : line.items()) {
     if (key == "seq" || key == "prev" || key == "time" || key == "kind" || key == "actor" || key == "tool" || key == "files") continue;
     if (key == "email" && analysis.is_object()) continue; // shown in full above
-    print_tree(key, value, 2);
+    print_tree(os, key, value, 2);
   }
-  if (line.contains("files") && line["files"].is_array() && !line["files"].empty()) {
-    std::cout << "  files (" << line["files"].size() << "):\n";
-    for (const auto& f : line["files"]) {
-      std::cout << "    " << str(f, "path") << "\n";
+  if (const auto& files = member(line, "files"); files.is_array() && !files.empty()) {
+    os << "  files (" << files.size() << "):\n";
+    for (const auto& f : files) {
+      os << "    " << str(f, "path") << "\n";
+      if (!f.is_object()) continue;
       for (const auto& [key, value] : f.items()) {
-        if (key != "path") std::cout << "      " << key << ": " << scalar_text(value) << "\n";
+        if (key != "path")
+          os << "      " << util::terminal_text(key, false) << ": " << util::terminal_text(scalar_text(value), false) << "\n";
       }
     }
   }
@@ -95,117 +122,142 @@ void print_human(const manifest::Json& line, const std::string& hash, const stor
 // Loads an email entry's headers.json, checking it against the hash the line records.
 // Returns null (and says why on stderr) when it is missing, changed or unreadable.
 manifest::Json load_analysis(const manifest::Json& line, const store::Case& c) {
-  if (!line.contains("files") || !line["files"].is_array()) return manifest::Json();
-  for (const auto& f : line["files"]) {
-    if (!f.is_object() || !f.contains("role") || f["role"] != "headers") continue;
+  const auto& files = member(line, "files");
+  if (!files.is_array()) return manifest::Json();
+  for (const auto& f : files) {
+    if (util::string_field(f, "role") != "headers") continue;
     const store::RecordedBytes read = store::read_recorded(c.root(), f, "email", 64u << 20);
     if (!read.bytes) {
-      std::cerr << "cbkit: warning: " << util::utf8_lossy(string_field(f, "path")) << ": " << read.problem << "; run 'cbkit verify'\n";
+      std::cerr << "cbkit: warning: " << util::terminal_text(util::string_field(f, "path"), false) << ": "
+                << util::terminal_text(read.problem, false) << "; run 'cbkit verify'\n";
       return manifest::Json();
     }
     manifest::Json j = manifest::Json::parse(*read.bytes, nullptr, false);
-    if (!j.is_discarded()) return j;
+    if (!j.is_discarded() && j.is_object()) return j;
     break;
   }
   std::cerr << "cbkit: warning: the header analysis (headers.json) of this entry cannot be read\n";
   return manifest::Json();
 }
 
+// A field of headers.json that should hold text: "-" when it is missing or null,
+// "(not a string)" when it holds something else.
 std::string text_of(const manifest::Json& v) {
   if (v.is_null()) return "-";
-  return v.is_string() ? util::utf8_lossy(v.get<std::string>()) : v.dump(-1, ' ', false, manifest::Json::error_handler_t::replace);
+  return v.is_string() ? util::terminal_text(v.get<std::string>(), false) : "(not a string)";
 }
 
 std::string addresses_text(const manifest::Json& list) {
   std::string out;
-  if (!list.is_array()) return "-";
+  if (!list.is_array()) return list.is_null() ? "-" : "(not a list)";
   for (const auto& a : list) {
     if (!out.empty()) out += ", ";
-    if (a.contains("name") && a["name"].is_string()) out += text_of(a["name"]) + " ";
-    out += "<" + text_of(a.value("address", manifest::Json())) + ">";
+    if (util::has_string(a, "name")) out += text_of(member(a, "name")) + " ";
+    out += "<" + text_of(member(a, "address")) + ">";
   }
   return out.empty() ? "-" : out;
 }
 
+// The elements of `v` when it is an array; nothing otherwise (a mistyped list is shown as
+// empty rather than iterated as an object or a scalar).
+const manifest::Json& list_of(const manifest::Json& v) {
+  static const manifest::Json empty = manifest::Json::array();
+  return v.is_array() ? v : empty;
+}
+
+// One row, formatted like printf (the values are already made printable).
+template <typename... Args> std::string row(const char* format, Args... args) {
+  char buf[1024];
+  std::snprintf(buf, sizeof buf, format, args...);
+  return buf;
+}
+
 // The header-analyzer view of an e-mail: anomalies first, then who/when, the hops with
-// their delays, authentication verdicts and DKIM.
-void print_email(const manifest::Json& a) {
-  const auto& an = a["anomalies"];
-  std::cout << "  ANOMALIES (" << (an.is_array() ? an.size() : 0) << ")\n";
-  if (an.is_array()) {
-    for (const auto& x : an)
-      std::cout << "    " << text_of(x["code"]) << ": " << text_of(x["message"]) << "\n";
-  }
-  const auto& s = a["summary"];
-  std::cout << "  MESSAGE\n";
-  std::cout << "    Date:         "
-            << (s["date"].is_object() ? text_of(s["date"]["as_written"]) + "  = " + text_of(s["date"]["utc"]) + " UTC" : "-") << "\n";
-  std::cout << "    From:         " << util::one_line(addresses_text(s["from"]), 100) << "\n";
-  std::cout << "    Sender:       " << util::one_line(addresses_text(s["sender"]), 100) << "\n";
-  std::cout << "    Reply-To:     " << util::one_line(addresses_text(s["reply_to"]), 100) << "\n";
-  std::cout << "    Return-Path:  " << util::one_line(addresses_text(s["return_path"]), 100) << "\n";
-  std::cout << "    To:           " << util::one_line(addresses_text(s["to"]), 100) << "\n";
-  std::cout << "    Cc:           " << util::one_line(addresses_text(s["cc"]), 100) << "\n";
-  std::cout << "    Subject:      " << util::one_line(text_of(s["subject"]), 100) << "\n";
-  std::cout << "    Message-ID:   " << util::one_line(text_of(s["message_id"]), 100) << "\n";
+// their delays, authentication verdicts and DKIM. Every field is read as untrusted.
+void print_email(std::ostream& os, const manifest::Json& a) {
+  const auto& an = list_of(member(a, "anomalies"));
+  os << "  ANOMALIES (" << an.size() << ")\n";
+  for (const auto& x : an)
+    os << "    " << text_of(member(x, "code")) << ": " << text_of(member(x, "message")) << "\n";
+  const auto& s = member(a, "summary");
+  const auto& date = member(s, "date");
+  os << "  MESSAGE\n";
+  os << "    Date:         "
+     << (date.is_object() ? text_of(member(date, "as_written")) + "  = " + text_of(member(date, "utc")) + " UTC" : "-") << "\n";
+  os << "    From:         " << util::one_line(addresses_text(member(s, "from")), 100) << "\n";
+  os << "    Sender:       " << util::one_line(addresses_text(member(s, "sender")), 100) << "\n";
+  os << "    Reply-To:     " << util::one_line(addresses_text(member(s, "reply_to")), 100) << "\n";
+  os << "    Return-Path:  " << util::one_line(addresses_text(member(s, "return_path")), 100) << "\n";
+  os << "    To:           " << util::one_line(addresses_text(member(s, "to")), 100) << "\n";
+  os << "    Cc:           " << util::one_line(addresses_text(member(s, "cc")), 100) << "\n";
+  os << "    Subject:      " << util::one_line(text_of(member(s, "subject")), 100) << "\n";
+  os << "    Message-ID:   " << util::one_line(text_of(member(s, "message_id")), 100) << "\n";
   // The origin: the client IP with its reason, or the provider that does not disclose it.
-  const auto& origin = s["origin"];
-  const auto& provider = origin.is_object() ? origin["provider"] : manifest::Json();
+  const auto& origin = member(s, "origin");
+  const auto& provider = member(origin, "provider");
+  const auto& originating_ip = member(s, "originating_ip");
   std::string origin_text = "-";
   const email::RelayProvider* legacy_relay = nullptr; // headers.json from before summary.origin: the address a relay's?
-  if (!origin.is_object() && s["originating_ip"].is_object() && a["received"].is_array()) {
-    for (const auto& h : a["received"]) {
-      if (h["from_ip"] != s["originating_ip"]["ip"]) continue;
-      legacy_relay = email::provider_of_host(h["from_tcp_host"].is_string() ? text_of(h["from_tcp_host"]) : "");
-      if (legacy_relay == nullptr) legacy_relay = email::provider_of_host(h["from"].is_string() ? text_of(h["from"]) : "");
+  if (!origin.is_object() && originating_ip.is_object()) {
+    for (const auto& h : list_of(member(a, "received"))) {
+      if (member(h, "from_ip") != member(originating_ip, "ip")) continue;
+      legacy_relay = email::provider_of_host(util::string_field(h, "from_tcp_host"));
+      if (legacy_relay == nullptr) legacy_relay = email::provider_of_host(util::string_field(h, "from"));
       break;
     }
   }
   if (legacy_relay != nullptr) {
-    origin_text = "not disclosed: " + text_of(s["originating_ip"]["ip"]) + " is a relay of " + std::string(legacy_relay->name) +
+    origin_text = "not disclosed: " + text_of(member(originating_ip, "ip")) + " is a relay of " + std::string(legacy_relay->name) +
                   ", not the sender's address; ask the provider";
-  } else if (s["originating_ip"].is_object()) {
-    origin_text = text_of(s["originating_ip"]["ip"]) + " (" + text_of(s["originating_ip"]["reason"]) + ")";
+  } else if (originating_ip.is_object()) {
+    origin_text = text_of(member(originating_ip, "ip")) + " (" + text_of(member(originating_ip, "reason")) + ")";
   } else if (provider.is_object()) {
-    origin_text =
-        "not disclosed: sent through " + text_of(provider["name"]) + " (relay " + text_of(provider["relay_name"]) + "); ask the provider";
+    origin_text = "not disclosed: sent through " + text_of(member(provider, "name")) + " (relay " +
+                  text_of(member(provider, "relay_name")) + "); ask the provider";
   }
-  std::cout << "    Origin IP:    " << util::one_line(origin_text, 160) << "\n";
-  if (origin.is_object()) std::cout << "    Origin rule:  " << util::one_line(text_of(origin["rule"]), 100) << "\n";
+  os << "    Origin IP:    " << util::one_line(origin_text, 160) << "\n";
+  if (origin.is_object()) os << "    Origin rule:  " << util::one_line(text_of(member(origin, "rule")), 100) << "\n";
   if (provider.is_object()) {
-    const auto& ids = origin["identifiers"];
-    std::cout << "    Provider ids: queue id " << util::one_line(ids["queue_id"].is_string() ? text_of(ids["queue_id"]) : "-", 100)
-              << ", handed on " << (ids["handoff_utc"].is_string() ? text_of(ids["handoff_utc"]) : "-") << "\n";
+    const auto& ids = member(origin, "identifiers");
+    os << "    Provider ids: queue id " << util::one_line(text_of(member(ids, "queue_id")), 100) << ", handed on "
+       << util::one_line(text_of(member(ids, "handoff_utc")), 40) << "\n";
   }
-  std::cout << "  RECEIVED CHAIN (oldest hop first)\n";
-  std::printf("    %-3s %-20s %10s  %-34s %-28s %s\n", "#", "DATE (UTC)", "DELAY", "FROM (IP)", "BY", "WITH/TLS");
+  os << "  RECEIVED CHAIN (oldest hop first)\n";
+  os << row("    %-3s %-20s %10s  %-34s %-28s %s\n", "#", "DATE (UTC)", "DELAY", "FROM (IP)", "BY", "WITH/TLS");
   std::size_t n = 0;
-  for (const auto& h : a["received"]) {
-    const std::string from = text_of(h["from"]) + (h["from_ip"].is_string() ? " [" + text_of(h["from_ip"]) + "]" : "");
-    const std::string delay = h["delay_seconds"].is_number() ? std::to_string(h["delay_seconds"].get<long long>()) + " s" : "-";
-    const std::string date =
-        h["date"].is_object() && h["date"]["utc"].is_string() ? text_of(h["date"]["utc"]) : "(" + text_of(h["date"]["as_written"]) + ")";
-    std::printf(
-        "    %-3zu %-20s %10s  %-34s %-28s %s\n", ++n, util::one_line(date, 20).c_str(), delay.c_str(), util::one_line(from, 34).c_str(),
-        util::one_line(text_of(h["by"]), 28).c_str(),
-        util::one_line(text_of(h["with"]) + (h["tls"].is_string() && h["tls"] != h["with"] ? " " + text_of(h["tls"]) : ""), 60).c_str());
+  for (const auto& h : list_of(member(a, "received"))) {
+    const auto& from_ip = member(h, "from_ip");
+    const std::string from = text_of(member(h, "from")) + (from_ip.is_string() ? " [" + text_of(from_ip) + "]" : "");
+    const auto& delay_v = member(h, "delay_seconds");
+    const std::string delay = delay_v.is_number() ? delay_v.dump() + " s" : "-";
+    const auto& hop_date = member(h, "date");
+    const std::string hop_when =
+        util::has_string(hop_date, "utc") ? text_of(member(hop_date, "utc")) : "(" + text_of(member(hop_date, "as_written")) + ")";
+    const auto& with = member(h, "with");
+    const auto& tls = member(h, "tls");
+    os << row("    %-3zu %-20s %10s  %-34s %-28s %s\n", ++n, util::one_line(hop_when, 20).c_str(), util::one_line(delay, 10).c_str(),
+              util::one_line(from, 34).c_str(), util::one_line(text_of(member(h, "by")), 28).c_str(),
+              util::one_line(text_of(with) + (tls.is_string() && tls != with ? " " + text_of(tls) : ""), 60).c_str());
   }
-  std::cout << "  AUTHENTICATION-RESULTS\n";
-  for (const auto& r : a["authentication_results"]) {
-    std::string line = "    " + text_of(r["authserv_id"]) + ":";
-    for (const auto& m : r["methods"])
-      line += " " + text_of(m["method"]) + "=" + text_of(m["result"]);
-    std::cout << util::one_line(line, 160) << "\n";
+  os << "  AUTHENTICATION-RESULTS\n";
+  for (const auto& r : list_of(member(a, "authentication_results"))) {
+    std::string line = "    " + text_of(member(r, "authserv_id")) + ":";
+    for (const auto& m : list_of(member(r, "methods")))
+      line += " " + text_of(member(m, "method")) + "=" + text_of(member(m, "result"));
+    os << util::one_line(line, 160) << "\n";
   }
-  std::cout << "  DKIM\n";
-  for (const auto& d : a["dkim"]) {
-    std::cout << "    d=" << text_of(d["domain"]) << " s=" << text_of(d["selector"]) << " a=" << text_of(d["algorithm"]) << ": body hash "
-              << text_of(d["body_hash"]) << ", signature " << text_of(d["signature"]) << " (" << text_of(d["key_source"]) << ")\n";
-    if (const auto& tm = d["time"]; tm.is_object()) {
+  os << "  DKIM\n";
+  for (const auto& d : list_of(member(a, "dkim"))) {
+    os << "    d=" << text_of(member(d, "domain")) << " s=" << text_of(member(d, "selector")) << " a=" << text_of(member(d, "algorithm"))
+       << ": body hash " << text_of(member(d, "body_hash")) << ", signature " << text_of(member(d, "signature")) << " ("
+       << text_of(member(d, "key_source")) << ")\n";
+    if (const auto& tm = member(d, "time"); tm.is_object()) {
       const auto yes_no = [](const manifest::Json& v) { return v.is_boolean() ? (v.get<bool>() ? "yes" : "no") : "unknown"; };
-      std::cout << "      delivered " << (tm["delivered_at"].is_string() ? text_of(tm["delivered_at"]) : "unknown")
-                << ", valid at delivery: " << yes_no(tm["valid_at_delivery"])
-                << (tm["expired_since"].is_string() ? ", expired since " + text_of(tm["expired_since"]) : std::string()) << "\n";
+      const auto& delivered = member(tm, "delivered_at");
+      const auto& expired = member(tm, "expired_since");
+      os << "      delivered " << (delivered.is_string() ? text_of(delivered) : "unknown")
+         << ", valid at delivery: " << yes_no(member(tm, "valid_at_delivery"))
+         << (expired.is_string() ? ", expired since " + text_of(expired) : std::string()) << "\n";
     }
   }
 }
@@ -234,10 +286,12 @@ int run_show(ShowArgs args, const GlobalOptions& g) {
       out["hash"] = raw.sha256;
       out["summary"] = kinds::summarize(*j, 4096);
       out["entry"] = *j;
-      if (j->value("kind", "") == "email") out["analysis"] = load_analysis(*j, c);
+      if (util::string_field(*j, "kind") == "email") out["analysis"] = load_analysis(*j, c);
       print_json(out);
     } else {
-      print_human(*j, raw.sha256, c, j->value("kind", "") == "email" ? load_analysis(*j, c) : manifest::Json());
+      std::ostringstream view;
+      print_human(view, *j, raw.sha256, c, util::string_field(*j, "kind") == "email" ? load_analysis(*j, c) : manifest::Json());
+      std::cout << util::terminal_text(view.str(), true); // once more, as a whole: nothing raw reaches the terminal
     }
     return 0;
   }

@@ -129,9 +129,9 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
   } else {
     for (const auto& f : r.findings) {
       std::cout << severity_name(f.severity) << " " << f.code;
-      if (!f.path.empty()) std::cout << " " << f.path;
+      if (!f.path.empty()) std::cout << " " << util::terminal_text(f.path, false);
       if (f.seq) std::cout << " (line " << *f.seq << ")";
-      std::cout << ": " << f.message << "\n";
+      std::cout << ": " << util::terminal_text(f.message, false) << "\n"; // paths and values come from the case
     }
     for (const auto& s : r.seals) {
       std::cout << "seal " << s.seq << ": lines 0.." << (s.tree_size == 0 ? 0 : s.tree_size - 1) << ", key "
@@ -139,14 +139,16 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
                 << "\n";
     }
     for (const auto& [seq, kind] : r.after_last_seal)
-      std::cout << "after seal " << r.seals.back().seq << ": seq " << seq << " (" << kind << ") is not covered by a seal yet\n";
+      std::cout << "after seal " << r.seals.back().seq << ": seq " << seq << " (" << util::one_line(kind, 40)
+                << ") is not covered by a seal yet\n";
     if (r.archive && bag) {
       const auto& a = *r.archive;
-      std::cout << "bag folder " << util::utf8_lossy(a.path) << " (extracted archive): " << a.payload_files << " payload files; signature "
-                << (a.signature_ok ? "OK" : "FAILED") << (a.pinned ? " (pinned key)" : " (embedded key, unpinned)") << "\n";
+      std::cout << "bag folder " << util::terminal_text(a.path, false) << " (extracted archive): " << a.payload_files
+                << " payload files; signature " << (a.signature_ok ? "OK" : "FAILED")
+                << (a.pinned ? " (pinned key)" : " (embedded key, unpinned)") << "\n";
     } else if (r.archive) {
       const auto& a = *r.archive;
-      std::cout << "archive " << util::utf8_lossy(a.path) << " (" << a.format << ", " << a.size << " bytes, sha256 " << a.sha256
+      std::cout << "archive " << util::terminal_text(a.path, false) << " (" << a.format << ", " << a.size << " bytes, sha256 " << a.sha256
                 << "): bag " << a.top << ", " << a.payload_files << " payload files; signature " << (a.signature_ok ? "OK" : "FAILED")
                 << (a.pinned ? " (pinned key)" : " (embedded key, unpinned)") << "\n";
     }

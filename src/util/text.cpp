@@ -32,6 +32,18 @@ std::size_t utf8_seq_len(std::string_view s, std::size_t i) {
   return len;
 }
 
+// True when the well-formed UTF-8 sequence `seq` is a control a terminal or a text renderer
+// acts on rather than shows: C0 controls, DEL, C1 controls (U+0080-U+009F) and the
+// bidirectional formatting characters (U+061C, U+200E/U+200F, U+202A-U+202E, U+2066-U+2069).
+bool is_control_sequence(std::string_view seq) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(seq[k]); };
+  if (seq.size() == 1) return b(0) < 0x20 || b(0) == 0x7f;
+  if (seq.size() == 2) return (b(0) == 0xC2 && b(1) <= 0x9F) || (b(0) == 0xD8 && b(1) == 0x9C);
+  if (seq.size() == 3 && b(0) == 0xE2 && b(1) == 0x80) return b(2) == 0x8E || b(2) == 0x8F || (b(2) >= 0xAA && b(2) <= 0xAE);
+  if (seq.size() == 3 && b(0) == 0xE2 && b(1) == 0x81) return b(2) >= 0xA6 && b(2) <= 0xA9;
+  return false;
+}
+
 char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 } // namespace
@@ -72,8 +84,7 @@ std::string sanitize_file_name(std::string_view name) {
       ++i;
       continue;
     }
-    const auto uc = static_cast<unsigned char>(c);
-    if (n == 1 && (uc < 0x20 || uc == 0x7f || std::string_view("/\\:*?\"<>|").find(c) != std::string_view::npos)) {
+    if (is_control_sequence(name.substr(i, n)) || (n == 1 && std::string_view("/\\:*?\"<>|").find(c) != std::string_view::npos)) {
       out += '_';
     } else {
       out.append(name.substr(i, n));
@@ -151,14 +162,34 @@ std::string one_line(std::string_view text, std::size_t max_chars) {
       out += "\xE2\x80\xA6";
       break;
     }
-    const auto uc = static_cast<unsigned char>(clean[i]);
-    if (n == 1 && (uc < 0x20 || uc == 0x7f)) {
+    if (is_control_sequence(std::string_view(clean).substr(i, n))) {
       out += ' ';
     } else {
       out.append(clean, i, n);
     }
     i += n;
     ++chars;
+  }
+  return out;
+}
+
+std::string terminal_text(std::string_view text, bool keep_newlines) {
+  std::string out;
+  const std::string clean = utf8_lossy(text);
+  out.reserve(clean.size());
+  for (std::size_t i = 0; i < clean.size();) {
+    const std::size_t n = utf8_seq_len(clean, i);
+    const std::string_view seq = std::string_view(clean).substr(i, n);
+    if (seq == "\n" && keep_newlines) {
+      out += '\n';
+    } else if (seq == "\t" || seq == "\n") {
+      out += ' ';
+    } else if (is_control_sequence(seq)) {
+      out += "\xEF\xBF\xBD"; // U+FFFD: visibly not what was written
+    } else {
+      out.append(seq);
+    }
+    i += n;
   }
   return out;
 }

@@ -101,6 +101,39 @@ TEST_CASE("name collisions are resolved case-insensitively before the extension"
   CHECK(unique_name("noext", taken) == "noext-2");
 }
 
+TEST_CASE("stored names lose C1 controls and bidirectional formatting characters") {
+  // x<U+202E>gnp.exe would show as xexe.png
+  CHECK(sanitize_file_name("x\xE2\x80\xAEgnp.exe") == "x_gnp.exe");
+  CHECK(sanitize_file_name("a\xE2\x80\xAA"
+                           "b\xE2\x80\xAB"
+                           "c\xE2\x80\xAC"
+                           "d\xE2\x80\xAD"
+                           "e.txt") == "a_b_c_d_e.txt");
+  CHECK(sanitize_file_name("\xE2\x81\xA6\xE2\x81\xA7\xE2\x81\xA8\xE2\x81\xA9.pdf") == "____.pdf");
+  CHECK(sanitize_file_name("l\xE2\x80\x8Er\xE2\x80\x8F\xD8\x9C.doc") == "l_r__.doc");
+  CHECK(sanitize_file_name("c1\xC2\x9B"
+                           "31m.txt") == "c1_31m.txt");
+  // neighbours that are ordinary characters stay
+  CHECK(sanitize_file_name("\xE2\x80\x94"
+                           "dash\xC2\xA0nbsp\xD8\xA8.txt") == "\xE2\x80\x94"
+                                                              "dash\xC2\xA0nbsp\xD8\xA8.txt");
+  CHECK(sanitize_file_name("\xE2\x80\x8Dzwj\xE2\x81\xA5.txt") == "\xE2\x80\x8Dzwj\xE2\x81\xA5.txt");
+}
+
+TEST_CASE("terminal_text lets no control reach a terminal") {
+  const std::string fffd = "\xEF\xBF\xBD";
+  CHECK(terminal_text("\x1B[2J\x1B[32mverify: OK\x07") == fffd + "[2J" + fffd + "[32mverify: OK" + fffd);
+  CHECK(terminal_text("a\nb\tc") == "a\nb c");
+  CHECK(terminal_text("a\nb\r", false) == "a b" + fffd);
+  CHECK(terminal_text("\xC2\x9B"
+                      "31m\x7F") == fffd + "31m" + fffd);
+  CHECK(terminal_text("x\xE2\x80\xAEgnp.exe") == "x" + fffd + "gnp.exe");
+  CHECK(terminal_text("bad\xFF") == "bad" + fffd);
+  CHECK(terminal_text("r\xC3\xA9sum\xC3\xA9 \xE2\x80\x94 ok") == "r\xC3\xA9sum\xC3\xA9 \xE2\x80\x94 ok");
+  // one_line applies the same rule, with spaces for a table cell
+  CHECK(one_line("a\x1B[2J\xC2\x9B\xE2\x81\xA6z", 20) == "a [2J  z");
+}
+
 TEST_CASE("base64 and one-line helpers") {
   CHECK(base64("") == "");
   CHECK(base64("foobar") == "Zm9vYmFy");

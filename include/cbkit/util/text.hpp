@@ -12,7 +12,8 @@ namespace cbkit::util {
 // True when bytes are well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view bytes);
 
-// Makes a file name safe to store: the base name only; control bytes, DEL, invalid UTF-8
+// Makes a file name safe to store: the base name only; control characters (C0, DEL, C1),
+// bidirectional formatting characters (U+061C, U+200E/F, U+202A-E, U+2066-9), invalid UTF-8
 // and / \ : * ? " < > | become '_'; a leading '.' or '-' gets a '_' prefix; "", "." and
 // ".." become "file"; at most 200 bytes, extension kept, never cutting a UTF-8 sequence.
 std::string sanitize_file_name(std::string_view name);
@@ -42,9 +43,17 @@ std::string_view trim_end(std::string_view s, std::string_view chars = k_whitesp
 // Replaces invalid UTF-8 sequences with U+FFFD so the text can go into JSON.
 std::string utf8_lossy(std::string_view bytes);
 
-// One line for a table cell: control characters become spaces, cut to `max_chars`
-// code points with "…" appended when cut.
+// One line for a table cell: control characters (C0, DEL, C1) and bidirectional formatting
+// characters become spaces, invalid UTF-8 U+FFFD; cut to `max_chars` code points with "…"
+// appended when cut.
 std::string one_line(std::string_view text, std::size_t max_chars);
+
+// The one sanitizer for untrusted text written to a terminal without a length limit (a note,
+// a header analysis): invalid UTF-8 becomes U+FFFD; tab (and newline unless `keep_newlines`)
+// a space; every other control character (C0, DEL, C1) and every bidirectional formatting
+// character U+FFFD, so no escape sequence or direction override reaches the terminal.
+// one_line() applies the same rule for table cells.
+std::string terminal_text(std::string_view text, bool keep_newlines = true);
 
 // The non-empty parts joined by `sep` (empty parts are left out, not doubled separators).
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
