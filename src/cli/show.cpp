@@ -3,6 +3,7 @@
 #include "cbkit/kinds/kinds.hpp"
 #include "cbkit/manifest/reader.hpp"
 #include "cbkit/store/recorded.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 #include "cli/common.hpp"
@@ -103,8 +104,7 @@ manifest::Json load_analysis(const manifest::Json& line, const store::Case& c) {
       std::cerr << "cbkit: warning: " << util::utf8_lossy(string_field(f, "path")) << ": " << read.problem << "; run 'cbkit verify'\n";
       return manifest::Json();
     }
-    manifest::Json j = manifest::Json::parse(*read.bytes, nullptr, false);
-    if (!j.is_discarded()) return j;
+    if (auto j = util::parse_untrusted_json(*read.bytes)) return std::move(*j);
     break;
   }
   std::cerr << "cbkit: warning: the header analysis (headers.json) of this entry cannot be read\n";
