@@ -160,7 +160,7 @@ struct Attempt {
 // One pass: raw -> [dechunk] -> undo the last `undo` codings -> out.
 Attempt run(const fs::path& raw, const fs::path& out, bool chunked, const std::vector<std::string>& codings, std::size_t undo) {
   const std::string out_what = util::utf8_lossy(out.string());
-  util::UniqueFd ofd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  util::UniqueFd ofd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!ofd.valid()) throw_errno(ErrorKind::io, out_what);
   util::Sha256 sha;
   std::uint64_t size = 0;

@@ -94,7 +94,7 @@ public:
   // `created`, when given, gets the path once the file exists (to remove it on failure).
   OutputFile(const fs::path& dir, std::string name, std::vector<fs::path>* created = nullptr)
       : m_path(dir / name), m_name(std::move(name)) {
-    m_fd = util::UniqueFd(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    m_fd = util::UniqueFd(::open(m_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!m_fd.valid()) throw_errno(ErrorKind::io, lossy(m_path));
     if (created != nullptr) created->push_back(m_path);
   }

@@ -224,7 +224,7 @@ std::vector<std::string> merged_headers(const std::vector<std::string>& user) {
 }
 
 util::FileDigest write_small_file(const fs::path& path, const std::string& bytes) {
-  util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) throw_errno(ErrorKind::io, lossy(path.string()));
   util::write_all(fd.get(), bytes.data(), bytes.size(), lossy(path.string()));
   return util::FileDigest{bytes.size(), util::sha256_hex(bytes)};

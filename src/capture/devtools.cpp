@@ -1,6 +1,7 @@
 #include "devtools.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/util/json.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -10,6 +11,10 @@
 #include <unistd.h>
 
 namespace cbkit::capture {
+
+namespace {
+constexpr std::size_t k_max_message_depth = 1000;
+}
 
 int Cdp::send(const std::string& method, const Json& params, const std::string& session) {
   Json msg = {{"id", m_next_id}, {"method", method}, {"params", params}};
@@ -68,10 +73,14 @@ std::optional<Cdp::Json> Cdp::next(Clock::time_point deadline) {
   for (;;) {
     const auto nul = m_buf.find('\0', m_scan);
     if (nul != std::string::npos) {
-      Json msg = Json::parse(std::string_view(m_buf).substr(0, nul), nullptr, false);
+      // The browser's replies carry what a page returns; bound their nesting like any
+      // untrusted JSON (far above the DevTools protocol's own few levels).
+      const std::string_view text = std::string_view(m_buf).substr(0, nul);
+      Json msg = util::json_too_deep(text, k_max_message_depth) ? Json(Json::value_t::discarded) : Json::parse(text, nullptr, false);
       m_buf.erase(0, nul + 1);
       m_scan = 0;
-      if (msg.is_discarded() || !msg.is_object()) throw Error(ErrorKind::input, "browser: sent a message that is not JSON");
+      if (msg.is_discarded() || !msg.is_object())
+        throw Error(ErrorKind::input, "browser: sent a message that is not JSON (or nested too deeply)");
       return msg;
     }
     m_scan = m_buf.size();

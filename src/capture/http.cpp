@@ -347,7 +347,7 @@ HopResult HttpClient::fetch(const std::string& url, const std::filesystem::path&
   st.r = &r;
   st.options = &m->options;
   st.body_what = util::utf8_lossy(body_file.string());
-  util::UniqueFd fd(::open(body_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  util::UniqueFd fd(::open(body_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) throw_errno(ErrorKind::io, st.body_what);
   st.body_fd = fd.get();
 

@@ -140,7 +140,7 @@ struct WarcWriter::Impl {
 WarcWriter::WarcWriter(const std::filesystem::path& path, int level) : m(std::make_unique<Impl>()) {
   m->path = path;
   m->level = level;
-  m->fd = util::UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  m->fd = util::UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!m->fd.valid()) throw_errno(ErrorKind::io, m->what());
 }
 

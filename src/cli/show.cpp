@@ -3,6 +3,7 @@
 #include "cbkit/kinds/kinds.hpp"
 #include "cbkit/manifest/reader.hpp"
 #include "cbkit/store/recorded.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 #include "cli/common.hpp"
@@ -132,8 +133,7 @@ manifest::Json load_analysis(const manifest::Json& line, const store::Case& c) {
                 << util::terminal_text(read.problem, false) << "; run 'cbkit verify'\n";
       return manifest::Json();
     }
-    manifest::Json j = manifest::Json::parse(*read.bytes, nullptr, false);
-    if (!j.is_discarded() && j.is_object()) return j;
+    if (auto j = util::parse_untrusted_json(*read.bytes); j && j->is_object()) return std::move(*j);
     break;
   }
   std::cerr << "cbkit: warning: the header analysis (headers.json) of this entry cannot be read\n";

@@ -237,7 +237,7 @@ private:
         throw_errno(ErrorKind::io, (m_dir / "attachments").string());
       m_made_attachments_dir = true;
     }
-    util::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    util::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd.valid()) throw_errno(ErrorKind::io, path.string());
     {
       GPtr<GMimeStream> stream(g_mime_stream_fs_new(::dup(fd.get())));

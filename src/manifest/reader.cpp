@@ -75,13 +75,9 @@ bool LineReader::next(RawLine& line) {
 }
 
 std::optional<Json> parse_line(const std::string& bytes) {
-  try {
-    Json j = Json::parse(bytes);
-    if (!j.is_object()) return std::nullopt;
-    return j;
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;
-  }
+  auto j = util::parse_untrusted_json(bytes);
+  if (!j || !j->is_object()) return std::nullopt;
+  return j;
 }
 
 Tail read_tail(const std::filesystem::path& manifest) {

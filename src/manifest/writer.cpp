@@ -63,8 +63,7 @@ Appended append_entry(const fs::path& case_root, const std::string& kind, const 
       util::fsync_dir(case_root / area);
     }
     const std::string bytes = serialize(build(slot)) + "\n";
-    fd.reset(::open(manifest.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
-    if (!fd.valid()) throw_errno(ErrorKind::io, manifest.string());
+    fd = util::open_no_follow(manifest, O_WRONLY | O_APPEND);
     // One write() on an O_APPEND descriptor: the line lands whole or, on a short write
     // (disk full), is cut back below.
     const ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
@@ -80,10 +79,8 @@ Appended append_entry(const fs::path& case_root, const std::string& kind, const 
     return out;
   } catch (...) {
     // Roll back under the lock: nothing else can have appended meanwhile.
-    if (::truncate(manifest.c_str(), static_cast<off_t>(tail.size)) == 0) {
-      util::UniqueFd sync_fd(::open(manifest.c_str(), O_WRONLY | O_CLOEXEC));
-      if (sync_fd.valid()) ::fsync(sync_fd.get());
-    }
+    // Through the descriptor written to: never a file a link in its place points at.
+    if (fd.valid() && ::ftruncate(fd.get(), static_cast<off_t>(tail.size)) == 0) ::fsync(fd.get());
     if (staged_dir) {
       util::remove_tree_forcibly(entry_abs);
       try {

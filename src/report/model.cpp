@@ -44,12 +44,12 @@ void load_derived(const fs::path& root, ModelEntry& e) {
     return;
   }
   const auto& bytes = read.bytes;
-  Json j = Json::parse(*bytes, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    e.derived_problem = "not a JSON object";
+  auto j = util::parse_untrusted_json(*bytes);
+  if (!j || !j->is_object()) {
+    e.derived_problem = util::json_too_deep(*bytes) ? "nested too deeply" : "not a JSON object";
     return;
   }
-  e.derived = std::move(j);
+  e.derived = std::move(*j);
 }
 
 } // namespace

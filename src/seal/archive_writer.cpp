@@ -531,7 +531,7 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   const fs::path tmp = dir / ("." + out.filename().string() + ".tmp-" + util::random_hex(6));
   Sink sink;
   sink.name = display(out);
-  util::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  util::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!fd.valid()) throw_errno(ErrorKind::io, display(out));
   sink.fd = fd.get();
   struct Cleanup {

@@ -6,6 +6,7 @@
 #include "cbkit/seal/merkle.hpp"
 #include "cbkit/seal/seal.hpp"
 #include "cbkit/util/fs.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 
@@ -100,13 +101,12 @@ ProofResult make_inclusion_proof(const store::Case& c, std::uint64_t seq, std::o
 ProofCheck check_inclusion_proof(const std::string& text, const PublicKey& key, const std::vector<std::filesystem::path>& files) {
   ProofCheck r;
   r.key_fingerprint = key.fingerprint();
-  Json j;
-  try {
-    j = Json::parse(text);
-  } catch (const std::exception&) {
-    r.problems.push_back("the proof file is not JSON");
+  auto parsed = util::parse_untrusted_json(text);
+  if (!parsed) {
+    r.problems.push_back(util::json_too_deep(text) ? "the proof file nests JSON too deeply" : "the proof file is not JSON");
     return r;
   }
+  const Json& j = *parsed;
   if (!j.is_object() || j.value("format", "") != "cbkit-inclusion-proof-v1" || !j.contains("seq") || !j["seq"].is_number_unsigned() ||
       !j.contains("line") || !j["line"].is_string() || !j.contains("tree_size") || !j["tree_size"].is_number_unsigned() ||
       !j.contains("proof") || !j["proof"].is_array() || !j.contains("checkpoint") || !j["checkpoint"].is_string()) {

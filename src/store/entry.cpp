@@ -80,8 +80,7 @@ FileRecord& EntryBuilder::add_bytes(const std::string& rel_name, std::string_vie
                                     const std::string& media_type) {
   const fs::path dest = staged_path(dir(), rel_name);
   const std::string name = util::utf8_lossy(dest.string());
-  util::UniqueFd fd(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (!fd.valid()) throw_errno(ErrorKind::io, name);
+  util::UniqueFd fd = util::open_no_follow(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
   util::write_all(fd.get(), bytes.data(), bytes.size(), name);
   fd.reset();
   util::make_read_only(dest, false);

@@ -226,8 +226,7 @@ CopyResult copy_small(int src_fd, const std::string& src_name, const fs::path& d
     // It grew: copy the rest through the streaming path's loop below.
     return CopyResult{};
   }
-  util::UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (!out.valid()) throw_errno(ErrorKind::io, display(dest));
+  util::UniqueFd out = util::open_no_follow(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
   util::write_all(out.get(), buf.data(), buf.size(), display(dest));
   if (sync) util::fsync_or_throw(out.get(), display(dest));
   CopyResult r;
@@ -250,12 +249,13 @@ CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path
   }
   // O_DIRECT where the file system supports it (not tmpfs, for one); buffered otherwise.
   bool direct = true;
-  util::UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0600));
-  if (!out.valid() && errno == EINVAL) {
+  util::UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_DIRECT, 0600));
+  if (!out.valid()) {
+    // Not every file system has O_DIRECT (EINVAL); any other failure repeats below and is
+    // thrown naming the path (a link in its place included).
     direct = false;
-    out.reset(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    out = util::open_no_follow(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
   }
-  if (!out.valid()) throw_errno(ErrorKind::io, display(dest));
   ::posix_fadvise(src_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
   util::Sha256 hash;

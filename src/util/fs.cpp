@@ -51,12 +51,24 @@ void sync_filesystem(const fs::path& dir) {
   if (::syncfs(fd.get()) != 0) throw_errno(ErrorKind::io, dir.string() + ": syncfs failed");
 }
 
+UniqueFd open_no_follow(const fs::path& path, int flags, unsigned mode, ErrorKind kind) {
+  UniqueFd fd(::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (fd.valid()) return fd;
+  const int e = errno;
+  struct stat st {};
+  if (e == ELOOP || (e == EEXIST && ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))) {
+    throw Error(ErrorKind::case_, path.string() + ": is a symbolic link; cbkit does not write through links in a case folder "
+                                                  "(remove the link and run the command again)");
+  }
+  errno = e;
+  throw_errno(kind, path.string());
+}
+
 void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode, bool replace) {
   const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   const fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + random_hex(6));
   {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
-    if (!fd.valid()) throw_errno(ErrorKind::io, tmp.string());
+    UniqueFd fd = open_no_follow(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
     try {
       write_all(fd.get(), content.data(), content.size(), tmp.string());
       fsync_or_throw(fd.get(), tmp.string());
@@ -105,8 +117,13 @@ std::string random_hex(std::size_t bytes) {
 }
 
 FileLock::FileLock(const fs::path& lock_file, std::chrono::milliseconds timeout) {
-  m_fd.reset(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!m_fd.valid()) throw_errno(ErrorKind::io, lock_file.string());
+  // O_NONBLOCK: a FIFO put in the lock's place must not hang the open.
+  m_fd = open_no_follow(lock_file, O_RDWR | O_CREAT | O_NONBLOCK, 0644);
+  struct stat st {};
+  if (::fstat(m_fd.get(), &st) != 0) throw_errno(ErrorKind::io, lock_file.string());
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(ErrorKind::case_, lock_file.string() + ": is not a regular file; remove it and run the command again");
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto pause = std::chrono::milliseconds(2);
   while (::flock(m_fd.get(), LOCK_EX | LOCK_NB) != 0) {

@@ -104,6 +104,12 @@ void Checker::check_line(const manifest::RawLine& raw, std::uint64_t at) {
     add("line-crlf", at, "manifest.jsonl", where + " ends with CR LF; manifest lines end with a single LF");
     bytes.pop_back();
   }
+  if (util::json_too_deep(bytes)) {
+    add("line-too-deep", at, "manifest.jsonl",
+        where + " nests arrays or objects more than " + std::to_string(util::k_max_json_depth) +
+            " levels deep; no cbkit entry does (it is not read further)");
+    return;
+  }
   const auto parsed = manifest::parse_line(bytes);
   if (!parsed) {
     add("line-invalid-json", at, "manifest.jsonl", where + " is not a valid UTF-8 JSON object");

@@ -4,9 +4,11 @@
 #include "cbkit/manifest/writer.hpp"
 #include "cbkit/store/case.hpp"
 #include "cbkit/store/ingest.hpp"
+#include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "tmpdir.hpp"
 
+#include <fcntl.h>
 #include <sstream>
 #include <vector>
 
@@ -159,4 +161,32 @@ TEST_CASE("case discovery walks up from the working directory") {
   std::filesystem::remove(t / "case/evidence/deep");
   CHECK(found.root() == c.root());
   CHECK_THROWS_AS(store::Case::discover(t / "nowhere"), Error);
+}
+
+TEST_CASE("parse_line refuses a line nested deeper than the limit without parsing it") {
+  const std::string deep = "{\"seq\":1,\"x\":" + std::string(80000, '[') + std::string(80000, ']') + "}";
+  CHECK_FALSE(manifest::parse_line(deep).has_value());
+  const std::string fine = "{\"seq\":1,\"x\":" + std::string(10, '[') + std::string(10, ']') + "}";
+  CHECK(manifest::parse_line(fine).has_value());
+}
+
+TEST_CASE("the case lock and files cbkit creates are never opened through a symbolic link") {
+  TempDir t;
+  const auto target = t.path() / "outside";
+  const auto lock = t.path() / "lock";
+  std::filesystem::create_symlink(target, lock);
+  try {
+    util::FileLock l(lock, std::chrono::milliseconds(10));
+    FAIL("a dangling link was followed");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::case_);
+    CHECK(std::string(e.what()).find("symbolic link") != std::string::npos);
+  }
+  CHECK_FALSE(std::filesystem::exists(target));
+  write_file(target, "x");
+  CHECK_THROWS_AS(util::FileLock(lock, std::chrono::milliseconds(10)), Error);
+  CHECK_THROWS_AS(util::open_no_follow(lock, O_WRONLY | O_CREAT | O_EXCL, 0600), Error);
+  CHECK(read_file(target) == "x");
+  util::FileLock ok(t.path() / "real.lock", std::chrono::milliseconds(10));
+  CHECK(std::filesystem::is_regular_file(t.path() / "real.lock"));
 }

@@ -270,3 +270,36 @@ TEST_CASE("curl_url_host reads the host as libcurl parses it") {
   CHECK_FALSE(why.empty());
   CHECK_FALSE(curl_url_host("no scheme or host at all"));
 }
+
+TEST_CASE("json_too_deep counts brackets outside strings only") {
+  CHECK_FALSE(json_too_deep("{}", 1));
+  CHECK(json_too_deep("{}", 0));
+  CHECK_FALSE(json_too_deep(R"({"a":[1,{"b":[]}]})", 4));
+  CHECK(json_too_deep(R"({"a":[1,{"b":[]}]})", 3));
+  // Siblings do not add up: depth is nesting, not count.
+  CHECK_FALSE(json_too_deep("[[],[],[],[]]", 2));
+  // Brackets inside strings are text.
+  CHECK_FALSE(json_too_deep(R"({"s":"[[[[{{{{"})", 1));
+  // An escaped quote does not end the string; an escaped backslash before a quote does.
+  CHECK_FALSE(json_too_deep(R"({"s":"\"[[[["})", 1));
+  CHECK(json_too_deep(R"({"s":"\\","t":[[[]]]})", 3));
+  CHECK_FALSE(json_too_deep(R"({"s":"\\","t":[[[]]]})", 4));
+  // Closers without openers do not drive the count below zero (and so cannot hide depth).
+  CHECK(json_too_deep("]]]]][[", 1));
+  const std::string deep = std::string(80000, '[') + std::string(80000, ']');
+  CHECK(json_too_deep(deep));
+  CHECK(json_too_deep(std::string(65, '[') + std::string(65, ']')));
+  CHECK_FALSE(json_too_deep(std::string(64, '[') + std::string(64, ']')));
+}
+
+TEST_CASE("parse_untrusted_json refuses what is too deep or not JSON, never throws") {
+  const std::string deep = "{\"x\":" + std::string(80000, '[') + std::string(80000, ']') + "}";
+  CHECK_FALSE(parse_untrusted_json(deep).has_value());
+  CHECK_FALSE(parse_untrusted_json("{\"a\":").has_value());
+  CHECK_FALSE(parse_untrusted_json("").has_value());
+  const auto ok = parse_untrusted_json(R"({"b":1,"a":"[{"})");
+  REQUIRE(ok.has_value());
+  CHECK(ok->dump() == R"({"b":1,"a":"[{"})");
+  CHECK(parse_untrusted_json("[[1]]", 2).has_value());
+  CHECK_FALSE(parse_untrusted_json("[[1]]", 1).has_value());
+}

@@ -55,7 +55,9 @@ struct Tail {
 // empty, the last line is torn (no LF) or is not a JSON object with an integer seq.
 Tail read_tail(const std::filesystem::path& manifest);
 
-// Parses a line's bytes into JSON (keys in stored order); nullopt when invalid.
+// Parses a line's bytes into JSON (keys in stored order); nullopt when invalid, not an
+// object or nested deeper than util::k_max_json_depth (checked before parsing, so a hostile
+// line cannot exhaust the stack of whoever reads it). The one parser of manifest lines.
 std::optional<Json> parse_line(const std::string& bytes);
 
 } // namespace cbkit::manifest

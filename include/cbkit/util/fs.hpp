@@ -51,6 +51,12 @@ void fsync_dir(const fs::path& dir);
 // syncfs() on the file system holding `dir`: makes every file written there durable.
 void sync_filesystem(const fs::path& dir);
 
+// Opens a file of a case folder without following a symbolic link in its last component:
+// `flags` plus O_NOFOLLOW and O_CLOEXEC (callers that create a file pass O_CREAT | O_EXCL).
+// Throws Error(case_) naming the path when it is a symbolic link (dangling or not), and
+// Error(`kind`) with errno's message for any other failure.
+UniqueFd open_no_follow(const fs::path& path, int flags, unsigned mode = 0, ErrorKind kind = ErrorKind::io);
+
 // Creates `path` with `content` atomically: temporary file in the same folder, fsync,
 // rename over `path` (which must not exist unless `replace`), fsync of the folder.
 void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode, bool replace = false);
@@ -66,7 +72,8 @@ void make_read_only(const fs::path& path, bool is_dir);
 std::string random_hex(std::size_t bytes);
 
 // An exclusive flock() on a lock file, held until destruction. Waits up to `timeout`,
-// then throws Error(locked).
+// then throws Error(locked). The lock file is opened with open_no_follow and must be a
+// regular file: a symbolic link or anything else there is refused with Error(case_).
 class FileLock {
 public:
   FileLock(const fs::path& lock_file, std::chrono::milliseconds timeout);

@@ -16,6 +16,20 @@ namespace cbkit::util {
 // prescribes and a parsed line re-serializes to the same order.
 using Json = nlohmann::ordered_json;
 
+// How deep arrays and objects may nest in JSON read from a case, an archive or a proof file.
+// cbkit writes at most a handful of levels; a line nested thousands deep would exhaust the
+// stack of the recursive copy, compare and dump of the JSON type, so it is refused unparsed.
+inline constexpr std::size_t k_max_json_depth = 64;
+
+// True when `text` opens more than `max_depth` arrays/objects inside each other. Brackets
+// inside JSON strings (escapes included) do not count. One pass over the bytes; it does not
+// check that `text` is JSON otherwise.
+bool json_too_deep(std::string_view text, std::size_t max_depth = k_max_json_depth);
+
+// Parses untrusted text: nullopt when it is not JSON or nests deeper than `max_depth`
+// (checked before parsing). Never throws.
+std::optional<Json> parse_untrusted_json(std::string_view text, std::size_t max_depth = k_max_json_depth);
+
 // obj[key] when obj is an object that has `key`; null otherwise.
 inline const Json* field(const Json& obj, std::string_view key) {
   if (!obj.is_object()) return nullptr;
