@@ -174,15 +174,6 @@ std::string web_url(const ModelEntry& e) {
   if (u.empty()) u = web_field(e, "requested_url");
   return u;
 }
-const Json* screenshot_of(const ModelEntry& e) {
-  for (const Json& f : files_of(e)) {
-    const std::string p = str(f, "path");
-    const auto slash = p.rfind('/');
-    const std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
-    if (base.starts_with("screenshot") && (base.ends_with(".png") || base.ends_with(".jpg") || base.ends_with(".jpeg"))) return &f;
-  }
-  return nullptr;
-}
 
 // The addresses of one header of an e-mail entry: headers.json's summary when intact, else
 // the line's own list.
@@ -714,6 +705,16 @@ void add_identifier(Person& p, PersonIdentifier id) {
 }
 
 } // namespace
+
+const manifest::Json* screenshot_of(const ModelEntry& e) {
+  for (const manifest::Json& f : files_of(e)) {
+    const std::string p = str(f, "path");
+    const auto slash = p.rfind('/');
+    const std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
+    if (base.starts_with("screenshot") && (base.ends_with(".png") || base.ends_with(".jpg") || base.ends_with(".jpeg"))) return &f;
+  }
+  return nullptr;
+}
 
 std::string status_code(PointStatus status) {
   switch (status) {

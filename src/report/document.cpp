@@ -256,16 +256,6 @@ private:
     if (u.empty()) u = web_field(e, "requested_url");
     return u;
   }
-  // The capture's screenshot, when the entry stores one.
-  static const Json* screenshot_of(const ModelEntry& e) {
-    for (const Json& f : files_of(e)) {
-      const std::string p = str(f, "path");
-      const auto slash = p.rfind('/');
-      const std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
-      if (base.starts_with("screenshot") && (base.ends_with(".png") || base.ends_with(".jpg") || base.ends_with(".jpeg"))) return &f;
-    }
-    return nullptr;
-  }
   static bool is_image(const Json& f) {
     const std::string mt = str(f, "media_type");
     return mt.starts_with("image/");

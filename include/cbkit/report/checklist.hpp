@@ -93,4 +93,7 @@ struct Person {
 // person that does not exist is ignored (`cbkit verify` reports it).
 std::vector<Person> collect_persons(const CaseModel& model);
 
+// The screenshot a capture stores (a file named screenshot*.png/.jpg), or nullptr.
+const manifest::Json* screenshot_of(const ModelEntry& e);
+
 } // namespace cbkit::report
