@@ -1,6 +1,5 @@
 #include "cbkit/capture/capture.hpp"
 #include "cbkit/error.hpp"
-#include "cbkit/store/staging.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/version.hpp"
 #include "cli/common.hpp"

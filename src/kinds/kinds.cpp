@@ -20,18 +20,18 @@ namespace {
 constexpr MakeCheck k_no_check = nullptr;
 
 const std::array<Kind, 11> k_kinds = {{
-    // name        area             what                               summary            check                         timeline
-    {"case", k_evidence_area, "case opened", summarize_case, k_no_check, timeline_case},
-    {"file", k_evidence_area, "files added", summarize_file, k_no_check, timeline_files},
-    {"note", k_evidence_area, "note", summarize_note, k_no_check, timeline_note},
-    {"email", k_evidence_area, "e-mail message", summarize_email, k_no_check, timeline_email},
-    {"web", k_evidence_area, "web page capture", summarize_web, verify::make_capture_check, timeline_web},
-    {"timestamp", k_seals_area, "trusted timestamp over the log", summarize_timestamp, verify::make_timestamp_check, timeline_timestamp},
-    {"report", k_evidence_area, "recorded report", summarize_report, k_no_check, timeline_report},
-    {"seal", k_seals_area, "seal of the log", summarize_seal, verify::make_seal_check, timeline_seal},
-    {"person", k_evidence_area, "person (victim, suspect, witness, reporter)", summarize_person, k_no_check, timeline_person},
-    {"call", k_evidence_area, "phone call or SMS", summarize_call, k_no_check, timeline_call},
-    {"checklist", k_evidence_area, "checklist decision", summarize_checklist, k_no_check, timeline_checklist},
+    // name, area, summary, content check, timeline line
+    {"case", k_evidence_area, summarize_case, k_no_check, timeline_case},
+    {"file", k_evidence_area, summarize_file, k_no_check, timeline_files},
+    {"note", k_evidence_area, summarize_note, k_no_check, timeline_note},
+    {"email", k_evidence_area, summarize_email, k_no_check, timeline_email},
+    {"web", k_evidence_area, summarize_web, verify::make_capture_check, timeline_web},
+    {"timestamp", k_seals_area, summarize_timestamp, verify::make_timestamp_check, timeline_timestamp},
+    {"report", k_evidence_area, summarize_report, k_no_check, timeline_report},
+    {"seal", k_seals_area, summarize_seal, verify::make_seal_check, timeline_seal},
+    {"person", k_evidence_area, summarize_person, k_no_check, timeline_person},
+    {"call", k_evidence_area, summarize_call, k_no_check, timeline_call},
+    {"checklist", k_evidence_area, summarize_checklist, k_no_check, timeline_checklist},
 }};
 
 } // namespace

@@ -30,8 +30,8 @@ namespace cbkit::kinds {
 inline constexpr std::string_view k_evidence_area = "evidence";
 inline constexpr std::string_view k_seals_area = "seals";
 
-// A translation lookup for report hooks: key -> text in the report's language, with {0}, {1}
-// placeholders filled from `args`.
+// A translation lookup for report hooks: key -> text in the report's language, with its
+// {1}, {2}, ... placeholders replaced by args[0], args[1], ... (as report::trf does).
 struct Translator {
   virtual ~Translator() = default;
   virtual std::string text(const std::string& key, const std::vector<std::string>& args) const = 0;
@@ -54,7 +54,6 @@ using Timeline = TimelineEvent (*)(const manifest::Json& line, const manifest::J
 struct Kind {
   std::string_view name;
   std::string_view area; // k_evidence_area or k_seals_area
-  std::string_view what; // a few words for people: "web page capture"
   Summarize summarize;   // one line, in words, from the line alone (never null)
   MakeCheck make_check;  // the content check, or nullptr when the generic checks suffice
   Timeline timeline;     // the report's timeline line
