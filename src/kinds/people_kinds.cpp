@@ -19,19 +19,17 @@ std::string joined(const Json& list) {
   return out;
 }
 
-// The number of a call's side, or "withheld" / "unknown".
-std::string call_party(const Json& side) {
-  if (member(side, "withheld") == true) return "withheld number";
-  if (member(side, "unknown") == true) return "unknown number";
+// The number of a call's side, or that it was withheld / unknown (in the report's language
+// when `t` is given).
+std::string call_party(const Json& side, const Translator* t = nullptr) {
+  if (member(side, "withheld") == true) return t != nullptr ? t->text("call_withheld", {}) : "withheld number";
+  if (member(side, "unknown") == true) return t != nullptr ? t->text("call_unknown", {}) : "unknown number";
   const Json& n = member(side, "number");
   return str(n, "e164").empty() ? str(n, "as_typed") : str(n, "e164");
 }
 
-} // namespace
-
-std::string summarize_person(const Json& line) {
-  const Json& p = member(line, "person");
-  std::string s = member(p, "adds_to").is_null() ? str(p, "role") : "adds to person " + scalar(member(p, "adds_to")) + ":";
+// The identifiers of a person entry, comma-separated.
+std::string person_identifiers(const Json& p) {
   std::string ids = joined(member(p, "names"));
   const auto add = [&ids](const std::string& v) {
     if (!v.empty()) ids += (ids.empty() ? "" : ", ") + v;
@@ -47,6 +45,15 @@ std::string summarize_person(const Json& line) {
   }
   add(joined(member(p, "handles")));
   add(joined(member(p, "profile_urls")));
+  return ids;
+}
+
+} // namespace
+
+std::string summarize_person(const Json& line) {
+  const Json& p = member(line, "person");
+  const std::string s = member(p, "adds_to").is_null() ? str(p, "role") : "adds to person " + scalar(member(p, "adds_to")) + ":";
+  const std::string ids = person_identifiers(p);
   return s + (ids.empty() ? "" : " " + ids);
 }
 
@@ -67,7 +74,17 @@ std::string summarize_checklist(const Json& line) {
 }
 
 TimelineEvent timeline_person(const Json& line, const Json*, const Translator& t) {
-  return {t.text("ev_person", {util::one_line(summarize_person(line), 90)}), "", ""};
+  const Json& p = member(line, "person");
+  std::string who;
+  if (!member(p, "adds_to").is_null()) {
+    who = t.text("role_other", {}) + " #" + scalar(member(p, "adds_to"));
+  } else {
+    const std::string role = str(p, "role");
+    const bool known = role == "victim" || role == "suspect" || role == "witness" || role == "reporter";
+    who = t.text(known ? "role_" + role : "role_other", {});
+  }
+  const std::string ids = person_identifiers(p);
+  return {t.text("ev_person", {util::one_line(who + (ids.empty() ? "" : " \xE2\x80\x94 " + ids), 90)}), "", ""};
 }
 
 TimelineEvent timeline_call(const Json& line, const Json*, const Translator& t) {
@@ -80,7 +97,7 @@ TimelineEvent timeline_call(const Json& line, const Json*, const Translator& t) 
     ev.source = "src_call_time";
   }
   ev.what = t.text("ev_call", {str(c, "direction") == "outgoing" ? t.text("call_outgoing", {}) : t.text("call_incoming", {}),
-                               call_party(member(c, "from")), call_party(member(c, "to"))});
+                               call_party(member(c, "from"), &t), call_party(member(c, "to"), &t)});
   return ev;
 }
 
