@@ -338,6 +338,47 @@ ResolvedTime resolve_user_time(std::string_view text, const std::string& zone, s
                                     " to " + offset_text(after) + "); check the time or type it with its offset");
 }
 
+LocalZoneReader::LocalZoneReader(std::string zone) : m_zone(std::move(zone)) {
+  if (!is_known_timezone(m_zone)) {
+    throw Error(ErrorKind::usage, "the time zone '" + utf8_lossy(m_zone) + "' is not in this system's time zone database");
+  }
+}
+
+long LocalZoneReader::offset_at(std::int64_t when) {
+  // Zones change offset on whole quarter hours since the 1970s (older local mean times are
+  // not cached: a quarter hour may hold a change there).
+  const std::int64_t quarter = when >= 0 ? when / 900 : -1;
+  if (quarter < 0) return ScopedZone(m_zone).offset_at(when);
+  auto it = std::lower_bound(m_cache.begin(), m_cache.end(), quarter, [](const auto& e, std::int64_t q) { return e.first < q; });
+  if (it != m_cache.end() && it->first == quarter) return it->second;
+  const long off = ScopedZone(m_zone).offset_at(quarter * 900);
+  if (m_cache.size() < 1'000'000) m_cache.insert(it, {quarter, off});
+  return off;
+}
+
+std::vector<LocalZoneReader::Candidate> LocalZoneReader::candidates(int year, int month, int day, int hour, int minute, int second) {
+  const std::int64_t wall =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + hour * 3600 + minute * 60 + second;
+  std::vector<std::pair<std::int64_t, long>> found;
+  for (const long off : {offset_at(wall - 86400), offset_at(wall), offset_at(wall + 86400)}) {
+    const std::int64_t t = wall - off;
+    if (offset_at(t) != off) continue;
+    if (std::none_of(found.begin(), found.end(), [&](const auto& c) { return c.first == t; })) found.emplace_back(t, off);
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<Candidate> out;
+  out.reserve(found.size());
+  for (const auto& [t, off] : found)
+    out.push_back({t, offset_text(off)});
+  return out;
+}
+
+bool is_valid_date(int year, int month, int day) {
+  return month >= 1 && month <= 12 && day >= 1 && day <= static_cast<int>(days_in_month(year, static_cast<unsigned>(month)));
+}
+
+std::string format_offset(long seconds) { return offset_text(seconds); }
+
 std::string current_utc_offset(const std::string& tz) { return offset_text(local_time_in(std::time(nullptr), tz).tm_gmtoff); }
 
 std::string format_in_zone(std::int64_t epoch_seconds, const std::string& tz) {

@@ -142,3 +142,31 @@ TEST_CASE("UTC zone names are recognised, zones that are merely at +00:00 are no
   CHECK(util::is_known_timezone("Europe/Brussels"));
   CHECK_FALSE(util::is_known_timezone("Europe"));
 }
+
+TEST_CASE("a zone reader gives one, two or no instants for a local time, as resolve_user_time does") {
+  util::LocalZoneReader z("Europe/Brussels");
+  // Winter (+01:00) and summer (+02:00).
+  auto c = z.candidates(2026, 11, 20, 21, 14, 0);
+  REQUIRE(c.size() == 1);
+  CHECK(util::format_utc(c[0].epoch_seconds, 0) == "2026-11-20T20:14:00.000000Z");
+  CHECK(c[0].offset == "+01:00");
+  c = z.candidates(2026, 7, 1, 12, 0, 0);
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].offset == "+02:00");
+  // 25 October 2026, 02:30 happens twice: first at +02:00 (00:30Z), then at +01:00 (01:30Z).
+  c = z.candidates(2026, 10, 25, 2, 30, 0);
+  REQUIRE(c.size() == 2);
+  CHECK(util::format_utc(c[0].epoch_seconds, 0) == "2026-10-25T00:30:00.000000Z");
+  CHECK(c[0].offset == "+02:00");
+  CHECK(util::format_utc(c[1].epoch_seconds, 0) == "2026-10-25T01:30:00.000000Z");
+  CHECK(c[1].offset == "+01:00");
+  // 29 March 2026, 02:30 never happened.
+  CHECK(z.candidates(2026, 3, 29, 2, 30, 0).empty());
+  // The cache gives the same answers on a second pass.
+  CHECK(z.candidates(2026, 10, 25, 2, 30, 0).size() == 2);
+  CHECK(z.candidates(2026, 11, 20, 21, 14, 0).front().offset == "+01:00");
+  CHECK_THROWS_AS(util::LocalZoneReader("Mars/Olympus"), cbkit::Error);
+  CHECK(util::is_valid_date(2024, 2, 29));
+  CHECK_FALSE(util::is_valid_date(2026, 2, 29));
+  CHECK_FALSE(util::is_valid_date(2026, 13, 1));
+}

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace cbkit::util {
 
@@ -48,6 +50,38 @@ struct ResolvedTime {
 // time happens twice in `zone` (autumn clock change: both candidates are named, with
 // their offsets and UTC times) or never (spring: says what the clocks did).
 ResolvedTime resolve_user_time(std::string_view text, const std::string& zone, std::string_view zone_source = "case-zone");
+
+// Many local wall-clock times read in one zone (chat exports: thousands of times without
+// offset). Offsets are looked up once per quarter hour and kept, so a long export does not
+// consult the zone database per message. Not thread-safe; one per parse.
+class LocalZoneReader {
+public:
+  // Throws Error(usage) when `zone` is not in the system's database.
+  explicit LocalZoneReader(std::string zone);
+
+  struct Candidate {
+    std::int64_t epoch_seconds; // the instant (UTC)
+    std::string offset;         // "+01:00"
+  };
+  // The instants at which the wall clock of the zone showed this local time: one (the usual
+  // case), two (the repeated hour of an autumn change, earlier first) or none (skipped in
+  // spring). Fields are not range-checked beyond what a calendar needs: call with a valid
+  // date and 0-23:0-59:0-59.
+  std::vector<Candidate> candidates(int year, int month, int day, int hour, int minute, int second);
+
+  const std::string& zone() const { return m_zone; }
+
+private:
+  long offset_at(std::int64_t when);
+  std::string m_zone;
+  std::vector<std::pair<std::int64_t, long>> m_cache; // (quarter-hour index, offset), sorted
+};
+
+// True when a calendar date exists (Feb 29 in leap years only).
+bool is_valid_date(int year, int month, int day);
+
+// An offset in seconds as "+01:00".
+std::string format_offset(long seconds);
 
 // True when `zone` is "UTC" or a zone file of the system's database
 // (/usr/share/zoneinfo/NAME; no absolute path, no "..").
