@@ -19,6 +19,9 @@ namespace {
 
 using Sink = std::function<void(const char*, std::size_t)>;
 
+// Thrown inside the pipeline when the decoded body reaches its limit (it is cut there).
+struct DecodedLimit {};
+
 // Thrown inside the pipeline when the bytes are not what their framing or coding says.
 struct DecodeFailure {
   std::string reason;
@@ -155,19 +158,27 @@ bool supported(const std::string& coding) { return coding == "gzip" || coding ==
 struct Attempt {
   util::FileDigest digest;
   std::string problem;
+  bool cut = false;
 };
 
 // One pass: raw -> [dechunk] -> undo the last `undo` codings -> out.
-Attempt run(const fs::path& raw, const fs::path& out, bool chunked, const std::vector<std::string>& codings, std::size_t undo) {
+Attempt run(const fs::path& raw, const fs::path& out, bool chunked, const std::vector<std::string>& codings, std::size_t undo,
+            std::uint64_t max_decoded) {
   const std::string out_what = util::utf8_lossy(out.string());
   util::UniqueFd ofd(::open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!ofd.valid()) throw_errno(ErrorKind::io, out_what);
   util::Sha256 sha;
   std::uint64_t size = 0;
+  bool cut = false;
   Sink sink = [&](const char* p, std::size_t n) {
-    util::write_all(ofd.get(), p, n, out_what);
-    sha.update(p, n);
-    size += n;
+    const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, max_decoded - size));
+    util::write_all(ofd.get(), p, take, out_what);
+    sha.update(p, take);
+    size += take;
+    if (take < n) {
+      cut = true;
+      throw DecodedLimit{};
+    }
   };
   std::vector<std::unique_ptr<Inflater>> inflaters;
   for (std::size_t i = 0; i < undo; ++i) {
@@ -186,19 +197,28 @@ Attempt run(const fs::path& raw, const fs::path& out, bool chunked, const std::v
   util::UniqueFd ifd(::open(raw.c_str(), O_RDONLY | O_CLOEXEC));
   if (!ifd.valid()) throw_errno(ErrorKind::io, raw_what);
   std::vector<char> buf(1u << 20);
-  for (;;) {
-    const ssize_t n = ::read(ifd.get(), buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(ErrorKind::io, raw_what);
+  try {
+    for (;;) {
+      const ssize_t n = ::read(ifd.get(), buf.data(), buf.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw_errno(ErrorKind::io, raw_what);
+      }
+      if (n == 0) break;
+      sink(buf.data(), static_cast<std::size_t>(n));
     }
-    if (n == 0) break;
-    sink(buf.data(), static_cast<std::size_t>(n));
+  } catch (const DecodedLimit&) {
   }
   Attempt a;
-  if (dechunker && !dechunker->complete()) a.problem = "the chunked body ends before its last chunk (cut short)";
-  for (const auto& inf : inflaters) {
-    if (!inf->complete() && a.problem.empty()) a.problem = "the compressed body ends before its end marker (cut short)";
+  if (cut) {
+    a.cut = true;
+    a.problem = "the decoded body is longer than " + std::to_string(max_decoded) +
+                " bytes (--max-decoded-size) and was cut there; the WARC keeps the whole response as received";
+  } else {
+    if (dechunker && !dechunker->complete()) a.problem = "the chunked body ends before its last chunk (cut short)";
+    for (const auto& inf : inflaters) {
+      if (!inf->complete() && a.problem.empty()) a.problem = "the compressed body ends before its end marker (cut short)";
+    }
   }
   a.digest = util::FileDigest{size, util::to_hex(sha.finish())};
   return a;
@@ -222,18 +242,25 @@ std::vector<std::string> parse_codings(const std::string& header_value) {
   return out;
 }
 
-DecodedBody decode_body(const fs::path& raw, const fs::path& out, bool chunked, const std::vector<std::string>& codings) {
-  // Undo the outermost codings as long as they are supported.
+DecodedBody decode_body(const fs::path& raw, const fs::path& out, bool chunked, const std::vector<std::string>& codings,
+                        std::uint64_t max_decoded) {
+  // Undo the outermost codings as long as they are supported, k_max_decoded_codings at most.
   std::size_t undo = 0;
-  while (undo < codings.size() && supported(codings[codings.size() - 1 - undo]))
+  while (undo < codings.size() && undo < k_max_decoded_codings && supported(codings[codings.size() - 1 - undo]))
     ++undo;
   DecodedBody result;
   std::string first_problem;
-  if (undo < codings.size()) first_problem = "content coding '" + codings[codings.size() - 1 - undo] + "' is not supported by cbkit";
+  if (undo == k_max_decoded_codings && undo < codings.size()) {
+    first_problem = std::to_string(codings.size()) + " content codings; cbkit undoes " + std::to_string(k_max_decoded_codings) +
+                    " at most and left the others in place";
+  } else if (undo < codings.size()) {
+    first_problem = "content coding '" + codings[codings.size() - 1 - undo] + "' is not supported by cbkit";
+  }
   for (;;) {
     try {
-      const Attempt a = run(raw, out, chunked, codings, undo);
+      const Attempt a = run(raw, out, chunked, codings, undo, max_decoded);
       result.digest = a.digest;
+      result.cut = a.cut;
       result.dechunked = chunked;
       result.decoded.assign(codings.rbegin(), codings.rbegin() + static_cast<std::ptrdiff_t>(undo));
       result.still_encoded.assign(codings.begin(), codings.end() - static_cast<std::ptrdiff_t>(undo));

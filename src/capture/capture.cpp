@@ -275,6 +275,10 @@ void validate_capture_options(const CaptureOptions& o) {
     throw Error(ErrorKind::usage,
                 "--timeout: " + std::to_string(o.timeout_ms) + " ms is out of range; it must be between 0.1 and 3600 seconds");
   if (o.max_size == 0) throw Error(ErrorKind::usage, "--max-size 0: give a positive size, e.g. 512M");
+  if (o.max_decoded_size == 0) throw Error(ErrorKind::usage, "--max-decoded-size 0: give a positive size, e.g. 512M");
+  if (o.deadline_ms < 1000 || o.deadline_ms > 86400L * 1000)
+    throw Error(ErrorKind::usage,
+                "--deadline: " + std::to_string(o.deadline_ms) + " ms is out of range; it must be between 1 and 86400 seconds");
   if (o.max_redirects < 0 || o.max_redirects > 100) throw Error(ErrorKind::usage, "--max-redirects: must be between 0 and 100");
   if (!o.proxy.empty() && o.proxy.find_first_of(" \r\n") != std::string::npos)
     throw Error(ErrorKind::usage, "--proxy '" + util::one_line(lossy(o.proxy), 80) + "': not a proxy URL");
@@ -309,6 +313,7 @@ HttpClientOptions http_options(const CaptureOptions& o, const std::vector<std::s
   ho.insecure = o.insecure;
   ho.timeout_ms = o.timeout_ms;
   ho.max_size = o.max_size;
+  ho.deadline_ms = monotonic_ms() + o.deadline_ms; // the clock starts with the first hop
   return ho;
 }
 
@@ -331,7 +336,11 @@ Json client_json(const CaptureOptions& o, const std::vector<std::string>& header
     std::error_code ec;
     client["cookie_file"] = Json{{"path", lossy(fs::absolute(*o.cookie_file, ec).string())}, {"sha256", file_sha256(*o.cookie_file)}};
   }
-  client["limits"] = Json{{"timeout_ms", o.timeout_ms}, {"max_size", o.max_size}, {"max_redirects", o.max_redirects}};
+  client["limits"] = Json{{"timeout_ms", o.timeout_ms},
+                          {"deadline_ms", o.deadline_ms},
+                          {"max_size", o.max_size},
+                          {"max_decoded_size", o.max_decoded_size},
+                          {"max_redirects", o.max_redirects}};
   return client;
 }
 
@@ -348,7 +357,8 @@ std::string warcinfo_block(const CaptureOptions& o, const std::vector<std::strin
   info += "http-header-user-agent: " + o.user_agent + "\r\n";
   for (const auto& h : headers)
     info += "http-header: " + h + "\r\n";
-  info += "cbkit-options: timeout_ms=" + std::to_string(o.timeout_ms) + " max_size=" + std::to_string(o.max_size) +
+  info += "cbkit-options: timeout_ms=" + std::to_string(o.timeout_ms) + " deadline_ms=" + std::to_string(o.deadline_ms) +
+          " max_size=" + std::to_string(o.max_size) + " max_decoded_size=" + std::to_string(o.max_decoded_size) +
           " max_redirects=" + std::to_string(o.max_redirects) + " insecure=" + (o.insecure ? "yes" : "no") +
           " proxy=" + (o.proxy.empty() ? "none" : o.proxy) + " cookie_file=" + (o.cookie_file ? "yes" : "no") + "\r\n";
   return info;
@@ -550,7 +560,7 @@ struct BodyOutput {
 
 // Makes body.<ext> from the last response's raw body (renamed when it needs no decoding)
 // and removes the raw file.
-BodyOutput extract_body(const HopChain& chain, const fs::path& dir) {
+BodyOutput extract_body(const HopChain& chain, const fs::path& dir, const CaptureOptions& o) {
   BodyOutput out;
   if (!chain.last_raw) return out;
   if (!chain.last) {
@@ -573,7 +583,7 @@ BodyOutput extract_body(const HopChain& chain, const fs::path& dir) {
     fs::rename(raw, dir / name);
     d.digest = util::FileDigest{last.body_size, util::to_hex(last.payload_sha256)};
   } else {
-    d = decode_body(raw, dir / name, chunked, ce);
+    d = decode_body(raw, dir / name, chunked, ce, o.max_decoded_size);
     if (!d.still_encoded.empty()) {
       std::string suffix;
       for (const auto& c : d.still_encoded)
@@ -595,6 +605,7 @@ BodyOutput extract_body(const HopChain& chain, const fs::path& dir) {
   body["decoded"] = d.decoded;
   if (!d.still_encoded.empty()) body["still_encoded"] = d.still_encoded;
   if (!d.problem.empty()) body["decode_problem"] = d.problem;
+  if (d.cut) body["decoded_cut_at"] = d.digest.size; // the decoded body was longer than --max-decoded-size
   body["truncated"] = !last.truncated.empty();
   out.json = std::move(body);
   out.file = StagedFile{name, "body", ctype.empty() ? "application/octet-stream" : ctype, d.digest};
@@ -700,7 +711,7 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   const HopChain chain = fetch_hops(o, headers, dir, warc);
   const std::int64_t ended = micros_now();
   const std::optional<BrowserStaged> rendered = run_browser_stage(o, dir, warc);
-  const BodyOutput body = extract_body(chain, dir);
+  const BodyOutput body = extract_body(chain, dir, o);
   const Json cj = capture_record(o, chain, body, client, warc, rendered, started, ended);
   const std::string capture_json = cj.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 
@@ -722,6 +733,7 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   if (o.tsa && warc.is_open()) out.stamp = timestamp_warc(o, warc_digest, out.web);
   out.complete = chain.outcome == "complete";
   out.error = chain.error;
+  if (body.json.is_object() && body.json.contains("decoded_cut_at")) out.decoded_cut_at = body.json["decoded_cut_at"].get<std::uint64_t>();
   return out;
 }
 

@@ -22,18 +22,18 @@
 
 namespace cbkit::capture {
 
+std::int64_t monotonic_ms() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 namespace {
 
 std::int64_t now_micros() {
   struct timespec ts {};
   ::clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
-std::int64_t monotonic_ms() {
-  struct timespec ts {};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 std::string format_micros(std::int64_t micros) { return util::format_utc(micros / 1000000, micros % 1000000); }
@@ -103,6 +103,7 @@ struct HopState {
   bool tls_queried = false;
   bool cut_at_limit = false;
   bool stalled = false;
+  bool past_deadline = false;
   bool stopped = false;
   std::int64_t last_activity_ms = 0;
   curl_off_t last_dlnow = 0;
@@ -286,6 +287,10 @@ int progress_callback(void* user, curl_off_t, curl_off_t dlnow, curl_off_t, curl
     st->stalled = true;
     return 1;
   }
+  if (st->options->deadline_ms > 0 && now >= st->options->deadline_ms) {
+    st->past_deadline = true;
+    return 1;
+  }
   return 0;
 }
 
@@ -384,7 +389,10 @@ HopResult HttpClient::fetch(const std::string& url, const std::filesystem::path&
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, m->options.insecure ? 0L : 2L);
   curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_callback);
   curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, &st);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, m->options.timeout_ms);
+  long connect_ms = m->options.timeout_ms;
+  if (m->options.deadline_ms > 0)
+    connect_ms = std::max(1L, std::min<long>(connect_ms, static_cast<long>(m->options.deadline_ms - monotonic_ms())));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
   curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
   curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, debug_callback);
   curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &st);
@@ -428,6 +436,9 @@ HopResult HttpClient::fetch(const std::string& url, const std::filesystem::path&
       if (st.stalled) {
         r.error_kind = "timeout";
         r.error = "no data for " + std::to_string(m->options.timeout_ms) + " ms (--timeout)";
+      } else if (st.past_deadline) {
+        r.error_kind = "deadline";
+        r.error = "the capture's total time limit was reached (--deadline); the response was cut there";
       } else if (st.stopped && interrupted()) {
         r.error_kind = "interrupted";
         r.error = "interrupted";
@@ -437,7 +448,7 @@ HopResult HttpClient::fetch(const std::string& url, const std::filesystem::path&
         if (!r.tls.verify_error.empty() && r.error_kind == "tls") r.error += " (" + r.tls.verify_error + ")";
       }
     }
-    if (r.response_received) r.truncated = r.error_kind == "timeout" ? "time" : "disconnect";
+    if (r.response_received) r.truncated = r.error_kind == "timeout" || r.error_kind == "deadline" ? "time" : "disconnect";
   } else if (st.cut_at_limit) {
     r.truncated = "length";
   }

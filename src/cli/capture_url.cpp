@@ -22,6 +22,8 @@ struct CaptureUrlArgs {
   std::string user_agent = capture::k_default_user_agent;
   double timeout_seconds = 30;
   std::string max_size = "512M";
+  std::string max_decoded_size = "512M";
+  double deadline_seconds = 300;
   int max_redirects = 10;
   std::string proxy;
   bool insecure = false;
@@ -64,6 +66,10 @@ capture::CaptureOptions to_capture_options(const CaptureUrlArgs& a, const Global
     throw Error(ErrorKind::usage, "--timeout " + std::to_string(a.timeout_seconds) + ": must be between 0.1 and 3600 seconds");
   o.timeout_ms = static_cast<long>(a.timeout_seconds * 1000);
   o.max_size = parse_size(a.max_size);
+  o.max_decoded_size = parse_size(a.max_decoded_size);
+  if (!(a.deadline_seconds >= 1 && a.deadline_seconds <= 86400))
+    throw Error(ErrorKind::usage, "--deadline " + std::to_string(a.deadline_seconds) + ": must be between 1 and 86400 seconds");
+  o.deadline_ms = static_cast<long>(a.deadline_seconds * 1000);
   o.max_redirects = a.max_redirects;
   o.proxy = a.proxy;
   o.insecure = a.insecure;
@@ -192,6 +198,10 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
         std::cerr << "cbkit: warning: " << util::terminal_text(o.url, false) << ": the body was cut at --max-size " << o.max_size
                   << " bytes (flagged as truncated)\n";
       }
+      if (r.staged.decoded_cut_at) {
+        std::cerr << "cbkit: warning: " << util::terminal_text(o.url, false) << ": the decoded body was cut at --max-decoded-size "
+                  << *r.staged.decoded_cut_at << " bytes (capture.json says so; the WARC keeps the response whole)\n";
+      }
       if (r.staged.complete && w.contains("browser") && !w["browser"].value("ok", true)) {
         ++failures;
         std::cerr << "cbkit: error: " << util::terminal_text(util::string_field(w["browser"], "error"), false)
@@ -219,7 +229,13 @@ void setup_capture_url(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--cookie-file", args->cookie_file, "Netscape cookies.txt to send (e.g. a logged-in view)");
   sub->add_option("--user-agent", args->user_agent, "User-Agent to send (default: a current desktop browser's; always recorded)");
   sub->add_option("--timeout", args->timeout_seconds, "Seconds to wait for a connection and for data to arrive (default 30)");
+  sub->add_option("--deadline", args->deadline_seconds,
+                  "Seconds the whole capture of one URL may take, redirects included (default 300); what arrived by then is kept, "
+                  "marked cut");
   sub->add_option("--max-size", args->max_size, "Largest body kept per response (default 512M); beyond it the body is cut and flagged");
+  sub->add_option("--max-decoded-size", args->max_decoded_size,
+                  "Largest body.<ext> after gzip/deflate decoding (default 512M); beyond it the decoded copy is cut and flagged, "
+                  "the WARC keeps the response whole");
   sub->add_option("--max-redirects", args->max_redirects, "Redirects followed, each one recorded (default 10)");
   sub->add_option("--proxy", args->proxy, "Proxy URL (recorded); proxy environment variables are ignored");
   sub->add_flag("--insecure", args->insecure, "Do not require a valid certificate (recorded; verify warns about it)");

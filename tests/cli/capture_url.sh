@@ -266,6 +266,41 @@ test_timeout_mid_body() {
     expect_verify_ok "$C"
 }
 
+test_deadline_drip() {
+    # A server that is never idle but never done: --timeout (idle) does not end it, the
+    # total deadline does; what arrived is kept and marked cut by time.
+    setup
+    start_http
+    SECONDS=0
+    expect_exit 3 cbkit --case "$C" capture-url "$HTTP/drip" --timeout 5 --deadline 2
+    ((SECONDS < 10)) || fail "the 2 s deadline took $SECONDS s"
+    expect_error_line "$HTTP/drip" "--deadline"
+    expect_jq_file "$(warc_json 1)" '.records[2]."field:WARC-Truncated" == "time"' '.records[2].payload_size > 0' \
+        '.records[2].payload_size < 1000' '[.records[].block_digest_ok] | all'
+    expect_jq_file "$(entry 1)/capture.json" '.error.kind == "deadline"' '.hops[0].error.kind == "deadline"' \
+        '.client.limits.deadline_ms == 2000' '.complete == false'
+    expect_line_jq "$C" 1 '.web.complete == false' '.web.truncated == true'
+    expect_schema 1
+    expect_verify_ok "$C"
+    expect_exit 2 cbkit --case "$C" capture-url "$HTTP/page" --deadline 0.5
+    expect_stderr_contains "--deadline"
+}
+
+test_decoded_size_bound() {
+    # 64 MiB of zeros gzipped twice is a few kilobytes on the wire: the WARC keeps those
+    # bytes, body.html is cut at --max-decoded-size and capture.json says so.
+    setup
+    start_http
+    capture "$HTTP/gzip-bomb?size=67108864" --max-decoded-size 1M
+    local e
+    e=$(entry 1)
+    [[ $(size_of "$e/body.html") == 1048576 ]] || fail "body.html is $(size_of "$e/body.html") bytes, not 1 MiB"
+    expect_jq_file "$e/capture.json" '.body.decoded_cut_at == 1048576' '.body.decoded == ["gzip","gzip"]' \
+        '(.body.decode_problem | test("max-decoded-size"))' '.client.limits.max_decoded_size == 1048576'
+    expect_jq_file "$(warc_json 1)" '.records[2]."field:WARC-Truncated" == null' '[.records[].block_digest_ok] | all'
+    expect_verify_ok "$C"
+}
+
 test_redirect_loop() {
     setup
     start_http

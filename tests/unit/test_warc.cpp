@@ -269,7 +269,7 @@ TEST_CASE("decode_body removes chunk framing and undoes gzip; unsupported coding
           << (gz.size() - 10) << ";ext=1\r\n"
           << gz.substr(10) << "\r\n0\r\nX-T: 1\r\n\r\n";
   write_file(t / "raw", chunked.str());
-  const auto d = capture::decode_body(t / "raw", t / "out", true, capture::parse_codings("gzip"));
+  const auto d = capture::decode_body(t / "raw", t / "out", true, capture::parse_codings("gzip"), 1ull << 30);
   CHECK(read_file(t / "out") == text);
   CHECK(d.digest.sha256 == util::sha256_hex(text));
   CHECK(d.dechunked);
@@ -281,17 +281,38 @@ TEST_CASE("decode_body removes chunk framing and undoes gzip; unsupported coding
   std::string corrupt = gz;
   corrupt[corrupt.size() - 6] = static_cast<char>(corrupt[corrupt.size() - 6] ^ 0x55); // the CRC-32 no longer matches
   write_file(t / "bad", corrupt);
-  const auto b = capture::decode_body(t / "bad", t / "bad.out", false, {"gzip"});
+  const auto b = capture::decode_body(t / "bad", t / "bad.out", false, {"gzip"}, 1ull << 30);
   CHECK(read_file(t / "bad.out") == read_file(t / "bad"));
   CHECK(b.still_encoded == std::vector<std::string>{"gzip"});
   CHECK_FALSE(b.problem.empty());
 
   // br is not supported: left as it is.
   write_file(t / "br", "\x1b\x03\x00");
-  const auto br = capture::decode_body(t / "br", t / "br.out", false, capture::parse_codings("br"));
+  const auto br = capture::decode_body(t / "br", t / "br.out", false, capture::parse_codings("br"), 1ull << 30);
   CHECK(br.still_encoded == std::vector<std::string>{"br"});
   CHECK(br.problem.find("br") != std::string::npos);
   CHECK(capture::parse_codings("gzip, identity ,DEFLATE") == std::vector<std::string>{"gzip", "deflate"});
+}
+
+TEST_CASE("decode_body bounds the decoded size and the number of codings undone") {
+  TempDir t;
+  const std::string text(200000, 'a');
+  write_file(t / "raw", gzip_bytes(gzip_bytes(text)));
+  const auto d = capture::decode_body(t / "raw", t / "out", false, capture::parse_codings("gzip, gzip"), 1000);
+  CHECK(d.cut);
+  CHECK(d.digest.size == 1000);
+  CHECK(read_file(t / "out") == text.substr(0, 1000));
+  CHECK(d.decoded == std::vector<std::string>{"gzip", "gzip"});
+  CHECK(d.problem.find("--max-decoded-size") != std::string::npos);
+
+  // Four layers: three are undone, the innermost stays, and that is said.
+  write_file(t / "raw4", gzip_bytes(gzip_bytes(gzip_bytes(gzip_bytes(text)))));
+  const auto f = capture::decode_body(t / "raw4", t / "out4", false, capture::parse_codings("gzip, gzip, gzip, gzip"), 1ull << 30);
+  CHECK_FALSE(f.cut);
+  CHECK(f.decoded.size() == capture::k_max_decoded_codings);
+  CHECK(f.still_encoded == std::vector<std::string>{"gzip"});
+  CHECK(read_file(t / "out4") == gzip_bytes(text));
+  CHECK(f.problem.find("at most") != std::string::npos);
 }
 
 TEST_CASE("verify checks a web entry's WARC record by record") {

@@ -6,6 +6,8 @@
 
 #include "cbkit/util/sha256.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -18,7 +20,12 @@ struct DecodedBody {
   std::vector<std::string> decoded;       // content codings undone, in the order applied
   std::vector<std::string> still_encoded; // content codings left in place (unsupported or failed), outermost last
   std::string problem;                    // why something was left encoded, or the framing was incomplete; empty when none
+  bool cut = false;                       // the decoded body reached `max_decoded` bytes and was cut there
 };
+
+// Content codings undone at most, outermost first; more stay in place (a body coded
+// "gzip, gzip, gzip, gzip" is not something a server sends for a page a person reads).
+inline constexpr std::size_t k_max_decoded_codings = 3;
 
 // Content codings of a Content-Encoding or Transfer-Encoding value, lower case, in the
 // order the server applied them ("gzip, identity" gives {"gzip"}).
@@ -26,10 +33,13 @@ std::vector<std::string> parse_codings(const std::string& header_value);
 
 // Writes the decoded body of `raw` to `out` (created exclusively, 0600). `chunked`: the raw
 // bytes carry chunked framing. `codings`: the Content-Encoding codings in applied order.
+// At most `max_decoded` bytes are written: a longer decoded body is cut there (`cut`, and
+// `problem` says so), so a small compressed response cannot fill the disk. At most
+// k_max_decoded_codings codings are undone.
 // A coding that cannot be undone (brotli, zstd, corrupt or cut-short data) is left in place:
 // `out` then holds the bytes with the codings before it undone, and `still_encoded` says
 // which remain. Throws Error(io) when a file cannot be read or written.
 DecodedBody decode_body(const std::filesystem::path& raw, const std::filesystem::path& out, bool chunked,
-                        const std::vector<std::string>& codings);
+                        const std::vector<std::string>& codings, std::uint64_t max_decoded);
 
 } // namespace cbkit::capture

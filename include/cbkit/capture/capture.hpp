@@ -39,8 +39,10 @@ struct CaptureOptions {
   std::vector<std::string> headers; // extra "Name: value" fields; replace the defaults of the same name
   std::optional<std::filesystem::path> cookie_file;
   std::string user_agent = k_default_user_agent;
-  long timeout_ms = 30000;
+  long timeout_ms = 30000;   // idle: connect, and the longest stall without data
+  long deadline_ms = 300000; // total for the URL's hops (--deadline); what arrived by then is kept, marked cut
   std::uint64_t max_size = 512ull << 20;
+  std::uint64_t max_decoded_size = 512ull << 20; // body.<ext> after content decoding (--max-decoded-size)
   int max_redirects = 10;
   std::string proxy;
   bool insecure = false;
@@ -73,7 +75,8 @@ struct StagedCapture {
   std::optional<tsa::Stamp> stamp; // with --tsa: the token over the WARC (tsa::add_token_files)
   manifest::Json web;              // the entry's summary (url, final_url, status, complete, error, ...)
   bool complete = false;
-  std::string error; // why the attempt failed (a sentence naming the URL); empty when complete
+  std::optional<std::uint64_t> decoded_cut_at; // body.<ext> was cut at --max-decoded-size
+  std::string error;                           // why the attempt failed (a sentence naming the URL); empty when complete
 };
 
 // Fetches options.url into `dir` and writes the files above (not synced; the caller syncs

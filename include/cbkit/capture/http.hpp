@@ -30,7 +30,11 @@ struct HttpClientOptions {
   bool insecure = false;                            // do not verify the peer's certificate or name
   long timeout_ms = 30000;                          // connect timeout and the longest stall without data
   std::uint64_t max_size = 512ull << 20;            // message-body bytes kept; beyond: cut
+  std::int64_t deadline_ms = 0;                     // CLOCK_MONOTONIC milliseconds (monotonic_ms()) by which the exchange must end; 0: none
 };
+
+// Milliseconds of CLOCK_MONOTONIC, the clock of HttpClientOptions::deadline_ms.
+std::int64_t monotonic_ms();
 
 struct CertSummary {
   std::string subject;
@@ -72,7 +76,7 @@ struct HopResult {
   util::Digest payload_sha256{}; // of the body
   std::string truncated;         // "" or WARC-Truncated's reason: "length", "time", "disconnect"
   std::string error;             // empty when the exchange completed
-  std::string error_kind;        // dns, connect, tls, timeout, disconnect, proxy, interrupted, other
+  std::string error_kind;        // dns, connect, tls, timeout, deadline, disconnect, proxy, interrupted, other
   std::string remote_ip;
   long remote_port = 0;
   std::string local_ip;

@@ -21,6 +21,8 @@ certificate is given. Routes:
   /set-cookie      302 to /echo, setting cookie hop=1
   /echo            200 text/plain: the request line and headers exactly as received
   /brotli          200 with Content-Encoding: br (bytes not decodable by cbkit)
+  /drip            200, Content-Length 1000, one byte every 0.3 s (never idle, never done)
+  /gzip-bomb?size=N  200, Content-Encoding: gzip, gzip: N zero bytes compressed twice
 """
 
 import argparse
@@ -130,6 +132,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
                 pass
             self.close_connection = True
+        elif path == "/drip":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(1000):
+                    self.wfile.write(b"d")
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+                pass
+            self.close_connection = True
+        elif path == "/gzip-bomb":
+            n = int(params.get("size", "100000000"))
+            inner = gzip.compress(b"\0" * n, compresslevel=9, mtime=0)
+            self.send(200, gzip.compress(inner, compresslevel=9, mtime=0), "text/html",
+                      extra=[("Content-Encoding", "gzip, gzip")])
         elif path == "/loop-a":
             self.redirect(302, "/loop-b")
         elif path == "/loop-b":
