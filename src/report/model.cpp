@@ -65,7 +65,8 @@ CaseModel load_case(const fs::path& root, bool run_verify) {
   manifest::LineReader reader(manifest_path);
   manifest::RawLine raw;
   while (reader.next(raw)) {
-    const std::string where = "manifest.jsonl line " + std::to_string(raw.index + 1);
+    // Lines are numbered from 0, as seq and verify number them.
+    const std::string where = "manifest.jsonl line " + std::to_string(raw.index);
     if (!raw.has_lf)
       throw Error(ErrorKind::case_, where + ": torn (no line feed at the end); run 'cbkit verify' and repair the case first");
     if (raw.too_long) throw Error(ErrorKind::case_, where + ": longer than the 16 MiB a line may have; run 'cbkit verify'");
@@ -86,7 +87,7 @@ CaseModel load_case(const fs::path& root, bool run_verify) {
   if (m.entries.empty()) throw Error(ErrorKind::case_, manifest_path.string() + ": empty; not a cbkit case");
   const Json& first = m.entries.front().line;
   if (m.entries.front().kind != "case" || !first.contains("case") || !first["case"].is_object()) {
-    throw Error(ErrorKind::case_, "manifest.jsonl line 1: does not open a case (kind case); run 'cbkit verify'");
+    throw Error(ErrorKind::case_, "manifest.jsonl line 0: does not open a case (kind case); run 'cbkit verify'");
   }
   const Json& c = first["case"];
   m.case_id = util::string_field(c, "id");

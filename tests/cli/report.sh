@@ -307,8 +307,12 @@ test_bad_args() {
     # A torn manifest: no report, a pointer to verify.
     printf '{"seq":1' >>"$C/manifest.jsonl"
     expect_exit 4 cbkit --case "$C" report
-    expect_error_line "line 2" "cbkit verify"
+    # Lines are numbered from 0 (= seq) here as in verify.
+    expect_error_line "manifest.jsonl line 1:" "cbkit verify"
     expect_stdout_empty
+    expect_exit 1 cbkit --case "$C" verify --json
+    jq -e '[.findings[] | select(.path == "manifest.jsonl") | .message] | any(test("^line 1 "))' "$OUT" >/dev/null ||
+        fail "verify does not name the torn line as line 1: $(cat "$OUT")"
     # --record on it writes nothing.
     local before
     before=$(ls "$C/evidence" | wc -l)
