@@ -33,8 +33,7 @@ void throw_errno(ErrorKind kind, const std::string& subject) {
   const int errnum = errno;
   // A full disk is an I/O problem wherever it shows up, whatever the caller guessed.
   if (errnum == ENOSPC || errnum == EDQUOT) {
-    throw Error(ErrorKind::io,
-                errno_message(subject, errnum) + "; free space and run the command again (the entry being written was not recorded)");
+    throw Error(ErrorKind::io, errno_message(subject, errnum) + k_disk_full_not_recorded);
   }
   throw Error(kind, errno_message(subject, errnum));
 }

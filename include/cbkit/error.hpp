@@ -43,4 +43,9 @@ void throw_if_interrupted(const std::string& what);
 // Throws Error(kind, subject + ": " + strerror(errno)).
 [[noreturn]] void throw_errno(ErrorKind kind, const std::string& subject);
 
+// What throw_errno adds to a full-disk error: a step that appends to the case says the
+// entry was not recorded; a caller that already recorded something replaces this text.
+inline constexpr const char* k_disk_full_not_recorded = "; free space and run the command again (the entry being written was not recorded)";
+inline constexpr const char* k_disk_full_hint = "; free space";
+
 } // namespace cbkit

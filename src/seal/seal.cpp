@@ -187,7 +187,11 @@ SealResult seal_case(const store::Case& c, const SealOptions& options) {
   try {
     r.archive = write_archive(c, appended.seq, key, options.out);
   } catch (const Error& e) {
-    throw Error(e.kind(), std::string(e.what()) + " — seal line " + std::to_string(appended.seq) + " (head " + appended.head +
+    // The seal line is recorded: a full disk's "not recorded" would contradict what follows.
+    std::string what = e.what();
+    if (const auto at = what.find(k_disk_full_not_recorded); at != std::string::npos)
+      what.replace(at, std::string_view(k_disk_full_not_recorded).size(), k_disk_full_hint);
+    throw Error(e.kind(), what + " — seal line " + std::to_string(appended.seq) + " (head " + appended.head +
                               ") was recorded but no archive was written; after fixing this, write it with 'cbkit pack --seal " +
                               std::to_string(appended.seq) + " --key KEY --out ARCHIVE'");
   }

@@ -473,6 +473,21 @@ test_keygen_refuses_inside_a_case() {
 
 # cbkit-verify(1): an extracted archive (the bag folder or its data/) is verified like the
 # archive, without the file-writable warnings extraction causes, never as "not a case".
+# A full disk while the archive is written: the seal line is recorded (said once, with the
+# way to write the archive later), and nothing claims it was not.
+test_disk_full_while_writing_the_archive() {
+    setup
+    mkdir -p "$T/small"
+    mount -t tmpfs -o size=64k tmpfs "$T/small" 2>/dev/null || skip "cannot mount a small tmpfs here (needs root in a machine that allows mounts)"
+    expect_exit 6 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/small/case.tar"
+    expect_error_line "No space left on device" "was recorded but no archive was written" "cbkit pack --seal"
+    grep -qF "not recorded" "$ERR" && fail "the message says both that the seal was and was not recorded: $(cat "$ERR")"
+    expect_line_jq "$C" 5 '.kind == "seal"'  # line 4 is the report the seal records first
+    umount "$T/small"
+    expect_exit 0 cbkit --case "$C" pack --seal 5 --key "$T/examiner.key" --out "$T/case.tar"
+    expect_exit 0 cbkit verify "$T/case.tar"
+}
+
 test_verify_extracted_bag() {
     setup
     seal_to "$T/a.tar.gz"
