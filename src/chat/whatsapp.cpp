@@ -18,7 +18,6 @@
 #include "cbkit/util/time.hpp"
 
 #include <array>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -150,8 +149,14 @@ constexpr std::string_view k_bom = "\xEF\xBB\xBF";
 // ---------------------------------------------------------------------------------------
 // Small scanning helpers.
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-bool ends_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
+// The first (last) byte is compared before the rest: these run against every line and
+// every message, and most tables fail on that byte.
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && (p.empty() || s.front() == p.front()) && s.substr(0, p.size()) == p;
+}
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && (p.empty() || s.back() == p.back()) && s.substr(s.size() - p.size()) == p;
+}
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // s without leading U+200E / U+200F marks. Used for parsing only: texts and times keep them.
@@ -313,12 +318,6 @@ bool scan_header(std::string_view line, Header& h) {
   return true;
 }
 
-// True when the header's date exists when read day first (or month first).
-bool valid_under(const Header& h, bool day_first) {
-  if (h.layout.year_first) return util::is_valid_date(h.year, h.f1, h.f2);
-  return day_first ? util::is_valid_date(h.year, h.f2, h.f1) : util::is_valid_date(h.year, h.f1, h.f2);
-}
-
 // ---------------------------------------------------------------------------------------
 // Reading the file: bounded lines, UTF-8 checked.
 
@@ -398,180 +397,6 @@ private:
   std::map<std::string, std::size_t> m_count;
 };
 
-// ---------------------------------------------------------------------------------------
-// Pass 1: the file as header lines with the text that follows them.
-
-struct RawMessage {
-  Header header;
-  std::string first_line; // the header line as written (UTF-8 repaired)
-  std::string more;       // the continuation lines, each preceded by "\n"
-  std::uint64_t line = 0;
-  bool more_cut = false;
-};
-
-struct RawChat {
-  std::vector<RawMessage> messages;
-  Layout layout;
-  bool has_layout = false;
-};
-
-// Appends "\n" + line to the message's continuation, within k_max_text.
-void append_line(RawMessage& m, std::string_view line, const std::string& file, std::uint64_t line_no, Defects& defects) {
-  if (m.more_cut) return;
-  const std::size_t used = m.first_line.size() + m.more.size();
-  if (used + 1 + line.size() > k_max_text) {
-    m.more_cut = true;
-    defects.add("message-too-long", file + " line " + std::to_string(m.line) + ": the message is longer than 4 MiB; it is cut at line " +
-                                        std::to_string(line_no));
-    return;
-  }
-  m.more += '\n';
-  m.more += line;
-}
-
-RawChat read_chat(const ExportFile& file, Defects& defects) {
-  LineReader reader(file.path);
-  if (!reader.is_open()) throw Error(ErrorKind::input, file.rel + ": cannot be read");
-  RawChat chat;
-  std::string line;
-  bool cut = false;
-  std::uint64_t line_no = 0;
-  std::uint64_t crlf = 0;
-  while (reader.next(line, cut)) {
-    ++line_no;
-    if (line_no == 1 && starts_with(line, k_bom)) line.erase(0, k_bom.size());
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-      ++crlf;
-    }
-    if (cut) defects.add("line-too-long", file.rel + " line " + std::to_string(line_no) + ": longer than 1 MiB; cut");
-    if (!util::is_valid_utf8(line)) {
-      line = util::utf8_lossy(line);
-      defects.add("invalid-utf8", file.rel + " line " + std::to_string(line_no) + ": invalid UTF-8 replaced with U+FFFD");
-    }
-    Header h;
-    // A header in the file's layout whose date exists in at least one reading; the order
-    // is decided once the whole file is read.
-    if (scan_header(line, h) && (!chat.has_layout || h.layout == chat.layout) && (valid_under(h, true) || valid_under(h, false))) {
-      if (!chat.has_layout) chat.layout = h.layout, chat.has_layout = true;
-      if (chat.messages.size() >= k_max_messages) {
-        throw Error(ErrorKind::input,
-                    file.rel + ": more than " + std::to_string(k_max_messages) + " messages; not a chat export cbkit takes");
-      }
-      RawMessage m;
-      m.header = h;
-      m.line = line_no;
-      m.first_line = line;
-      chat.messages.push_back(std::move(m));
-    } else if (!chat.messages.empty()) {
-      append_line(chat.messages.back(), line, file.rel, line_no, defects);
-    } else if (!line.empty()) {
-      defects.add("line-outside-message", file.rel + " line " + std::to_string(line_no) + ": text before the first message; not kept");
-    }
-  }
-  if (crlf > 0) {
-    // WhatsApp writes LF; CR LF means the file went through another program (or an
-    // unknown app version): read the same, but worth saying.
-    defects.add("crlf-line-ends", file.rel + ": " + std::to_string(crlf) + " line(s) end with CR LF; read as LF");
-  }
-  return chat;
-}
-
-// ---------------------------------------------------------------------------------------
-// Day/month order.
-
-struct DateOrder {
-  bool day_first = true;
-  std::string words; // date_order
-  std::string rule;
-};
-
-// The first pair of lines where dates decrease under one reading, or 0.
-std::pair<std::uint64_t, std::uint64_t> first_decrease(const std::vector<RawMessage>& msgs, bool day_first) {
-  long previous = -1;
-  std::uint64_t previous_line = 0;
-  for (const auto& m : msgs) {
-    const auto& h = m.header;
-    if (!valid_under(h, day_first)) continue;
-    const long key = h.year * 10000L + (day_first ? h.f2 * 100 + h.f1 : h.f1 * 100 + h.f2);
-    if (key < previous) return {previous_line, m.line};
-    previous = key;
-    previous_line = m.line;
-  }
-  return {0, 0};
-}
-
-std::string order_name(bool day_first) { return day_first ? "day-first" : "month-first"; }
-
-DateOrder decide_date_order(const RawChat& chat, const ExportFile& file, const TimeOptions& time) {
-  DateOrder out;
-  if (chat.layout.year_first) {
-    out.words = "";
-    out.rule = "dates written year-month-day";
-    return out;
-  }
-  std::uint64_t first_over = 0, second_over = 0; // lines where a field > 12
-  for (const auto& m : chat.messages) {
-    if (first_over == 0 && m.header.f1 > 12) first_over = m.line;
-    if (second_over == 0 && m.header.f2 > 12) second_over = m.line;
-  }
-  const std::string prefix = file.rel + ": ";
-  if (first_over && second_over) {
-    throw Error(ErrorKind::input, prefix + "the first date field is above 12 on line " + std::to_string(first_over) +
-                                      " (day first) but the second is on line " + std::to_string(second_over) +
-                                      " (month first); the dates contradict each other");
-  }
-  std::optional<bool> proven;
-  if (first_over) {
-    proven = true;
-    out.rule = "the first date field is above 12 on line " + std::to_string(first_over);
-  } else if (second_over) {
-    proven = false;
-    out.rule = "the second date field is above 12 on line " + std::to_string(second_over);
-  }
-  const bool option_given = !time.date_order.empty();
-  const bool option_day_first = time.date_order == "day-first";
-  if (option_given && time.date_order != "day-first" && time.date_order != "month-first") {
-    throw Error(ErrorKind::usage, "--date-order must be day-first or month-first, not '" + util::utf8_lossy(time.date_order) + "'");
-  }
-  if (proven) {
-    if (option_given && option_day_first != *proven) {
-      throw Error(ErrorKind::input, prefix + "--date-order " + time.date_order + " contradicts the export: " + out.rule);
-    }
-    out.day_first = *proven;
-    out.words = order_name(out.day_first);
-    return out;
-  }
-  // No field above 12: the dates of an export never decrease (messages are in order).
-  const auto dec_day = first_decrease(chat.messages, true);
-  const auto dec_month = first_decrease(chat.messages, false);
-  const bool day_ok = dec_day.first == 0;
-  const bool month_ok = dec_month.first == 0;
-  if (day_ok != month_ok) {
-    const auto& bad = day_ok ? dec_month : dec_day;
-    out.day_first = day_ok;
-    out.rule = "dates never decrease when read " + order_name(day_ok) + "; read " + order_name(!day_ok) + " they go back from line " +
-               std::to_string(bad.first) + " to line " + std::to_string(bad.second);
-    if (option_given) { // an explicit choice wins over an inference (a phone's clock may have been set back)
-      out.day_first = option_day_first;
-      out.rule = "--date-order (the export alone suggests " + order_name(day_ok) + ": " + out.rule + ")";
-    }
-    out.words = order_name(out.day_first);
-    return out;
-  }
-  if (!option_given) {
-    throw Error(ErrorKind::input, prefix + "the order of day and month cannot be decided from this export (no date field above 12, and the "
-                                           "dates are in order either way); pass --date-order day-first|month-first");
-  }
-  out.day_first = option_day_first;
-  out.words = order_name(out.day_first);
-  out.rule = "--date-order";
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// Pass 2: messages.
-
 // Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm).
 void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
   z += 719468;
@@ -585,17 +410,25 @@ void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
   y = static_cast<int>(static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0));
 }
 
-// "2026-11-20T20:14:00Z".
+// "2026-11-20T20:14:00Z" (written by hand: one per message, and snprintf showed in profiles).
 std::string utc_text(std::int64_t epoch) {
   std::int64_t days = epoch / 86400;
   std::int64_t secs = epoch % 86400;
   if (secs < 0) secs += 86400, --days;
   int y = 0, m = 0, d = 0;
   civil_from_days(days, y, m, d);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
-                static_cast<int>(secs % 60));
-  return buf;
+  std::string out = "0000-00-00T00:00:00Z";
+  const auto put = [&out](std::size_t at, int value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10)
+      out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, static_cast<int>(secs / 3600), 2);
+  put(14, static_cast<int>(secs / 60 % 60), 2);
+  put(17, static_cast<int>(secs % 60), 2);
+  return out;
 }
 
 std::string attachment_kind(std::string_view name) {
@@ -637,7 +470,7 @@ std::optional<std::string> attachment_name(std::string_view text) {
 
 template <std::size_t N> bool equals_any(std::string_view s, const std::array<std::string_view, N>& table) {
   for (const auto t : table) {
-    if (s == t) return true;
+    if (s.size() == t.size() && starts_with(s, t)) return true;
   }
   return false;
 }
@@ -747,6 +580,231 @@ const ExportFile& find_chat_file(const std::vector<ExportFile>& files, std::stri
   throw Error(ErrorKind::input, "several .txt files look like WhatsApp chats (" + list + "); add them one at a time");
 }
 
+// ---------------------------------------------------------------------------------------
+// Pass 1: messages as written, with their local date-time fields kept aside.
+
+// The date and time of one header as written; day and month are known after the whole
+// file is read.
+struct Stamp {
+  int f1 = 0, f2 = 0, year = 0;
+  int hour = 0, minute = 0, second = 0;
+  bool year_first = false;
+};
+
+bool valid_under(const Stamp& s, bool day_first) {
+  if (s.year_first) return util::is_valid_date(s.year, s.f1, s.f2);
+  return day_first ? util::is_valid_date(s.year, s.f2, s.f1) : util::is_valid_date(s.year, s.f1, s.f2);
+}
+
+Stamp stamp_of(const Header& h) { return {h.f1, h.f2, h.year, h.hour, h.minute, h.second, h.layout.year_first}; }
+
+struct ReadChat {
+  Layout layout;
+  bool has_layout = false;
+  std::vector<Stamp> stamps; // one per message of the conversation
+};
+
+// Appends "\n" + line to the message's text, within k_max_text; `cut` says the message was
+// already cut (one defect per message).
+void append_line(Message& m, std::string_view line, bool& cut, std::uint64_t line_no, Defects& defects) {
+  if (cut) return;
+  if (m.text.size() + 1 + line.size() > k_max_text) {
+    cut = true;
+    defects.add("message-too-long", m.source_file + " line " + std::to_string(m.source_line) +
+                                        ": the message is longer than 4 MiB; cut at line " + std::to_string(line_no));
+    return;
+  }
+  m.text += '\n';
+  m.text += line;
+  m.continuation = true;
+}
+
+// Reads the chat file into conv.messages (text, sender, time as written) and the stamps.
+//
+// A line that looks like a header but whose date exists in neither reading (Feb 30, a
+// month 13 either way) is text: WhatsApp never writes such a date, so a person typed it.
+// Every header kept is valid in the order decided later: with both fields <= 12 a date is
+// valid both ways (no month has fewer than 28 days), and a field > 12 decides the order
+// (or contradicts it, which is refused).
+ReadChat read_chat(const ExportFile& file, Conversation& conv, Defects& defects) {
+  LineReader reader(file.path);
+  if (!reader.is_open()) throw Error(ErrorKind::input, file.rel + ": cannot be read");
+  ReadChat chat;
+  // Room for as many messages as the file could hold lines of 32 bytes, so the vector does
+  // not move 200 000 messages while it grows (the unused part is never touched).
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(file.path, ec);
+  if (!ec) conv.messages.reserve(static_cast<std::size_t>(std::min<std::uintmax_t>(size / 32 + 1, k_max_messages)));
+  std::string line;
+  bool cut = false;
+  bool text_cut = false;
+  std::uint64_t line_no = 0;
+  std::uint64_t crlf = 0;
+  while (reader.next(line, cut)) {
+    ++line_no;
+    if (line_no == 1 && starts_with(line, k_bom)) line.erase(0, k_bom.size());
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+      ++crlf;
+    }
+    if (cut) defects.add("line-too-long", file.rel + " line " + std::to_string(line_no) + ": longer than 1 MiB; cut");
+    if (!util::is_valid_utf8(line)) {
+      line = util::utf8_lossy(line);
+      defects.add("invalid-utf8", file.rel + " line " + std::to_string(line_no) + ": invalid UTF-8 replaced with U+FFFD");
+    }
+    Header h;
+    if (scan_header(line, h) && (!chat.has_layout || h.layout == chat.layout) &&
+        (valid_under(stamp_of(h), true) || valid_under(stamp_of(h), false))) {
+      if (!chat.has_layout) chat.layout = h.layout, chat.has_layout = true;
+      if (conv.messages.size() >= k_max_messages) {
+        throw Error(ErrorKind::input,
+                    file.rel + ": more than " + std::to_string(k_max_messages) + " messages; not a chat export cbkit takes");
+      }
+      Message& msg = conv.messages.emplace_back();
+      msg.index = conv.messages.size() - 1;
+      msg.source_file = file.rel;
+      msg.source_line = line_no;
+      // time_as_written is the file's bytes from the date to the end of the time (AM/PM and
+      // the U+202F before it included); the marks before the line and the brackets are not
+      // part of it. Marks are skipped only to find the header, never removed from a text.
+      msg.time_as_written = line.substr(h.time_begin, h.time_end - h.time_begin);
+      read_sender(msg, std::string_view(line).substr(h.rest));
+      chat.stamps.push_back(stamp_of(h));
+      text_cut = false;
+    } else if (!conv.messages.empty()) {
+      append_line(conv.messages.back(), line, text_cut, line_no, defects);
+    } else if (!line.empty()) {
+      defects.add("line-outside-message", file.rel + " line " + std::to_string(line_no) + ": text before the first message; not kept");
+    }
+  }
+  if (crlf > 0) {
+    // WhatsApp writes LF; CR LF means the file went through another program (or an
+    // unknown app version): read the same, but worth saying.
+    defects.add("crlf-line-ends", file.rel + ": " + std::to_string(crlf) + " line(s) end with CR LF; read as LF");
+  }
+  return chat;
+}
+
+// ---------------------------------------------------------------------------------------
+// Day/month order.
+
+struct DateOrder {
+  bool day_first = true;
+  std::string words; // date_order
+  std::string rule;
+};
+
+// The first pair of lines where dates decrease under one reading, or {0, 0}.
+std::pair<std::uint64_t, std::uint64_t> first_decrease(const Conversation& conv, const std::vector<Stamp>& stamps, bool day_first) {
+  long previous = -1;
+  std::uint64_t previous_line = 0;
+  for (std::size_t i = 0; i < stamps.size(); ++i) {
+    const Stamp& s = stamps[i];
+    const long key = s.year * 10000L + (day_first ? s.f2 * 100 + s.f1 : s.f1 * 100 + s.f2);
+    if (key < previous) return {previous_line, conv.messages[i].source_line};
+    previous = key;
+    previous_line = conv.messages[i].source_line;
+  }
+  return {0, 0};
+}
+
+std::string order_name(bool day_first) { return day_first ? "day-first" : "month-first"; }
+
+// The rules, in order: a field above 12 proves the order (both fields above 12 somewhere
+// contradict: refused); else the one reading under which dates never decrease (an export
+// is in order); else --date-order; else refused, asking for --date-order. An option that
+// contradicts a proof is refused; one that differs from the inference wins (a phone's
+// clock may have been set back) and the rule says what the export suggested.
+DateOrder decide_date_order(const Conversation& conv, const ReadChat& chat, const ExportFile& file, const TimeOptions& time) {
+  DateOrder out;
+  if (chat.layout.year_first) {
+    out.rule = "dates written year-month-day";
+    return out;
+  }
+  std::uint64_t first_over = 0, second_over = 0; // lines where a field > 12
+  for (std::size_t i = 0; i < chat.stamps.size() && !(first_over && second_over); ++i) {
+    if (first_over == 0 && chat.stamps[i].f1 > 12) first_over = conv.messages[i].source_line;
+    if (second_over == 0 && chat.stamps[i].f2 > 12) second_over = conv.messages[i].source_line;
+  }
+  const std::string prefix = file.rel + ": ";
+  if (first_over && second_over) {
+    throw Error(ErrorKind::input, prefix + "the first date field is above 12 on line " + std::to_string(first_over) +
+                                      " (day first) but the second is on line " + std::to_string(second_over) +
+                                      " (month first); the dates contradict each other");
+  }
+  const bool option_given = !time.date_order.empty();
+  const bool option_day_first = time.date_order == "day-first";
+  if (option_given && time.date_order != "day-first" && time.date_order != "month-first") {
+    throw Error(ErrorKind::usage, "--date-order must be day-first or month-first, not '" + util::utf8_lossy(time.date_order) + "'");
+  }
+  if (first_over || second_over) {
+    const bool proven = first_over != 0;
+    out.rule = std::string("the ") + (proven ? "first" : "second") + " date field is above 12 on line " +
+               std::to_string(proven ? first_over : second_over);
+    if (option_given && option_day_first != proven) {
+      throw Error(ErrorKind::input, prefix + "--date-order " + time.date_order + " contradicts the export: " + out.rule);
+    }
+    out.day_first = proven;
+    out.words = order_name(out.day_first);
+    return out;
+  }
+  const auto dec_day = first_decrease(conv, chat.stamps, true);
+  const auto dec_month = first_decrease(conv, chat.stamps, false);
+  const bool day_ok = dec_day.first == 0;
+  const bool month_ok = dec_month.first == 0;
+  if (day_ok != month_ok) {
+    const auto& bad = day_ok ? dec_month : dec_day;
+    out.day_first = day_ok;
+    out.rule = "dates never decrease when read " + order_name(day_ok) + "; read " + order_name(!day_ok) + " they go back from line " +
+               std::to_string(bad.first) + " to line " + std::to_string(bad.second);
+    if (option_given) {
+      out.day_first = option_day_first;
+      out.rule = "--date-order (the export alone suggests " + order_name(day_ok) + ": " + out.rule + ")";
+    }
+    out.words = order_name(out.day_first);
+    return out;
+  }
+  if (!option_given) {
+    throw Error(ErrorKind::input, prefix + "the order of day and month cannot be decided from this export (no date field above 12, and the "
+                                           "dates are in order either way); pass --date-order day-first|month-first");
+  }
+  out.day_first = option_day_first;
+  out.words = order_name(out.day_first);
+  out.rule = "--date-order";
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Pass 2: flags, attachments, times, participants.
+
+// The zone's candidates for local times, remembered for the last local quarter hour
+// (offsets change only on quarter hours, and messages come in bursts).
+class Resolver {
+public:
+  explicit Resolver(const std::string& zone) : m_reader(zone) {}
+  // (epoch, offset text) pairs: one, two (repeated hour) or none (skipped hour).
+  const std::vector<std::pair<long, std::string>>& offsets(const Stamp& s, int month, int day, std::int64_t& wall) {
+    wall = util::days_from_civil(s.year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + s.hour * 3600 + s.minute * 60 +
+           s.second;
+    const std::int64_t quarter = wall >= 0 ? wall / 900 : wall / 900 - 1;
+    if (!m_valid || quarter != m_quarter) {
+      m_offsets.clear();
+      for (const auto& c : m_reader.candidates(s.year, month, day, s.hour, s.minute, s.second)) {
+        m_offsets.emplace_back(static_cast<long>(wall - c.epoch_seconds), c.offset);
+      }
+      m_quarter = quarter;
+      m_valid = true;
+    }
+    return m_offsets;
+  }
+
+private:
+  util::LocalZoneReader m_reader;
+  std::vector<std::pair<long, std::string>> m_offsets; // (offset seconds, "+01:00")
+  std::int64_t m_quarter = 0;
+  bool m_valid = false;
+};
+
 } // namespace
 
 Conversation parse_whatsapp(const std::vector<ExportFile>& files, const TimeOptions& time) {
@@ -754,17 +812,18 @@ Conversation parse_whatsapp(const std::vector<ExportFile>& files, const TimeOpti
   conv.platform = "whatsapp";
   const ExportFile& file = find_chat_file(files, conv.title);
   if (time.zone.empty()) throw Error(ErrorKind::usage, file.rel + ": WhatsApp writes no time zone; give one with --tz");
-  util::LocalZoneReader zone(time.zone);
+  Resolver resolver(time.zone);
   conv.zone = time.zone;
   conv.zone_source = time.zone_source;
 
   Defects defects(conv.defects);
-  RawChat chat = read_chat(file, defects);
-  if (chat.messages.empty())
+  const ReadChat chat = read_chat(file, conv, defects);
+  if (conv.messages.empty()) {
     throw Error(ErrorKind::input,
                 file.rel + ": no line is a WhatsApp message (\"DATE, TIME - Name: text\" or \"[DATE, TIME] Name: text\")");
+  }
   conv.variant = variant_of(chat.layout);
-  const DateOrder order = decide_date_order(chat, file, time);
+  const DateOrder order = decide_date_order(conv, chat, file, time);
   conv.date_order = order.words;
   conv.date_order_rule = order.rule;
 
@@ -772,65 +831,29 @@ Conversation parse_whatsapp(const std::vector<ExportFile>& files, const TimeOpti
   for (const auto& f : files) {
     if (&f != &file) files_by_name.emplace(std::string(base_name(f.rel)), f.rel);
   }
-
-  std::set<std::string> seen; // senders already in participants
-  conv.messages.reserve(chat.messages.size());
-  for (auto& raw : chat.messages) {
-    const Header& h = raw.header;
-    if (!valid_under(h, order.day_first)) {
-      // No such date in this order: a line a person typed, part of the message before.
-      if (conv.messages.empty()) {
-        defects.add("line-outside-message", file.rel + " line " + std::to_string(raw.line) + ": text before the first message; not kept");
-        continue;
-      }
-      Message& prev = conv.messages.back();
-      if (prev.text.size() + 1 + raw.first_line.size() + raw.more.size() <= k_max_text) {
-        prev.text += '\n';
-        prev.text += raw.first_line;
-        prev.text += raw.more;
-        prev.continuation = true;
-      } else {
-        defects.add("message-too-long", file.rel + " line " + std::to_string(prev.source_line) + ": the message is longer than 4 MiB; cut");
-      }
-      continue;
-    }
-    Message msg;
-    msg.index = conv.messages.size();
-    msg.source_file = file.rel;
-    msg.source_line = raw.line;
-    const std::string_view line = raw.first_line;
-    // time_as_written is the file's bytes from the date to the end of the time (AM/PM and
-    // its U+202F included); the marks before the line and the brackets are not part of it.
-    msg.time_as_written = std::string(line.substr(h.time_begin, h.time_end - h.time_begin));
-    read_sender(msg, line.substr(h.rest));
-    if (!raw.more.empty()) {
-      msg.text += raw.more;
-      msg.continuation = true;
-    }
+  std::set<std::string, std::less<>> seen; // senders already in participants
+  for (std::size_t i = 0; i < conv.messages.size(); ++i) {
+    Message& msg = conv.messages[i];
+    const Stamp& s = chat.stamps[i];
     read_markers(msg, files_by_name);
-
-    int year = h.year, month = 0, day = 0;
-    if (h.layout.year_first || !order.day_first) {
-      month = h.f1, day = h.f2;
-    } else {
-      day = h.f1, month = h.f2;
-    }
+    const bool month_in_f1 = s.year_first || !order.day_first;
+    const int month = month_in_f1 ? s.f1 : s.f2;
+    const int day = month_in_f1 ? s.f2 : s.f1;
     msg.time_source = time.zone_source;
-    const auto candidates = zone.candidates(year, month, day, h.hour, h.minute, h.second);
-    if (candidates.size() == 1) {
-      msg.utc = utc_text(candidates[0].epoch_seconds);
-      msg.offset = candidates[0].offset;
-    } else if (candidates.size() == 2) {
+    std::int64_t wall = 0;
+    const auto& offsets = resolver.offsets(s, month, day, wall);
+    if (offsets.size() == 1) {
+      msg.utc = utc_text(wall - offsets[0].first);
+      msg.offset = offsets[0].second;
+    } else if (offsets.size() == 2) {
       msg.time_ambiguous = true;
-      for (const auto& c : candidates)
-        msg.time_candidates.push_back(utc_text(c.epoch_seconds));
+      for (const auto& o : offsets)
+        msg.time_candidates.push_back(utc_text(wall - o.first));
     } else {
-      defects.add("time-nonexistent", file.rel + " line " + std::to_string(raw.line) + ": " + msg.time_as_written + " did not exist in " +
-                                          time.zone + " (clocks were put forward); left unresolved");
+      defects.add("time-nonexistent", file.rel + " line " + std::to_string(msg.source_line) + ": " + msg.time_as_written +
+                                          " did not exist in " + time.zone + " (the clocks were put forward); left unresolved");
     }
     if (!msg.system && !msg.sender.empty() && seen.insert(msg.sender).second) conv.participants.push_back(msg.sender);
-    conv.messages.push_back(std::move(msg));
-    raw = RawMessage{}; // free as we go
   }
   defects.finish(file.rel);
   return conv;
