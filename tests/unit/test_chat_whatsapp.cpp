@@ -471,3 +471,56 @@ TEST_CASE("whatsapp: no message, no chat file, several chat files", "[whatsapp]"
   CHECK(c.messages.at(0).source_file == "_chat.txt");
   CHECK(c.messages.at(0).attachments.at(0).rel == "00000001-notes.txt");
 }
+
+TEST_CASE("whatsapp: layouts from joweich/chat-miner's test exports", "[whatsapp]") {
+  // Spanish-style "a. m." with hour 00, iOS without comma or seconds, year first with '/'.
+  const auto es = parse("chat.txt", "01/01/2019, 11:25 a. m. - John Doe: Lorem ipsum dolor sit amet.\n"
+                                    "01/30/2019, 08:49 p. m. - Jahn Doe: Lorem ipsum dolor sit amet,\n"
+                                    "consectetur adipiscing elit. Duis libero.\n"
+                                    "06/20/2020, 00:08 a. m. - +12 345 578 created group \"Groupname\"\n"
+                                    "06/30/2020, 09:10 a. m. - You were added\n"
+                                    "12/20/2021, 12:10 p. m. - John-John Doe: Lorem ipsum : dolor sit amet.\n");
+  CHECK(es.variant == "whatsapp-android-12h");
+  CHECK(es.date_order == "month-first");
+  REQUIRE(es.messages.size() == 5);
+  CHECK(es.messages[0].utc == "2019-01-01T10:25:00Z");
+  CHECK(es.messages[1].utc == "2019-01-30T19:49:00Z");
+  CHECK(es.messages[1].text == "Lorem ipsum dolor sit amet,\nconsectetur adipiscing elit. Duis libero.");
+  CHECK(es.messages[2].utc == "2020-06-19T22:08:00Z");
+  CHECK(es.messages[2].system);
+  CHECK(es.messages[3].system);
+  CHECK(es.messages[4].utc == "2021-12-20T11:10:00Z");
+  CHECK(es.messages[4].text == "Lorem ipsum : dolor sit amet.");
+  CHECK(es.participants == std::vector<std::string>{"John Doe", "Jahn Doe", "John-John Doe"});
+
+  const auto ios = parse("_chat.txt", "[01/01/19 11:25] John Doe: Lorem ipsum dolor sit amet.\n"
+                                      "[01/20/19 11:23] John Doe: x\n");
+  CHECK(ios.variant == "whatsapp-ios-24h");
+  CHECK(ios.date_order == "month-first");
+  CHECK(ios.messages.at(1).utc == "2019-01-20T10:23:00Z");
+
+  const auto iso = parse("chat.txt", "2019/01/01, 11:25 - John Doe: Lorem\n"
+                                     "2021/12/30, 22:01 - John Doe: ipsum\n");
+  CHECK(iso.variant == "whatsapp-android-24h");
+  CHECK(iso.date_order == "");
+  CHECK(iso.messages.at(1).utc == "2021-12-30T21:01:00Z");
+}
+
+TEST_CASE("whatsapp: iOS group events and omitted media after the chat's name", "[whatsapp]") {
+  const auto c = parse("_chat.txt", "[13/03/2026, 09:14:00] Class 3B: \xE2\x80\x8E"
+                                    "Sam joined using this group's invite link\n"
+                                    "[13/03/2026, 09:15:00] Sam: \xE2\x80\x8Eimage omitted\n"
+                                    "[13/03/2026, 09:16:00] Sam: \xE2\x80\x8EThis message was deleted.\n"
+                                    "[13/03/2026, 09:17:00] Sam: I left early\n");
+  REQUIRE(c.messages.size() == 4);
+  CHECK(c.messages[0].system);
+  CHECK(c.messages[0].sender == "");
+  CHECK(c.messages[0].text == "Class 3B: \xE2\x80\x8E"
+                              "Sam joined using this group's invite link");
+  CHECK(c.messages[1].media_omitted);
+  CHECK_FALSE(c.messages[1].system);
+  CHECK(c.messages[2].deleted);
+  CHECK_FALSE(c.messages[2].system);
+  CHECK_FALSE(c.messages[3].system); // " left" without the mark is what a person wrote
+  CHECK(c.participants == std::vector<std::string>{"Sam"});
+}
