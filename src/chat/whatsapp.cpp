@@ -33,6 +33,7 @@ constexpr std::size_t k_max_line = 1024 * 1024;     // longer lines are cut (def
 constexpr std::size_t k_max_text = 4 * 1024 * 1024; // longer message texts are cut (defect)
 constexpr std::size_t k_max_messages = 2'000'000;   // more is refused (Error input)
 constexpr std::size_t k_max_defects_per_code = 100; // then one "and N more" defect
+constexpr int k_header_search_lines = 20;           // a .txt of another name is a chat when a header is among these
 
 // ---------------------------------------------------------------------------------------
 // Knowledge as data. "Confirmed" names the source the row was checked against; the rest
@@ -482,8 +483,25 @@ std::string_view base_name(std::string_view rel) {
   return slash == std::string_view::npos ? rel : rel.substr(slash + 1);
 }
 
-// The attachment a text names, if any: iOS "<attached: NAME>" anywhere on its first line
-// after marks, Android "NAME (file attached)" as the first line.
+// Media names WhatsApp gives, recognisable whatever the phone's language: iOS
+// "00000012-PHOTO-2022-12-31-14-17-51.jpg" (8 digits and '-'), Android
+// "IMG-20190101-WA0000.jpg" (3 capitals, '-', 8 digits, "-WA").
+bool digits_at(std::string_view s, std::size_t at, std::size_t n) {
+  if (s.size() < at + n) return false;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (!is_digit(s[i])) return false;
+  }
+  return true;
+}
+bool is_ios_media_name(std::string_view n) { return n.size() > 9 && digits_at(n, 0, 8) && n[8] == '-'; }
+bool is_android_media_name(std::string_view n) {
+  return n.size() > 16 && n[0] >= 'A' && n[0] <= 'Z' && n[1] >= 'A' && n[1] <= 'Z' && n[2] >= 'A' && n[2] <= 'Z' && n[3] == '-' &&
+         digits_at(n, 4, 8) && n.substr(12, 3) == "-WA";
+}
+
+// The attachment a text names, if any, from its first line (marks skipped): iOS
+// "<attached: NAME>" at its start, Android "NAME (file attached)" as the whole line; in a
+// language the tables do not hold, the same shapes around a name WhatsApp gave.
 std::optional<std::string> attachment_name(std::string_view text) {
   const std::string_view first = text.substr(0, text.find('\n'));
   const std::string_view s = skip_marks(first);
@@ -495,6 +513,18 @@ std::optional<std::string> attachment_name(std::string_view text) {
   }
   for (const auto suffix : k_file_attached_suffixes) {
     if (ends_with(s, suffix)) return std::string(util::trim(skip_marks(s.substr(0, s.size() - suffix.size()))));
+  }
+  if (starts_with(s, "<")) { // "<LABEL: NAME>"
+    const std::size_t close = s.find('>');
+    const std::size_t colon = s.substr(0, close).find(": ");
+    if (close != std::string_view::npos && colon != std::string_view::npos) {
+      const std::string_view name = util::trim(s.substr(colon + 2, close - colon - 2));
+      if (is_ios_media_name(name)) return std::string(name);
+    }
+  }
+  if (ends_with(s, ")")) { // "NAME (LABEL)"
+    const std::size_t open = s.rfind(" (");
+    if (open != std::string_view::npos && is_android_media_name(s.substr(0, open))) return std::string(s.substr(0, open));
   }
   return std::nullopt;
 }
@@ -594,22 +624,27 @@ const ExportFile& find_chat_file(const std::vector<ExportFile>& files, std::stri
       list += (list.empty() ? "" : ", ") + f->rel;
     throw Error(ErrorKind::input, "the export holds several WhatsApp chat files (" + list + "); add them one at a time");
   }
-  // No known name: the one .txt whose first line is a message header.
+  // No known name: the one .txt with a message header among its first lines (a tool that
+  // passed the file on may have put a line before it).
   std::vector<const ExportFile*> parsing;
   for (const auto& f : files) {
     if (!ends_with(base_name(f.rel), ".txt")) continue;
     LineReader reader(f.path);
     std::string line;
     bool cut = false;
-    if (!reader.is_open() || !reader.next(line, cut)) continue;
-    if (starts_with(line, k_bom)) line.erase(0, k_bom.size());
     Header h;
-    if (scan_header(line, h)) parsing.push_back(&f);
+    for (int n = 0; n < k_header_search_lines && reader.is_open() && reader.next(line, cut); ++n) {
+      if (n == 0 && starts_with(line, k_bom)) line.erase(0, k_bom.size());
+      if (scan_header(line, h)) {
+        parsing.push_back(&f);
+        break;
+      }
+    }
   }
   if (parsing.size() == 1) return *parsing.front();
   if (parsing.empty()) {
-    throw Error(ErrorKind::input,
-                "no WhatsApp chat file in the export (_chat.txt, 'WhatsApp Chat with NAME.txt', or a .txt whose first line is a message)");
+    throw Error(ErrorKind::input, "no WhatsApp chat file in the export (_chat.txt, 'WhatsApp Chat with NAME.txt', or a .txt with a message "
+                                  "among its first 20 lines)");
   }
   std::string list;
   for (const auto* f : parsing)
@@ -754,6 +789,11 @@ std::string order_name(bool day_first) { return day_first ? "day-first" : "month
 // clock may have been set back) and the rule says what the export suggested.
 DateOrder decide_date_order(const Conversation& conv, const ReadChat& chat, const ExportFile& file, const TimeOptions& time) {
   DateOrder out;
+  const bool option_given = !time.date_order.empty();
+  const bool option_day_first = time.date_order == "day-first";
+  if (option_given && time.date_order != "day-first" && time.date_order != "month-first") {
+    throw Error(ErrorKind::usage, "--date-order must be day-first or month-first, not '" + util::utf8_lossy(time.date_order) + "'");
+  }
   if (chat.layout.year_first) {
     out.rule = "dates written year-month-day";
     return out;
@@ -768,11 +808,6 @@ DateOrder decide_date_order(const Conversation& conv, const ReadChat& chat, cons
     throw Error(ErrorKind::input, prefix + "the first date field is above 12 on line " + std::to_string(first_over) +
                                       " (day first) but the second is on line " + std::to_string(second_over) +
                                       " (month first); the dates contradict each other");
-  }
-  const bool option_given = !time.date_order.empty();
-  const bool option_day_first = time.date_order == "day-first";
-  if (option_given && time.date_order != "day-first" && time.date_order != "month-first") {
-    throw Error(ErrorKind::usage, "--date-order must be day-first or month-first, not '" + util::utf8_lossy(time.date_order) + "'");
   }
   if (first_over || second_over) {
     const bool proven = first_over != 0;

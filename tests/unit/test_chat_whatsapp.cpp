@@ -524,3 +524,46 @@ TEST_CASE("whatsapp: iOS group events and omitted media after the chat's name", 
   CHECK_FALSE(c.messages[3].system); // " left" without the mark is what a person wrote
   CHECK(c.participants == std::vector<std::string>{"Sam"});
 }
+
+TEST_CASE("whatsapp: attachments in a language the tables do not hold, by WhatsApp's media names", "[whatsapp]") {
+  const auto ios = parse("_chat.txt", "[13/03/2026, 09:14:00] Sam: \xE2\x80\x8E<allegato: 00000007-PHOTO-2026-03-13-09-14-00.jpg>\n"
+                                      "[13/03/2026, 09:15:00] Sam: <not: an attachment>\n");
+  REQUIRE(ios.messages.at(0).attachments.size() == 1);
+  CHECK(ios.messages[0].attachments[0].name == "00000007-PHOTO-2026-03-13-09-14-00.jpg");
+  CHECK(ios.messages[0].attachments[0].kind == "photo");
+  CHECK(ios.messages.at(1).attachments.empty());
+
+  const auto android = parse("chat.txt", "13/03/2026, 09:14 - Sam: VID-20260313-WA0007.mp4 (file allegato)\n"
+                                         "13/03/2026, 09:15 - Sam: see you (tomorrow)\n");
+  REQUIRE(android.messages.at(0).attachments.size() == 1);
+  CHECK(android.messages[0].attachments[0].name == "VID-20260313-WA0007.mp4");
+  CHECK(android.messages[0].attachments[0].kind == "video");
+  CHECK(android.messages.at(1).attachments.empty());
+}
+
+TEST_CASE("whatsapp: text before the first message, and at most 100 defects of a kind", "[whatsapp]") {
+  std::string text = "exported by a tool\n20/11/2026, 21:14 - Sam: a\n";
+  for (int i = 0; i < 150; ++i)
+    text += "bad \xC3 byte\n";
+  const auto c = parse("chat.txt", text);
+  REQUIRE(c.messages.size() == 1);
+  CHECK(c.messages[0].source_line == 2);
+  CHECK(has_defect(c, "line-outside-message"));
+  std::size_t invalid = 0;
+  for (const auto& d : c.defects)
+    invalid += d.code == "invalid-utf8";
+  CHECK(invalid == 101);
+  CHECK(c.defects.back().message == "chat.txt: 50 more 'invalid-utf8' defects not listed");
+  CHECK(c.messages[0].text.substr(0, 14) == "a\nbad \xEF\xBF\xBD byte");
+}
+
+TEST_CASE("whatsapp: --date-order must be day-first or month-first", "[whatsapp]") {
+  Export e;
+  e.add("chat.txt", "2026-01-02 10:00 - Sam: a\n");
+  try {
+    chat::parse_whatsapp(e.files, brussels("dmy"));
+    FAIL("accepted --date-order dmy");
+  } catch (const Error& err) {
+    CHECK(err.kind() == ErrorKind::usage);
+  }
+}
