@@ -849,32 +849,54 @@ DateOrder decide_date_order(const Conversation& conv, const ReadChat& chat, cons
 // ---------------------------------------------------------------------------------------
 // Pass 2: flags, attachments, times, participants.
 
-// The zone's candidates for local times, remembered for the last local quarter hour
-// (offsets change only on quarter hours, and messages come in bursts).
+// The zone's offsets for local times, asked of the reader as rarely as it is correct to:
+//  - once per local day when the day has one offset from 00:00:00 to 23:59:59 (no zone
+//    changes its offset twice within a day, so equal offsets at both ends mean none between);
+//  - otherwise (the days of a change) per local quarter hour, the unit offsets change on.
 class Resolver {
 public:
   explicit Resolver(const std::string& zone) : m_reader(zone) {}
-  // (epoch, offset text) pairs: one, two (repeated hour) or none (skipped hour).
-  const std::vector<std::pair<long, std::string>>& offsets(const Stamp& s, int month, int day, std::int64_t& wall) {
-    wall = util::days_from_civil(s.year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 + s.hour * 3600 + s.minute * 60 +
-           s.second;
-    const std::int64_t quarter = wall >= 0 ? wall / 900 : wall / 900 - 1;
-    if (!m_valid || quarter != m_quarter) {
-      m_offsets.clear();
-      for (const auto& c : m_reader.candidates(s.year, month, day, s.hour, s.minute, s.second)) {
-        m_offsets.emplace_back(static_cast<long>(wall - c.epoch_seconds), c.offset);
-      }
-      m_quarter = quarter;
-      m_valid = true;
+
+  using Offsets = std::vector<std::pair<long, std::string>>; // (offset seconds, "+01:00")
+
+  // The offsets under which the wall clock showed this local time: one, two (the repeated
+  // hour, earlier first) or none (the skipped hour). `wall` is the local time as if UTC.
+  const Offsets& offsets(int year, int month, int day, int hour, int minute, int second, std::int64_t& wall) {
+    const std::int64_t day_number = util::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    wall = day_number * 86400 + hour * 3600 + minute * 60 + second;
+    if (!m_has_day || day_number != m_day) {
+      m_day = day_number;
+      m_has_day = true;
+      m_day_offsets = lookup(year, month, day, 0, 0, 0, day_number * 86400);
+      const Offsets end = lookup(year, month, day, 23, 59, 59, day_number * 86400 + 86399);
+      if (m_day_offsets.size() != 1 || end.size() != 1 || end[0].first != m_day_offsets[0].first) m_day_offsets.clear();
     }
-    return m_offsets;
+    if (!m_day_offsets.empty()) return m_day_offsets;
+    const std::int64_t quarter = (wall - ((wall % 900) + 900) % 900) / 900;
+    if (!m_has_quarter || quarter != m_quarter) {
+      m_quarter_offsets = lookup(year, month, day, hour, minute, second, wall);
+      m_quarter = quarter;
+      m_has_quarter = true;
+    }
+    return m_quarter_offsets;
   }
 
 private:
+  Offsets lookup(int year, int month, int day, int hour, int minute, int second, std::int64_t wall) {
+    Offsets out;
+    for (const auto& c : m_reader.candidates(year, month, day, hour, minute, second)) {
+      out.emplace_back(static_cast<long>(wall - c.epoch_seconds), c.offset);
+    }
+    return out;
+  }
+
   util::LocalZoneReader m_reader;
-  std::vector<std::pair<long, std::string>> m_offsets; // (offset seconds, "+01:00")
+  Offsets m_day_offsets; // the day's one offset, or empty on the day of a change
+  std::int64_t m_day = 0;
+  bool m_has_day = false;
+  Offsets m_quarter_offsets;
   std::int64_t m_quarter = 0;
-  bool m_valid = false;
+  bool m_has_quarter = false;
 };
 
 } // namespace
@@ -913,7 +935,7 @@ Conversation parse_whatsapp(const std::vector<ExportFile>& files, const TimeOpti
     const int day = month_in_f1 ? s.f2 : s.f1;
     msg.time_source = time.zone_source;
     std::int64_t wall = 0;
-    const auto& offsets = resolver.offsets(s, month, day, wall);
+    const auto& offsets = resolver.offsets(s.year, month, day, s.hour, s.minute, s.second, wall);
     if (offsets.size() == 1) {
       msg.utc = utc_text(wall - offsets[0].first);
       msg.offset = offsets[0].second;
