@@ -749,10 +749,12 @@ ReadChat read_chat(const ExportFile& file, Conversation& conv, Defects& defects)
       defects.add("line-outside-message", file.rel + " line " + std::to_string(line_no) + ": text before the first message; not kept");
     }
   }
-  if (crlf > 0) {
-    // WhatsApp writes LF; CR LF means the file went through another program (or an
-    // unknown app version): read the same, but worth saying.
-    defects.add("crlf-line-ends", file.rel + ": " + std::to_string(crlf) + " line(s) end with CR LF; read as LF");
+  if (crlf > 0 && chat.has_layout && !chat.layout.ios) {
+    // iOS ends messages with CR LF and a person's line breaks with LF (Pustur/
+    // whatsapp-chat-parser issue 266); Android writes LF only, so CR LF there means the
+    // file went through another program: read the same, but worth saying.
+    defects.add("crlf-line-ends",
+                file.rel + ": " + std::to_string(crlf) + " line(s) end with CR LF, which WhatsApp on Android does not write; read as LF");
   }
   return chat;
 }

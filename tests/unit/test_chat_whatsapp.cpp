@@ -412,17 +412,26 @@ TEST_CASE("whatsapp: --tz is recorded as the time source", "[whatsapp]") {
   CHECK(c.messages.at(0).offset == "-05:00");
 }
 
-TEST_CASE("whatsapp: BOM skipped, CR LF tolerated with a defect", "[whatsapp]") {
-  const auto c = parse("_chat.txt", "\xEF\xBB\xBF[20/11/2026, 21:14:00] Sam: a\r\n"
+TEST_CASE("whatsapp: BOM skipped; CR LF as iOS writes it, and on Android with a defect", "[whatsapp]") {
+  // iOS: CR LF after each message, LF for a line break a person typed.
+  const auto c = parse("_chat.txt", "\xEF\xBB\xBF[20/11/2026, 21:14:00] Sam: a\n"
                                     "b\r\n"
                                     "[20/11/2026, 21:15:00] Sam: c\r\n");
   REQUIRE(c.messages.size() == 2);
   CHECK(c.messages[0].time_as_written == "20/11/2026, 21:14:00");
   CHECK(c.messages[0].text == "a\nb");
   CHECK(c.messages[1].text == "c");
-  REQUIRE(c.defects.size() == 1);
-  CHECK(c.defects[0].code == "crlf-line-ends");
-  CHECK(c.defects[0].message.find("3 line(s)") != std::string::npos);
+  CHECK(c.defects.empty());
+
+  const auto a = parse("chat.txt", "\xEF\xBB\xBF"
+                                   "20/11/2026, 21:14 - Sam: a\r\n"
+                                   "b\r\n"
+                                   "20/11/2026, 21:15 - Sam: c\r\n");
+  REQUIRE(a.messages.size() == 2);
+  CHECK(a.messages[0].text == "a\nb");
+  REQUIRE(a.defects.size() == 1);
+  CHECK(a.defects[0].code == "crlf-line-ends");
+  CHECK(a.defects[0].message.find("3 line(s)") != std::string::npos);
 }
 
 TEST_CASE("whatsapp: a line over 1 MiB is cut, invalid UTF-8 replaced", "[whatsapp]") {
