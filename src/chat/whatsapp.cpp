@@ -53,21 +53,12 @@ constexpr std::array k_date_time_joiners = {
     std::string_view{", "}, std::string_view{" à "}, std::string_view{", à "}, std::string_view{" klo "}, std::string_view{" "},
 };
 
-// Before AM/PM: space, NBSP, U+202F narrow no-break space (iOS, ChatLab PR 131).
+// Before AM/PM (and inside "p. m."): space, NBSP, U+202F narrow no-break space (iOS,
+// ChatLab PR 131).
 constexpr std::array k_ampm_spaces = {
     std::string_view{" "},
     std::string_view{"\xC2\xA0"},
     std::string_view{"\xE2\x80\xAF"},
-};
-
-// AM/PM as written (compared ignoring ASCII case): "AM", "a.m." (en), "a. m." (es,
-// Pustur tests). The flag says PM.
-struct AmPm {
-  std::string_view text;
-  bool pm;
-};
-constexpr std::array k_ampm = {
-    AmPm{"a. m.", false}, AmPm{"p. m.", true}, AmPm{"a.m.", false}, AmPm{"p.m.", true}, AmPm{"am", false}, AmPm{"pm", true},
 };
 
 // The whole text of a message sent without its media: Android (en confirmed by Pustur
@@ -91,10 +82,8 @@ constexpr std::array k_attached_labels = {
 // Android attachment: "NAME (file attached)" as the message's first line (en confirmed by
 // NOTES / chat-miner; nl, fr, de plausible).
 constexpr std::array k_file_attached_suffixes = {
-    std::string_view{" (file attached)"},
-    std::string_view{" (bestand bijgevoegd)"},
-    std::string_view{" (fichier joint)"},
-    std::string_view{" (Datei angehängt)"},
+    std::string_view{" (file attached)"},   std::string_view{" (bestand bijgevoegd)"}, std::string_view{" (fichier joint)"},
+    std::string_view{" (Datei angehängt)"}, std::string_view{" (archivo adjunto)"}, // es, rodrigogs/whats-reader issue 78
 };
 
 // The whole text of a deleted message (iOS adds a final '.', tolerated).
@@ -276,6 +265,29 @@ bool scan_joiner(std::string_view s, std::size_t& pos, Header& h) {
   return false;
 }
 
+// AM/PM as the locales write it, ignoring case: "AM", "am", "a.m." (en-CA, dimagi/
+// open-chat-studio issue 221), "a. m." (es, Pustur tests and issue 224, where the space
+// inside is a no-break space), "p.\u202fm.". Returns the bytes read (0: none); `pm` set.
+std::size_t scan_ampm(std::string_view s, bool& pm) {
+  std::size_t p = 0;
+  if (s.empty() || (s[0] != 'a' && s[0] != 'A' && s[0] != 'p' && s[0] != 'P')) return 0;
+  pm = s[0] == 'p' || s[0] == 'P';
+  ++p;
+  if (p < s.size() && s[p] == '.') {
+    ++p;
+    for (const auto space : k_ampm_spaces) {
+      if (starts_with(s.substr(p), space)) {
+        p += space.size();
+        break;
+      }
+    }
+  }
+  if (p >= s.size() || (s[p] != 'm' && s[p] != 'M')) return 0;
+  ++p;
+  if (p < s.size() && s[p] == '.') ++p;
+  return p;
+}
+
 // "21:14", "21:22:39", "9.05", "1:55 PM", "1:55\u202fp.m.". Advances pos.
 bool scan_time(std::string_view s, std::size_t& pos, Header& h) {
   std::size_t p = pos;
@@ -297,16 +309,11 @@ bool scan_time(std::string_view s, std::size_t& pos, Header& h) {
   bool pm = false;
   for (const auto space : k_ampm_spaces) {
     if (!starts_with(s.substr(p), space)) continue;
-    const std::string_view after = s.substr(p + space.size());
-    for (const auto& m : k_ampm) {
-      if (after.size() >= m.text.size() && util::iequals(after.substr(0, m.text.size()), m.text)) {
-        h.layout.clock12 = true;
-        pm = m.pm;
-        p += space.size() + m.text.size();
-        break;
-      }
+    if (const std::size_t n = scan_ampm(s.substr(p + space.size()), pm)) {
+      h.layout.clock12 = true;
+      p += space.size() + n;
+      break;
     }
-    if (h.layout.clock12) break;
   }
   if (h.minute > 59 || h.second > 59) return false;
   if (h.layout.clock12) {

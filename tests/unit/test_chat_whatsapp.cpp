@@ -576,3 +576,41 @@ TEST_CASE("whatsapp: --date-order must be day-first or month-first", "[whatsapp]
     CHECK(err.kind() == ErrorKind::usage);
   }
 }
+
+TEST_CASE("whatsapp: layouts reported in public issues", "[whatsapp]") {
+  // English (Canada) and English (South Africa), Android: dimagi/open-chat-studio issue 221.
+  const auto ca = parse("chat.txt", "2023-12-20, 5:46 p.m. - Farid: \xF0\x9F\x91\x8B\n");
+  CHECK(ca.variant == "whatsapp-android-12h");
+  CHECK(ca.messages.at(0).utc == "2023-12-20T16:46:00Z");
+  CHECK(ca.messages.at(0).time_as_written == "2023-12-20, 5:46 p.m.");
+  const auto za = parse("chat.txt", "2023/12/20, 5:46 pm - Farid: \xF0\x9F\x91\x8B\n");
+  CHECK(za.messages.at(0).utc == "2023-12-20T16:46:00Z");
+
+  // Spanish, a no-break space inside "p. m." and no comma: Pustur/whatsapp-chat-parser issue 224.
+  const auto es = parse("chat.txt", "20/6/2017 8:28 p.\xC2\xA0m. - Michelle: test\n");
+  CHECK(es.variant == "whatsapp-android-12h");
+  CHECK(es.messages.at(0).sender == "Michelle");
+  CHECK(es.messages.at(0).utc == "2017-06-20T18:28:00Z");
+
+  // Spanish Android with voice notes, German iOS with the notice in English:
+  // rodrigogs/whats-reader issue 78.
+  Export e;
+  e.add("WhatsApp Chat with user1.txt", "28/3/2025, 9:29 p. m. - user1: hola\n"
+                                        "28/3/2025, 9:36 p. m. - user1: PTT-20250328-WA0014.opus (archivo adjunto)\n"
+                                        "29/3/2025, 1:23 a. m. - user2:  hola\n");
+  e.add("PTT-20250328-WA0014.opus", "opus");
+  const auto sp = chat::parse_whatsapp(e.files, brussels());
+  REQUIRE(sp.messages.size() == 3);
+  CHECK(sp.messages[1].attachments.at(0).rel == "PTT-20250328-WA0014.opus");
+  CHECK(sp.messages[1].attachments.at(0).kind == "audio");
+  CHECK(sp.messages[2].text == " hola");
+  CHECK(sp.messages[2].utc == "2025-03-29T00:23:00Z");
+
+  const auto de = parse("_chat.txt", "[07.03.26, 21:22:39] Anna: Messages and calls are end-to-end encrypted. Only people in this chat "
+                                     "can read, listen to, or share them.\n"
+                                     "[07.03.26, 21:22:39] Chris: Hey \xF0\x9F\x91\x8B\n"
+                                     "[17.03.26, 21:28:10] Anna: Huhu\n");
+  REQUIRE(de.messages.size() == 3);
+  CHECK(de.messages[0].system);
+  CHECK(de.participants == std::vector<std::string>{"Chris", "Anna"});
+}
