@@ -109,36 +109,51 @@ bool looks_like_message(const fs::path& p) {
   return true;
 }
 
-// Splits an mbox at lines starting with "From " (the mboxo/mboxrd separator). The message
-// bytes are kept as they are in the file (">From " quoting is not undone: it is what the
-// file holds); the LF before the next separator belongs to the mbox format and is dropped.
-std::vector<Source> split_mbox(const fs::path& path, std::string_view data) {
+// The spans of split_mbox (public, below) as sources of `path`.
+std::vector<Source> mbox_sources(const fs::path& path, std::string_view data) {
   std::vector<Source> out;
+  for (MboxSpan& span : split_mbox(data, display(path))) {
+    Source s;
+    s.type = Source::Type::mbox;
+    s.path = path;
+    s.offset = span.offset;
+    s.length = span.length;
+    s.from_line = std::move(span.from_line);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+} // namespace
+
+// The message bytes are kept as they are in the file (">From " quoting is not undone: it is
+// what the file holds); the LF before the next separator belongs to the mbox format and is
+// dropped.
+std::vector<MboxSpan> split_mbox(std::string_view data, const std::string& name) {
+  std::vector<MboxSpan> out;
   if (data.substr(0, 5) != "From ") {
     throw Error(ErrorKind::input,
-                display(path) + ": not an mbox file (it does not start with a \"From \" line); add single messages without --mbox");
+                name + ": not an mbox file (it does not start with a \"From \" line); add single messages without --mbox");
   }
   std::size_t pos = 0;
   while (pos < data.size()) {
     const std::size_t eol = data.find('\n', pos);
     const std::size_t body = eol == std::string_view::npos ? data.size() : eol + 1;
-    Source s;
-    s.type = Source::Type::mbox;
-    s.path = path;
+    MboxSpan s;
     s.from_line = std::string(data.substr(pos, (eol == std::string_view::npos ? data.size() : eol) - pos));
     if (!s.from_line.empty() && s.from_line.back() == '\r') s.from_line.pop_back();
-    std::size_t next = data.find("\nFrom ", body > 0 ? body - 1 : 0);
-    std::size_t end = next == std::string_view::npos ? data.size() : next + 1;
+    const std::size_t next = data.find("\nFrom ", body > 0 ? body - 1 : 0);
+    const std::size_t end = next == std::string_view::npos ? data.size() : next + 1;
     std::size_t msg_end = end;
     // The empty line before the next separator (or at the end of the file) belongs to the
     // mbox format (LF or CRLF), not to the message.
-    {
-      const std::string_view m = data.substr(body, msg_end - body);
-      if (m.size() >= 2 && m.substr(m.size() - 2) == "\n\n") {
-        msg_end -= 1;
-      } else if (m.size() >= 4 && m.substr(m.size() - 4) == "\r\n\r\n") {
-        msg_end -= 2;
-      }
+    const std::string_view m = data.substr(body, msg_end - body);
+    if (m.size() >= 2 && m.substr(m.size() - 2) == "\n\n") {
+      msg_end -= 1;
+    } else if (m.size() >= 4 && m.substr(m.size() - 4) == "\r\n\r\n") {
+      msg_end -= 2;
     }
     s.offset = body;
     s.length = msg_end - body;
@@ -147,10 +162,6 @@ std::vector<Source> split_mbox(const fs::path& path, std::string_view data) {
   }
   return out;
 }
-
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-} // namespace
 
 email::DkimKey parse_dkim_key_arg(const std::string& arg) {
   const auto colon = arg.find(':');
@@ -182,7 +193,7 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
     struct stat st {};
     open_evidence_source(m, false, st, nullptr);
     mboxes.push_back(std::make_unique<MappedFile>(m));
-    for (auto& s : split_mbox(m, mboxes.back()->view())) {
+    for (auto& s : mbox_sources(m, mboxes.back()->view())) {
       s.mbox = mboxes.size() - 1;
       sources.push_back(std::move(s));
     }

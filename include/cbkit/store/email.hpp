@@ -6,9 +6,11 @@
 #include "cbkit/store/ingest.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cbkit::store {
@@ -39,6 +41,19 @@ struct EmailAdded {
 // naming it). A message that does not parse is still stored byte for byte, with its defects
 // as anomalies. `on_added` is called after each entry is committed.
 void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added);
+
+// One message of an mbox: where its bytes are (after its From_ line, without the empty
+// line that separates it from the next) and the separator line itself.
+struct MboxSpan {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  std::string from_line; // without its line break
+};
+
+// Splits mbox bytes at lines starting with "From " (mboxo/mboxrd). Throws Error(input)
+// naming `name` when the data does not start with a "From " line. Spans are in file order,
+// do not overlap and lie inside `data`.
+std::vector<MboxSpan> split_mbox(std::string_view data, const std::string& name);
 
 // Parses a --dkim-key argument "DOMAIN:SELECTOR=FILE" and reads FILE (a TXT record text
 // or a PEM public key). Throws Error(usage) for bad syntax, Error(input) for a bad file.
