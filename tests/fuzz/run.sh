@@ -4,7 +4,7 @@
 #
 # Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]
 #   SECONDS   per target (default $FUZZ_SECONDS, else 20)
-#   TARGET    fuzz_headers fuzz_received fuzz_dkim fuzz_analyze (default: all)
+#   TARGET    fuzz_headers fuzz_received fuzz_dkim fuzz_analyze fuzz_archive (default: all)
 # Environment:
 #   FUZZ_BUILD_DIR  build folder (default /tmp/cbkit-fuzz-build; must not be the
 #                   project's normal g++ build folder)
@@ -19,7 +19,7 @@ SECONDS_EACH=${1:-${FUZZ_SECONDS:-20}}
 [[ $SECONDS_EACH =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: SECONDS must be a positive integer" >&2; exit 2; }
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(fuzz_headers fuzz_received fuzz_dkim fuzz_analyze)
+((${#TARGETS[@]})) || TARGETS=(fuzz_headers fuzz_received fuzz_dkim fuzz_analyze fuzz_archive)
 BUILD=${FUZZ_BUILD_DIR:-/tmp/cbkit-fuzz-build}
 CORPORA=$ROOT/../shared/corpora
 [[ -d $CORPORA/email ]] || { echo "run.sh: no seed corpus at $CORPORA/email" >&2; exit 2; }
@@ -37,10 +37,15 @@ rc=0
 for t in "${TARGETS[@]}"; do
     mkdir -p "$FUZZ_DIR/$t.corpus" "$FUZZ_DIR/$t.artifacts"
     echo "== $t: ${SECONDS_EACH} s"
+    if [[ $t == fuzz_archive ]]; then
+        # Sealed archives checked in (and crashers kept), not the e-mail corpora.
+        seeds=("$ROOT/tests/fuzz/seeds/archive")
+    else
+        seeds=("$CORPORA/email/mikel-mail" "$CORPORA/email/spamscope-mail-parser" "$CORPORA/dkim-dkimpy")
+    fi
     if "$FUZZ_DIR/$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$FUZZ_DIR/$t.artifacts/" \
-        "$FUZZ_DIR/$t.corpus" "$CORPORA/email/mikel-mail" "$CORPORA/email/spamscope-mail-parser" \
-        "$CORPORA/dkim-dkimpy" >"$FUZZ_DIR/$t.log" 2>&1; then
+        "$FUZZ_DIR/$t.corpus" "${seeds[@]}" >"$FUZZ_DIR/$t.log" 2>&1; then
         grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|^#[0-9]+.*DONE' "$FUZZ_DIR/$t.log" | sed 's/^/   /'
     else
         rc=1
