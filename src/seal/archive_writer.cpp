@@ -227,7 +227,9 @@ public:
     } else if (r == ARCHIVE_OK && format == ArchiveFormat::tar_zst) {
       r = archive_write_add_filter_zstd(m_a.get());
     }
-    if (r == ARCHIVE_OK && format != ArchiveFormat::zip) r = archive_write_set_bytes_in_last_block(m_a.get(), 1);
+    // No padding of the last block: for zip, bytes after the end record are what other
+    // readers may take for a comment (verify rejects them in new archives).
+    if (r == ARCHIVE_OK) r = archive_write_set_bytes_in_last_block(m_a.get(), 1);
     if (r == ARCHIVE_OK) r = archive_write_open(m_a.get(), &m_sink, nullptr, sink_write, nullptr);
     check(r, "cannot start the archive");
   }

@@ -11,6 +11,7 @@
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "checker.hpp"
+#include "zip_layout.hpp"
 
 #include <algorithm>
 #include <archive.h>
@@ -37,6 +38,21 @@ constexpr std::uint64_t k_bomb_floor = 256ull << 20;
 // Tag files (bagit.txt, bag-info.txt, manifests, seal files) are read into memory; a
 // payload manifest grows with the number of files (about 100 bytes each), not their size.
 constexpr std::uint64_t k_max_tag_file = 64ull << 20;
+// What verify holds in memory at once, whatever the archive says (the man page promises
+// constant memory): the tag files the checks read and the small payload files that came
+// before data/manifest.jsonl, together; every other tag file is only hashed.
+constexpr std::uint64_t k_max_held_bytes = 64ull << 20;
+// A payload file before data/manifest.jsonl is held (for its content check) up to this size.
+constexpr std::uint64_t k_max_early_file = 1ull << 20;
+// Entries and the bytes of their names (and link targets): each costs memory (the name
+// sets) and time; a cbkit bag has a few entries per recorded file.
+constexpr std::uint64_t k_max_entries = 1000000;
+constexpr std::uint64_t k_max_name_bytes = 64ull << 20;
+// A longer name cannot be extracted on Linux (PATH_MAX); it is never used.
+constexpr std::size_t k_max_name = 4096;
+// Each header counts this much (plus its names) against the decompression-bomb limit, so an
+// archive of nothing but headers is stopped like one of large files.
+constexpr std::uint64_t k_header_bytes = 512;
 
 struct ReadFree {
   void operator()(struct archive* a) const { archive_read_free(a); }
@@ -126,6 +142,73 @@ std::vector<std::string> split_lines(const std::string& text) {
   return out;
 }
 
+// An entry name as extraction resolves it: empty and '.' parts dropped, so "a/b", "a/b/",
+// "./a/b" and "a//b" are one name (tar -x would put all of them at one place).
+std::string normalized_name(const std::string& name) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t slash = name.find('/', start);
+    if (slash == std::string::npos) slash = name.size();
+    const std::string_view part(name.data() + start, slash - start);
+    if (!part.empty() && part != ".") {
+      if (!out.empty()) out.push_back('/');
+      out.append(part);
+    }
+    start = slash + 1;
+  }
+  return out;
+}
+
+// The tag files the checks read (kept in memory, bounded); any other tag file is hashed.
+bool tag_is_read(const std::string& rel) {
+  static const std::set<std::string> read = {"bagit.txt",
+                                             "bag-info.txt",
+                                             "manifest-sha256.txt",
+                                             "manifest-sha512.txt",
+                                             "tagmanifest-sha256.txt",
+                                             "seal/checkpoint",
+                                             "seal/public-key.pem",
+                                             "seal/public-key.minisign.pub",
+                                             "seal/timestamp.tsr",
+                                             "seal/tsa-chain.pem",
+                                             "seal/tagmanifest-sha256.txt.minisig",
+                                             "seal/tagmanifest-sha256.txt.sig"};
+  return read.count(rel) != 0;
+}
+
+// Where cbkit seal (src/seal/archive_writer.cpp) puts a file of the bag: bagit.txt,
+// bag-info.txt, data/manifest.jsonl, the rest of data/ sorted by name, the payload
+// manifests, seal/, the tag manifest and its signatures. Names seal never writes have no
+// place (they are findings of their own).
+std::optional<std::pair<int, std::string>> canonical_place(const std::string& rel) {
+  static const std::vector<std::string> order = {"bagit.txt",
+                                                 "bag-info.txt",
+                                                 "data/manifest.jsonl",
+                                                 "data/",
+                                                 "manifest-sha256.txt",
+                                                 "manifest-sha512.txt",
+                                                 "seal/VERIFY.txt",
+                                                 "seal/checkpoint",
+                                                 "seal/public-key.minisign.pub",
+                                                 "seal/public-key.pem",
+                                                 "seal/timestamp.tsr",
+                                                 "seal/tsa-chain.pem",
+                                                 "tagmanifest-sha256.txt",
+                                                 "seal/tagmanifest-sha256.txt.minisig",
+                                                 "seal/tagmanifest-sha256.txt.sig"};
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (rel == order[i]) return std::make_pair(static_cast<int>(i), std::string());
+  }
+  if (rel.rfind("data/", 0) == 0) return std::make_pair(3, rel);
+  return std::nullopt;
+}
+
+struct TagFile {
+  std::string sha256;
+  std::optional<std::string> content; // when the checks read it
+};
+
 struct PayloadSeen {
   std::uint64_t size = 0;
   std::string sha256;
@@ -165,6 +248,7 @@ public:
     } else {
       read_entries();
     }
+    if (m_is_zip || starts_like_zip(fd.get())) check_zip(fd.get());
     const std::string linear_hash = util::to_hex(m_file_hash.h.finish());
     if (m_file_hash.linear && m_file_hash.next == m_summary.size) {
       m_summary.sha256 = linear_hash;
@@ -192,6 +276,7 @@ public:
   Report run_folder() {
     m_summary.path = util::utf8_lossy(m_path.string());
     m_summary.format = "folder";
+    m_check_order = false; // listed in our own order, not the archive's
     m_top = m_path.filename().string();
     std::vector<std::string> rels;
     std::error_code ec;
@@ -217,7 +302,7 @@ public:
       if (S_ISLNK(st.st_mode)) {
         add("archive-link", shown, "is a symbolic link; links are never followed");
       } else if (S_ISDIR(st.st_mode)) {
-        m_dirs.insert(rel);
+        continue;
       } else if (!S_ISREG(st.st_mode)) {
         add("archive-special", shown, "is a device, FIFO or socket; a bag holds only files and folders");
       } else {
@@ -274,6 +359,27 @@ private:
   }
   static la_int64_t skip_cb(struct archive*, void*, la_int64_t) {
     return 0; // read through, so the archive's hash covers every byte
+  }
+
+  static bool starts_like_zip(int fd) {
+    char magic[4] = {};
+    return ::pread(fd, magic, sizeof magic, 0) == 4 && magic[0] == 'P' && magic[1] == 'K' &&
+           ((magic[2] == 3 && magic[3] == 4) || (magic[2] == 5 && magic[3] == 6));
+  }
+
+  // A zip is what unzip and Python's zipfile extract: its central directory (the last end
+  // record's) and its local headers must agree member for member, and libarchive, whose
+  // entries were checked above, must have read as many members as that directory lists.
+  void check_zip(int fd) {
+    const ZipLayout z = check_zip_layout(fd, m_summary.size, k_max_entries);
+    for (const std::string& p : z.problems)
+      add("archive-zip-inconsistent", "", "the zip is not one standard tools extract the same way: " + p);
+    if (z.problems_cut) add("archive-zip-inconsistent", "", "the zip has more inconsistencies than are listed");
+    if (z.problems.empty() && !m_stopped && z.members != m_entries) {
+      add("archive-zip-inconsistent", "",
+          "the zip's central directory lists " + std::to_string(z.members) + " members, where " + std::to_string(m_entries) +
+              " were read and checked");
+    }
   }
 
   std::string err() const {
@@ -353,14 +459,35 @@ private:
         return;
       }
       ++m_entries;
-      if (m_summary.format.empty()) m_summary.format = std::string(archive_format_name(m_a)) + filters();
+      if (m_summary.format.empty()) {
+        m_summary.format = std::string(archive_format_name(m_a)) + filters();
+        m_is_zip = (archive_format(m_a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP;
+      }
       const char* u = archive_entry_pathname_utf8(e);
       const char* raw = u ? u : archive_entry_pathname(e);
       const std::string name = raw ? raw : "";
+      const char* link = archive_entry_hardlink(e) ? archive_entry_hardlink(e) : archive_entry_symlink(e);
+      if (!within_limits(name.size() + (link ? std::strlen(link) : 0))) return;
+      const auto type = archive_entry_filetype(e);
+      const std::string shown = util::utf8_lossy(name.size() > k_max_name ? name.substr(0, 200) + "…" : name);
+      if (name.size() > k_max_name) {
+        add("archive-path-unsafe", shown,
+            "is a name of " + std::to_string(name.size()) + " bytes, longer than any path can be (" + std::to_string(k_max_name) +
+                "); it was not used");
+        if (!skip()) return;
+        continue;
+      }
+      // One name, one entry, whatever its type and spelling: a folder, a link or a second
+      // file of the same name replaces the evidence on extraction.
+      if (!m_names.insert(normalized_name(name)).second) {
+        add("archive-duplicate", shown,
+            "appears twice in the archive (as a file, folder or link, spelled with or without a trailing '/' or './'); only the first "
+            "was checked");
+        if (!skip()) return;
+        continue;
+      }
       std::string rel;
       const bool usable = safe_name(name, rel);
-      const auto type = archive_entry_filetype(e);
-      const std::string shown = util::utf8_lossy(name);
       if (archive_entry_hardlink(e) != nullptr || type == AE_IFLNK) {
         add("archive-link", shown, std::string("is a ") + (type == AE_IFLNK ? "symbolic" : "hard") + " link; links are never followed");
         if (!skip()) return;
@@ -376,7 +503,7 @@ private:
         continue;
       }
       if (type == AE_IFDIR) {
-        if (!m_dirs.insert(rel).second) add("archive-duplicate", shown, "appears twice in the archive");
+        check_folder_order(rel, shown);
         continue;
       }
       if (rel.empty()) {
@@ -384,13 +511,74 @@ private:
         if (!skip()) return;
         continue;
       }
-      if (!m_seen.insert(rel).second) {
-        add("archive-duplicate", shown, "appears twice in the archive; only the first copy was checked");
-        if (!skip()) return;
-        continue;
-      }
+      m_seen.insert(rel);
+      check_file_order(rel, shown);
       if (!entry(rel, shown)) return;
     }
+  }
+
+  // Counts one entry header against the limits on entries, names and output; false (with
+  // a finding, reading stopped) when one is exceeded.
+  bool within_limits(std::size_t name_bytes) {
+    m_name_bytes += name_bytes;
+    if (m_entries > k_max_entries) {
+      fatal("archive-limit-exceeded", "has more than " + std::to_string(k_max_entries) + " entries; reading stopped there");
+      return false;
+    }
+    if (m_name_bytes > k_max_name_bytes) {
+      fatal("archive-limit-exceeded", "has more than " + std::to_string(k_max_name_bytes >> 20) +
+                                          " MiB of entry names; reading stopped at entry " + std::to_string(m_entries));
+      return false;
+    }
+    return count_output(k_header_bytes + name_bytes, "entry " + std::to_string(m_entries));
+  }
+
+  // Adds n bytes to what the archive expanded to; false (a finding, reading stopped) past
+  // the decompression-bomb limit.
+  bool count_output(std::uint64_t n, const std::string& where) {
+    m_out_bytes += n;
+    const std::uint64_t limit = std::max(k_bomb_floor, k_bomb_ratio * m_summary.size);
+    if (m_entry_fd < 0 && m_out_bytes > limit) {
+      fatal("archive-bomb", "expands to more than " + std::to_string(limit >> 20) + " MiB (over " + std::to_string(k_bomb_ratio) +
+                                " times its size): a decompression bomb; reading stopped at " + where);
+      return false;
+    }
+    return true;
+  }
+
+  // Member order (cbkit seal writes one order; see canonical_place). Reported once, at the
+  // first member out of place: a repacked archive, not necessarily an altered one.
+  void check_file_order(const std::string& rel, const std::string& shown) {
+    if (!m_check_order || m_order_reported) return;
+    const auto place = canonical_place(rel);
+    if (!place) return;
+    if (m_last_place && *place < m_last_place->first) {
+      // Either the last member came too early or this one too late: the last one, when this
+      // one still follows the member before it (one member moved forward), else this one.
+      if (!m_before_last_place || !(*place < m_before_last_place->first)) {
+        order_finding(util::utf8_lossy(m_top + "/" + m_last_place->second), "comes before " + shown);
+      } else {
+        order_finding(shown, "comes after " + util::utf8_lossy(m_top + "/" + m_last_place->second));
+      }
+      return;
+    }
+    m_before_last_place = std::move(m_last_place);
+    m_last_place = std::make_pair(*place, rel);
+  }
+  void check_folder_order(const std::string& rel, const std::string& shown) {
+    if (!m_check_order || m_order_reported) return;
+    const std::string prefix = rel.empty() ? "" : rel + "/";
+    const auto it = m_seen.lower_bound(prefix);
+    if (it != m_seen.end() && it->compare(0, prefix.size(), prefix) == 0) {
+      order_finding(shown, "is a folder that comes after " + util::utf8_lossy(m_top + "/" + *it) + ", which it holds");
+    }
+  }
+  void order_finding(const std::string& shown, const std::string& why) {
+    m_order_reported = true;
+    add("archive-member-order", shown,
+        "is out of the order cbkit seal writes (bagit.txt, bag-info.txt, data/manifest.jsonl, the rest of data/ sorted, the "
+        "payload manifests, seal/, the tag manifest and its signatures; each folder before its contents): it " +
+            why + ". The archive was repacked; the first member out of place is named");
   }
 
   std::string filters() const {
@@ -433,12 +621,8 @@ private:
         m_hasher.release(buf);
         return true;
       }
-      m_out_bytes += static_cast<std::uint64_t>(n);
-      if (m_out_bytes > std::max(k_bomb_floor, k_bomb_ratio * m_summary.size)) {
+      if (!count_output(static_cast<std::uint64_t>(n), where)) {
         m_hasher.release(buf);
-        fatal("archive-bomb", "expands to more than " + std::to_string(std::max(k_bomb_floor, k_bomb_ratio * m_summary.size) >> 20) +
-                                  " MiB (over " + std::to_string(k_bomb_ratio) +
-                                  " times its size): a decompression bomb; reading stopped at " + where);
         return false;
       }
       sink(buf, static_cast<std::size_t>(n));
@@ -452,19 +636,28 @@ private:
 
   bool entry(const std::string& rel, const std::string& shown) {
     if (rel.rfind("data/", 0) == 0) return payload(rel, shown);
-    // A tag file: read whole (bounded), hashed for the tag manifest.
+    // A tag file: hashed for the tag manifest; read whole (bounded) when a check reads it.
+    const bool keep = tag_is_read(rel);
     std::string content;
-    bool too_big = false;
+    util::Sha256 hash;
+    std::uint64_t size = 0;
     if (!read_data(shown, [&](char* p, std::size_t n) {
-          if (content.size() + n > k_max_tag_file) too_big = true;
-          if (!too_big) content.append(p, n);
+          hash.update(p, n);
+          size += n;
+          if (keep && size <= k_max_tag_file && m_held + size <= k_max_held_bytes) content.append(p, n);
         }))
       return false;
-    if (too_big) {
+    if (keep && size > k_max_tag_file) {
       add("bag-file-too-large", shown, "is larger than " + std::to_string(k_max_tag_file >> 20) + " MiB; not a cbkit tag file");
       return true;
     }
-    m_tags[rel] = std::move(content);
+    if (keep && m_held + size > k_max_held_bytes) {
+      add("archive-limit-exceeded", shown,
+          "was not read: with it the tag files would take more than " + std::to_string(k_max_held_bytes >> 20) + " MiB of memory");
+      return true;
+    }
+    m_held += content.size();
+    m_tags[rel] = TagFile{util::to_hex(hash.finish()), keep ? std::optional<std::string>(std::move(content)) : std::nullopt};
     return true;
   }
 
@@ -476,29 +669,54 @@ private:
     if (check) check->begin_file(case_path);
     LineSplitter lines;
     auto on_line = [&](const manifest::RawLine& raw) { m_ck.line(raw); };
+    // A file before the manifest (a repacked archive): small ones are held, within the
+    // memory bound, so that their content check can still run once the manifest is read.
+    std::optional<std::string> early;
+    if (!m_manifest_done && !is_manifest) early.emplace();
     const bool ok = read_data(shown, [&](char* p, std::size_t n) {
       m_hasher.submit(p, n);
       if (is_manifest) lines.feed(p, n, on_line);
       if (check) check->update(p, n);
+      if (early) {
+        if (early->size() + n > k_max_early_file || m_held + early->size() + n > k_max_held_bytes) {
+          early.reset();
+        } else {
+          early->append(p, n);
+        }
+      }
     });
     const seal::Digests d = m_hasher.finish();
     if (!ok) return false;
     m_payload[rel] = PayloadSeen{d.size, d.sha256, d.sha512};
+    if (early) {
+      m_held += early->size();
+      m_early[rel] = std::move(*early);
+    }
     if (is_manifest) {
       lines.end(on_line);
       m_ck.end_manifest();
       m_manifest_done = true;
-      // Files before the manifest: compare now; their content checks could not run.
+      // Files before the manifest: compare now, and run the content checks of those held.
       for (const auto& [early_rel, seen] : m_payload) {
         if (early_rel == rel) continue;
         if (const RecordedFile* f = m_ck.recorded(early_rel.substr(5))) {
-          if (m_ck.content_check(*f)) {
-            add("archive-order", util::utf8_lossy(early_rel),
-                "came before data/manifest.jsonl, so its content check was skipped (cbkit writes the manifest first)", Severity::warning);
+          if (EntryCheck* c = m_ck.content_check(*f)) {
+            const auto held = m_early.find(early_rel);
+            if (held != m_early.end()) {
+              c->begin_file(f->path);
+              c->update(held->second.data(), held->second.size());
+              c->end_file(f->size == seen.size && f->sha256 == seen.sha256);
+            } else {
+              add("archive-order", util::utf8_lossy(early_rel),
+                  "came before data/manifest.jsonl, so its content check was skipped (cbkit writes the manifest first)", Severity::warning);
+            }
           }
           m_ck.file_read(*f, seen.size, seen.sha256);
         }
       }
+      for (const auto& [early_rel, bytes] : m_early)
+        m_held -= bytes.size();
+      m_early.clear();
       return true;
     }
     if (check) check->end_file(rec->size == d.size && rec->sha256 == d.sha256);
@@ -506,10 +724,11 @@ private:
     return true;
   }
 
-  std::optional<std::string> tag(const std::string& rel) {
+  // The content of a tag file the checks read, when the bag holds it.
+  const std::string* tag(const std::string& rel) const {
     const auto it = m_tags.find(rel);
-    if (it == m_tags.end()) return std::nullopt;
-    return it->second;
+    if (it == m_tags.end() || !it->second.content) return nullptr;
+    return &*it->second.content;
   }
 
   std::string top_path(const std::string& rel) const { return util::utf8_lossy(m_top + "/" + rel); }
@@ -645,14 +864,14 @@ private:
         continue;
       }
       listed.insert(path);
-      const auto t = tag(path);
-      if (!t) {
+      const auto t = m_tags.find(path);
+      if (t == m_tags.end()) {
         add("bag-manifest-extra", top_path("tagmanifest-sha256.txt"), "lists " + util::utf8_lossy(path) + ", which is not in the bag");
-      } else if (util::sha256_hex(*t) != hash) {
+      } else if (t->second.sha256 != hash) {
         add("bag-tagmanifest-mismatch", top_path(path), "its sha256 differs from tagmanifest-sha256.txt");
       }
     }
-    for (const auto& [rel, content] : m_tags) {
+    for (const auto& [rel, file] : m_tags) {
       if (rel == "tagmanifest-sha256.txt" || rel == k_minisig || rel == k_rawsig) continue;
       if (listed.count(rel) == 0) add("bag-unlisted-file", top_path(rel), "is a tag file not listed in tagmanifest-sha256.txt");
     }
@@ -706,7 +925,7 @@ private:
     const auto mini = tag(k_minisig);
     if (!raw) add("archive-signature-missing", top_path(k_rawsig), "is missing: the tag manifest is not signed");
     if (!mini) add("archive-signature-missing", top_path(k_minisig), "is missing: the tag manifest is not signed in minisign format");
-    bool ok = key.has_value() && tm.has_value() && raw.has_value() && mini.has_value();
+    bool ok = key.has_value() && tm != nullptr && raw != nullptr && mini != nullptr;
     if (key && tm && raw && !key->verify(*tm, *raw)) {
       add("archive-signature-invalid", top_path(k_rawsig),
           "does not verify tagmanifest-sha256.txt with key " + key->fingerprint().substr(0, 16) + "…" +
@@ -768,8 +987,17 @@ private:
   bool m_manifest_done = false;
   std::string m_top;
   std::set<std::string> m_seen;
-  std::set<std::string> m_dirs;
-  std::map<std::string, std::string> m_tags;
+  std::set<std::string> m_names; // every entry's normalized name (duplicates in any form)
+  std::map<std::string, TagFile> m_tags;
+  std::map<std::string, std::string> m_early; // payload files held until the manifest is read
+  std::uint64_t m_held = 0;                   // bytes in m_tags' contents and m_early
+  std::uint64_t m_name_bytes = 0;
+  bool m_is_zip = false;
+  bool m_check_order = true;
+  bool m_order_reported = false;
+  // Place and name of the last file and the one before it, while they are in order.
+  std::optional<std::pair<std::pair<int, std::string>, std::string>> m_last_place;
+  std::optional<std::pair<std::pair<int, std::string>, std::string>> m_before_last_place;
   std::map<std::string, PayloadSeen> m_payload;
   seal::ParallelHasher m_hasher;
 };

@@ -5,7 +5,7 @@
 # Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]
 #   SECONDS   per target (default $FUZZ_SECONDS, else 20)
 #   TARGET    fuzz_headers fuzz_received fuzz_dkim fuzz_analyze fuzz_mbox fuzz_manifest
-#             fuzz_warc fuzz_tsa fuzz_chat (default: all)
+#             fuzz_warc fuzz_tsa fuzz_chat fuzz_archive (default: all)
 # Environment:
 #   FUZZ_BUILD_DIR  build folder (default /tmp/cbkit-fuzz-build; must not be the
 #                   project's normal g++ build folder)
@@ -20,7 +20,7 @@ SECONDS_EACH=${1:-${FUZZ_SECONDS:-20}}
 [[ $SECONDS_EACH =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: SECONDS must be a positive integer" >&2; exit 2; }
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(fuzz_headers fuzz_received fuzz_dkim fuzz_analyze fuzz_mbox fuzz_manifest fuzz_warc fuzz_tsa fuzz_chat)
+((${#TARGETS[@]})) || TARGETS=(fuzz_headers fuzz_received fuzz_dkim fuzz_analyze fuzz_mbox fuzz_manifest fuzz_warc fuzz_tsa fuzz_chat fuzz_archive)
 BUILD=${FUZZ_BUILD_DIR:-/tmp/cbkit-fuzz-build}
 CORPORA=$ROOT/../shared/corpora
 [[ -d $CORPORA/email ]] || { echo "run.sh: no seed corpus at $CORPORA/email" >&2; exit 2; }
@@ -43,6 +43,7 @@ seeds_of() {
         fuzz_warc) echo "$FIXTURE/evidence/000004-web" ;;
         fuzz_tsa) echo "$FIXTURE/seals" ;;
         fuzz_chat) echo "$ROOT/tests/fuzz/seeds/chat" ;;
+        fuzz_archive) echo "$ROOT/tests/fuzz/seeds/archive" ;;
         *) printf '%s\n' "${EMAIL_SEEDS[@]}" ;;
     esac
     [[ -d $ROOT/tests/fuzz/regressions/$1 ]] && echo "$ROOT/tests/fuzz/regressions/$1"
