@@ -46,7 +46,9 @@ struct Attachment {
 // One message, in the order of the conversation (oldest first, whatever the export's order).
 struct Message {
   std::uint64_t index = 0;                  // 0-based, in conversation order
-  std::string time_as_written;              // exactly as in the export ("20/11/2026, 21:14", "1732135440000")
+  std::string time_as_written;              // exactly as in the export ("20/11/2026, 21:14", "1732135440000");
+                                            // Telegram: `date` (the exporter's local time), whose
+                                            // `date_unixtime` gives `utc`
   std::string utc;                          // "2026-11-20T20:14:00Z", or "" when it could not be resolved
   std::string offset;                       // "+01:00", or "" (unresolved)
   std::string time_source;                  // "export-utc" (epoch in the export), "option", "case-zone", "export-local"
@@ -61,6 +63,9 @@ struct Message {
   bool deleted = false; // "This message was deleted" and translations
   bool edited = false;
   bool forwarded = false;
+  std::string forwarded_from;         // the original author when forwarded and the export names one (Telegram)
+  std::string export_id;              // the message's ID in the export when it has one (Telegram "id")
+  std::string reply_to;               // the export ID of the message this one answers (Telegram)
   bool media_omitted = false;         // "<Media omitted>" and translations
   bool continuation = false;          // continuation lines were joined into text
   std::vector<std::string> reactions; // "👍 by Sam" as the export gives them (Meta)
