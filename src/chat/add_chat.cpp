@@ -112,7 +112,8 @@ std::vector<std::string> checked_member_name(const std::string& input, const cha
   std::vector<std::string> parts;
   for (auto& c : split_components(name)) {
     if (c == "..") refuse("has '..' in its name (it would be written outside the export)");
-    if (c.size() > limits.max_component_bytes) refuse("has a name part longer than " + std::to_string(limits.max_component_bytes) + " bytes");
+    if (c.size() > limits.max_component_bytes)
+      refuse("has a name part longer than " + std::to_string(limits.max_component_bytes) + " bytes");
     if (c.empty() || c == ".") continue;
     if (c.find('\0') != std::string::npos) refuse("has a NUL in its name");
     parts.push_back(std::move(c));
@@ -126,8 +127,8 @@ struct Intake {
   std::string input; // for messages
   const IntakeLimits& limits;
   StoredNames names;
-  std::vector<ExportFile> files;          // for the parser
-  std::vector<StoredExportFile> stored;   // for messages.json
+  std::vector<ExportFile> files;        // for the parser
+  std::vector<StoredExportFile> stored; // for messages.json
   std::uint64_t total = 0;
 
   void record(const std::string& rel, const std::string& stored_path, const store::FileRecord& f) {
@@ -141,7 +142,8 @@ void unpack_zip(Intake& in, const fs::path& zip, std::uint64_t zip_size) {
   std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
   archive_read_support_format_zip(a.get());
   if (archive_read_open_filename(a.get(), zip.c_str(), 1u << 16) != ARCHIVE_OK) {
-    throw Error(ErrorKind::input, in.input + ": not a zip file cbkit can read (" + util::utf8_lossy(archive_error_string(a.get()) ? archive_error_string(a.get()) : "?") + ")");
+    throw Error(ErrorKind::input, in.input + ": not a zip file cbkit can read (" +
+                                      util::utf8_lossy(archive_error_string(a.get()) ? archive_error_string(a.get()) : "?") + ")");
   }
   const std::uint64_t ratio_cap = (1ull << 20) + in.limits.max_ratio * zip_size;
   std::set<std::string> seen;
@@ -153,10 +155,13 @@ void unpack_zip(Intake& in, const fs::path& zip, std::uint64_t zip_size) {
     const int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      throw Error(ErrorKind::input, in.input + ": the zip is damaged or truncated (" + util::utf8_lossy(archive_error_string(a.get()) ? archive_error_string(a.get()) : "?") + "); nothing recorded");
+      throw Error(ErrorKind::input, in.input + ": the zip is damaged or truncated (" +
+                                        util::utf8_lossy(archive_error_string(a.get()) ? archive_error_string(a.get()) : "?") +
+                                        "); nothing recorded");
     }
     if (++count > in.limits.max_files) {
-      throw Error(ErrorKind::input, in.input + ": more than " + std::to_string(in.limits.max_files) + " members; refused, nothing recorded");
+      throw Error(ErrorKind::input,
+                  in.input + ": more than " + std::to_string(in.limits.max_files) + " members; refused, nothing recorded");
     }
     const char* raw = archive_entry_pathname(e);
     const std::vector<std::string> parts = checked_member_name(in.input, raw, in.limits);
@@ -239,8 +244,8 @@ std::vector<std::pair<std::string, fs::path>> list_folder(const std::string& inp
       throw Error(ErrorKind::input, input + ": more than " + std::to_string(limits.max_files) + " files; refused, nothing recorded");
     }
     if (total > limits.max_total_bytes) {
-      throw Error(ErrorKind::input, input + ": holds more than " + std::to_string(limits.max_total_bytes >> 20) +
-                                        " MiB; refused, nothing recorded");
+      throw Error(ErrorKind::input,
+                  input + ": holds more than " + std::to_string(limits.max_total_bytes >> 20) + " MiB; refused, nothing recorded");
     }
     out.emplace_back(util::utf8_lossy(rel), it->path());
   }
@@ -289,7 +294,8 @@ AddChatResult add_chat(const store::Case& c, const AddChatOptions& options) {
   time.date_order = options.date_order;
   if (!options.tz.empty()) {
     if (!util::is_known_timezone(options.tz)) {
-      throw Error(ErrorKind::usage, "--tz '" + util::utf8_lossy(options.tz) + "': not a time zone of the system's database (e.g. Europe/Brussels)");
+      throw Error(ErrorKind::usage,
+                  "--tz '" + util::utf8_lossy(options.tz) + "': not a time zone of the system's database (e.g. Europe/Brussels)");
     }
     time.zone = options.tz;
     time.zone_source = "option";
@@ -297,11 +303,13 @@ AddChatResult add_chat(const store::Case& c, const AddChatOptions& options) {
     time.zone = c.info().timezone;
     time.zone_source = "case-zone";
     if (time.zone.empty() || !util::is_known_timezone(time.zone)) {
-      throw Error(ErrorKind::usage, "the case has no usable time zone ('" + util::utf8_lossy(time.zone) + "'); give the export's with --tz");
+      throw Error(ErrorKind::usage,
+                  "the case has no usable time zone ('" + util::utf8_lossy(time.zone) + "'); give the export's with --tz");
     }
   }
   if (options.from_person && !store::person_role(c, *options.from_person)) {
-    throw Error(ErrorKind::usage, "--from-person " + std::to_string(*options.from_person) + ": entry " + std::to_string(*options.from_person) +
+    throw Error(ErrorKind::usage, "--from-person " + std::to_string(*options.from_person) + ": entry " +
+                                      std::to_string(*options.from_person) +
                                       " is not a person of this case; 'cbkit log' lists them (kind person), 'cbkit person' adds one");
   }
 
@@ -355,8 +363,8 @@ AddChatResult add_chat(const store::Case& c, const AddChatOptions& options) {
     throw;
   }
   if (conv.messages.empty()) {
-    throw Error(ErrorKind::input, input + ": no message found in this " + conv.platform +
-                                      " export (empty or truncated?); nothing recorded");
+    throw Error(ErrorKind::input,
+                input + ": no message found in this " + conv.platform + " export (empty or truncated?); nothing recorded");
   }
   entry.add_bytes("messages.json", messages_json(conv, in.stored), "messages", "application/json");
 

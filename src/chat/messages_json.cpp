@@ -37,6 +37,7 @@ Json flags_of(const Message& m) {
 Json message_json(const Message& m, const std::map<std::string, const StoredExportFile*>& by_rel) {
   Json o = Json::object();
   o["index"] = m.index;
+  o["export_id"] = m.export_id;
   o["time_as_written"] = m.time_as_written;
   o["utc"] = m.utc;
   o["offset"] = m.offset;
@@ -46,6 +47,8 @@ Json message_json(const Message& m, const std::map<std::string, const StoredExpo
   o["sender"] = m.sender;
   o["sender_id"] = m.sender_id;
   o["text"] = m.text;
+  o["reply_to"] = m.reply_to;
+  o["forwarded_from"] = m.forwarded_from;
   Json atts = Json::array();
   for (const Attachment& a : m.attachments) {
     Json x = Json::object();

@@ -21,16 +21,16 @@ namespace cbkit::chat {
 struct IntakeLimits {
   std::uint64_t max_total_bytes = 4ull << 30; // all files of the export together
   std::uint64_t max_files = 100000;
-  std::uint64_t max_ratio = 100;       // zip: bytes unpacked per byte of the zip (beyond the first MiB)
-  std::size_t max_name_bytes = 1024;   // a member's whole path
+  std::uint64_t max_ratio = 100;     // zip: bytes unpacked per byte of the zip (beyond the first MiB)
+  std::size_t max_name_bytes = 1024; // a member's whole path
   std::size_t max_component_bytes = 255;
 };
 
 struct AddChatOptions {
-  std::filesystem::path input; // .txt, .json, .zip, or a folder
-  std::string tz;              // --tz; empty: the case's zone
-  std::string date_order;      // --date-order: "", "day-first", "month-first"
-  std::string self;            // --self: the export owner's name as the export writes it
+  std::filesystem::path input;              // .txt, .json, .zip, or a folder
+  std::string tz;                           // --tz; empty: the case's zone
+  std::string date_order;                   // --date-order: "", "day-first", "month-first"
+  std::string self;                         // --self: the export owner's name as the export writes it
   std::optional<std::uint64_t> from_person; // --from-person: on whose device the export was made
   std::string note;
   std::string examiner;
