@@ -349,10 +349,27 @@ long LocalZoneReader::offset_at(std::int64_t when) {
   // not cached: a quarter hour may hold a change there).
   const std::int64_t quarter = when >= 0 ? when / 900 : -1;
   if (quarter < 0) return ScopedZone(m_zone).offset_at(when);
-  auto it = std::lower_bound(m_cache.begin(), m_cache.end(), quarter, [](const auto& e, std::int64_t q) { return e.first < q; });
+  const auto by_quarter = [](const auto& e, std::int64_t q) { return e.first < q; };
+  auto it = std::lower_bound(m_cache.begin(), m_cache.end(), quarter, by_quarter);
   if (it != m_cache.end() && it->first == quarter) return it->second;
-  const long off = ScopedZone(m_zone).offset_at(quarter * 900);
-  if (m_cache.size() < 1'000'000) m_cache.insert(it, {quarter, off});
+  // A miss fills the whole UTC day around it under one zone switch: switching reads the
+  // zone file again (tzset), which cost more than the rest of a chat export's parse when
+  // done per quarter hour. The day's entries replace any of it already cached.
+  const std::int64_t first = quarter - quarter % 96;
+  std::vector<std::pair<std::int64_t, long>> day;
+  day.reserve(96);
+  {
+    const ScopedZone z(m_zone);
+    for (std::int64_t q = first; q < first + 96; ++q)
+      day.emplace_back(q, z.offset_at(q * 900));
+  }
+  const long off = day[static_cast<std::size_t>(quarter - first)].second;
+  if (m_cache.size() < 1'000'000) {
+    const auto lo = std::lower_bound(m_cache.begin(), m_cache.end(), first, by_quarter);
+    const auto hi = std::lower_bound(lo, m_cache.end(), first + 96, by_quarter);
+    const auto at = m_cache.erase(lo, hi);
+    m_cache.insert(at, day.begin(), day.end());
+  }
   return off;
 }
 

@@ -3,6 +3,7 @@
 #include "cbkit/util/time.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -169,4 +170,27 @@ TEST_CASE("a zone reader gives one, two or no instants for a local time, as reso
   CHECK(util::is_valid_date(2024, 2, 29));
   CHECK_FALSE(util::is_valid_date(2026, 2, 29));
   CHECK_FALSE(util::is_valid_date(2026, 13, 1));
+}
+
+TEST_CASE("a zone reader agrees with resolve_user_time whatever order its cache was filled in") {
+  // The reader caches a UTC day of offsets per miss; times asked out of order, on the days
+  // of the changes too, at whole and half hours (Lord Howe moves 30 minutes), read the same.
+  for (const char* zone : {"Europe/Brussels", "America/New_York", "Australia/Lord_Howe"}) {
+    util::LocalZoneReader z(zone);
+    for (int k = 0; k < 1500; ++k) {
+      const int y = 2025 + k % 2, m = 1 + (k / 2) % 12, d = 1 + (k * 7) % 31, hour = (k * 5) % 24, minute = (k * 13) % 4 * 15;
+      if (!util::is_valid_date(y, m, d)) continue;
+      const auto c = z.candidates(y, m, d, hour, minute, 0);
+      char text[32];
+      std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d", y, m, d, hour, minute);
+      try {
+        const auto r = resolve_user_time(text, zone);
+        REQUIRE(c.size() == 1);
+        CHECK(c[0].epoch_seconds == r.epoch_seconds);
+        CHECK(c[0].offset == r.offset);
+      } catch (const Error&) {
+        CHECK(c.size() != 1);
+      }
+    }
+  }
 }
