@@ -393,6 +393,10 @@ private:
       msg.system = true;
       msg.sender = text_field(m, "actor", position);
       msg.sender_id = text_field(m, "actor_id", position);
+      if (msg.sender.empty() && msg.sender_id.empty()) { // "proximity_reached" names "from" instead
+        msg.sender = text_field(m, "from", position);
+        msg.sender_id = text_field(m, "from_id", position);
+      }
       std::string words = service_text(m, position);
       if (!text.empty()) words += words.empty() ? text : "\n" + text;
       msg.text = std::move(words);

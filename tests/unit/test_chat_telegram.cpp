@@ -368,4 +368,15 @@ TEST_CASE("telegram: full account exports, wrong types, empty and broken files",
     CHECK(c.title == "a\\x41");
     CHECK(find_defect(c, "nonstandard-escape") == nullptr);
   }
+  SECTION("a file over the cap is refused before it is read") {
+    auto files = make_export(dir, {{"result.json", ""}});
+    std::filesystem::resize_file(files[0].path, 512ULL * 1024 * 1024 + 1); // sparse: no disk used
+    try {
+      cbkit::chat::parse_telegram(files, k_brussels);
+      FAIL("no error");
+    } catch (const cbkit::Error& e) {
+      CHECK(e.kind() == cbkit::ErrorKind::input);
+      CHECK(std::string(e.what()).find("512 MiB") != std::string::npos);
+    }
+  }
 }
