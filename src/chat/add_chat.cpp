@@ -231,8 +231,8 @@ std::vector<std::pair<std::string, fs::path>> list_folder(const std::string& inp
        it.increment(ec)) {
     const fs::file_status st = it->symlink_status(ec);
     if (ec) break;
-    const std::string rel = fs::relative(it->path(), root, ec).generic_string();
-    if (ec) break;
+    // Lexically: fs::relative would resolve links, and a link must be named as itself.
+    const std::string rel = it->path().lexically_relative(root).generic_string();
     if (fs::is_directory(st)) continue;
     if (!fs::is_regular_file(st)) {
       refused.push_back(util::one_line(rel, 200) + (fs::is_symlink(st) ? " (a symbolic link)" : " (not a regular file)"));
