@@ -30,12 +30,14 @@ std::string local_time(const std::string& utc, const std::string& zone) {
   return s.size() >= 26 ? s.substr(0, 16) + s.substr(19, 7) : s;
 }
 
-std::string participants_text(const Json& list, std::size_t max) {
+// More than `max` names end with "+N" and `more` ("more" in English; nothing in the
+// translated report, where "+N" reads the same in every language).
+std::string participants_text(const Json& list, std::size_t max, const std::string& more = " more") {
   std::vector<std::string> names;
   if (list.is_array()) {
     for (const Json& p : list) {
       if (names.size() == max) {
-        names.push_back("+" + std::to_string(list.size() - max) + " more");
+        names.push_back("+" + std::to_string(list.size() - max) + more);
         break;
       }
       names.push_back(scalar(p));
@@ -79,7 +81,7 @@ TimelineEvent timeline_chat(const Json& line, const Json*, const Translator& t) 
     ev.source = "src_chat_first";
   }
   const std::string zone = str(c, "zone");
-  ev.what = t.text("ev_chat", {str(c, "platform"), util::one_line(participants_text(member(c, "participants"), 3), 60),
+  ev.what = t.text("ev_chat", {str(c, "platform"), util::one_line(participants_text(member(c, "participants"), 3, ""), 60),
                                grouped(util::unsigned_field(c, "message_count").value_or(0)), local_time(first, zone),
                                local_time(str(c, "last_utc"), zone)});
   return ev;
