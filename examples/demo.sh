@@ -237,7 +237,7 @@ PYEOF
 else
   CHAT_ZIP="$INPUTS/whatsapp-3b-klas/_chat.txt"
 fi
-run "$CBKIT_BIN" --case "$CASE" add-chat "$CHAT_ZIP" --self "Emma Janssens" --from-person "$VICTIM" \
+run "$CBKIT_BIN" --case "$CASE" add-chat "$CHAT_ZIP" --self "Emma Janssens" --from-person "$VICTIM" --about-person "$SUSPECT" \
   --note "Exported from the victim's phone in front of the officer"
 CHAT_SEQ=$(awk '/^head / {seq = $4} END {print seq}' "$LAST")
 

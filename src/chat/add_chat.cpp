@@ -285,7 +285,8 @@ AddChatResult add_chat(const store::Case& c, const AddChatOptions& options) {
   // Options first: a bad one records nothing and reads nothing.
   store::Context context;
   context.note = options.note;
-  store::validate_context(context);
+  context.about_person = options.about_person;
+  store::validate_context(c, context);
   if (!util::is_valid_utf8(options.self)) throw Error(ErrorKind::usage, "--self '" + util::utf8_lossy(options.self) + "': not valid UTF-8");
   if (!options.date_order.empty() && options.date_order != "day-first" && options.date_order != "month-first") {
     throw Error(ErrorKind::usage, "--date-order '" + util::utf8_lossy(options.date_order) + "': expected day-first or month-first");

@@ -15,6 +15,7 @@ struct AddChatArgs {
   std::string date_order;
   std::string self;
   std::optional<std::uint64_t> from_person;
+  std::optional<std::uint64_t> about_person;
   std::string note;
   std::string examiner;
 };
@@ -26,6 +27,7 @@ int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
   o.date_order = args.date_order;
   o.self = args.self;
   o.from_person = args.from_person;
+  o.about_person = args.about_person;
   o.note = args.note;
   o.examiner = examiner_or_env(args.examiner);
   o.lock_timeout = g.lock_timeout();
@@ -76,6 +78,8 @@ void setup_add_chat(CLI::App& app, const GlobalOptions& g, Action& action) {
       ->check(CLI::IsMember({"day-first", "month-first"}));
   sub->add_option("--self", args->self, "The export owner's name as the export writes it");
   sub->add_option("--from-person", args->from_person, "The person entry (seq) on whose device the export was made");
+  sub->add_option("--about-person", args->about_person,
+                  "The person entry (seq) the conversation is with, e.g. the suspect (the report's checklist counts it)");
   sub->add_option("--note", args->note, "A note about this export");
   sub->add_option("--examiner", args->examiner, "Who adds this entry (default: $CBKIT_EXAMINER, else the case's examiner)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_add_chat(*args, g); }; });

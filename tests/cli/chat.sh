@@ -351,4 +351,28 @@ test_lines_match_schema() {
     if "$PY" "$MTOOL" schema "$T/bad.jsonl" "$SCHEMA" >/dev/null 2>&1; then fail "a chat line without .chat validated"; fi
 }
 
+# The report: the conversation as a transcript (local time with offset, sender, text,
+# attachments), and the checklist's point 7 answered from a chat with the suspect, zone stated.
+test_report_transcript_and_checklist() {
+    setup
+    make_ios_zip
+    expect_exit 0 cbkit --case "$C" person --role victim --name Lotte
+    expect_exit 0 cbkit --case "$C" person --role suspect --name Sam
+    expect_exit 0 cbkit --case "$C" add-chat "$ZIP" --from-person 1 --about-person 2
+    expect_line_jq "$C" 3 '.context.about_person == 2' '.chat.from_person == 1'
+    expect_exit 0 cbkit --case "$C" report --lang en --format txt --out "$T/r.txt"
+    grep -qF "Conversation #3 (whatsapp): Sam, Lotte" "$T/r.txt" || fail "no conversation section"
+    grep -qF "Local time: 2026-11-20 21:14:07 +01:00" "$T/r.txt" || fail "no local time with offset"
+    grep -qF "[attachment: 00000001-PHOTO-2026-11-20-21-15-00.jpg]" "$T/r.txt" || fail "no attachment"
+    grep -qF "Europe/Brussels (the case's zone, assumed" "$T/r.txt" || fail "zone not stated"
+    expect_exit 0 cbkit --case "$C" report --lang nl --format json --out "$T/r.json"
+    expect_jq_file "$T/r.json" \
+        '[.. | objects | select(.key? == "fd_chat_time_case_zone")] | length == 1' \
+        '[.. | objects | select(.rule? == "conversations-dated")] | length == 1'
+    # a second chat attributed to nobody does not change the answer
+    expect_exit 0 cbkit --case "$C" add-chat "$ZIP"
+    expect_exit 0 cbkit --case "$C" report --lang en --format json --out "$T/r2.json"
+    expect_jq_file "$T/r2.json" '[.. | objects | select(.rule? == "conversations-dated")] | length == 1'
+}
+
 run_tests "$@"

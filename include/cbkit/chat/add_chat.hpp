@@ -27,11 +27,12 @@ struct IntakeLimits {
 };
 
 struct AddChatOptions {
-  std::filesystem::path input;              // .txt, .json, .zip, or a folder
-  std::string tz;                           // --tz; empty: the case's zone
-  std::string date_order;                   // --date-order: "", "day-first", "month-first"
-  std::string self;                         // --self: the export owner's name as the export writes it
-  std::optional<std::uint64_t> from_person; // --from-person: on whose device the export was made
+  std::filesystem::path input;               // .txt, .json, .zip, or a folder
+  std::string tz;                            // --tz; empty: the case's zone
+  std::string date_order;                    // --date-order: "", "day-first", "month-first"
+  std::string self;                          // --self: the export owner's name as the export writes it
+  std::optional<std::uint64_t> from_person;  // --from-person: on whose device the export was made
+  std::optional<std::uint64_t> about_person; // --about-person: whom the conversation is with (context.about_person)
   std::string note;
   std::string examiner;
   std::chrono::milliseconds lock_timeout{60000};
