@@ -5,11 +5,12 @@
 // The parser reads the chat file once, line by line with a bounded buffer, and hand-scans
 // each line (no regex: exports reach 200 000 messages). A line is a message header when it
 // starts with a date and a time in the layout of the file's first header (bracket, date
-// separator, year digits, clock, seconds: one export is written in one locale, so a
-// pasted line in another layout stays text). Then:
+// separator, date-time joiner, year digits, clock, seconds: one export is written in one
+// locale, so a pasted line in another layout stays text) and its date exists in at least
+// one reading (WhatsApp never writes Feb 30, so such a line was typed by a person and is
+// text of the message before it). Then:
 //   1. day/month order is decided from the whole file (decide_date_order);
-//   2. headers whose date does not exist in that order become text of the message before
-//      them: WhatsApp never writes Feb 30, so such a line was typed by a person;
+//   2. flags and attachments are read from each text (tables below, one row per fact);
 //   3. local times are read in the case's zone (or --tz): one instant, two (autumn, never
 //      guessed) or none (spring, a defect).
 #include "cbkit/chat/chat.hpp"
