@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # examples/demo.sh — the whole cbkit flow on a fictional cyberbullying case: init, the
 # victim and the suspect (person), add-file and add-email attributed to the suspect,
-# add-call, a requested action, a checklist decision, capture-url of a page the demo serves itself on 127.0.0.1 (examples/web/, by
+# add-call, a WhatsApp export (add-chat), a requested action, a checklist decision, capture-url of a page the demo serves itself on 127.0.0.1 (examples/web/, by
 # python3's http.server on a free port, stopped when the demo ends), notes, verify, log,
 # show, the report in English, Dutch and French (and as JSON), then keygen, seal (the signed BagIt
 # archive for handover) and verify of that archive with the public key.
@@ -48,7 +48,7 @@ if [[ -e $OUT/examiner.key || -e $OUT/examiner.pub || -e $OUT/BE-2026-0042.tar.g
   echo "demo.sh: error: $OUT already holds a key pair or an archive of the demo; pass an empty or new output folder" >&2
   exit 2
 fi
-for f in chat-export.txt profile-notes.md threat.eml ../web/x_hater_2026.html; do
+for f in chat-export.txt whatsapp-3b-klas/_chat.txt profile-notes.md threat.eml ../web/x_hater_2026.html; do
   [[ -f $INPUTS/$f ]] || { echo "demo.sh: error: $INPUTS/$f missing" >&2; exit 2; }
 done
 PY=/usr/bin/python3
@@ -222,6 +222,25 @@ run "$CBKIT_BIN" --case "$CASE" note "He wrote that she must send him a photo of
   --kind requested-action --observed-at "2026-11-19 20:00" --about-person "$VICTIM"
 run "$CBKIT_BIN" --case "$CASE" checklist --na 14 --because "the victim did not record the call"
 
+# --- 3e. the group chat exported from the victim's phone (WhatsApp iOS "Export chat" with
+# media: a zip of _chat.txt and the photo; the demo builds it from examples/inputs/whatsapp-3b-klas/
+# and uses the generated screenshot as the photo). One chat entry: the zip, its members and
+# messages.json; WhatsApp writes no time zone, so the times are read in the case's zone.
+if [[ -n $PY ]]; then
+  CHAT_ZIP="$OUT/inputs/WhatsApp Chat - 3B Klas 2026.zip"
+  "$PY" - "$CHAT_ZIP" "$INPUTS/whatsapp-3b-klas/_chat.txt" "$SHOT" <<'PYEOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.write(sys.argv[2], "_chat.txt")
+    z.write(sys.argv[3], "00000009-PHOTO-2026-11-20-20-59-12.png")
+PYEOF
+else
+  CHAT_ZIP="$INPUTS/whatsapp-3b-klas/_chat.txt"
+fi
+run "$CBKIT_BIN" --case "$CASE" add-chat "$CHAT_ZIP" --self "Emma Janssens" --from-person "$VICTIM" --about-person "$SUSPECT" \
+  --note "Exported from the victim's phone in front of the officer"
+CHAT_SEQ=$(awk '/^head / {seq = $4} END {print seq}' "$LAST")
+
 # --- 4. what was done, as notes ------------------------------------------------------
 run "$CBKIT_BIN" --case "$CASE" note "Called 101, report number 123/2026"
 run_stdin "2026-11-21 09:30 +01:00: met the victim and her mother at the police station.
@@ -235,6 +254,7 @@ run "$CBKIT_BIN" --case "$CASE" verify
 run "$CBKIT_BIN" --case "$CASE" log
 run "$CBKIT_BIN" --case "$CASE" show 1
 run "$CBKIT_BIN" --case "$CASE" show "$EMAIL_SEQ"
+run "$CBKIT_BIN" --case "$CASE" show "$CHAT_SEQ"
 if [[ -n $WEB_SEQ ]]; then
   run "$CBKIT_BIN" --case "$CASE" show "$WEB_SEQ"
 fi

@@ -73,6 +73,7 @@ void setup_report(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_timestamp(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_person(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_add_call(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_add_chat(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_checklist(CLI::App& app, const GlobalOptions& g, Action& action);
 
 } // namespace cbkit::cli

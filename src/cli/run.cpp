@@ -41,6 +41,7 @@ int run(int argc, char** argv) {
   setup_timestamp(app, g, action);
   setup_person(app, g, action);
   setup_add_call(app, g, action);
+  setup_add_chat(app, g, action);
   setup_checklist(app, g, action);
 
   try {

@@ -24,6 +24,7 @@ namespace {
 struct ShowArgs {
   std::string seq_text;
   std::uint64_t seq = 0;
+  std::uint64_t limit = 200; // chat: messages shown (0: all)
 };
 
 using util::member;
@@ -262,6 +263,109 @@ void print_email(std::ostream& os, const manifest::Json& a) {
   }
 }
 
+// Loads a chat entry's messages.json, checked against the recorded hash; null (and why on
+// stderr) when it cannot be read.
+manifest::Json load_messages(const manifest::Json& line, const store::Case& c) {
+  for (const auto& f : list_of(member(line, "files"))) {
+    if (util::string_field(f, "role") != "messages") continue;
+    const store::RecordedBytes read = store::read_recorded(c.root(), f, "chat", 1ull << 30);
+    if (!read.bytes) {
+      std::cerr << "cbkit: warning: " << util::terminal_text(util::string_field(f, "path"), false) << ": "
+                << util::terminal_text(read.problem, false) << "; run 'cbkit verify'\n";
+      return manifest::Json();
+    }
+    if (auto j = util::parse_untrusted_json(*read.bytes); j && j->is_object()) return std::move(*j);
+    break;
+  }
+  std::cerr << "cbkit: warning: the messages (messages.json) of this entry cannot be read\n";
+  return manifest::Json();
+}
+
+// "2026-11-20 21:14:00 +01:00" from a message's utc and offset; the time as written (and why)
+// when it was not resolved.
+std::string message_time(const manifest::Json& m) {
+  const auto t = util::parse_rfc3339(util::string_field(m, "utc"));
+  const std::string offset = util::string_field(m, "offset");
+  long off = 0;
+  const bool offset_ok = offset.size() == 6 && (offset[0] == '+' || offset[0] == '-') &&
+                         std::isdigit(static_cast<unsigned char>(offset[1])) && std::isdigit(static_cast<unsigned char>(offset[2])) &&
+                         offset[3] == ':' && std::isdigit(static_cast<unsigned char>(offset[4])) &&
+                         std::isdigit(static_cast<unsigned char>(offset[5]));
+  if (offset_ok) off = (std::stol(offset.substr(1, 2)) * 3600 + std::stol(offset.substr(4, 2)) * 60) * (offset[0] == '-' ? -1 : 1);
+  std::string s;
+  if (t && offset_ok) {
+    s = util::format_utc(t->epoch_seconds + off, 0).substr(0, 19);
+    s[10] = ' ';
+    s += " " + offset;
+  } else {
+    s = text_of(member(m, "time_as_written")) + " (not resolved)";
+  }
+  if (member(m, "ambiguous") == true) {
+    std::string c;
+    for (const auto& x : list_of(member(m, "candidates")))
+      c += (c.empty() ? "" : " or ") + text_of(x);
+    s += " [ambiguous: " + c + "]";
+  }
+  return s;
+}
+
+// The conversation, oldest message first, at most `limit` messages (0: all).
+void print_chat(std::ostream& os, const manifest::Json& m, std::uint64_t limit, std::uint64_t seq) {
+  std::string participants;
+  for (const auto& p : list_of(member(m, "participants")))
+    participants += (participants.empty() ? "" : ", ") + text_of(p);
+  os << "  CONVERSATION (" << text_of(member(m, "platform")) << ", " << text_of(member(m, "variant")) << ")\n";
+  if (util::has_string(m, "title") && !util::string_field(m, "title").empty())
+    os << "    title:        " << util::one_line(text_of(member(m, "title")), 100) << "\n";
+  os << "    participants: " << util::one_line(participants, 300) << "\n";
+  const std::string zone = util::string_field(m, "zone");
+  os << "    time zone:    "
+     << (zone.empty() ? std::string("none needed (the export gives UTC times)")
+                      : text_of(member(m, "zone")) + " (" + text_of(member(m, "zone_source")) + ")")
+     << "\n";
+  if (!util::string_field(m, "date_order").empty())
+    os << "    date order:   " << text_of(member(m, "date_order")) << " (" << util::one_line(text_of(member(m, "date_order_rule")), 100)
+       << ")\n";
+  const auto& messages = list_of(member(m, "messages"));
+  os << "    messages:     " << messages.size() << "\n";
+  std::uint64_t shown = 0;
+  for (const auto& msg : messages) {
+    if (limit != 0 && shown == limit) {
+      os << "    ... " << (messages.size() - shown) << " more message(s): cbkit show " << seq << " --limit 0 shows them all\n";
+      break;
+    }
+    ++shown;
+    std::string flags;
+    for (const auto& f : list_of(member(msg, "flags")))
+      flags += " [" + text_of(f) + "]";
+    const std::string sender = util::string_field(msg, "sender");
+    const std::string head = "    #" + scalar_text(member(msg, "index")) + "  " + message_time(msg) + "  " +
+                             (sender.empty() ? std::string("(system)") : util::terminal_text(sender, false)) + ":" + flags + " ";
+    os << util::terminal_text(head, false) << indented(util::string_field(msg, "text"), 8) << "\n";
+    for (const auto& a : list_of(member(msg, "attachments"))) {
+      os << "        attachment: " << util::one_line(text_of(member(a, "name")), 100) << " (" << text_of(member(a, "kind")) << ")";
+      if (member(a, "missing") == true) {
+        os << " [missing]";
+      } else {
+        os << " " << text_of(member(a, "path"));
+      }
+      os << "\n";
+    }
+  }
+  const auto& defects = list_of(member(m, "defects"));
+  if (!defects.empty()) {
+    os << "  DEFECTS (" << defects.size() << ")\n";
+    std::size_t n = 0;
+    for (const auto& d : defects) {
+      if (n++ == 50) {
+        os << "    ... " << (defects.size() - 50) << " more (messages.json lists them all)\n";
+        break;
+      }
+      os << "    " << text_of(member(d, "code")) << ": " << util::one_line(text_of(member(d, "message")), 160) << "\n";
+    }
+  }
+}
+
 int run_show(ShowArgs args, const GlobalOptions& g) {
   // Parsed here rather than by CLI11 so that "-1" or "3x" get a message naming them.
   const std::string& t = args.seq_text;
@@ -291,6 +395,10 @@ int run_show(ShowArgs args, const GlobalOptions& g) {
     } else {
       std::ostringstream view;
       print_human(view, *j, raw.sha256, c, util::string_field(*j, "kind") == "email" ? load_analysis(*j, c) : manifest::Json());
+      if (util::string_field(*j, "kind") == "chat") {
+        const manifest::Json messages = load_messages(*j, c);
+        if (messages.is_object()) print_chat(view, messages, args.limit, args.seq);
+      }
       std::cout << util::terminal_text(view.str(), true); // once more, as a whole: nothing raw reaches the terminal
     }
     return 0;
@@ -306,6 +414,7 @@ void setup_show(CLI::App& app, const GlobalOptions& g, Action& action) {
   auto args = std::make_shared<ShowArgs>();
   CLI::App* sub = app.add_subcommand("show", "Show one entry with its files and hashes");
   sub->add_option("SEQ", args->seq_text, "Entry number (seq), as listed by 'cbkit log'")->required();
+  sub->add_option("--limit", args->limit, "Chat entries: show at most this many messages (default 200; 0: all)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_show(*args, g); }; });
 }
 

@@ -5,6 +5,7 @@
 #include "cbkit/kinds/kinds.hpp"
 
 #include "../verify/capture_check.hpp"
+#include "../verify/chat_check.hpp"
 #include "../verify/seal_check.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/verify/token_check.hpp"
@@ -19,7 +20,7 @@ namespace {
 // Kinds with no content check of their own beyond the generic file hashes.
 constexpr MakeCheck k_no_check = nullptr;
 
-const std::array<Kind, 11> k_kinds = {{
+const std::array<Kind, 12> k_kinds = {{
     // name, area, summary, content check, timeline line
     {"case", k_evidence_area, summarize_case, k_no_check, timeline_case},
     {"file", k_evidence_area, summarize_file, k_no_check, timeline_files},
@@ -32,6 +33,7 @@ const std::array<Kind, 11> k_kinds = {{
     {"person", k_evidence_area, summarize_person, k_no_check, timeline_person},
     {"call", k_evidence_area, summarize_call, k_no_check, timeline_call},
     {"checklist", k_evidence_area, summarize_checklist, k_no_check, timeline_checklist},
+    {"chat", k_evidence_area, summarize_chat, verify::make_chat_check, timeline_chat},
 }};
 
 } // namespace

@@ -32,6 +32,7 @@ std::string summarize_seal(const Json& line);
 std::string summarize_person(const Json& line);
 std::string summarize_call(const Json& line);
 std::string summarize_checklist(const Json& line);
+std::string summarize_chat(const Json& line);
 
 TimelineEvent timeline_case(const Json& line, const Json* derived, const Translator& t);
 TimelineEvent timeline_files(const Json& line, const Json* derived, const Translator& t);
@@ -44,5 +45,6 @@ TimelineEvent timeline_seal(const Json& line, const Json* derived, const Transla
 TimelineEvent timeline_person(const Json& line, const Json* derived, const Translator& t);
 TimelineEvent timeline_call(const Json& line, const Json* derived, const Translator& t);
 TimelineEvent timeline_checklist(const Json& line, const Json* derived, const Translator& t);
+TimelineEvent timeline_chat(const Json& line, const Json* derived, const Translator& t);
 
 } // namespace cbkit::kinds

@@ -63,8 +63,10 @@ const std::vector<ChecklistRule> k_rules = {
     {"trace-images-none", 6, PointStatus::missing, "no image file"},
 
     // 7. Date, time and time zone of conversations with the suspect: e-mails and calls from
-    // a suspect (context.from_person; for a call also about_person) with a date that carries
-    // its UTC offset; chat exports from the suspect are listed, their times are not read yet.
+    // a suspect (context.from_person; for a call or a chat also about_person) with a date that
+    // carries its UTC offset; a chat entry (add-chat) with its first and last message and the
+    // zone its times were read in (the case's zone is named as an assumption); chat exports
+    // stored as plain files are listed, their times are not read.
     {"conversations-dated", 7, PointStatus::present, "every conversation with the suspect has date, time and offset"},
     {"conversations-some-undated", 7, PointStatus::partial, "a conversation with the suspect lacks a date with offset"},
     {"conversations-not-attributed", 7, PointStatus::partial, "e-mails, calls or chats exist, none attributed to a suspect"},
@@ -276,7 +278,10 @@ private:
   bool from_suspect(const ModelEntry& e) const { return is_suspect(from_person(e)); }
   // A conversation "with" the suspect: from the suspect, or (a call) about the suspect, as
   // when the victim called the suspect.
-  bool with_suspect(const ModelEntry& e) const { return from_suspect(e) || (e.kind == "call" && is_suspect(about_person(e))); }
+  // A chat export is "about" the person it is a conversation with (add-chat --about-person).
+  bool with_suspect(const ModelEntry& e) const {
+    return from_suspect(e) || ((e.kind == "call" || e.kind == "chat") && is_suspect(about_person(e)));
+  }
   const ModelEntry* entry(std::uint64_t seq) const {
     for (const auto& e : m_model.entries)
       if (e.seq == seq) return &e;
@@ -468,7 +473,7 @@ private:
   void conversations(ChecklistPoint& p) const {
     std::vector<const ModelEntry*> unattributed;
     for (const auto& e : m_model.entries) {
-      if (e.kind != "email" && e.kind != "call" && !is_chat(e)) continue;
+      if (e.kind != "email" && e.kind != "call" && e.kind != "chat" && !is_chat(e)) continue;
       if (!with_suspect(e)) {
         unattributed.push_back(&e);
         continue;
@@ -492,6 +497,25 @@ private:
           p.missing.push_back(msg("miss_call_time", e));
         } else {
           found(p, e, "fd_call_time", {str(at, "utc"), str(at, "offset")});
+        }
+      } else if (e.kind == "chat") {
+        const Json& c = member(e.line, "chat");
+        const std::string zone = str(c, "zone");
+        const auto local = [&zone](const std::string& utc) {
+          const auto t = util::parse_rfc3339(utc);
+          if (!t) return utc;
+          return zone.empty() ? utc : util::format_in_zone(t->epoch_seconds, zone);
+        };
+        if (str(c, "first_utc").empty()) {
+          p.evidence.push_back(e.seq);
+          p.missing.push_back(msg("miss_chat_times", e));
+        } else {
+          const std::string source = str(c, "zone_source");
+          found(p, e,
+                zone.empty()            ? "fd_chat_time_utc"
+                : source == "case-zone" ? "fd_chat_time_case_zone"
+                                        : "fd_chat_time",
+                {util::scalar_text(member(c, "message_count")), local(str(c, "first_utc")), local(str(c, "last_utc")), zone});
         }
       } else {
         p.evidence.push_back(e.seq);
@@ -745,8 +769,8 @@ std::string status_key(PointStatus status) {
 }
 
 std::string entry_ref_text(const std::string& kind, std::uint64_t seq, Lang lang) {
-  static const std::set<std::string> known = {"case", "file",      "email",  "note", "web",      "report",
-                                              "seal", "timestamp", "person", "call", "checklist"};
+  static const std::set<std::string> known = {"case", "file",      "email",  "note", "web",       "report",
+                                              "seal", "timestamp", "person", "call", "checklist", "chat"};
   return trf(lang, "ref_" + (known.count(kind) != 0 ? kind : std::string("other")), {std::to_string(seq)});
 }
 

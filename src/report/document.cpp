@@ -111,6 +111,7 @@ public:
     checklist();
     emails();
     captures();
+    conversations();
     files();
     notes();
     others();
@@ -203,8 +204,8 @@ private:
     return f.is_array() ? f : empty;
   }
   std::string kind_name(const std::string& kind) const {
-    static const std::set<std::string> known = {"case", "file",      "email",  "note", "web",      "report",
-                                                "seal", "timestamp", "person", "call", "checklist"};
+    static const std::set<std::string> known = {"case", "file",      "email",  "note", "web",       "report",
+                                                "seal", "timestamp", "person", "call", "checklist", "chat"};
     if (known.count(kind) != 0) return t("kind_" + kind);
     return kind;
   }
@@ -847,6 +848,95 @@ private:
     table(file_header(), file_rows(e));
   }
 
+  // ---------------------------------------------------------------- conversations
+
+  // How many messages of one conversation the report shows; the rest are in messages.json.
+  static constexpr std::size_t k_transcript_messages = 500;
+
+  void conversations() {
+    const auto list = of_kind("chat");
+    if (list.empty()) return;
+    heading("conversations", "sec_conversations");
+    for (const auto* e : list)
+      conversation(*e);
+  }
+
+  // A message's time as the phone showed it: "2026-11-20 21:14:07 +01:00" from its UTC time
+  // and offset; the time as written, marked, when it was not resolved.
+  std::string message_time(const Json& m) const {
+    const auto p = util::parse_rfc3339(str(m, "utc"));
+    const std::string offset = str(m, "offset");
+    const bool offset_ok = offset.size() == 6 && (offset[0] == '+' || offset[0] == '-') && offset[3] == ':' &&
+                           std::all_of(offset.begin() + 1, offset.end(), [](char c) { return c == ':' || (c >= '0' && c <= '9'); });
+    if (p && offset_ok) {
+      const long seconds = ((offset[1] - '0') * 10 + (offset[2] - '0')) * 3600L + ((offset[4] - '0') * 10 + (offset[5] - '0')) * 60L;
+      std::string s = util::format_utc(p->epoch_seconds + (offset[0] == '-' ? -seconds : seconds), 0).substr(0, 19);
+      s[10] = ' ';
+      return s + " " + offset;
+    }
+    std::string candidates;
+    for (const Json& c : member(m, "candidates"))
+      candidates += (candidates.empty() ? "" : ", ") + scalar(c);
+    return tf(util::member(m, "ambiguous") == true ? "chat_time_ambiguous" : "chat_time_unresolved",
+              {str(m, "time_as_written"), candidates});
+  }
+
+  void conversation(const ModelEntry& e) {
+    const Json& c = member(e.line, "chat");
+    std::vector<std::string> participants;
+    for (const Json& p : member(c, "participants"))
+      participants.push_back(scalar(p));
+    subheading("entry-" + std::to_string(e.seq), tf("chat_heading", {std::to_string(e.seq), str(c, "platform"), join(participants, ", ")}));
+    const std::string zone = str(c, "zone");
+    const std::string zone_source = str(c, "zone_source");
+    std::string zone_text = t("chat_zone_utc");
+    if (!zone.empty()) zone_text = tf(zone_source == "option" ? "chat_zone_option" : "chat_zone_case", {zone});
+    std::string from_person;
+    if (const auto id = util::unsigned_field(c, "from_person")) from_person = entry_ref(*id);
+    std::vector<std::pair<std::string, std::string>> f = {
+        {t("f_chat_platform"), join({str(c, "platform"), str(c, "variant")}, ", ")},
+        {t("f_chat_title"), str(c, "title")},
+        {t("f_chat_participants"), join(participants, ", ")},
+        {t("f_chat_self"), str(c, "self")},
+        {t("f_chat_device_of"), from_person},
+        {t("f_chat_messages"), scalar(member(c, "message_count"))},
+        {t("f_chat_first"), both_times(str(c, "first_utc"))},
+        {t("f_chat_last"), both_times(str(c, "last_utc"))},
+        {t("f_chat_zone"), zone_text},
+        {t("f_chat_date_order"), str(c, "date_order")},
+    };
+    for (auto& kv : context_fields(e))
+      f.push_back(std::move(kv));
+    for (auto& kv : recorded_fields(e))
+      f.push_back(std::move(kv));
+    fields(std::move(f));
+    if (!e.derived) {
+      paragraph(tf("derived_problem", {e.derived_path, e.derived_problem.empty() ? "-" : e.derived_problem}));
+      return;
+    }
+    const Json& messages = member(*e.derived, "messages");
+    std::vector<std::vector<std::string>> rows;
+    std::size_t n = 0;
+    for (const Json& m : messages) {
+      if (n++ == k_transcript_messages) break;
+      std::string text = str(m, "text");
+      for (const Json& a : member(m, "attachments")) {
+        const std::string name = str(a, "name");
+        text += (text.empty() ? "" : "\n") + tf(member(a, "missing") == true ? "chat_attachment_missing" : "chat_attachment", {name});
+      }
+      std::vector<std::string> flags;
+      for (const Json& fl : member(m, "flags"))
+        flags.push_back(scalar(fl));
+      if (!flags.empty()) text += std::string(text.empty() ? "" : "\n") + "[" + join(flags, ", ") + "]";
+      const std::string sender = str(m, "sender");
+      rows.push_back({scalar(member(m, "index")), message_time(m), sender.empty() ? t("chat_system") : sender, text});
+    }
+    table({t("c_chat_index"), t("c_chat_time"), t("c_chat_sender"), t("c_chat_text")}, std::move(rows));
+    if (messages.is_array() && messages.size() > k_transcript_messages) {
+      paragraph(tf("chat_more", {std::to_string(messages.size() - k_transcript_messages), e.derived_path}));
+    }
+  }
+
   // ---------------------------------------------------------------- files and notes
 
   void files() {
@@ -894,7 +984,7 @@ private:
 
   // Reports and any kind this version does not know: listed field by field.
   void others() {
-    static const std::set<std::string> shown = {"case", "file", "email", "note", "web", "seal", "timestamp", "person"};
+    static const std::set<std::string> shown = {"case", "file", "email", "note", "web", "seal", "timestamp", "person", "chat"};
     std::vector<const ModelEntry*> list;
     for (const auto& e : m_model.entries)
       if (shown.count(e.kind) == 0) list.push_back(&e);

@@ -31,7 +31,8 @@ void load_derived(const fs::path& root, ModelEntry& e) {
     const std::string path = util::string_field(f, "path");
     const bool is_headers = e.kind == "email" && (util::string_field(f, "role") == "headers" || path.ends_with("/headers.json"));
     const bool is_capture = e.kind == "web" && path.ends_with("/capture.json");
-    if (is_headers || is_capture) {
+    const bool is_messages = e.kind == "chat" && util::string_field(f, "role") == "messages";
+    if (is_headers || is_capture || is_messages) {
       chosen = &f;
       break;
     }

@@ -158,8 +158,8 @@ TEST_CASE("every kind has one row: area, summary, and a content check where it h
     CHECK(k->summarize != nullptr);
     CHECK(k->timeline != nullptr);
   }
-  CHECK(kinds::all().size() == 11);
-  for (const char* name : {"person", "call", "checklist"})
+  CHECK(kinds::all().size() == 12);
+  for (const char* name : {"person", "call", "checklist", "chat"})
     CHECK(kinds::find(name) != nullptr);
   CHECK(kinds::area_of("seal") == "seals");
   CHECK(kinds::area_of("timestamp") == "seals");
@@ -168,6 +168,7 @@ TEST_CASE("every kind has one row: area, summary, and a content check where it h
   CHECK(kinds::find("web")->make_check != nullptr);
   CHECK(kinds::find("seal")->make_check != nullptr);
   CHECK(kinds::find("timestamp")->make_check != nullptr);
+  CHECK(kinds::find("chat")->make_check != nullptr);
   CHECK(kinds::find("note")->make_check == nullptr);
   CHECK(kinds::find("nope") == nullptr);
 }
@@ -226,4 +227,16 @@ TEST_CASE("read_recorded reads only the recorded bytes of a safe path") {
   fs::remove(p);
   fs::create_symlink(c.root() / "manifest.jsonl", p);
   CHECK_FALSE(store::read_recorded(c.root(), rec, "file", 1u << 20).bytes);
+}
+
+TEST_CASE("the chat summary: platform, participants, count, local dates and the zone's source; hostile lines do not throw") {
+  const Json chat = Json::parse(
+      R"({"kind":"chat","files":[],"chat":{"platform":"whatsapp","participants":["Lotte","Sam","~ Max"],"message_count":1204,
+          "first_utc":"2026-11-01T10:00:00Z","last_utc":"2026-11-20T22:30:00Z","zone":"Europe/Brussels","zone_source":"case-zone"}})");
+  CHECK(kinds::summarize(chat, 300) ==
+        "whatsapp chat, 3 participants (Lotte, Sam, ~ Max), 1 204 messages, 2026-11-01 .. 2026-11-20 (Europe/Brussels, case zone)");
+  for (const char* hostile : {R"({"kind":"chat"})", R"({"kind":"chat","chat":[]})",
+                              R"({"kind":"chat","chat":{"participants":"x","message_count":-1,"first_utc":5,"zone":"../../etc"}})"}) {
+    CHECK_NOTHROW(kinds::summarize(Json::parse(hostile), 300));
+  }
 }

@@ -20,7 +20,8 @@ struct ModelEntry {
   std::string kind; // as written; unknown kinds are kept
   std::string time; // the line's time (UTC)
   manifest::Json line;
-  // headers.json of an e-mail, capture.json of a web capture, when recorded and intact.
+  // headers.json of an e-mail, capture.json of a web capture, messages.json of a chat, when
+  // recorded and intact.
   std::optional<manifest::Json> derived;
   std::string derived_path;    // its case-relative path, when the entry records one
   std::string derived_problem; // why it could not be used (missing, hash mismatch, not JSON)

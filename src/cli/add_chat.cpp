@@ -1,0 +1,88 @@
+#include "cbkit/chat/add_chat.hpp"
+#include "cbkit/util/text.hpp"
+#include "cli/common.hpp"
+
+#include <iostream>
+#include <memory>
+
+namespace cbkit::cli {
+
+namespace {
+
+struct AddChatArgs {
+  std::string input;
+  std::string tz;
+  std::string date_order;
+  std::string self;
+  std::optional<std::uint64_t> from_person;
+  std::optional<std::uint64_t> about_person;
+  std::string note;
+  std::string examiner;
+};
+
+int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
+  chat::AddChatOptions o;
+  o.input = args.input;
+  o.tz = args.tz;
+  o.date_order = args.date_order;
+  o.self = args.self;
+  o.from_person = args.from_person;
+  o.about_person = args.about_person;
+  o.note = args.note;
+  o.examiner = examiner_or_env(args.examiner);
+  o.lock_timeout = g.lock_timeout();
+  const store::Case c = open_case(g);
+  const chat::AddChatResult r = chat::add_chat(c, o);
+  if (g.json) {
+    manifest::Json files = manifest::Json::array();
+    for (const auto& f : r.files) {
+      manifest::Json j{{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}, {"role", f.role}};
+      if (!f.name.empty()) j["name"] = f.name;
+      files.push_back(std::move(j));
+    }
+    print_json(manifest::Json{
+        {"head", r.appended.head}, {"seq", r.appended.seq}, {"entry", r.appended.entry_dir}, {"chat", r.chat}, {"files", files}});
+  } else {
+    const auto& ch = r.chat;
+    std::cout << "  " << util::terminal_text(string_field(ch, "platform"), false) << " chat ("
+              << util::terminal_text(string_field(ch, "variant"), false) << "): " << ch.value("message_count", std::uint64_t{0})
+              << " messages, " << util::terminal_text(string_field(ch, "first_utc", "-"), false) << " .. "
+              << util::terminal_text(string_field(ch, "last_utc", "-"), false) << " UTC";
+    if (!string_field(ch, "zone").empty()) {
+      std::cout << ", local times read in " << util::terminal_text(string_field(ch, "zone"), false)
+                << (string_field(ch, "zone_source") == "option" ? " (--tz)"
+                                                                : " (the case's zone: an assumption; --tz to give the phone's)");
+    }
+    std::cout << "\n";
+    if (ch.value("defect_count", std::uint64_t{0}) > 0)
+      std::cout << "  " << ch.value("defect_count", std::uint64_t{0}) << " defect(s) in the export: see messages.json\n";
+    for (const auto& f : r.files)
+      std::cout << "  " << f.sha256 << "  " << f.size << "  " << util::terminal_text(f.path, false) << "\n";
+    print_receipt(r.appended);
+  }
+  return 0;
+}
+
+} // namespace
+
+void setup_add_chat(CLI::App& app, const GlobalOptions& g, Action& action) {
+  auto args = std::make_shared<AddChatArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "add-chat", "Store a chat export (WhatsApp, Telegram, Instagram, Messenger) with its messages, one entry per conversation");
+  sub->add_option("INPUT", args->input,
+                  "The export: a .txt or .json file, a .zip, or a folder (Telegram Desktop export, Instagram/Facebook thread)")
+      ->required();
+  sub->add_option("--tz", args->tz,
+                  "The time zone of the phone that made the export (default: the case's zone, recorded as an assumption)");
+  sub->add_option("--date-order", args->date_order, "WhatsApp dates: day-first or month-first, when the export cannot tell")
+      ->check(CLI::IsMember({"day-first", "month-first"}));
+  sub->add_option("--self", args->self, "The export owner's name as the export writes it");
+  sub->add_option("--from-person", args->from_person, "The person entry (seq) on whose device the export was made");
+  sub->add_option("--about-person", args->about_person,
+                  "The person entry (seq) the conversation is with, e.g. the suspect (the report's checklist counts it)");
+  sub->add_option("--note", args->note, "A note about this export");
+  sub->add_option("--examiner", args->examiner, "Who adds this entry (default: $CBKIT_EXAMINER, else the case's examiner)");
+  sub->callback([&action, &g, args] { action = [&g, args] { return run_add_chat(*args, g); }; });
+}
+
+} // namespace cbkit::cli
