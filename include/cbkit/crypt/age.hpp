@@ -187,3 +187,31 @@ private:
 };
 
 } // namespace cbkit::crypt
+
+namespace cbkit::crypt {
+
+// True when the file starts like an age v1 file ("age-encryption.org/"); false when it
+// cannot be read or starts otherwise.
+bool looks_like_age_file(const std::filesystem::path& path);
+
+// The keys given on the command line: an identity file (--identity) or a passphrase file
+// (--passphrase-file), exactly one of them. Throws Error(usage) for none or both, or a file
+// that cannot be used.
+DecryptKeys load_decrypt_keys(const std::optional<std::filesystem::path>& identity_file,
+                              const std::optional<std::filesystem::path>& passphrase_file);
+
+struct DecryptedFile {
+  std::uint64_t encrypted_bytes = 0;
+  std::uint64_t clear_bytes = 0;
+  std::string clear_sha256; // lowercase hex
+  AgeHeaderInfo header;
+};
+
+// Decrypts the age file `in` into `out`: a temporary file beside `out`, linked into place
+// only after the final chunk checked (so `out` never holds unauthenticated or partial
+// bytes), then removed. Throws Error(usage) when `out` exists (nothing is overwritten),
+// AgeError when the file does not decrypt, Error(input) when `in` cannot be read, Error(io)
+// when writing fails.
+DecryptedFile decrypt_file(const std::filesystem::path& in, const std::filesystem::path& out, const DecryptKeys& keys);
+
+} // namespace cbkit::crypt
