@@ -457,7 +457,7 @@ bool AgeDecryptor::fill(std::size_t want) {
   }
   char buf[16384];
   while (!m_eof && m_in.size() - m_in_pos < want) {
-    const std::size_t n = m_source(buf, std::min(sizeof buf, want - (m_in.size() - m_in_pos)));
+    const std::size_t n = m_source(buf, sizeof buf);
     if (n == 0) {
       m_eof = true;
     } else {
