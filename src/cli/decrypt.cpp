@@ -26,9 +26,6 @@ int run_decrypt(const DecryptArgs& args, const GlobalOptions& g) {
   if (args.identity) id = *args.identity;
   if (args.passphrase_file) pw = *args.passphrase_file;
   const crypt::DecryptKeys keys = crypt::load_decrypt_keys(id, pw);
-  if (!crypt::looks_like_age_file(args.in)) {
-    throw Error(ErrorKind::input, util::utf8_lossy(args.in) + ": not an age-encrypted file (it does not start with age-encryption.org/)");
-  }
   const crypt::DecryptedFile r = crypt::decrypt_file(args.in, args.out, keys);
   if (g.json) {
     print_json(manifest::Json{{"in", args.in},

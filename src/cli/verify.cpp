@@ -57,7 +57,9 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
   }
   // An age-encrypted archive is decrypted as it is read; the keys are checked first, so a
   // key file that cannot be used is a usage error, not a finding.
-  if (is_archive && crypt::looks_like_age_file(args.target)) {
+  // With keys, the archive is taken as encrypted even when its start was altered (that is
+  // then the finding archive-age-header).
+  if (is_archive && (crypt::looks_like_age_file(args.target) || args.identity || args.passphrase_file)) {
     std::optional<std::filesystem::path> id;
     std::optional<std::filesystem::path> pw;
     if (args.identity) id = *args.identity;
@@ -65,7 +67,7 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
     options.decrypt = crypt::load_decrypt_keys(id, pw);
   } else if (args.identity || args.passphrase_file) {
     throw Error(ErrorKind::usage, std::string(args.identity ? "--identity" : "--passphrase-file") +
-                                      ": the target is not an age-encrypted archive (it does not start with age-encryption.org/)");
+                                      ": only an encrypted archive file (ARCHIVE.age) is decrypted, not a folder");
   }
   std::string checked;
   verify::Report r;

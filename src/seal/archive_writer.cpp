@@ -369,7 +369,7 @@ std::string read_seal_file(const store::Case& c, const SealedState& st, const st
   throw Error(ErrorKind::case_, display(c.root() / path) + ": not recorded by the seal line; run 'cbkit verify'");
 }
 
-std::string verify_text(const SealedState& st, const PublicKey& pub, const std::string& top) {
+std::string verify_text(const SealedState& st, const PublicKey& pub, const std::string& top, const std::vector<std::string>& encrypted_to) {
   const SealInfo& s = st.seal;
   std::string root_raw;
   for (std::size_t i = 0; i + 1 < s.root.size(); i += 2)
@@ -391,6 +391,18 @@ std::string verify_text(const SealedState& st, const PublicKey& pub, const std::
   t += "  minisign key id:                      " + pub.key_id() + "\n";
   t += "  signed-note verifier key:             " + note_verifier_key(s.origin, pub) + "\n";
   t += "  sealed at (UTC):                      " + s.time + "\n\n";
+  if (!encrypted_to.empty()) {
+    t += "Encryption\n----------\n";
+    t += "This archive was handed over encrypted with age (age-encryption.org/v1, ARCHIVE.age), to:\n";
+    for (const std::string& r : encrypted_to)
+      t += "  " + (r == "scrypt" ? std::string("a passphrase (age scrypt)") : r) + "\n";
+    t += "Decrypt it with the standard age tool (https://age-encryption.org, Debian package age):\n\n";
+    t += encrypted_to.front() == "scrypt" ? "     age -d -o ARCHIVE ARCHIVE.age                  # asks for the passphrase\n"
+                                          : "     age -d -i RECIPIENT.age.key -o ARCHIVE ARCHIVE.age\n";
+    t += "\n   or check it without writing the clear archive anywhere:\n\n";
+    t += encrypted_to.front() == "scrypt" ? "     cbkit verify ARCHIVE.age --passphrase-file FILE --pubkey examiner.pub\n\n"
+                                          : "     cbkit verify ARCHIVE.age --identity RECIPIENT.age.key --pubkey examiner.pub\n\n";
+  }
   t += "Trust the key, not the package: compare the fingerprint above with the one the examiner\n"
        "gave you (receipt, letter, phone). seal/public-key.pem only says which key claims to have\n"
        "signed; pass your own copy with --pubkey / -p.\n\n";
@@ -621,7 +633,7 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   // seal/: copies of the recorded checkpoint and token (so standard tools find them at a
   // fixed place), the public key in both formats, and how to check it all.
   std::vector<std::pair<std::string, std::string>> seal_files;
-  seal_files.emplace_back("seal/VERIFY.txt", verify_text(st, pub, top));
+  seal_files.emplace_back("seal/VERIFY.txt", verify_text(st, pub, top, recipients));
   seal_files.emplace_back("seal/checkpoint", read_seal_file(c, st, st.seal.checkpoint_path, 1u << 16));
   seal_files.emplace_back("seal/public-key.minisign.pub", pub.minisign());
   seal_files.emplace_back("seal/public-key.pem", pub.pem());
