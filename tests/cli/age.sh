@@ -248,9 +248,10 @@ while time.time() < end and not os.path.exists(os.path.join(out, "done")):
         except OSError:
             continue
         seen.add(n)
-        if n.endswith(".receipt.txt") or n == "done" or head == b"":
+        # the receipt (and its temporary file) is text; an archive starts as age at once
+        if ".receipt.txt" in n or n == "done" or head == b"":
             continue
-        if head != b"age-encryption.org/":
+        if not b"age-encryption.org/".startswith(head) and head != b"age-encryption.org/":
             bad.append(n)
     time.sleep(0.005)
 open(log, "w").write("seen " + " ".join(sorted(seen)) + "\nbad " + " ".join(bad) + "\n")
