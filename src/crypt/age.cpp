@@ -46,8 +46,7 @@ void random_fill(unsigned char* p, std::size_t n) {
   if (RAND_bytes(p, static_cast<int>(n)) != 1) crypto_failed("no random bytes");
 }
 
-// The owning pointer to the cleansed copy of secret bytes on the stack is overkill; wiping
-// the few arrays that hold keys when they go out of scope is what matters.
+// Wipes an array holding key material when it goes out of scope, on every way out.
 template <class T> struct Wipe {
   T& v;
   ~Wipe() { OPENSSL_cleanse(v.data(), v.size()); }
@@ -482,7 +481,7 @@ std::string AgeDecryptor::header_line(std::size_t& header_bytes) {
     if (m_in.size() - m_in_pos > k_max_line) break;
     const std::size_t have = m_in.size() - m_in_pos;
     if (!fill(have + 1)) {
-      throw AgeError(m_in_pos == 0 && have == 0 ? AgeFailure::header : AgeFailure::header,
+      throw AgeError(AgeFailure::header,
                      m_in.empty() ? "the file is empty: not an age file" : "the age header ends before its MAC line (truncated)");
     }
   }
