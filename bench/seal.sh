@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/seal.sh — `cbkit seal`/`pack` against `tar czf` and `tar --zstd -cf` of the same case
 # folder, and `cbkit verify ARCHIVE` against `sha256sum -c` on the extracted payload, in one
-# run; wall time ratios and peak RSS.
+# run; wall time ratios and peak RSS. When `age` is installed, also `cbkit pack --recipient`
+# (the encrypted archive, .tar.zst.age) against `tar --zstd -cf - | age -r`.
 #
 # Usage: bench/seal.sh [SIZE_MB]
 #   SIZE_MB          evidence in MiB (default: $BENCH_SIZE_MB, else 1024), as 4 random files
@@ -77,6 +78,19 @@ seal_gz=$SECS
 ((RSS_MB > seal_rss)) && seal_rss=$RSS_MB
 timed "tar czf" tar -C "$WORK" -czf "$WORK/t.tar.gz" case
 tar_gz=$SECS
+if command -v age >/dev/null; then
+  "$CBKIT_BIN" keygen --age --out "$WORK/police" >/dev/null
+  recipient=$(cat "$WORK/police.age.pub")
+  timed "cbkit pack .tar.zst.age" "$CBKIT_BIN" --case "$C" pack --key "$WORK/k.key" --out "$WORK/s.tar.zst.age" --recipient "$recipient"
+  seal_age=$SECS
+  ((RSS_MB > seal_rss)) && seal_rss=$RSS_MB
+  timed "tar --zstd -cf - | age -r" sh -c "tar -C '$WORK' --zstd -cf - case | age -r '$recipient' -o '$WORK/t.tar.zst.age'"
+  tar_age=$SECS
+  timed "cbkit verify .tar.zst.age" "$CBKIT_BIN" verify "$WORK/s.tar.zst.age" --identity "$WORK/police.age.key" --pubkey "$WORK/k.pub"
+  verify_rss_age=$RSS_MB
+else
+  echo "age not installed: the encrypted archive is not timed (apt-get install age)"
+fi
 timed "cbkit verify .tar.zst" "$CBKIT_BIN" verify "$WORK/s.tar.zst" --pubkey "$WORK/k.pub"
 verify_s=$SECS verify_rss=$RSS_MB
 mkdir "$WORK/x" && bsdtar -xf "$WORK/s.tar.zst" -C "$WORK/x"
@@ -89,6 +103,10 @@ check "seal .tar.zst / tar --zstd -cf" "$(awk -v a="$seal_zst" -v b="$tar_zst" '
 check "pack .tar.gz / tar czf" "$(awk -v a="$seal_gz" -v b="$tar_gz" 'BEGIN{printf "%.2f", a/b}')" "<=" "$MAX_RATIO"
 echo "info: verify .tar.zst / sha256sum -c = $(awk -v a="$verify_s" -v b="$sum_s" 'BEGIN{printf "%.2f", a/b}')" \
   "(verify also decompresses and computes SHA-512)"
+if [[ -n ${seal_age:-} ]]; then
+  check "pack .tar.zst.age / tar --zstd -cf - | age -r" "$(awk -v a="$seal_age" -v b="$tar_age" 'BEGIN{printf "%.2f", a/b}')" "<=" "$MAX_RATIO"
+  check "peak RSS verify .age (MiB)" "$verify_rss_age" "<=" "$MAX_RSS_MB"
+fi
 check "peak RSS seal/pack (MiB)" "$seal_rss" "<=" "$MAX_RSS_MB"
 check "peak RSS verify (MiB)" "$verify_rss" "<=" "$MAX_RSS_MB"
 exit "$fail"

@@ -10,7 +10,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 build_pkgs=(cmake g++ make pkg-config libcli11-dev nlohmann-json3-dev libssl-dev libmagic-dev libmagic-mgc libgmime-3.0-dev
   libcurl4-openssl-dev libarchive-dev zlib1g-dev libqrencode-dev ca-certificates)
-test_pkgs=(catch2 jq python3 python3-jsonschema util-linux openssl time file man-db groff-base
+test_pkgs=(catch2 jq python3 python3-jsonschema util-linux openssl time file man-db groff-base age
   minisign libarchive-tools unzip zstd wget gzip poppler-utils chromium nodejs npm)
 
 pkgs=("${build_pkgs[@]}")

@@ -65,6 +65,7 @@ void setup_log(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_show(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_verify(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_keygen(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_decrypt(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_seal(CLI::App& app, const GlobalOptions& g, Action& action); // seal and pack
 void setup_prove(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_verify_proof(CLI::App& app, const GlobalOptions& g, Action& action);

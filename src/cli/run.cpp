@@ -33,6 +33,7 @@ int run(int argc, char** argv) {
   setup_show(app, g, action);
   setup_verify(app, g, action);
   setup_keygen(app, g, action);
+  setup_decrypt(app, g, action);
   setup_seal(app, g, action);
   setup_prove(app, g, action);
   setup_verify_proof(app, g, action);

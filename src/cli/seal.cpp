@@ -1,11 +1,13 @@
 // cbkit seal and cbkit pack: see cbkit-seal(1) and include/cbkit/seal/seal.hpp.
 
 #include "cbkit/seal/seal.hpp"
+#include "cbkit/crypt/age.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/report/report.hpp"
 #include "cbkit/util/text.hpp"
 #include "cli/common.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -13,7 +15,47 @@ namespace cbkit::cli {
 
 namespace {
 
+// --recipient (repeatable), --recipient-file, --passphrase-file: whom the archive is
+// encrypted to, or nothing for a clear archive.
+struct EncryptArgs {
+  std::vector<std::string> recipients;
+  std::vector<std::string> recipient_files;
+  std::optional<std::string> passphrase_file;
+
+  std::optional<crypt::Recipients> resolve() const {
+    if (recipients.empty() && recipient_files.empty() && !passphrase_file) return std::nullopt;
+    crypt::Recipients r;
+    for (const std::string& t : recipients) {
+      std::string error;
+      if (!crypt::parse_recipient(t, error)) throw Error(ErrorKind::usage, "--recipient '" + util::utf8_lossy(t) + "': " + error);
+      r.x25519.push_back(util::to_lower_ascii(t));
+    }
+    for (const std::string& f : recipient_files)
+      for (std::string& t : crypt::load_recipient_file(f))
+        r.x25519.push_back(std::move(t));
+    if (passphrase_file) {
+      if (!r.x25519.empty())
+        throw Error(ErrorKind::usage, "--passphrase-file cannot be combined with recipients (age allows a passphrase only alone)");
+      r.passphrase = crypt::load_passphrase_file(*passphrase_file);
+    }
+    // The same recipient twice would only make the header longer.
+    std::vector<std::string> unique;
+    for (std::string& t : r.x25519)
+      if (std::find(unique.begin(), unique.end(), t) == unique.end()) unique.push_back(std::move(t));
+    r.x25519 = std::move(unique);
+    return r;
+  }
+
+  void add_options(CLI::App* sub) {
+    sub->add_option("--recipient", recipients,
+                    "Encrypt the archive with age to this recipient (age1..., from 'cbkit keygen --age' or age-keygen); repeatable");
+    sub->add_option("--recipient-file", recipient_files, "Encrypt to the age1... recipients in this file (one a line, # comments)");
+    sub->add_option("--passphrase-file", passphrase_file, "Encrypt with the passphrase on this file's first line (age scrypt; alone)");
+  }
+};
+
 struct SealArgs {
+  EncryptArgs encrypt;
   std::string key;
   std::string out;
   std::optional<std::string> tsa;
@@ -55,11 +97,20 @@ manifest::Json archive_json(const seal::ArchiveResult& a) {
                         {"receipt", a.receipt.string()}};
 }
 
+void add_encryption(manifest::Json& j, const seal::ArchiveResult& a) {
+  if (a.recipients.empty()) return;
+  j["encrypted_to"] = a.recipients;
+  j["clear_sha256"] = a.clear_sha256;
+  j["clear_size"] = a.clear_size;
+}
+
 void print_archive(const seal::ArchiveResult& a) {
   std::cout << "archive " << a.path.string() << " (" << seal::format_name(a.format) << ", " << a.size << " bytes, " << a.payload_files
             << " payload files)\n"
             << "archive sha256 " << a.sha256 << "\n"
             << "receipt " << a.receipt.string() << "\n";
+  for (const std::string& r : a.recipients)
+    std::cout << "encrypted to " << (r == "scrypt" ? std::string("a passphrase (age scrypt)") : r) << "\n";
 }
 
 int run_seal(const SealArgs& args, const GlobalOptions& g) {
@@ -70,6 +121,7 @@ int run_seal(const SealArgs& args, const GlobalOptions& g) {
   if (args.tsa_ca) o.tsa_ca = *args.tsa_ca;
   o.examiner = examiner_or_env(args.examiner);
   o.lock_timeout = g.lock_timeout();
+  o.archive.encrypt_to = args.encrypt.resolve();
   if (!args.report_lang.empty() && !report::parse_lang(args.report_lang)) {
     throw Error(ErrorKind::usage, "--report-lang '" + util::utf8_lossy(args.report_lang) + "': unknown language; use en, nl or fr");
   }
@@ -105,6 +157,7 @@ int run_seal(const SealArgs& args, const GlobalOptions& g) {
                      {"key_id", r.info.key_id},
                      {"timestamp", !r.info.token_path.empty()},
                      {"archive", archive_json(r.archive)}};
+    add_encryption(j["archive"], r.archive);
     if (recorded) {
       j["report"] = manifest::Json{
           {"path", recorded->path},        {"lang", report::lang_code(ropts.lang)}, {"format", report::format_name(ropts.format)},
@@ -128,6 +181,7 @@ int run_seal(const SealArgs& args, const GlobalOptions& g) {
 }
 
 struct PackArgs {
+  EncryptArgs encrypt;
   std::optional<std::uint64_t> seal;
   std::string key;
   std::string out;
@@ -145,9 +199,12 @@ int run_pack(const PackArgs& args, const GlobalOptions& g) {
     seq = seals.back().seq;
   }
   const seal::PrivateKey key = seal::PrivateKey::load(args.key);
-  const seal::ArchiveResult a = seal::write_archive(c, seq, key, args.out);
+  seal::ArchiveOptions ao;
+  ao.encrypt_to = args.encrypt.resolve();
+  const seal::ArchiveResult a = seal::write_archive(c, seq, key, args.out, ao);
   if (g.json) {
     manifest::Json j = archive_json(a);
+    add_encryption(j, a);
     j["seal"] = seq;
     print_json(j);
   } else {
@@ -163,7 +220,8 @@ void setup_seal(CLI::App& app, const GlobalOptions& g, Action& action) {
   auto args = std::make_shared<SealArgs>();
   CLI::App* sub = app.add_subcommand("seal", "Seal the case (signed checkpoint, seal line) and write the BagIt archive for handover");
   sub->add_option("--key", args->key, "Ed25519 private key from 'cbkit keygen' (NAME.key)")->required();
-  sub->add_option("--out", args->out, "Archive to write: .tar, .tar.gz/.tgz, .tar.zst or .zip")->required();
+  sub->add_option("--out", args->out, "Archive to write: .tar, .tar.gz/.tgz, .tar.zst or .zip (then .age when encrypted)")->required();
+  args->encrypt.add_options(sub);
   sub->add_option("--tsa", args->tsa, "RFC 3161 time-stamping authority URL: also timestamp the sealed head");
   sub->add_option("--tsa-ca", args->tsa_ca, "Trust anchors (PEM) the TSA's token must chain to");
   sub->add_option("--examiner", args->examiner, "Who seals (default: $CBKIT_EXAMINER, else the case's examiner)");
@@ -178,7 +236,8 @@ void setup_seal(CLI::App& app, const GlobalOptions& g, Action& action) {
   CLI::App* pack = app.add_subcommand("pack", "Write the archive of a sealed state again (byte-identical to the seal's)");
   pack->add_option("--seal", pargs->seal, "Seq of the seal line (default: the newest seal)");
   pack->add_option("--key", pargs->key, "The private key that made the seal")->required();
-  pack->add_option("--out", pargs->out, "Archive to write: .tar, .tar.gz/.tgz, .tar.zst or .zip")->required();
+  pack->add_option("--out", pargs->out, "Archive to write: .tar, .tar.gz/.tgz, .tar.zst or .zip (then .age when encrypted)")->required();
+  pargs->encrypt.add_options(pack);
   pack->callback([&action, &g, pargs] { action = [&g, pargs] { return run_pack(*pargs, g); }; });
 }
 

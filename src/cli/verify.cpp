@@ -1,5 +1,6 @@
 #include "cbkit/verify/verify.hpp"
 
+#include "cbkit/crypt/age.hpp"
 #include "cbkit/seal/keys.hpp"
 
 #include "cbkit/error.hpp"
@@ -19,6 +20,8 @@ struct VerifyArgs {
   std::optional<std::string> expect_head;
   std::optional<std::string> pubkey;
   std::optional<std::string> tsa_ca;
+  std::optional<std::string> identity;
+  std::optional<std::string> passphrase_file;
 };
 
 const char* severity_name(verify::Severity s) { return s == verify::Severity::error ? "error" : "warning"; }
@@ -51,6 +54,20 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
     if (!args.target.empty()) where.case_dir = args.target;
     c = open_case(where);
     bag = verify::bag_folder_of(c->root()); // found from the working directory inside data/
+  }
+  // An age-encrypted archive is decrypted as it is read; the keys are checked first, so a
+  // key file that cannot be used is a usage error, not a finding.
+  // With keys, the archive is taken as encrypted even when its start was altered (that is
+  // then the finding archive-age-header).
+  if (is_archive && (crypt::looks_like_age_file(args.target) || args.identity || args.passphrase_file)) {
+    std::optional<std::filesystem::path> id;
+    std::optional<std::filesystem::path> pw;
+    if (args.identity) id = *args.identity;
+    if (args.passphrase_file) pw = *args.passphrase_file;
+    options.decrypt = crypt::load_decrypt_keys(id, pw);
+  } else if (args.identity || args.passphrase_file) {
+    throw Error(ErrorKind::usage, std::string(args.identity ? "--identity" : "--passphrase-file") +
+                                      ": only an encrypted archive file (ARCHIVE.age) is decrypted, not a folder");
   }
   std::string checked;
   verify::Report r;
@@ -181,6 +198,9 @@ void setup_verify(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--expect-head", args->expect_head, "Head hash from a receipt: the log must still contain it");
   sub->add_option("--pubkey", args->pubkey, "The examiner's public key (PEM .pub or minisign .pub): seals must be signed by it");
   sub->add_option("--tsa-ca", args->tsa_ca, "CA certificates (PEM) that RFC 3161 timestamp tokens must chain to")->check(CLI::ExistingFile);
+  sub->add_option("--identity", args->identity,
+                  "age identity file (NAME.age.key) to decrypt an encrypted archive (ARCHIVE.age) as it is read");
+  sub->add_option("--passphrase-file", args->passphrase_file, "File whose first line is the passphrase of an encrypted archive");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_verify(*args, g); }; });
 }
 

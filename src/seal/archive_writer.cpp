@@ -175,31 +175,52 @@ struct EntryFree {
   void operator()(archive_entry* e) const { archive_entry_free(e); }
 };
 
-// Where libarchive's output goes: the temporary file, hashed as it is written.
+// Where libarchive's output goes: the temporary file, hashed as it is written; or, for an
+// encrypted archive, the age encryptor, whose output goes to the file (hashed as written).
 struct Sink {
   int fd = -1;
   std::string name;
   util::Sha256 hash;
   std::uint64_t size = 0;
   int error = 0;
+  crypt::AgeEncryptor* encryptor = nullptr;
+  util::Sha256 clear_hash; // the clear archive (encrypted archives only)
+  std::uint64_t clear_size = 0;
+  std::string encrypt_error;
+
+  // Writes to the file; false (errno in `error`) when that fails.
+  bool raw_write(const void* buf, std::size_t n) {
+    const char* p = static_cast<const char*>(buf);
+    std::size_t left = n;
+    while (left > 0) {
+      const ssize_t w = ::write(fd, p, left);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        error = w < 0 ? errno : ENOSPC;
+        return false;
+      }
+      p += w;
+      left -= static_cast<std::size_t>(w);
+    }
+    hash.update(buf, n);
+    size += n;
+    return true;
+  }
 };
 
 la_ssize_t sink_write(struct archive*, void* client, const void* buf, size_t n) {
   auto* s = static_cast<Sink*>(client);
-  const char* p = static_cast<const char*>(buf);
-  std::size_t left = n;
-  while (left > 0) {
-    const ssize_t w = ::write(s->fd, p, left);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      s->error = w < 0 ? errno : ENOSPC;
-      return -1;
-    }
-    p += w;
-    left -= static_cast<std::size_t>(w);
+  if (s->encryptor == nullptr) return s->raw_write(buf, n) ? static_cast<la_ssize_t>(n) : -1;
+  // No exception may cross libarchive's C frames: the encryptor's failure is kept for the
+  // caller, and libarchive sees a failed write.
+  try {
+    s->encryptor->write(static_cast<const char*>(buf), n);
+  } catch (const std::exception& e) {
+    if (s->error == 0) s->encrypt_error = e.what();
+    return -1;
   }
-  s->hash.update(buf, n);
-  s->size += n;
+  s->clear_hash.update(buf, n);
+  s->clear_size += n;
   return static_cast<la_ssize_t>(n);
 }
 
@@ -255,6 +276,7 @@ private:
       errno = m_sink.error;
       throw_errno(ErrorKind::io, m_sink.name);
     }
+    if (!m_sink.encrypt_error.empty()) throw Error(ErrorKind::io, m_sink.name + ": " + what + ": " + m_sink.encrypt_error);
     const char* msg = archive_error_string(m_a.get());
     throw Error(ErrorKind::io, m_sink.name + ": " + what + ": " + (msg != nullptr ? msg : "libarchive error"));
   }
@@ -349,7 +371,7 @@ std::string read_seal_file(const store::Case& c, const SealedState& st, const st
   throw Error(ErrorKind::case_, display(c.root() / path) + ": not recorded by the seal line; run 'cbkit verify'");
 }
 
-std::string verify_text(const SealedState& st, const PublicKey& pub, const std::string& top) {
+std::string verify_text(const SealedState& st, const PublicKey& pub, const std::string& top, const std::vector<std::string>& encrypted_to) {
   const SealInfo& s = st.seal;
   std::string root_raw;
   for (std::size_t i = 0; i + 1 < s.root.size(); i += 2)
@@ -371,6 +393,18 @@ std::string verify_text(const SealedState& st, const PublicKey& pub, const std::
   t += "  minisign key id:                      " + pub.key_id() + "\n";
   t += "  signed-note verifier key:             " + note_verifier_key(s.origin, pub) + "\n";
   t += "  sealed at (UTC):                      " + s.time + "\n\n";
+  if (!encrypted_to.empty()) {
+    t += "Encryption\n----------\n";
+    t += "This archive was handed over encrypted with age (age-encryption.org/v1, ARCHIVE.age), to:\n";
+    for (const std::string& r : encrypted_to)
+      t += "  " + (r == "scrypt" ? std::string("a passphrase (age scrypt)") : r) + "\n";
+    t += "Decrypt it with the standard age tool (https://age-encryption.org, Debian package age):\n\n";
+    t += encrypted_to.front() == "scrypt" ? "     age -d -o ARCHIVE ARCHIVE.age                  # asks for the passphrase\n"
+                                          : "     age -d -i RECIPIENT.age.key -o ARCHIVE ARCHIVE.age\n";
+    t += "\n   or check it without writing the clear archive anywhere:\n\n";
+    t += encrypted_to.front() == "scrypt" ? "     cbkit verify ARCHIVE.age --passphrase-file FILE --pubkey examiner.pub\n\n"
+                                          : "     cbkit verify ARCHIVE.age --identity RECIPIENT.age.key --pubkey examiner.pub\n\n";
+  }
   t += "Trust the key, not the package: compare the fingerprint above with the one the examiner\n"
        "gave you (receipt, letter, phone). seal/public-key.pem only says which key claims to have\n"
        "signed; pass your own copy with --pubkey / -p.\n\n";
@@ -402,7 +436,8 @@ std::string verify_text(const SealedState& st, const PublicKey& pub, const std::
   return t;
 }
 
-std::string bag_info_text(const SealedState& st, std::uint64_t oxum_bytes, std::uint64_t oxum_count) {
+std::string bag_info_text(const SealedState& st, std::uint64_t oxum_bytes, std::uint64_t oxum_count,
+                          const std::vector<std::string>& encrypted_to) {
   const SealInfo& s = st.seal;
   std::string t;
   auto field = [&](const char* name, const std::string& value) {
@@ -426,13 +461,34 @@ std::string bag_info_text(const SealedState& st, std::uint64_t oxum_bytes, std::
   field("Cbkit-Origin", s.origin);
   field("Cbkit-Key-Fingerprint", s.fingerprint);
   field("Cbkit-Seal-Time", s.time);
+  // Whom the archive was encrypted to (public keys only): the one place a recipient who
+  // cannot open it learns whose key can, since age's X25519 stanzas name nobody.
+  for (const std::string& r : encrypted_to)
+    field("Cbkit-Encrypted-To", r == "scrypt" ? "passphrase (age scrypt)" : r);
   return t;
 }
 
 } // namespace
 
+bool is_age_name(const fs::path& name) { return ends_with(util::to_lower_ascii(name.filename().string()), ".age"); }
+
+void check_archive_name(const fs::path& out, bool encrypted) {
+  if (!archive_format_of(out)) {
+    throw Error(ErrorKind::usage, "--out " + display(out) +
+                                      ": unknown archive format; end the name with .tar, .tar.gz, .tgz, .tar.zst or .zip" +
+                                      (encrypted ? " and then .age (e.g. case.tar.zst.age)" : ""));
+  }
+  if (encrypted && !is_age_name(out))
+    throw Error(ErrorKind::usage,
+                "--out " + display(out) + ": an encrypted archive's name ends with .age (e.g. " + display(out.filename()) + ".age)");
+  if (!encrypted && is_age_name(out))
+    throw Error(ErrorKind::usage,
+                "--out " + display(out) + ": a name ending with .age needs --recipient, --recipient-file or --passphrase-file");
+}
+
 std::optional<ArchiveFormat> archive_format_of(const fs::path& name) {
-  const std::string n = util::to_lower_ascii(name.filename().string());
+  std::string n = util::to_lower_ascii(name.filename().string());
+  if (ends_with(n, ".age")) n.resize(n.size() - 4);
   if (ends_with(n, ".tar.gz") || ends_with(n, ".tgz")) return ArchiveFormat::tar_gz;
   if (ends_with(n, ".tar.zst") || ends_with(n, ".tzst")) return ArchiveFormat::tar_zst;
   if (ends_with(n, ".tar")) return ArchiveFormat::tar;
@@ -506,12 +562,10 @@ std::optional<SealInfo> parse_seal_line(const Json& line, std::uint64_t seq, std
   return s;
 }
 
-ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const PrivateKey& key, const fs::path& out) {
+ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const PrivateKey& key, const fs::path& out,
+                            const ArchiveOptions& options) {
+  check_archive_name(out, options.encrypt_to.has_value());
   const auto format = archive_format_of(out);
-  if (!format) {
-    throw Error(ErrorKind::usage,
-                "--out " + display(out) + ": unknown archive format; end the name with .tar, .tar.gz, .tgz, .tar.zst or .zip");
-  }
   std::error_code ec;
   if (fs::exists(fs::symlink_status(out, ec)))
     throw Error(ErrorKind::usage, "--out " + display(out) + ": exists; choose a new name (nothing is overwritten)");
@@ -544,11 +598,22 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
     }
   } cleanup{tmp};
 
+  // The encryptor writes the age header into the file at once; libarchive's output then
+  // goes through it (sink_write).
+  std::optional<crypt::AgeEncryptor> encryptor;
+  if (options.encrypt_to) {
+    encryptor.emplace(*options.encrypt_to, [&sink](const char* p, std::size_t n) {
+      if (!sink.raw_write(p, n)) throw Error(ErrorKind::io, errno_message(sink.name, sink.error));
+    });
+    sink.encryptor = &*encryptor;
+  }
+  const std::vector<std::string> recipients = encryptor ? encryptor->recipients() : std::vector<std::string>{};
+
   std::uint64_t oxum_bytes = 0;
   for (const auto& f : st.files)
     oxum_bytes += f.size;
   const std::string bagit = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
-  const std::string bag_info = bag_info_text(st, oxum_bytes, st.files.size());
+  const std::string bag_info = bag_info_text(st, oxum_bytes, st.files.size(), recipients);
 
   const ScopedUtf8Locale utf8;
   ArchiveWriter w(*format, sink, mtime, top);
@@ -570,7 +635,7 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   // seal/: copies of the recorded checkpoint and token (so standard tools find them at a
   // fixed place), the public key in both formats, and how to check it all.
   std::vector<std::pair<std::string, std::string>> seal_files;
-  seal_files.emplace_back("seal/VERIFY.txt", verify_text(st, pub, top));
+  seal_files.emplace_back("seal/VERIFY.txt", verify_text(st, pub, top, recipients));
   seal_files.emplace_back("seal/checkpoint", read_seal_file(c, st, st.seal.checkpoint_path, 1u << 16));
   seal_files.emplace_back("seal/public-key.minisign.pub", pub.minisign());
   seal_files.emplace_back("seal/public-key.pem", pub.pem());
@@ -591,6 +656,7 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   w.small_file("seal/tagmanifest-sha256.txt.minisig", minisign_sign(key, tag, "cbkit seal signature of tagmanifest-sha256.txt", trusted));
   w.small_file("seal/tagmanifest-sha256.txt.sig", key.sign(tag));
   w.close();
+  if (encryptor) encryptor->finish();
   util::fsync_or_throw(fd.get(), display(out));
   fd.reset();
 
@@ -609,11 +675,22 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   r.payload_files = st.files.size();
   r.payload_bytes = oxum_bytes;
   r.receipt = out.string() + ".receipt.txt";
+  r.recipients = recipients;
+  if (encryptor) {
+    r.clear_sha256 = util::to_hex(sink.clear_hash.finish());
+    r.clear_size = sink.clear_size;
+  }
   std::string receipt = "cbkit seal receipt\n";
   receipt += "archive: " + out.filename().string() + "\n";
   receipt += "archive-sha256: " + r.sha256 + "\n";
   receipt += "archive-size: " + std::to_string(r.size) + "\n";
-  receipt += "format: " + format_name(*format) + "\n";
+  receipt += "format: " + format_name(*format) + (encryptor ? " encrypted with age" : "") + "\n";
+  if (encryptor) {
+    receipt += "clear-archive-sha256: " + r.clear_sha256 + "\n";
+    receipt += "clear-archive-size: " + std::to_string(r.clear_size) + "\n";
+    for (const std::string& rcp : recipients)
+      receipt += "encrypted-to: " + (rcp == "scrypt" ? std::string("passphrase (age scrypt)") : rcp) + "\n";
+  }
   receipt += "case: " + st.case_id + "\n";
   receipt += "head: " + st.seal_head + "\n";
   receipt += "seq: " + std::to_string(st.seal.seq) + "\n";
@@ -624,7 +701,10 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   receipt += "key-fingerprint: " + st.seal.fingerprint + "\n";
   receipt += "key-id: " + pub.key_id() + "\n";
   receipt += "sealed-at: " + st.seal.time + "\n";
-  receipt += "check: cbkit verify " + out.filename().string() + " --pubkey KEY.pub --expect-head " + st.seal_head + "\n";
+  receipt += "check: cbkit verify " + out.filename().string() +
+             (encryptor ? (options.encrypt_to->passphrase ? " --passphrase-file FILE" : " --identity RECIPIENT.age.key") : "") +
+             " --pubkey KEY.pub --expect-head " + st.seal_head + "\n";
+  if (encryptor) receipt += "decrypt: age -d -i RECIPIENT.age.key -o " + out.stem().string() + " " + out.filename().string() + "\n";
   util::write_file_atomic(r.receipt, receipt, 0644, true);
   return r;
 }

@@ -108,11 +108,8 @@ std::vector<SealInfo> list_seals(const store::Case& c) {
 }
 
 SealResult seal_case(const store::Case& c, const SealOptions& options) {
+  check_archive_name(options.out, options.archive.encrypt_to.has_value());
   const auto format = archive_format_of(options.out);
-  if (!format) {
-    throw Error(ErrorKind::usage,
-                "--out " + display(options.out) + ": unknown archive format; end the name with .tar, .tar.gz, .tgz, .tar.zst or .zip");
-  }
   std::error_code ec;
   if (fs::exists(fs::symlink_status(options.out, ec))) {
     throw Error(ErrorKind::usage, "--out " + display(options.out) + ": exists; choose a new name (nothing is overwritten)");
@@ -185,7 +182,7 @@ SealResult seal_case(const store::Case& c, const SealOptions& options) {
   r.info = sealed;
   r.info.seq = appended.seq;
   try {
-    r.archive = write_archive(c, appended.seq, key, options.out);
+    r.archive = write_archive(c, appended.seq, key, options.out, options.archive);
   } catch (const Error& e) {
     // The seal line is recorded: a full disk's "not recorded" would contradict what follows.
     std::string what = e.what();

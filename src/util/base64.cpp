@@ -83,4 +83,32 @@ std::optional<std::string> base64_decode(std::string_view text, Base64Options op
   return out;
 }
 
+std::string base64_unpadded(std::string_view bytes) {
+  std::string out = base64(bytes);
+  while (!out.empty() && out.back() == '=')
+    out.pop_back();
+  return out;
+}
+
+std::optional<std::string> base64_decode_unpadded(std::string_view text) {
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 4 * 3 + 2);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (const char c : text) {
+    const int v = value_of(c);
+    if (v < 0) return std::nullopt;
+    acc = ((acc << 6) | static_cast<std::uint32_t>(v)) & 0xffffffu;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xffu);
+    }
+  }
+  // The bits left over (2 or 4) must be zero, or another text decodes to the same bytes.
+  if (bits > 0 && (acc & ((1u << bits) - 1u)) != 0) return std::nullopt;
+  return out;
+}
+
 } // namespace cbkit::util

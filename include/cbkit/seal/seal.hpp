@@ -17,6 +17,7 @@
 //    in the tag manifest (they cannot list themselves).
 // Ed25519 is deterministic, so `pack` with the same key rewrites the same bytes.
 
+#include "cbkit/crypt/age.hpp"
 #include "cbkit/manifest/line.hpp"
 #include "cbkit/manifest/writer.hpp"
 #include "cbkit/seal/keys.hpp"
@@ -34,8 +35,10 @@ namespace cbkit::seal {
 enum class ArchiveFormat { tar, tar_gz, tar_zst, zip };
 
 // The format named by a file's extension (.tar, .tar.gz/.tgz, .tar.zst/.tzst, .zip), or
-// nullopt.
+// nullopt; a trailing .age (an age-encrypted archive) is looked through.
 std::optional<ArchiveFormat> archive_format_of(const std::filesystem::path& name);
+// True when the name ends with .age.
+bool is_age_name(const std::filesystem::path& name);
 std::string format_name(ArchiveFormat f);
 
 // What a seal line says (its "seal" object), read back.
@@ -67,6 +70,18 @@ struct ArchiveResult {
   std::uint64_t payload_files = 0;
   std::uint64_t payload_bytes = 0;
   std::filesystem::path receipt;
+  // Encrypted with age (ArchiveOptions::encrypt_to): the recipients written into its header
+  // ("scrypt" for a passphrase), and the clear archive's SHA-256 and size (the bytes `cbkit
+  // decrypt` or `age -d` give back; `sha256` and `size` are those of the encrypted file).
+  std::vector<std::string> recipients;
+  std::string clear_sha256;
+  std::uint64_t clear_size = 0;
+};
+
+// How to write the archive: in clear, or encrypted to age recipients (the name must then
+// end with .age, e.g. case.tar.zst.age; without them it must not).
+struct ArchiveOptions {
+  std::optional<crypt::Recipients> encrypt_to;
 };
 
 // Writes the archive of the state sealed by line `seal_seq` (manifest lines 0..seal_seq and
@@ -75,7 +90,15 @@ struct ArchiveResult {
 // temporary file renamed into place at the end. Throws Error(usage) when `out` exists or
 // its extension names no format, or when `key` did not make that seal; Error(case_) when a
 // recorded file is missing or differs from its record, Error(io) when writing fails.
-ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const PrivateKey& key, const std::filesystem::path& out);
+// Encrypted (options.encrypt_to), libarchive writes into the age encryptor, which writes the
+// temporary file: no clear byte of the archive ever reaches the disk. bag-info.txt then
+// lists the recipients (Cbkit-Encrypted-To), and the receipt too.
+ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const PrivateKey& key, const std::filesystem::path& out,
+                            const ArchiveOptions& options = {});
+
+// Throws Error(usage) when `out` names no archive format, or its .age ending does not match
+// whether the archive is encrypted.
+void check_archive_name(const std::filesystem::path& out, bool encrypted);
 
 struct SealOptions {
   std::filesystem::path key;
@@ -84,6 +107,7 @@ struct SealOptions {
   std::optional<std::filesystem::path> tsa_ca;
   std::string examiner; // empty: the case's examiner
   std::chrono::milliseconds lock_timeout{60000};
+  ArchiveOptions archive; // encryption of the archive
   // Called after every check of the options and of the log, before the seal line is made:
   // records an entry (the CLI records the report of the state being sealed) and returns its
   // head, which the seal line must follow directly. When another command appends in

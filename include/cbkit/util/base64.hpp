@@ -47,4 +47,12 @@ private:
 // the last whole byte are ignored, as RFC 4648 section 3.5 permits.
 std::optional<std::string> base64_decode(std::string_view text, Base64Options options = {});
 
+// Unpadded base64 ("raw", as age and other C2SP formats use it): the standard alphabet
+// without '=' padding, always canonical (RFC 4648 section 3.5: unused low bits are zero).
+std::string base64_unpadded(std::string_view bytes);
+// The bytes of unpadded canonical base64 text, or nullopt for any '=' padding, white space,
+// a character outside the alphabet, a length that cannot be base64 (4k+1) or non-zero
+// unused bits (non-canonical: two texts would decode to the same bytes).
+std::optional<std::string> base64_decode_unpadded(std::string_view text);
+
 } // namespace cbkit::util

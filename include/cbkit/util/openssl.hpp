@@ -7,6 +7,7 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/pkcs7.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
@@ -32,6 +33,10 @@ inline void free_bytes(unsigned char* p) { OPENSSL_free(p); }
 using PkeyPtr = OpensslPtr<EVP_PKEY, EVP_PKEY_free>;
 using PkeyCtxPtr = OpensslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 using MdCtxPtr = OpensslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using CipherPtr = OpensslPtr<EVP_CIPHER, EVP_CIPHER_free>;
+using CipherCtxPtr = OpensslPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
+using KdfPtr = OpensslPtr<EVP_KDF, EVP_KDF_free>;
+using KdfCtxPtr = OpensslPtr<EVP_KDF_CTX, EVP_KDF_CTX_free>;
 using BioPtr = OpensslPtr<BIO, BIO_free_all>;
 using BnPtr = OpensslPtr<BIGNUM, BN_free>;
 using Asn1IntegerPtr = OpensslPtr<ASN1_INTEGER, ASN1_INTEGER_free>;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "cbkit/crypt/age.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -23,6 +25,8 @@ struct Options {
   std::optional<std::string> expect_head;      // lowercase hex; the receipt's head
   std::optional<std::filesystem::path> tsa_ca; // trust anchors (PEM) for RFC 3161 tokens
   std::optional<std::filesystem::path> pubkey; // pinned seal key (PEM SPKI or minisign .pub)
+  // verify_archive: the archive is age-encrypted; decrypt it with these keys as it is read.
+  std::optional<crypt::DecryptKeys> decrypt;
 };
 
 // Where the receipt's head was found in the chain.
@@ -86,8 +90,12 @@ Report verify_case(const std::filesystem::path& case_root, const Options& option
 // manifest, nothing unlisted), the seal (checkpoint, signatures over tagmanifest-sha256.txt,
 // key pinned by options.pubkey or the embedded one, reported unpinned), and archive attacks
 // (absolute or '..' paths, links, devices, duplicates, entries outside the one top folder,
-// decompression bombs, truncation), each as a finding. Throws Error(input) only when the
-// file cannot be opened.
+// decompression bombs, truncation), each as a finding. With options.decrypt, the file is an
+// age-encrypted archive, decrypted in the same pass (nothing clear is written): a header that
+// is not age, keys that open no stanza, an altered header, a truncated, altered or reordered
+// chunk are findings archive-age-header, -no-match, -mac, -truncated, -payload (the checks
+// that need the rest are then not run). Throws Error(input) only when the file cannot be
+// opened.
 Report verify_archive(const std::filesystem::path& archive, const Options& options);
 
 // The bag folder when `dir` is an extracted cbkit archive: a folder holding bagit.txt, the
