@@ -44,7 +44,7 @@ test_deep_line_in_case() {
     expect_jq '.entries[3].invalid == true' '.entries[1].invalid != true'
 
     expect_exit 4 cbkit --case "$C" report --out "$T/report.html"
-    expect_stderr_contains "line 4"
+    expect_stderr_contains "manifest.jsonl line 3:" # numbered from 0, as verify and show number it
     [[ ! -e $T/report.html ]] || fail "report wrote a file from a hostile case"
 
     local before
