@@ -40,6 +40,9 @@ constexpr Text k_texts[] = {
      "invisibles "
      "et ceux qui modifient le sens d'écriture sont affichés sous la forme [U+XXXX]."},
 
+    {"pdf_footer_case", "Case {1} · head {2}…", "Dossier {1} · kop {2}…", "Dossier {1} · tête {2}…"},
+    {"pdf_footer_page", "page {1} / {2}", "pagina {1} / {2}", "page {1} / {2}"},
+
     {"sec_summary", "Case summary", "Samenvatting van het dossier", "Résumé du dossier"},
     {"sec_timeline", "Timeline", "Tijdlijn", "Chronologie"},
     {"sec_checklist", "Police checklist", "Checklist van de politie", "Liste de contrôle de la police"},

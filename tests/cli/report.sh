@@ -299,8 +299,8 @@ test_bad_args() {
     new_case "$C"
     expect_exit 2 cbkit --case "$C" report --lang de
     expect_error_line "--lang 'de'" "en, nl or fr"
-    expect_exit 2 cbkit --case "$C" report --format pdf
-    expect_error_line "--format 'pdf'" "html, md, txt or json"
+    expect_exit 2 cbkit --case "$C" report --format docx
+    expect_error_line "--format 'docx'" "html, pdf, md, txt or json"
     expect_exit 4 cbkit --case "$T/nowhere" report
     expect_exit 6 cbkit --case "$C" report --out "$T/no/such/dir/r.html"
     expect_error_line "r.html"
