@@ -97,6 +97,43 @@ test_translated() {
     expect_stdout_contains "2026-11-20 20:14:00 UTC"
 }
 
+# Dutch and French reports hold no English sentence of the catalogue and no raw key: the
+# golden case with a recorded report, a seal (its fields and its verify finding) and the
+# catalogue read from src/report/i18n.cpp (support/report_catalogue.py). The allow-list holds
+# the pieces that are the same words in every language (names, technical terms).
+CATALOGUE_ALLOW=("Received" "Authentication-Results" "SHA-256" "Message-ID" "Return-Path" "Reply-To")
+test_catalogue_nl_fr() {
+    build_case
+    expect_exit 0 cbkit --case "$C" report --lang nl --record
+    expect_exit 0 cbkit keygen --out "$T/key"
+    expect_exit 0 cbkit --case "$C" seal --key "$T/key.key" --out "$T/handover.tar" --no-report
+    local lang
+    for lang in nl fr; do
+        expect_exit 0 cbkit --case "$C" report --lang "$lang" --format txt
+        cp "$OUT" "$T/r.$lang.txt"
+        "$PY" "$TESTS_DIR/support/report_catalogue.py" "$TESTS_DIR/../../src/report/i18n.cpp" "$lang" "$T/r.$lang.txt" \
+            "${CATALOGUE_ALLOW[@]}" >"$T/problems.$lang" ||
+            fail "the $lang report has English or raw keys: $(head -5 "$T/problems.$lang")"
+        # The fields of the seal and report lines are labelled, not listed by their path.
+        if grep -nE '^ +(seal|timestamp|report)\.[a-z_.]+:' "$T/r.$lang.txt" >"$T/raw.$lang"; then
+            fail "raw field paths in the $lang report: $(head -3 "$T/raw.$lang")"
+        fi
+        grep -q 'seal-unpinned' "$T/r.$lang.txt" || fail "the $lang report does not show the seal's finding"
+        if grep -q 'which came with the case' "$T/r.$lang.txt"; then fail "verify's English finding in the $lang report"; fi
+    done
+    grep -qF 'Verzamelaar' "$T/r.nl.txt" || fail "the collector is not named neutrally in Dutch"
+    grep -qF 'Collecteur' "$T/r.fr.txt" || fail "the collector is not named neutrally in French"
+    if grep -qE 'Onderzoeker|Enquêteur' "$T/r.nl.txt" "$T/r.fr.txt"; then fail "the collector is called an investigator"; fi
+    # One file is "Bestand", not "Bestanden".
+    grep -qE '^Bestand #2$' "$T/r.nl.txt" || fail "the Dutch heading of a one-file entry is not singular"
+    grep -qE '^Fichier n° 2$' "$T/r.fr.txt" || fail "the French heading of a one-file entry is not singular"
+    # The check can fail: the English report is caught.
+    expect_exit 0 cbkit --case "$C" report --lang en --format txt
+    if "$PY" "$TESTS_DIR/support/report_catalogue.py" "$TESTS_DIR/../../src/report/i18n.cpp" nl "$OUT" >/dev/null; then
+        fail "the catalogue check does not catch an English report"
+    fi
+}
+
 test_deterministic() {
     build_case
     local fmt

@@ -24,6 +24,9 @@ const std::string& tr(Lang lang, std::string_view key);
 std::string trf(Lang lang, std::string_view key, std::initializer_list<std::string> args);
 std::string trf(Lang lang, std::string_view key, const std::vector<std::string>& args);
 
+// Whether the table has `key` (for labels looked up by data, such as a line's field paths).
+bool has_translation(std::string_view key);
+
 // Every key of the table, for the tests (each must exist in every language).
 std::vector<std::string> translation_keys();
 
