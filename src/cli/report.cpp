@@ -41,7 +41,7 @@ report::Format choose_format(const ReportArgs& args) {
 
 int run_report(const ReportArgs& args, const GlobalOptions& g) {
   const auto lang = report::parse_lang(args.lang);
-  if (!lang) throw Error(ErrorKind::usage, "--lang '" + util::utf8_lossy(args.lang) + "': unknown language; use en, nl or fr");
+  if (!lang) throw Error(ErrorKind::usage, "--lang '" + util::utf8_lossy(args.lang) + "': unknown language; use en, nl, fr or de");
   report::Options options;
   options.lang = *lang;
   options.format = choose_format(args);
@@ -110,9 +110,9 @@ int run_report(const ReportArgs& args, const GlobalOptions& g) {
 
 void setup_report(CLI::App& app, const GlobalOptions& g, Action& action) {
   auto args = std::make_shared<ReportArgs>();
-  CLI::App* sub =
-      app.add_subcommand("report", "Write the case report for the police (HTML, PDF, Markdown, text or JSON; English, Dutch or French)");
-  sub->add_option("--lang", args->lang, "Language: en, nl or fr (default en)");
+  CLI::App* sub = app.add_subcommand(
+      "report", "Write the case report for the police (HTML, PDF, Markdown, text or JSON; English, Dutch, French or German)");
+  sub->add_option("--lang", args->lang, "Language: en, nl, fr or de (default en)");
   sub->add_option(
       "--format", args->format,
       "html, pdf (the HTML printed by headless Chromium, A4; needs --out or --record), md, txt or json (the report's content as "

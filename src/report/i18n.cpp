@@ -2,6 +2,8 @@
 
 #include "cbkit/error.hpp"
 
+#include "i18n_de.hpp"
+
 #include <map>
 #include <mutex>
 
@@ -692,12 +694,24 @@ const std::map<std::string, const Text*, std::less<>>& table() {
   return *m;
 }
 
+// The German rows (i18n_de.cpp) by key.
+const std::map<std::string, const char*, std::less<>>& german() {
+  static const auto* m = [] {
+    auto* out = new std::map<std::string, const char*, std::less<>>();
+    for (std::size_t i = 0; i < k_texts_de_count; ++i)
+      (*out)[k_texts_de[i].key] = k_texts_de[i].de;
+    return out;
+  }();
+  return *m;
+}
+
 } // namespace
 
 std::optional<Lang> parse_lang(std::string_view code) {
   if (code == "en") return Lang::en;
   if (code == "nl") return Lang::nl;
   if (code == "fr") return Lang::fr;
+  if (code == "de") return Lang::de;
   return std::nullopt;
 }
 
@@ -709,6 +723,8 @@ std::string lang_code(Lang lang) {
     return "nl";
   case Lang::fr:
     return "fr";
+  case Lang::de:
+    return "de";
   }
   return "en";
 }
@@ -724,6 +740,12 @@ const std::string& tr(Lang lang, std::string_view key) {
   const auto it = t.find(key);
   if (it == t.end()) throw Error(ErrorKind::internal, "report: no translation for '" + std::string(key) + "'");
   const Text& text = *it->second;
+  if (lang == Lang::de) {
+    const auto& de = german();
+    const auto d = de.find(key);
+    if (d == de.end()) throw Error(ErrorKind::internal, "report: no German translation for '" + std::string(key) + "'");
+    return cache[k] = d->second;
+  }
   return cache[k] = lang == Lang::nl ? text.nl : lang == Lang::fr ? text.fr : text.en;
 }
 

@@ -109,19 +109,25 @@ test_nl_a4() {
     fi
 }
 
-test_fr_en_footer() {
+test_fr_de_en_footer() {
     need_pdf_tools
     pdf_case
     expect_exit 0 cbkit --case "$C" report --lang fr --format pdf --out "$T/plainte.bin"
     pdftotext -layout -f 1 -l 1 "$T/plainte.bin" "$T/p1.txt"
     grep -qE "Dossier BE-PDF-2026-0042 · tête [0-9a-f]{16}" "$T/p1.txt" || fail "no French footer"
     grep -qE "page 1 / [0-9]+" "$T/p1.txt" || fail "no French page number"
+    expect_exit 0 cbkit --case "$C" report --lang de --out "$T/anzeige.pdf"
+    pdftotext -layout -f 1 -l 1 "$T/anzeige.pdf" "$T/d1.txt"
+    grep -qE "Akte BE-PDF-2026-0042 · Kopf [0-9a-f]{16}" "$T/d1.txt" || fail "no German footer"
+    grep -qE "Seite 1 / [0-9]+" "$T/d1.txt" || fail "no German page number"
+    grep -q "Beweisbericht - Akte BE-PDF-2026-0042" "$T/d1.txt" || fail "no German title"
     expect_exit 0 cbkit --case "$C" report --out "$T/report.pdf"
     pdftotext -layout -f 1 -l 1 "$T/report.pdf" "$T/e1.txt"
     grep -qE "Case BE-PDF-2026-0042 · head [0-9a-f]{16}" "$T/e1.txt" || fail "no English footer"
 }
 
-# --record stores the PDF as the report entry; --json describes it without its content.
+# --record stores the PDF as the report entry; --json describes it without its content; the
+# line validates against the manifest's JSON Schema.
 test_record() {
     need_pdf_tools
     pdf_case
@@ -134,6 +140,12 @@ test_record() {
     expect_line_jq "$C" "$(jout .recorded.seq)" '.report.format == "pdf"' '.files[0].media_type == "application/pdf"'
     expect_exit 0 cbkit verify "$C" --json
     expect_jq '.ok == true'
+    # A German PDF too; both lines validate against the manifest's JSON Schema.
+    expect_exit 0 cbkit --case "$C" report --lang de --format pdf --record
+    if "$PY" -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
+        "$PY" "$MTOOL" schema "$C/manifest.jsonl" "$TESTS_DIR/../../schema/manifest-line.schema.json" >"$OUT" 2>"$ERR" ||
+            _fail_with_outputs "the report lines do not validate against the schema"
+    fi
 }
 
 # Without Chromium: a clear error naming the package; nothing written.

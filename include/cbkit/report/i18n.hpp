@@ -1,7 +1,7 @@
 #pragma once
 
-// The report's user-facing strings in English, Dutch and French, kept as one table of data
-// (src/report/i18n.cpp). Placeholders are {1}, {2}, ... and every language has the same ones.
+// The report's user-facing strings in English, Dutch, French and German, kept as tables of
+// data (src/report/i18n.cpp; German in i18n_de.cpp). Placeholders are {1}, {2}, ... and every language has the same ones.
 
 #include <initializer_list>
 #include <optional>
@@ -11,9 +11,9 @@
 
 namespace cbkit::report {
 
-enum class Lang { en, nl, fr };
+enum class Lang { en, nl, fr, de };
 
-// "en", "nl" or "fr" -> Lang; nullopt for anything else.
+// "en", "nl", "fr" or "de" -> Lang; nullopt for anything else.
 std::optional<Lang> parse_lang(std::string_view code);
 std::string lang_code(Lang lang);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """report_catalogue.py I18N_CPP LANG REPORT.txt [ALLOW...]
 
-Fails (exit 1, one line per problem) when the report in LANG (nl, fr) contains an English
+Fails (exit 1, one line per problem) when the report in LANG (nl, fr, de) contains an English
 text of the report's catalogue (src/report/i18n.cpp, the k_texts table) whose translation
 differs, or a raw key of the catalogue (a key with '_' or '.', e.g. seal.tree_size).
 
@@ -36,7 +36,16 @@ for m in re.finditer(r"\{\s*(" + LIT + r"(?:\s*(?:,\s*)?" + LIT + r")*)\s*,?\s*\
 if len(entries) < 100:
     sys.exit(f"read only {len(entries)} entries from {src}; the table's layout changed")
 
-col = {"nl": 2, "fr": 3}[lang]
+if lang == "de":
+    # German is a table of its own beside the main one: {"key", "text"} rows.
+    de_src = open(src.replace("i18n.cpp", "i18n_de.cpp"), encoding="utf-8").read()
+    de_src = re.sub(r"^\s*//.*$", "", de_src, flags=re.M)
+    german = {}
+    for m in re.finditer(r"\{\s*(" + LIT + r")\s*,\s*((?:" + LIT + r"\s*)+)\}", de_src):
+        unq = lambda l: bytes(l[1:-1], "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+        german[unq(m.group(1))] = "".join(unq(x) for x in re.findall(LIT, m.group(2)))
+    entries = [[k, en, german.get(k, ""), ""] for k, en, *_ in entries]
+col = {"nl": 2, "fr": 3, "de": 2}[lang]
 report = re.sub(r"\s+", " ", open(report_path, encoding="utf-8").read())
 problems = []
 for key, en, *rest in entries:
