@@ -31,8 +31,9 @@ constexpr std::size_t k_keep_line = 40;
 // text itself stays contiguous in the HTML (no markup inside a word or between words that
 // belong together), so a search in the page or the source finds it:
 // - a line that is a hash is a monospace span that breaks only at fixed points (in a
-//   table cell, a block 32 digits wide: two lines of 32; copied text is still the hash);
-// - a short line with digits never breaks;
+//   table cell or a field list, a block 32 digits wide: two lines of 32; copied text is
+//   still the hash);
+// - a short line with digits, or of one word ("seal-unpinned", a media type), never breaks;
 // - in other lines, words break only at spaces, except words longer than k_long_word,
 //   which may break anywhere, and hashes, which stay whole.
 // Browsers do not break inside "81.164.201.77", "2026-11-20" or "21:14:00" by themselves
@@ -46,7 +47,8 @@ std::string html_line(std::string_view line) {
   const std::string_view core = line.substr(b, e - b);
   if (is_hash(core))
     return escape_html(line.substr(0, b)) + "<span class=\"hash\">" + escape_html(core) + "</span>" + escape_html(line.substr(e));
-  if (has_digit(core) && line.size() <= k_keep_line) return "<span class=\"nw\">" + escape_html(line) + "</span>";
+  if ((has_digit(core) || core.find(' ') == std::string_view::npos) && line.size() <= k_keep_line)
+    return "<span class=\"nw\">" + escape_html(line) + "</span>";
   std::string out;
   for (std::size_t at = 0;;) {
     const auto space = line.find(' ', at);
@@ -116,7 +118,7 @@ pre { background: #f6f6f6; border: 1px solid #ccc; padding: .4em; white-space: p
 .mono, td.hash, .hash { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; }
 .nw { white-space: nowrap; }
 .long { overflow-wrap: anywhere; }
-td .hash { display: inline-block; width: 32ch; word-break: break-all; }
+td .hash, dd .hash { display: inline-block; width: 32ch; word-break: break-all; }
 svg.timeline { border: 1px solid #ccc; background: #fff; max-width: 100%; height: auto; }
 figure { margin: .5em 0 1em; }
 figure img { max-width: 320px; max-height: 480px; border: 1px solid #999; }
