@@ -20,28 +20,35 @@ struct ReportArgs {
   bool record = false;
   bool no_verify = false;
   std::string examiner;
+  std::string browser;
 };
 
 // --format, else the extension of --out, else HTML.
 report::Format choose_format(const ReportArgs& args) {
   if (!args.format.empty()) {
     const auto f = report::parse_format(args.format);
-    if (!f) throw Error(ErrorKind::usage, "--format '" + util::utf8_lossy(args.format) + "': unknown format; use html, md, txt or json");
+    if (!f)
+      throw Error(ErrorKind::usage, "--format '" + util::utf8_lossy(args.format) + "': unknown format; use html, pdf, md, txt or json");
     return *f;
   }
   const std::string ext = util::to_lower_ascii(std::filesystem::path(args.out).extension().string());
   if (ext == ".md" || ext == ".markdown") return report::Format::markdown;
   if (ext == ".txt") return report::Format::text;
   if (ext == ".json") return report::Format::json;
+  if (ext == ".pdf") return report::Format::pdf;
   return report::Format::html;
 }
 
 int run_report(const ReportArgs& args, const GlobalOptions& g) {
   const auto lang = report::parse_lang(args.lang);
-  if (!lang) throw Error(ErrorKind::usage, "--lang '" + util::utf8_lossy(args.lang) + "': unknown language; use en, nl or fr");
+  if (!lang) throw Error(ErrorKind::usage, "--lang '" + util::utf8_lossy(args.lang) + "': unknown language; use en, nl, fr or de");
   report::Options options;
   options.lang = *lang;
   options.format = choose_format(args);
+  options.browser = args.browser;
+  // A PDF is binary: it goes to a file (or into the case), never to the terminal.
+  if (options.format == report::Format::pdf && args.out.empty() && !args.record)
+    throw Error(ErrorKind::usage, "--format pdf: give --out FILE.pdf (a PDF is not written to standard output)");
   if (args.out == "-") throw Error(ErrorKind::usage, "--out -: leave --out away to print the report on standard output");
 
   const store::Case c = open_case(g);
@@ -103,14 +110,16 @@ int run_report(const ReportArgs& args, const GlobalOptions& g) {
 
 void setup_report(CLI::App& app, const GlobalOptions& g, Action& action) {
   auto args = std::make_shared<ReportArgs>();
-  CLI::App* sub =
-      app.add_subcommand("report", "Write the case report for the police (HTML, Markdown, text or JSON; English, Dutch or French)");
-  sub->add_option("--lang", args->lang, "Language: en, nl or fr (default en)");
+  CLI::App* sub = app.add_subcommand(
+      "report", "Write the case report for the police (HTML, PDF, Markdown, text or JSON; English, Dutch, French or German)");
+  sub->add_option("--lang", args->lang, "Language: en, nl, fr or de (default en)");
   sub->add_option(
       "--format", args->format,
-      "html, md, txt or json (the report's content as data, cbkit-report-json(5)); default: from the --out extension, else html");
+      "html, pdf (the HTML printed by headless Chromium, A4; needs --out or --record), md, txt or json (the report's content as "
+      "data, cbkit-report-json(5)); default: from the --out extension, else html");
   sub->add_option("--out", args->out, "Write the report to FILE (replaced if it exists) instead of standard output");
   sub->add_flag("--record", args->record, "Also store the report in the case as an entry of kind report");
+  sub->add_option("--browser", args->browser, "The browser that prints --format pdf (default: chromium on PATH)");
   sub->add_flag("--no-verify", args->no_verify, "Do not re-hash every stored file (the exhibit index then shows no check)");
   sub->add_option("--examiner", args->examiner, "Who records the report (--record; default: $CBKIT_EXAMINER, else the case's examiner)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_report(*args, g); }; });

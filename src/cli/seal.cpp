@@ -123,7 +123,7 @@ int run_seal(const SealArgs& args, const GlobalOptions& g) {
   o.lock_timeout = g.lock_timeout();
   o.archive.encrypt_to = args.encrypt.resolve();
   if (!args.report_lang.empty() && !report::parse_lang(args.report_lang)) {
-    throw Error(ErrorKind::usage, "--report-lang '" + util::utf8_lossy(args.report_lang) + "': unknown language; use en, nl or fr");
+    throw Error(ErrorKind::usage, "--report-lang '" + util::utf8_lossy(args.report_lang) + "': unknown language; use en, nl, fr or de");
   }
   if (args.no_report && !args.report_lang.empty()) throw Error(ErrorKind::usage, "--report-lang and --no-report exclude each other");
   const store::Case c = open_case(g);
@@ -227,9 +227,9 @@ void setup_seal(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--examiner", args->examiner, "Who seals (default: $CBKIT_EXAMINER, else the case's examiner)");
   sub->add_flag("--no-report", args->no_report,
                 "Do not record the report of the sealed state first (the archive then holds the newest recorded report, if any)");
-  sub->add_option(
-      "--report-lang", args->report_lang,
-      "Language of the report recorded before the seal: en, nl or fr (default: the case's, else the newest recorded report's, else en)");
+  sub->add_option("--report-lang", args->report_lang,
+                  "Language of the report recorded before the seal: en, nl, fr or de (default: the case's, else the newest recorded "
+                  "report's, else en)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_seal(*args, g); }; });
 
   auto pargs = std::make_shared<PackArgs>();

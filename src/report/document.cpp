@@ -203,6 +203,16 @@ private:
     const Json& f = member(e.line, "files");
     return f.is_array() ? f : empty;
   }
+  // The kind of one entry: a file entry with a single file is "File", not "Files".
+  std::string kind_name(const ModelEntry& e) const {
+    if (e.kind == "file" && files_of(e).size() == 1) return t("kind_file_one");
+    return kind_name(e.kind);
+  }
+  std::string kind_name_at(std::uint64_t seq, const std::string& kind) const {
+    for (const auto& e : m_model.entries)
+      if (e.seq == seq) return kind_name(e);
+    return kind_name(kind);
+  }
   std::string kind_name(const std::string& kind) const {
     static const std::set<std::string> known = {"case", "file",      "email",  "note", "web",       "report",
                                                 "seal", "timestamp", "person", "call", "checklist", "chat"};
@@ -282,6 +292,22 @@ private:
     m_doc.blocks.push_back(std::move(b));
   }
 
+  // The translated label of a line's field ("seal.covers.head"), else its path as written
+  // (the fields of a kind this version does not know).
+  std::string field_label(const std::string& path) const {
+    std::string key = "field.";
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      if (path[i] == '[') {
+        i = path.find(']', i);
+        if (i == std::string::npos) break;
+        continue;
+      }
+      key += path[i];
+    }
+    if (key.starts_with("field.seal.timestamp.")) key = "field." + key.substr(11);
+    return has_translation(key) ? t(key) : path;
+  }
+
   std::vector<std::pair<std::string, std::string>> generic_fields(const ModelEntry& e) const {
     static const std::set<std::string> common = {"seq", "prev", "time", "kind", "actor", "tool", "files", "context"};
     std::vector<std::pair<std::string, std::string>> out;
@@ -293,8 +319,10 @@ private:
       } else if (v.is_array()) {
         for (std::size_t i = 0; i < v.size(); ++i)
           walk(v[i], path + "[" + std::to_string(i) + "]");
+      } else if (v.is_boolean()) {
+        out.emplace_back(field_label(path), t(v.get<bool>() ? "bool_true" : "bool_false"));
       } else {
-        out.emplace_back(path, v.is_null() ? "null" : scalar(v));
+        out.emplace_back(field_label(path), v.is_null() ? "null" : scalar(v));
       }
     };
     for (auto it = e.line.begin(); it != e.line.end(); ++it) {
@@ -434,7 +462,7 @@ private:
     m_doc.blocks.push_back(std::move(b));
     std::vector<std::vector<std::string>> rows;
     for (const auto& ev : m_events) {
-      rows.push_back({entry_ref(ev.seq), utc_text(ev.utc), zone_text(ev.utc), kind_name(ev.kind), t(ev.source), ev.what});
+      rows.push_back({entry_ref(ev.seq), utc_text(ev.utc), zone_text(ev.utc), kind_name_at(ev.seq, ev.kind), t(ev.source), ev.what});
     }
     table({t("c_entry"), t("c_time_utc"), tf("c_time_zone", {m_model.timezone}), t("c_kind"), t("c_time_source"), t("c_what")},
           std::move(rows));
@@ -750,8 +778,14 @@ private:
       }
       paragraph(t("email_anomalies"));
       std::vector<std::string> anomalies;
-      for (const Json& a : member(*e.derived, "anomalies"))
-        anomalies.push_back(str(a, "code") + ": " + str(a, "message"));
+      for (const Json& a : member(*e.derived, "anomalies")) {
+        const std::string key = "anomaly." + str(a, "code");
+        if (m_lang != Lang::en && has_translation(key)) {
+          anomalies.push_back(tf("anomaly_translated", {str(a, "code"), t(key), str(a, "message")}));
+        } else {
+          anomalies.push_back(str(a, "code") + ": " + str(a, "message"));
+        }
+      }
       if (anomalies.empty()) {
         paragraph(t("email_no_anomalies"));
       } else {
@@ -947,7 +981,8 @@ private:
       return;
     }
     for (const auto* e : list) {
-      subheading("entry-" + std::to_string(e->seq), tf("file_heading", {std::to_string(e->seq)}));
+      subheading("entry-" + std::to_string(e->seq),
+                 tf(files_of(*e).size() == 1 ? "file_heading_one" : "file_heading", {std::to_string(e->seq)}));
       auto f = context_fields(*e);
       for (auto& kv : recorded_fields(*e))
         f.push_back(std::move(kv));
@@ -1026,7 +1061,7 @@ private:
           const auto it = problems.find(str(f, "path"));
           check = it == problems.end() ? t("check_ok") : join(it->second, ", ");
         }
-        rows.push_back({std::to_string(n), entry_ref(e.seq) + " " + kind_name(e.kind), str(f, "path"), std::to_string(file_size(f)),
+        rows.push_back({std::to_string(n), entry_ref(e.seq) + " " + kind_name(e), str(f, "path"), std::to_string(file_size(f)),
                         str(f, "sha256"), check});
       }
     }
@@ -1054,9 +1089,14 @@ private:
             {t("f_check"), check}});
     if (m_model.check && !m_model.check->findings.empty()) {
       std::vector<std::vector<std::string>> rows;
-      for (const auto& f : m_model.check->findings)
+      for (const auto& f : m_model.check->findings) {
+        // verify's own message is English and names the values; the other languages get the
+        // translated sentence of its code (the entry and path stand beside it).
+        const std::string key = "finding." + f.code;
+        const std::string details = m_lang != Lang::en && has_translation(key) ? t(key) : f.message;
         rows.push_back({f.severity == verify::Severity::error ? t("sev_error") : t("sev_warning"), f.code,
-                        f.seq ? std::to_string(*f.seq) : "", f.path, f.message});
+                        f.seq ? std::to_string(*f.seq) : "", f.path, details});
+      }
       table({t("c_severity"), t("c_code"), t("c_entry"), t("c_path"), t("c_details")}, std::move(rows));
     }
 

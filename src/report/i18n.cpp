@@ -2,6 +2,8 @@
 
 #include "cbkit/error.hpp"
 
+#include "i18n_de.hpp"
+
 #include <map>
 #include <mutex>
 
@@ -40,6 +42,9 @@ constexpr Text k_texts[] = {
      "invisibles "
      "et ceux qui modifient le sens d'écriture sont affichés sous la forme [U+XXXX]."},
 
+    {"pdf_footer_case", "Case {1} · head {2}…", "Dossier {1} · kop {2}…", "Dossier {1} · tête {2}…"},
+    {"pdf_footer_page", "page {1} / {2}", "pagina {1} / {2}", "page {1} / {2}"},
+
     {"sec_summary", "Case summary", "Samenvatting van het dossier", "Résumé du dossier"},
     {"sec_timeline", "Timeline", "Tijdlijn", "Chronologie"},
     {"sec_checklist", "Police checklist", "Checklist van de politie", "Liste de contrôle de la police"},
@@ -53,7 +58,8 @@ constexpr Text k_texts[] = {
 
     {"f_case_id", "Case ID", "Dossiernummer", "Numéro de dossier"},
     {"f_title", "Title", "Titel", "Titre"},
-    {"f_examiner", "Examiner", "Onderzoeker", "Enquêteur"},
+    // Whoever collected the evidence: often the victim's counsellor or lawyer, not the police.
+    {"f_examiner", "Collector", "Verzamelaar", "Collecteur"},
     {"f_organisation", "Organisation", "Organisatie", "Organisation"},
     {"f_timezone", "Time zone", "Tijdzone", "Fuseau horaire"},
     {"timezone_value", "{1} (UTC{2} when the case was opened)", "{1} (UTC{2} bij de opening van het dossier)",
@@ -73,6 +79,8 @@ constexpr Text k_texts[] = {
 
     {"kind_case", "Case opened", "Opening dossier", "Ouverture du dossier"},
     {"kind_file", "Files", "Bestanden", "Fichiers"},
+    // A file entry with one file, where one entry is named (an exhibit, a timeline row).
+    {"kind_file_one", "File", "Bestand", "Fichier"},
     {"kind_email", "E-mail", "E-mail", "E-mail"},
     {"kind_note", "Note", "Notitie", "Note"},
     {"kind_web", "Web capture", "Webopname", "Capture web"},
@@ -469,8 +477,11 @@ constexpr Text k_texts[] = {
     {"c_body_hash", "Body hash", "Hash van de inhoud", "Empreinte du corps"},
     {"c_signature", "Signature", "Handtekening", "Signature"},
     {"c_key", "Key", "Sleutel", "Clé"},
-    {"email_anomalies", "Anomalies (code: explanation in English):", "Afwijkingen (code: uitleg in het Engels):",
-     "Anomalies (code : explication en anglais) :"},
+    {"email_anomalies", "Anomalies (code: explanation):", "Afwijkingen (code: uitleg):", "Anomalies (code : explication) :"},
+    // An anomaly whose code has a translation: the sentence, then the analysis' own English
+    // text with the values it names.
+    {"anomaly_translated", "{1}: {2}\n({3})", "{1}: {2}\n(technische details, in het Engels: {3})",
+     "{1} : {2}\n(détails techniques, en anglais : {3})"},
     {"email_no_anomalies", "No anomaly found.", "Geen afwijking gevonden.", "Aucune anomalie relevée."},
     {"email_files", "Stored files (original, analysis, body, attachments):", "Bewaarde bestanden (origineel, analyse, inhoud, bijlagen):",
      "Fichiers conservés (original, analyse, corps, pièces jointes) :"},
@@ -505,6 +516,7 @@ constexpr Text k_texts[] = {
     {"thumbnail_caption", "{1}", "{1}", "{1}"},
 
     {"file_heading", "Files #{1}", "Bestanden #{1}", "Fichiers n° {1}"},
+    {"file_heading_one", "File #{1}", "Bestand #{1}", "Fichier n° {1}"},
     {"f_context_kind", "What it is", "Wat het is", "Nature"},
     {"f_source_url", "Source URL", "Bron-URL", "URL source"},
     {"f_platform", "Platform", "Platform", "Plateforme"},
@@ -565,6 +577,157 @@ constexpr Text k_texts[] = {
      "Code QR de la tête, pour comparer un exemplaire imprimé au dossier :"},
     {"qr_only_html", "The QR code of the head {1} is in the HTML report.", "De QR-code van de kop {1} staat in het HTML-rapport.",
      "Le code QR de la tête {1} figure dans le rapport HTML."},
+
+    // Labels of the fields of seal, timestamp and report lines (the report lists them field by
+    // field): "field." + the field's path in the line, array indices left out. A timestamp
+    // inside a seal line (seal.timestamp.*) uses the timestamp.* labels.
+    {"field.seal.tree_size", "Entries in the Merkle tree", "Regels in de Merkle-boom", "Lignes dans l'arbre de Merkle"},
+    {"field.seal.root", "Root of the Merkle tree (SHA-256)", "Wortel van de Merkle-boom (SHA-256)",
+     "Racine de l'arbre de Merkle (SHA-256)"},
+    {"field.seal.covers.seq", "Sealed up to entry (seq)", "Verzegeld tot en met stuk (seq)", "Scellé jusqu'à l'entrée (seq)"},
+    {"field.seal.covers.head", "Sealed head (SHA-256)", "Verzegelde kop (SHA-256)", "Tête scellée (SHA-256)"},
+    {"field.seal.origin", "Origin of the checkpoint", "Herkomst van het checkpoint", "Origine du point de contrôle"},
+    {"field.seal.key.algorithm", "Signature algorithm", "Handtekeningalgoritme", "Algorithme de signature"},
+    {"field.seal.key.fingerprint", "Fingerprint of the key (SHA-256)", "Vingerafdruk van de sleutel (SHA-256)",
+     "Empreinte de la clé (SHA-256)"},
+    {"field.seal.key.key_id", "Key ID (minisign)", "Sleutel-ID (minisign)", "Identifiant de la clé (minisign)"},
+    {"field.seal.archive.name", "Handover archive", "Overdrachtsarchief", "Archive de remise"},
+    {"field.seal.archive.format", "Format of the archive", "Formaat van het archief", "Format de l'archive"},
+    {"field.timestamp.covers.seq", "Timestamped up to entry (seq)", "Tijdgestempeld tot en met stuk (seq)",
+     "Horodaté jusqu'à l'entrée (seq)"},
+    {"field.timestamp.covers.head", "Timestamped head (SHA-256)", "Tijdgestempelde kop (SHA-256)", "Tête horodatée (SHA-256)"},
+    {"field.timestamp.tsa.url", "Time-stamping authority (URL)", "Tijdstempeldienst (URL)", "Autorité d'horodatage (URL)"},
+    {"field.timestamp.tsa.time", "Time in the token (UTC)", "Tijdstip in het token (UTC)", "Heure dans le jeton (UTC)"},
+    {"field.timestamp.tsa.serial", "Serial number of the token", "Serienummer van het token", "Numéro de série du jeton"},
+    {"field.timestamp.tsa.policy", "Policy of the authority (OID)", "Beleid van de dienst (OID)", "Politique de l'autorité (OID)"},
+    {"field.timestamp.tsa.name", "Name of the authority", "Naam van de dienst", "Nom de l'autorité"},
+    {"field.timestamp.tsa.signer_subject", "Signing certificate (subject)", "Ondertekeningscertificaat (onderwerp)",
+     "Certificat signataire (sujet)"},
+    {"field.timestamp.tsa.signer_issuer", "Signing certificate (issuer)", "Ondertekeningscertificaat (uitgever)",
+     "Certificat signataire (émetteur)"},
+    {"field.timestamp.tsa.accuracy", "Accuracy of the time", "Nauwkeurigheid van het tijdstip", "Précision de l'heure"},
+    {"field.timestamp.nonce", "Nonce (random number of the request)", "Nonce (willekeurig getal van het verzoek)",
+     "Nonce (nombre aléatoire de la demande)"},
+    {"field.timestamp.local_before", "Local clock before the request", "Lokale klok vóór het verzoek", "Horloge locale avant la demande"},
+    {"field.timestamp.local_after", "Local clock after the answer", "Lokale klok na het antwoord", "Horloge locale après la réponse"},
+    {"field.timestamp.skew_micros", "Token time minus local clock (µs)", "Tijdstip van het token min lokale klok (µs)",
+     "Heure du jeton moins horloge locale (µs)"},
+    {"field.timestamp.proxy", "Proxy used", "Gebruikte proxy", "Proxy utilisé"},
+    {"field.timestamp.verification.imprint", "The token covers the head", "Het token dekt de kop", "Le jeton couvre la tête"},
+    {"field.timestamp.verification.nonce", "The nonce matches", "De nonce klopt", "Le nonce concorde"},
+    {"field.timestamp.verification.signature", "The token's signature is valid", "De handtekening van het token is geldig",
+     "La signature du jeton est valide"},
+    {"field.timestamp.verification.chain_checked", "Certificate chain checked", "Certificaatketen gecontroleerd",
+     "Chaîne de certificats contrôlée"},
+    {"field.timestamp.verification.chain", "Certificate chain valid", "Certificaatketen geldig", "Chaîne de certificats valide"},
+    {"field.timestamp.verification.ca_sha256", "File of trust anchors (SHA-256)", "Bestand met vertrouwensankers (SHA-256)",
+     "Fichier des ancres de confiance (SHA-256)"},
+    {"field.report.lang", "Language", "Taal", "Langue"},
+    {"field.report.format", "File format", "Bestandsformaat", "Format de fichier"},
+    {"field.report.describes.seq", "Describes the case up to entry (seq)", "Beschrijft het dossier tot en met stuk (seq)",
+     "Décrit le dossier jusqu'à l'entrée (seq)"},
+    {"field.report.describes.head", "Head it describes (SHA-256)", "Beschreven kop (SHA-256)", "Tête décrite (SHA-256)"},
+    {"bool_true", "yes", "ja", "oui"},
+    {"bool_false", "no", "nee", "non"},
+
+    // Findings of the check at report time, by their stable code ("finding." + code); the
+    // entry and the path are in their own columns. A code without a row here is shown with
+    // verify's English message.
+    {"finding.file-missing", "The recorded file is missing.", "Het vastgelegde bestand ontbreekt.", "Le fichier consigné est manquant."},
+    {"finding.file-hash-mismatch", "The file's SHA-256 differs from the recorded one: its content changed.",
+     "De SHA-256 van het bestand verschilt van de vastgelegde: de inhoud is gewijzigd.",
+     "Le SHA-256 du fichier diffère de celui consigné : son contenu a changé."},
+    {"finding.file-size-mismatch", "The file's size differs from the recorded one.",
+     "De grootte van het bestand verschilt van de vastgelegde.", "La taille du fichier diffère de celle consignée."},
+    {"finding.file-not-regular", "The file is no longer a regular file (a link, folder or device took its place).",
+     "Het bestand is geen gewoon bestand meer (een link, map of apparaat nam zijn plaats in).",
+     "Le fichier n'est plus un fichier ordinaire (un lien, un dossier ou un périphérique a pris sa place)."},
+    {"finding.file-writable", "The file is writable: cbkit stores evidence read-only, so someone changed its permissions.",
+     "Het bestand is beschrijfbaar: cbkit bewaart bewijs alleen-lezen, dus iemand heeft de rechten gewijzigd.",
+     "Le fichier est modifiable : cbkit conserve les preuves en lecture seule, quelqu'un a donc changé ses droits."},
+    {"finding.file-unreadable", "The file cannot be read.", "Het bestand kan niet worden gelezen.", "Le fichier ne peut pas être lu."},
+    {"finding.unrecorded-file", "A file in the case folder is not recorded by any manifest line.",
+     "Een bestand in de dossiermap wordt door geen enkele manifestregel vastgelegd.",
+     "Un fichier du dossier n'est consigné par aucune ligne du manifeste."},
+    {"finding.prev-mismatch", "The chain of manifest lines is broken here.", "De keten van manifestregels is hier verbroken.",
+     "La chaîne des lignes du manifeste est rompue ici."},
+    {"finding.time-not-monotonic", "This line is dated before the line before it (the system clock was set back, or lines were moved).",
+     "Deze regel is gedateerd vóór de regel ervoor (de systeemklok werd teruggezet, of regels werden verplaatst).",
+     "Cette ligne est datée d'avant la ligne précédente (l'horloge système a été reculée, ou des lignes ont été déplacées)."},
+    {"finding.seal-unpinned",
+     "The seal is signed by the key that came with the case; to pin it, check it with the collector's own public key (cbkit verify "
+     "--pubkey).",
+     "De verzegeling is ondertekend met de sleutel die met het dossier meekwam; controleer ze met de eigen publieke sleutel van de "
+     "verzamelaar (cbkit verify --pubkey).",
+     "Le scellé est signé par la clé fournie avec le dossier ; vérifiez-le avec la clé publique du collecteur lui-même (cbkit verify "
+     "--pubkey)."},
+    {"finding.timestamp-unpinned", "The token's signature holds, but who the time-stamping authority is was not checked (no --tsa-ca).",
+     "De handtekening van het token klopt, maar wie de tijdstempeldienst is, werd niet gecontroleerd (geen --tsa-ca).",
+     "La signature du jeton est valide, mais l'identité de l'autorité d'horodatage n'a pas été vérifiée (pas de --tsa-ca)."},
+    {"finding.timestamp-untrusted", "The token is signed by an authority the given trust anchors (--tsa-ca) do not trust.",
+     "Het token is ondertekend door een dienst die de opgegeven vertrouwensankers (--tsa-ca) niet vertrouwen.",
+     "Le jeton est signé par une autorité à laquelle les ancres de confiance données (--tsa-ca) ne se fient pas."},
+    {"finding.capture-truncated", "A response body of the capture was cut at the size limit.",
+     "Een antwoord van de webopname werd afgekapt op de groottelimiet.", "Une réponse de la capture a été coupée à la limite de taille."},
+    {"finding.capture-insecure", "The capture was made with --insecure: the server's certificate was not required to verify.",
+     "De webopname werd gemaakt met --insecure: het certificaat van de server hoefde niet geldig te zijn.",
+     "La capture a été faite avec --insecure : le certificat du serveur n'a pas dû être valide."},
+    {"finding.capture-incomplete", "The entry records a failed capture attempt.", "Het stuk legt een mislukte opnamepoging vast.",
+     "L'entrée consigne une tentative de capture échouée."},
+    {"finding.private-key-in-case",
+     "A private key is kept in the case folder: it travels with every copy, and whoever has it can sign seals in the collector's name.",
+     "Er staat een private sleutel in de dossiermap: hij reist mee met elke kopie, en wie hem heeft, kan verzegelingen ondertekenen in "
+     "naam van de verzamelaar.",
+     "Une clé privée est conservée dans le dossier : elle voyage avec chaque copie, et qui la possède peut signer des scellés au nom du "
+     "collecteur."},
+
+    // Anomalies of an e-mail's analysis (headers.json), by code ("anomaly." + code).
+    {"anomaly.empty-message", "The file is empty: there is no message to analyse.",
+     "Het bestand is leeg: er is geen bericht om te analyseren.", "Le fichier est vide : il n'y a pas de message à analyser."},
+    {"anomaly.not-an-email", "The file does not start with a header field: it does not look like an e-mail.",
+     "Het bestand begint niet met een headerveld: het lijkt geen e-mail.",
+     "Le fichier ne commence pas par un champ d'en-tête : il ne ressemble pas à un e-mail."},
+    {"anomaly.undecodable-charset", "A character set of the message cannot be converted.",
+     "Een tekenset van het bericht kan niet worden omgezet.", "Un jeu de caractères du message ne peut pas être converti."},
+    {"anomaly.missing-date", "The message has no Date header.", "Het bericht heeft geen Date-header.",
+     "Le message n'a pas d'en-tête Date."},
+    {"anomaly.missing-message-id", "The message has no Message-ID header.", "Het bericht heeft geen Message-ID-header.",
+     "Le message n'a pas d'en-tête Message-ID."},
+    {"anomaly.missing-from", "The message has no From header.", "Het bericht heeft geen From-header.",
+     "Le message n'a pas d'en-tête From."},
+    {"anomaly.duplicate-header", "A header that may appear only once appears more than once.",
+     "Een header die maar één keer mag voorkomen, komt meer dan eens voor.",
+     "Un en-tête qui ne peut figurer qu'une fois apparaît plusieurs fois."},
+    {"anomaly.date-unparsable", "The Date header is not a valid date.", "De Date-header is geen geldige datum.",
+     "L'en-tête Date n'est pas une date valide."},
+    {"anomaly.date-in-future", "The Date header lies after the time the message was added to the case.",
+     "De Date-header ligt na het tijdstip waarop het bericht aan het dossier werd toegevoegd.",
+     "L'en-tête Date est postérieur au moment où le message a été ajouté au dossier."},
+    {"anomaly.received-time-travel", "A server dated its Received hop before the hop that handed it the message.",
+     "Een server dateerde zijn Received-hop vóór de hop die hem het bericht bezorgde.",
+     "Un serveur a daté son passage Received avant celui qui lui a remis le message."},
+    {"anomaly.received-date-in-future", "A Received hop lies after the time the message was added to the case.",
+     "Een Received-hop ligt na het tijdstip waarop het bericht aan het dossier werd toegevoegd.",
+     "Un passage Received est postérieur au moment où le message a été ajouté au dossier."},
+    {"anomaly.date-far-from-first-hop", "The Date header and the first Received hop are more than 2 hours apart.",
+     "De Date-header en de eerste Received-hop liggen meer dan 2 uur uit elkaar.",
+     "L'en-tête Date et le premier passage Received sont distants de plus de 2 heures."},
+    {"anomaly.dkim-body-hash-fail", "DKIM: the body was changed after it was signed.",
+     "DKIM: de inhoud werd gewijzigd nadat hij ondertekend werd.", "DKIM : le corps a été modifié après sa signature."},
+    {"anomaly.dkim-signature-fail", "DKIM: the signature does not verify (signed headers changed, or wrong key).",
+     "DKIM: de handtekening klopt niet (ondertekende headers gewijzigd, of verkeerde sleutel).",
+     "DKIM : la signature n'est pas valide (en-têtes signés modifiés, ou mauvaise clé)."},
+    {"anomaly.dkim-expired", "DKIM: the signature had already expired when the message was delivered.",
+     "DKIM: de handtekening was al verlopen toen het bericht werd afgeleverd.",
+     "DKIM : la signature avait déjà expiré à la remise du message."},
+    {"anomaly.dkim-signed-after-delivery", "DKIM: the message was signed after it was delivered.",
+     "DKIM: het bericht werd ondertekend nadat het was afgeleverd.", "DKIM : le message a été signé après sa remise."},
+    {"anomaly.from-return-path-domain-mismatch", "The domain of the From address differs from that of the Return-Path.",
+     "Het domein van het From-adres verschilt van dat van het Return-Path.",
+     "Le domaine de l'adresse From diffère de celui du Return-Path."},
+    {"anomaly.from-reply-to-domain-mismatch", "The domain of the From address differs from that of the Reply-To address.",
+     "Het domein van het From-adres verschilt van dat van het Reply-To-adres.",
+     "Le domaine de l'adresse From diffère de celui de l'adresse Reply-To."},
 };
 
 const std::map<std::string, const Text*, std::less<>>& table() {
@@ -577,12 +740,24 @@ const std::map<std::string, const Text*, std::less<>>& table() {
   return *m;
 }
 
+// The German rows (i18n_de.cpp) by key.
+const std::map<std::string, const char*, std::less<>>& german() {
+  static const auto* m = [] {
+    auto* out = new std::map<std::string, const char*, std::less<>>();
+    for (std::size_t i = 0; i < k_texts_de_count; ++i)
+      (*out)[k_texts_de[i].key] = k_texts_de[i].de;
+    return out;
+  }();
+  return *m;
+}
+
 } // namespace
 
 std::optional<Lang> parse_lang(std::string_view code) {
   if (code == "en") return Lang::en;
   if (code == "nl") return Lang::nl;
   if (code == "fr") return Lang::fr;
+  if (code == "de") return Lang::de;
   return std::nullopt;
 }
 
@@ -594,6 +769,8 @@ std::string lang_code(Lang lang) {
     return "nl";
   case Lang::fr:
     return "fr";
+  case Lang::de:
+    return "de";
   }
   return "en";
 }
@@ -609,6 +786,12 @@ const std::string& tr(Lang lang, std::string_view key) {
   const auto it = t.find(key);
   if (it == t.end()) throw Error(ErrorKind::internal, "report: no translation for '" + std::string(key) + "'");
   const Text& text = *it->second;
+  if (lang == Lang::de) {
+    const auto& de = german();
+    const auto d = de.find(key);
+    if (d == de.end()) throw Error(ErrorKind::internal, "report: no German translation for '" + std::string(key) + "'");
+    return cache[k] = d->second;
+  }
   return cache[k] = lang == Lang::nl ? text.nl : lang == Lang::fr ? text.fr : text.en;
 }
 
@@ -636,6 +819,8 @@ std::string trf(Lang lang, std::string_view key, const std::vector<std::string>&
   }
   return out;
 }
+
+bool has_translation(std::string_view key) { return table().count(key) != 0; }
 
 std::vector<std::string> translation_keys() {
   std::vector<std::string> keys;

@@ -12,14 +12,73 @@ std::string visible(const std::string& s, bool keep_newlines) { return reveal_in
 
 std::string html_text(const std::string& s) { return escape_html(visible(s, false)); }
 
-// Multi-line text: each line escaped, joined with <br>.
+bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool has_digit(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A hash as the report prints them: 32 or more hexadecimal digits (SHA-256 is 64).
+bool is_hash(std::string_view s) { return s.size() >= 32 && std::all_of(s.begin(), s.end(), is_hex_digit); }
+
+// A word longer than this (a URL, a file name) may break anywhere rather than widen a
+// table beyond the page.
+constexpr std::size_t k_long_word = 30;
+// A line up to this length that holds a digit (a date and time, an IP address, a size, an
+// exhibit number) is kept on one line.
+constexpr std::size_t k_keep_line = 40;
+
+// One line of visible text, escaped, with the line-break rules of the printed report. The
+// text itself stays contiguous in the HTML (no markup inside a word or between words that
+// belong together), so a search in the page or the source finds it:
+// - a line that is a hash is a monospace span that breaks only at fixed points (in a
+//   table cell or a field list, a block 32 digits wide: two lines of 32; copied text is
+//   still the hash);
+// - a short line with digits, or of one word ("seal-unpinned", a media type), never breaks;
+// - in other lines, words break only at spaces, except words longer than k_long_word,
+//   which may break anywhere, and hashes, which stay whole.
+// Browsers do not break inside "81.164.201.77", "2026-11-20" or "21:14:00" by themselves
+// (UAX #14): it is overflow-wrap: anywhere that did, and it is only on long words now.
+std::string html_line(std::string_view line) {
+  std::size_t b = 0, e = line.size();
+  while (b < e && line[b] == ' ')
+    ++b;
+  while (e > b && line[e - 1] == ' ')
+    --e;
+  const std::string_view core = line.substr(b, e - b);
+  if (is_hash(core))
+    return escape_html(line.substr(0, b)) + "<span class=\"hash\">" + escape_html(core) + "</span>" + escape_html(line.substr(e));
+  if ((has_digit(core) || core.find(' ') == std::string_view::npos) && line.size() <= k_keep_line)
+    return "<span class=\"nw\">" + escape_html(line) + "</span>";
+  std::string out;
+  for (std::size_t at = 0;;) {
+    const auto space = line.find(' ', at);
+    const std::string_view word = line.substr(at, space == std::string_view::npos ? std::string_view::npos : space - at);
+    // A hash in a sentence ("... is <hash>.") stays whole: it moves to the next line.
+    std::size_t hash_end = word.size();
+    while (hash_end > 0 && std::string_view(".,;:)").find(word[hash_end - 1]) != std::string_view::npos)
+      --hash_end;
+    if (is_hash(word.substr(0, hash_end))) {
+      out += "<span class=\"hash\">" + escape_html(word.substr(0, hash_end)) + "</span>" + escape_html(word.substr(hash_end));
+    } else if (word.size() > k_long_word) {
+      out += "<span class=\"long\">" + escape_html(word) + "</span>";
+    } else {
+      out += escape_html(word);
+    }
+    if (space == std::string_view::npos) break;
+    out += ' ';
+    at = space + 1;
+  }
+  return out;
+}
+
+// Multi-line text: each line escaped with html_line(), joined with <br>.
 std::string html_lines(const std::string& s) {
   const std::string v = visible(s, true);
   std::string out;
   std::size_t start = 0;
   for (;;) {
     const auto nl = v.find('\n', start);
-    out += escape_html(v.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    out += html_line(std::string_view(v).substr(start, nl == std::string::npos ? std::string::npos : nl - start));
     if (nl == std::string::npos) break;
     start = nl + 1;
     if (start < v.size()) out += "<br>";
@@ -50,25 +109,29 @@ h1 { font-size: 1.6em; border-bottom: 2px solid #222; padding-bottom: .2em; }
 h2 { font-size: 1.3em; margin-top: 1.8em; border-bottom: 1px solid #888; }
 h3 { font-size: 1.05em; margin-top: 1.4em; background: #f0f0f0; padding: .2em .4em; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; font-size: .92em; }
-th, td { border: 1px solid #999; padding: .2em .4em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid #999; padding: .2em .4em; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { background: #e8e8e8; }
 dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .15em 1em; margin: .5em 0 1em; }
 dl.fields dt { font-weight: bold; }
-dl.fields dd { margin: 0; overflow-wrap: anywhere; }
+dl.fields dd { margin: 0; overflow-wrap: break-word; min-width: 0; }
 pre { background: #f6f6f6; border: 1px solid #ccc; padding: .4em; white-space: pre-wrap; overflow-wrap: anywhere; }
-.mono, td.hash { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; }
-svg.timeline { border: 1px solid #ccc; background: #fff; }
+.mono, td.hash, .hash { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; }
+.nw { white-space: nowrap; }
+.long { overflow-wrap: anywhere; }
+td .hash, dd .hash { display: inline-block; width: 32ch; word-break: break-all; }
+svg.timeline { border: 1px solid #ccc; background: #fff; max-width: 100%; height: auto; }
 figure { margin: .5em 0 1em; }
 figure img { max-width: 320px; max-height: 480px; border: 1px solid #999; }
 nav ol { columns: 2; }
 .note { white-space: normal; border-left: 3px solid #b9770e; padding-left: .6em; }
-@page { size: A4; margin: 15mm; }
+@page { size: A4; margin: 14mm 14mm 18mm; }
 @media print {
-  body { margin: 0; max-width: none; font-size: 9.5pt; }
+  body { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; }
   nav { display: none; }
   h2 { break-after: avoid; }
   h3 { break-after: avoid; }
-  tr, figure, dl.fields, pre, svg { break-inside: avoid; }
+  tr, li, figure, dl.fields, pre, svg { break-inside: avoid; }
+  thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
 }
 )css";

@@ -1,7 +1,9 @@
 #include "cbkit/report/report.hpp"
 
+#include "cbkit/capture/browser.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/report/document.hpp"
+#include "cbkit/report/text.hpp"
 #include "cbkit/store/entry.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
@@ -16,6 +18,7 @@ std::optional<Format> parse_format(std::string_view name) {
   if (name == "md") return Format::markdown;
   if (name == "txt") return Format::text;
   if (name == "json") return Format::json;
+  if (name == "pdf") return Format::pdf;
   return std::nullopt;
 }
 
@@ -29,6 +32,8 @@ std::string format_name(Format format) {
     return "txt";
   case Format::json:
     return "json";
+  case Format::pdf:
+    return "pdf";
   }
   return "html";
 }
@@ -43,6 +48,8 @@ std::string format_media_type(Format format) {
     return "text/plain; charset=utf-8";
   case Format::json:
     return "application/json";
+  case Format::pdf:
+    return "application/pdf";
   }
   return "application/octet-stream";
 }
@@ -51,6 +58,12 @@ std::string render_report(const CaseModel& model, const Options& options) {
   if (options.format == Format::json)
     return report_json(model, options.lang).dump(2, ' ', false, manifest::Json::error_handler_t::replace) + "\n";
   const Document doc = build_document(model, options.lang);
+  if (options.format == Format::pdf) {
+    capture::PdfPrintOptions print;
+    print.browser = options.browser;
+    print.footer_html = pdf_footer_html(model, options.lang);
+    return capture::print_html_to_pdf(render_html(doc), print);
+  }
   switch (options.format) {
   case Format::html:
     return render_html(doc);
@@ -59,9 +72,28 @@ std::string render_report(const CaseModel& model, const Options& options) {
   case Format::text:
     return render_text(doc);
   case Format::json:
+  case Format::pdf:
     break;
   }
   return render_html(doc);
+}
+
+std::string pdf_footer_html(const CaseModel& model, Lang lang) {
+  // Chromium draws the footer in the page margin with its own (tiny) default font size, so
+  // the template sets its size; the two outer spans sit left and right.
+  const std::string head = model.head.substr(0, 16);
+  std::string out = "<div style=\"font-family: 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif; font-size: 7.5pt; color: #333; "
+                    "width: 100%; margin: 0 14mm; display: flex; justify-content: space-between; white-space: nowrap;\">";
+  out += "<span>" + escape_html(reveal_invisible(trf(lang, "pdf_footer_case", {model.case_id, head}), false)) + "</span>";
+  // "page {1} / {2}" with the two numbers as Chromium's fill-in elements.
+  const std::string page = escape_html(tr(lang, "pdf_footer_page"));
+  const auto one = page.find("{1}");
+  const auto two = page.find("{2}");
+  if (one == std::string::npos || two == std::string::npos || two < one)
+    throw Error(ErrorKind::internal, "pdf_footer_page: {1} before {2}");
+  out += "<span>" + page.substr(0, one) + "<span class=\"pageNumber\"></span>" + page.substr(one + 3, two - one - 3) +
+         "<span class=\"totalPages\"></span>" + page.substr(two + 3) + "</span></div>";
+  return out;
 }
 
 Recorded record_report(const store::Case& c, const CaseModel& model, const std::string& content, const Options& options,

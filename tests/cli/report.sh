@@ -6,7 +6,7 @@
 # checklist, and bad arguments.
 #
 # Goldens live in tests/cli/golden/report/; regenerate them after an intended change with
-#   CBKIT_UPDATE_GOLDEN=1 bash tests/cli/report.sh golden_en   (and golden_nl, golden_fr)
+#   CBKIT_UPDATE_GOLDEN=1 bash tests/cli/report.sh golden_en   (and golden_nl, golden_fr, golden_de)
 # The case is normalised after it is built (support/report_normalize.py: fixed times,
 # user/host and source paths, chain recomputed), because cbkit has no clock override.
 source "$(dirname "$0")/lib.sh"
@@ -78,6 +78,7 @@ check_golden() {
 test_golden_en() { check_golden en; }
 test_golden_nl() { check_golden nl; }
 test_golden_fr() { check_golden fr; }
+test_golden_de() { check_golden de; }
 
 # The goldens are not English with Dutch/French headings only: the body text is translated.
 test_translated() {
@@ -95,6 +96,45 @@ test_translated() {
     expect_stdout_contains "e-mail n° 4 n'a pas d'en-têtes Received"
     expect_stdout_contains "2026-11-20 21:14:00 +01:00 (Europe/Brussels)"
     expect_stdout_contains "2026-11-20 20:14:00 UTC"
+}
+
+# Dutch, French and German reports hold no English sentence of the catalogue and no raw key: the
+# golden case with a recorded report, a seal (its fields and its verify finding) and the
+# catalogue read from src/report/i18n.cpp (support/report_catalogue.py). The allow-list holds
+# the pieces that are the same words in every language (names, technical terms).
+CATALOGUE_ALLOW=("Received" "Authentication-Results" "SHA-256" "Message-ID" "Return-Path" "Reply-To")
+test_catalogue_translated() {
+    build_case
+    expect_exit 0 cbkit --case "$C" report --lang nl --record
+    expect_exit 0 cbkit keygen --out "$T/key"
+    expect_exit 0 cbkit --case "$C" seal --key "$T/key.key" --out "$T/handover.tar" --no-report
+    local lang
+    for lang in nl fr de; do
+        expect_exit 0 cbkit --case "$C" report --lang "$lang" --format txt
+        cp "$OUT" "$T/r.$lang.txt"
+        "$PY" "$TESTS_DIR/support/report_catalogue.py" "$TESTS_DIR/../../src/report/i18n.cpp" "$lang" "$T/r.$lang.txt" \
+            "${CATALOGUE_ALLOW[@]}" >"$T/problems.$lang" ||
+            fail "the $lang report has English or raw keys: $(head -5 "$T/problems.$lang")"
+        # The fields of the seal and report lines are labelled, not listed by their path.
+        if grep -nE '^ +(seal|timestamp|report)\.[a-z_.]+:' "$T/r.$lang.txt" >"$T/raw.$lang"; then
+            fail "raw field paths in the $lang report: $(head -3 "$T/raw.$lang")"
+        fi
+        grep -q 'seal-unpinned' "$T/r.$lang.txt" || fail "the $lang report does not show the seal's finding"
+        if grep -q 'which came with the case' "$T/r.$lang.txt"; then fail "verify's English finding in the $lang report"; fi
+    done
+    grep -qF 'Verzamelaar' "$T/r.nl.txt" || fail "the collector is not named neutrally in Dutch"
+    grep -qF 'Collecteur' "$T/r.fr.txt" || fail "the collector is not named neutrally in French"
+    grep -qF 'Sammelnde Person' "$T/r.de.txt" || fail "the collector is not named neutrally in German"
+    if grep -qE 'Onderzoeker|Enquêteur|Ermittler' "$T/r.nl.txt" "$T/r.fr.txt" "$T/r.de.txt"; then fail "the collector is called an investigator"; fi
+    # One file is "Bestand", not "Bestanden".
+    grep -qE '^Bestand #2$' "$T/r.nl.txt" || fail "the Dutch heading of a one-file entry is not singular"
+    grep -qE '^Fichier n° 2$' "$T/r.fr.txt" || fail "the French heading of a one-file entry is not singular"
+    grep -qE '^Datei #2$' "$T/r.de.txt" || fail "the German heading of a one-file entry is not singular"
+    # The check can fail: the English report is caught.
+    expect_exit 0 cbkit --case "$C" report --lang en --format txt
+    if "$PY" "$TESTS_DIR/support/report_catalogue.py" "$TESTS_DIR/../../src/report/i18n.cpp" nl "$OUT" >/dev/null; then
+        fail "the catalogue check does not catch an English report"
+    fi
 }
 
 test_deterministic() {
@@ -297,10 +337,10 @@ test_json() {
 test_bad_args() {
     C="$T/case"
     new_case "$C"
-    expect_exit 2 cbkit --case "$C" report --lang de
-    expect_error_line "--lang 'de'" "en, nl or fr"
-    expect_exit 2 cbkit --case "$C" report --format pdf
-    expect_error_line "--format 'pdf'" "html, md, txt or json"
+    expect_exit 2 cbkit --case "$C" report --lang es
+    expect_error_line "--lang 'es'" "en, nl, fr or de"
+    expect_exit 2 cbkit --case "$C" report --format docx
+    expect_error_line "--format 'docx'" "html, pdf, md, txt or json"
     expect_exit 4 cbkit --case "$T/nowhere" report
     expect_exit 6 cbkit --case "$C" report --out "$T/no/such/dir/r.html"
     expect_error_line "r.html"

@@ -424,8 +424,8 @@ test_seal_records_report() {
     expect_jq '.report == null'
     # bad --report-lang: usage error, nothing written
     snap_save "$C"
-    expect_exit 2 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/d.tar" --report-lang de
-    expect_error_line "--report-lang" "de"
+    expect_exit 2 cbkit --case "$C" seal --key "$T/examiner.key" --out "$T/d.tar" --report-lang es
+    expect_error_line "--report-lang" "es" "en, nl, fr or de"
     snap_check "$C"
 }
 

@@ -76,6 +76,18 @@ TEST_CASE("every translation exists in en, nl and fr with the same placeholders"
   CHECK(tr(Lang::fr, "sec_exhibits") == "Inventaire des pièces");
 }
 
+TEST_CASE("every translation exists in German with the same placeholders", "[report]") {
+  for (const auto& key : translation_keys()) {
+    INFO(key);
+    const std::string& de = tr(Lang::de, key);
+    CHECK(!de.empty());
+    CHECK(placeholders(tr(Lang::en, key)) == placeholders(de));
+  }
+  CHECK(tr(Lang::de, "sec_exhibits") == "Verzeichnis der Beweisstücke");
+  CHECK(parse_lang("de") == Lang::de);
+  CHECK(lang_code(Lang::de) == "de");
+}
+
 TEST_CASE("trf fills placeholders once, never inside an inserted value", "[report]") {
   CHECK(trf(Lang::en, "miss_received", {"e-mail #4"}) == "e-mail #4 has no Received headers");
   CHECK(trf(Lang::en, "ev_email", {"{2}", "subject"}) == "From {2}: subject");
@@ -85,9 +97,10 @@ TEST_CASE("trf fills placeholders once, never inside an inserted value", "[repor
 TEST_CASE("languages and formats parse only their names", "[report]") {
   CHECK(parse_lang("nl") == Lang::nl);
   CHECK_FALSE(parse_lang("NL"));
-  CHECK_FALSE(parse_lang("de"));
+  CHECK_FALSE(parse_lang("es"));
   CHECK(parse_format("md") == Format::markdown);
-  CHECK_FALSE(parse_format("pdf"));
+  CHECK_FALSE(parse_format("docx"));
+  CHECK(parse_format("pdf") == Format::pdf);
   CHECK(format_name(Format::text) == "txt");
 }
 

@@ -152,6 +152,31 @@ std::optional<std::pair<int, int>> parse_viewport(std::string_view text);
 // an executable file.
 std::optional<std::filesystem::path> find_browser(const std::string& browser);
 
+// Printing a document of cbkit's own (the report) to PDF with the same headless browser.
+struct PdfPrintOptions {
+  std::string browser; // as BrowserOptions::browser
+  // Chromium's footer template: its own small HTML document in which elements of class
+  // "pageNumber" and "totalPages" are filled in per page. Empty: no footer. The header is
+  // always empty (no date, title or file path).
+  std::string footer_html;
+  // The page's own @page size and margins win (preferCSSPageSize); these are the fallback
+  // (A4 portrait, margins in millimetres).
+  double margin_top_mm = 15;
+  double margin_bottom_mm = 18;
+  double margin_side_mm = 14;
+  // The whole browser session: start, load and print.
+  std::chrono::milliseconds timeout{120000};
+};
+
+// `html` (a self-contained document: no network is used, every host name resolves to
+// nothing) printed to PDF by headless Chromium (Page.printToPDF over the DevTools pipe,
+// backgrounds printed). Returns the PDF's bytes. The document is loaded from a file in a
+// temporary folder that is removed on every way out, as is the browser's profile.
+// Throws Error(input) naming the Debian package chromium when the browser is not found, or
+// when it fails or `timeout` passes (the message says at which step), Error(io) when the
+// temporary folder cannot be written, Error(interrupted) on SIGINT/SIGTERM.
+std::string print_html_to_pdf(const std::string& html, const PdfPrintOptions& options);
+
 // Reconstructed HTTP/1.1 message heads for a WARC request/response record. The bytes
 // are NOT what went over the wire: CDP reports parsed headers and the decoded body. The
 // response head therefore drops Content-Encoding, Transfer-Encoding and Content-Length

@@ -1,7 +1,7 @@
 #pragma once
 
 // cbkit report: a readable account of a case for the police, in English, Dutch or French,
-// as one self-contained HTML file, Markdown or plain text.
+// as one self-contained HTML file, that HTML printed to an A4 PDF, Markdown or plain text.
 
 #include "cbkit/manifest/writer.hpp"
 #include "cbkit/report/i18n.hpp"
@@ -15,11 +15,11 @@
 
 namespace cbkit::report {
 
-enum class Format { html, markdown, text, json };
+enum class Format { html, markdown, text, json, pdf };
 
-// "html", "md", "txt" or "json" -> Format; nullopt for anything else.
+// "html", "md", "txt", "json" or "pdf" -> Format; nullopt for anything else.
 std::optional<Format> parse_format(std::string_view name);
-// "html", "md", "txt", "json": the --format name and the file extension.
+// "html", "md", "txt", "json", "pdf": the --format name and the file extension.
 std::string format_name(Format format);
 // The media type of a report file, e.g. "text/html; charset=utf-8".
 std::string format_media_type(Format format);
@@ -27,11 +27,23 @@ std::string format_media_type(Format format);
 struct Options {
   Lang lang = Lang::en;
   Format format = Format::html;
+  // The browser that prints a PDF (capture::BrowserOptions::browser; empty: chromium on PATH).
+  std::string browser;
 };
 
 // The report of `model` in one language and format. Deterministic: the same case and options
-// give the same bytes (no wall-clock time: the report is dated by the last line it describes).
+// give the same bytes (no wall-clock time: the report is dated by the last line it describes),
+// except a PDF, whose bytes hold the browser's creation date: a PDF is the HTML report
+// printed by headless Chromium (capture::print_html_to_pdf), A4, with the case ID, the
+// head's first 16 digits and "page X / Y" in the footer of every page.
+// Throws for a PDF what capture::print_html_to_pdf throws (Error(input) naming the Debian
+// package chromium when it is missing).
 std::string render_report(const CaseModel& model, const Options& options);
+
+// The footer of every page of the PDF report: a Chromium footer template (elements of class
+// pageNumber and totalPages are filled in per page) with the case ID and the head cut to 16
+// hexadecimal digits (the full head is in the report's integrity section), all escaped.
+std::string pdf_footer_html(const CaseModel& model, Lang lang);
 
 // The report's content as data (`report --format json`, cbkit-report-json(5)): the case,
 // persons, the 15 points with status, evidence and what is missing (texts in `lang` beside
