@@ -19,6 +19,7 @@ struct VerifyArgs {
   std::optional<std::string> expect_head;
   std::optional<std::string> pubkey;
   std::optional<std::string> tsa_ca;
+  unsigned jobs = 0;
 };
 
 const char* severity_name(verify::Severity s) { return s == verify::Severity::error ? "error" : "warning"; }
@@ -34,6 +35,7 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
     options.expect_head = h;
   }
   if (args.tsa_ca) options.tsa_ca = *args.tsa_ca;
+  options.jobs = args.jobs;
   if (args.pubkey) {
     seal::load_public_key(*args.pubkey); // a key that cannot be read is a usage problem, not a finding
     options.pubkey = *args.pubkey;
@@ -181,6 +183,8 @@ void setup_verify(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--expect-head", args->expect_head, "Head hash from a receipt: the log must still contain it");
   sub->add_option("--pubkey", args->pubkey, "The examiner's public key (PEM .pub or minisign .pub): seals must be signed by it");
   sub->add_option("--tsa-ca", args->tsa_ca, "CA certificates (PEM) that RFC 3161 timestamp tokens must chain to")->check(CLI::ExistingFile);
+  sub->add_option("--jobs", args->jobs, "Files of a case folder read and hashed at once (default 0: one per core, at most 4)")
+      ->check(CLI::Range(0u, 64u));
   sub->callback([&action, &g, args] { action = [&g, args] { return run_verify(*args, g); }; });
 }
 

@@ -23,6 +23,9 @@ struct Options {
   std::optional<std::string> expect_head;      // lowercase hex; the receipt's head
   std::optional<std::filesystem::path> tsa_ca; // trust anchors (PEM) for RFC 3161 tokens
   std::optional<std::filesystem::path> pubkey; // pinned seal key (PEM SPKI or minisign .pub)
+  // Threads reading and hashing a case folder's files (0: one per core, at most 4). The
+  // report is the same for every value; an archive is one stream and ignores it.
+  unsigned jobs = 0;
 };
 
 // Where the receipt's head was found in the chain.
