@@ -176,10 +176,12 @@ struct EntryFree {
 };
 
 // Where libarchive's output goes: the temporary file, hashed as it is written.
+constexpr int k_sink_block = 1 << 20;
+
 struct Sink {
   int fd = -1;
   std::string name;
-  util::Sha256 hash;
+  BackgroundSha256 hash; // of the archive's bytes, for the receipt; on its own thread
   std::uint64_t size = 0;
   int error = 0;
 };
@@ -228,6 +230,10 @@ public:
       r = archive_write_add_filter_zstd(m_a.get());
     }
     if (r == ARCHIVE_OK && format != ArchiveFormat::zip) r = archive_write_set_bytes_in_last_block(m_a.get(), 1);
+    // The sink gets 1 MiB at a time instead of libarchive's default 10 KiB: a hundred
+    // times fewer write(2) calls and hash updates, the same bytes since the last block is
+    // not padded. Not for zip, whose last block would be padded to the block size.
+    if (r == ARCHIVE_OK && format != ArchiveFormat::zip) r = archive_write_set_bytes_per_block(m_a.get(), k_sink_block);
     if (r == ARCHIVE_OK) r = archive_write_open(m_a.get(), &m_sink, nullptr, sink_write, nullptr);
     check(r, "cannot start the archive");
   }
