@@ -22,6 +22,7 @@ struct VerifyArgs {
   std::optional<std::string> tsa_ca;
   std::optional<std::string> identity;
   std::optional<std::string> passphrase_file;
+  unsigned jobs = 0;
 };
 
 const char* severity_name(verify::Severity s) { return s == verify::Severity::error ? "error" : "warning"; }
@@ -37,6 +38,7 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
     options.expect_head = h;
   }
   if (args.tsa_ca) options.tsa_ca = *args.tsa_ca;
+  options.jobs = args.jobs;
   if (args.pubkey) {
     seal::load_public_key(*args.pubkey); // a key that cannot be read is a usage problem, not a finding
     options.pubkey = *args.pubkey;
@@ -201,6 +203,8 @@ void setup_verify(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--identity", args->identity,
                   "age identity file (NAME.age.key) to decrypt an encrypted archive (ARCHIVE.age) as it is read");
   sub->add_option("--passphrase-file", args->passphrase_file, "File whose first line is the passphrase of an encrypted archive");
+  sub->add_option("--jobs", args->jobs, "Files of a case folder read and hashed at once (default 0: one per core, at most 4)")
+      ->check(CLI::Range(0u, 64u));
   sub->callback([&action, &g, args] { action = [&g, args] { return run_verify(*args, g); }; });
 }
 

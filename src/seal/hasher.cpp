@@ -5,6 +5,9 @@
 
 #include "cbkit/util/openssl.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 namespace cbkit::seal {
 
 // One hash thread: its queue (a null buffer marks the end of a stream) and its results.
@@ -132,6 +135,75 @@ Digests ParallelHasher::finish() {
   m_size = 0;
   if (m_lanes[0]->failed || m_lanes[1]->failed) throw Error(ErrorKind::internal, "OpenSSL: hashing failed");
   return d;
+}
+
+BackgroundSha256::BackgroundSha256() {
+  for (std::size_t i = 0; i < k_buffers; ++i) {
+    m_storage.emplace_back(new char[k_chunk]);
+    m_free.push_back(m_storage.back().get());
+  }
+  m_thread = std::thread([this] { run(); });
+}
+
+BackgroundSha256::~BackgroundSha256() {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_closing = true;
+  }
+  m_cv.notify_all();
+  m_thread.join();
+}
+
+void BackgroundSha256::run() {
+  std::unique_lock<std::mutex> lock(m_mutex);
+  for (;;) {
+    m_cv.wait(lock, [&] { return !m_queue.empty() || m_closing; });
+    if (m_queue.empty()) return;
+    const auto [buf, size] = m_queue.front();
+    m_queue.pop_front();
+    m_busy = true;
+    lock.unlock();
+    bool ok = true;
+    try {
+      m_hash.update(buf, size);
+    } catch (const Error&) {
+      ok = false;
+    }
+    lock.lock();
+    if (!ok) m_failed = true;
+    m_busy = false;
+    m_free.push_back(buf);
+    m_cv.notify_all();
+  }
+}
+
+void BackgroundSha256::update(const void* data, std::size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    char* buf = nullptr;
+    {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      m_cv.wait(lock, [&] { return !m_free.empty(); });
+      buf = m_free.back();
+      m_free.pop_back();
+    }
+    const std::size_t n = std::min(size, k_chunk);
+    std::memcpy(buf, p, n);
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_queue.emplace_back(buf, n);
+    }
+    m_cv.notify_all();
+    p += n;
+    size -= n;
+  }
+}
+
+util::Digest BackgroundSha256::finish() {
+  std::unique_lock<std::mutex> lock(m_mutex);
+  m_cv.wait(lock, [&] { return m_queue.empty() && !m_busy; });
+  if (m_failed) throw Error(ErrorKind::internal, "OpenSSL: hashing failed");
+  return m_hash.finish();
 }
 
 } // namespace cbkit::seal

@@ -26,7 +26,9 @@ namespace {
 
 std::string display(const fs::path& p) { return util::utf8_lossy(p.string()); }
 
-constexpr std::size_t k_block = 4u << 20; // one buffer; a multiple of k_align
+// One buffer; a multiple of k_align. 1 MiB writes keep the disk as busy as 4 MiB ones did
+// (O_DIRECT, three in flight) at a quarter of the memory (issue 17: 3 MiB instead of 12).
+constexpr std::size_t k_block = 1u << 20;
 constexpr std::size_t k_buffers = 3;
 constexpr std::size_t k_align = 4096;
 

@@ -13,12 +13,17 @@
 #include "cbkit/verify/entry_check.hpp"
 #include "checker.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
+#include <exception>
 #include <fcntl.h>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace cbkit::verify {
@@ -279,7 +284,7 @@ namespace {
 // Checks of the files of a case folder (the archive verifier reads them from its stream).
 class FolderChecker {
 public:
-  FolderChecker(fs::path root, const Options& options) : m_root(std::move(root)), m_ck(options) {}
+  FolderChecker(fs::path root, const Options& options) : m_root(std::move(root)), m_ck(options), m_jobs(effective_jobs(options.jobs)) {}
 
   Report run() {
     manifest::LineReader reader(m_root / manifest::k_manifest_name);
@@ -301,53 +306,160 @@ private:
     m_ck.add(code, seq, path, message, severity);
   }
 
+  // What reading one recorded file found: the findings in the order they arose and, when
+  // the file could be read to its end, its size and SHA-256.
+  struct FileOutcome {
+    std::vector<Finding> findings;
+    std::optional<util::FileDigest> digest;
+    std::exception_ptr error; // anything but a cbkit::Error, rethrown on the main thread
+  };
+
+  // Reads one recorded file (lstat, type, mode, open, hash), feeding `check` when given.
+  // Touches nothing shared but `check`, so files without a check can be read on any thread.
+  FileOutcome examine(const RecordedFile& f, EntryCheck* check) const {
+    FileOutcome out;
+    const auto add = [&](const char* code, const std::string& message, Severity severity = Severity::error) {
+      out.findings.push_back(Finding{code, severity, f.seq, f.path, message});
+    };
+    const fs::path p = m_root / f.path;
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0) {
+      add("file-missing", "recorded by line " + std::to_string(f.seq) + " but missing from the case");
+      return out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      add("file-not-regular", "is no longer a regular file (a link, folder or device took its place)");
+      return out;
+    }
+    if ((st.st_mode & 0222) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      add("file-writable",
+          std::string("is writable (mode ") + mode + "); cbkit stores evidence read-only, so someone changed its permissions",
+          Severity::warning);
+    }
+    util::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) {
+      add("file-unreadable", errno_message("cannot be read", errno));
+      return out;
+    }
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+    // The content check sees the bytes in the same pass, then learns whether they were the
+    // recorded ones.
+    try {
+      if (check) check->begin_file(f.path);
+      out.digest = util::sha256_fd(
+          fd.get(), f.path,
+          check ? std::function<void(const char*, std::size_t)>([&](const char* data, std::size_t n) { check->update(data, n); })
+                : std::function<void(const char*, std::size_t)>());
+    } catch (const Error& e) {
+      add("file-unreadable", std::string("read failed: ") + e.what());
+    }
+    return out;
+  }
+
+  // Adds what examine() found to the report, in the order of the recorded files.
+  void apply(const RecordedFile& f, EntryCheck* check, FileOutcome& o) {
+    if (o.error) std::rethrow_exception(o.error);
+    for (Finding& finding : o.findings)
+      m_ck.add(finding.code, finding.seq, finding.path, finding.message, finding.severity);
+    if (!o.digest) return;
+    if (check) check->end_file(o.digest->size == f.size && o.digest->sha256 == f.sha256);
+    m_ck.file_read(f, o.digest->size, o.digest->sha256);
+  }
+
   void check_files() {
-    for (const RecordedFile& f : m_ck.files()) {
-      const fs::path p = m_root / f.path;
-      struct stat st {};
-      if (::lstat(p.c_str(), &st) != 0) {
-        add("file-missing", f.seq, f.path, "recorded by line " + std::to_string(f.seq) + " but missing from the case");
-        continue;
+    const std::vector<RecordedFile>& files = m_ck.files();
+    std::vector<EntryCheck*> checks(files.size());
+    std::vector<std::size_t> unchecked; // read by the worker threads, in this order
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      checks[i] = m_ck.content_check(files[i]);
+      if (checks[i] == nullptr) unchecked.push_back(i);
+    }
+    const unsigned jobs = m_jobs;
+    if (jobs <= 1 || unchecked.size() < 2) {
+      for (std::size_t i = 0; i < files.size(); ++i) {
+        FileOutcome o = examine(files[i], checks[i]);
+        apply(files[i], checks[i], o);
       }
-      if (!S_ISREG(st.st_mode)) {
-        add("file-not-regular", f.seq, f.path, "is no longer a regular file (a link, folder or device took its place)");
-        continue;
-      }
-      if ((st.st_mode & 0222) != 0) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        add("file-writable", f.seq, f.path,
-            std::string("is writable (mode ") + mode + "); cbkit stores evidence read-only, so someone changed its permissions",
-            Severity::warning);
-      }
-      util::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-      if (!fd.valid()) {
-        add("file-unreadable", f.seq, f.path, errno_message("cannot be read", errno));
-        continue;
-      }
-      ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-      util::FileDigest digest;
-      EntryCheck* check = m_ck.content_check(f);
-      // The content check sees the bytes in the same pass, then learns whether they were the
-      // recorded ones.
-      bool fed = false;
-      try {
-        if (check) {
-          check->begin_file(f.path);
-          fed = true;
-        }
-        digest = util::sha256_fd(
-            fd.get(), f.path,
-            check ? std::function<void(const char*, std::size_t)>([&](const char* data, std::size_t n) { check->update(data, n); })
-                  : std::function<void(const char*, std::size_t)>());
-      } catch (const Error& e) {
-        add("file-unreadable", f.seq, f.path, std::string("read failed: ") + e.what());
-        continue;
-      }
-      if (fed) check->end_file(digest.size == f.size && digest.sha256 == f.sha256);
-      m_ck.file_read(f, digest.size, digest.sha256);
+      return;
+    }
+    ParallelReads reads(*this, files, unchecked, jobs);
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      // A content check keeps state across the files of its entry: its files are read here,
+      // in order, while the workers read ahead the files without one.
+      FileOutcome o = checks[i] != nullptr ? examine(files[i], checks[i]) : reads.take(i);
+      apply(files[i], checks[i], o);
     }
   }
+
+  // Worker threads reading the files without a content check, at most k_window files ahead
+  // of the one the main thread applies, so memory stays bounded (one 1 MiB read buffer per
+  // thread plus k_window small outcomes) however many files the case holds. The report does
+  // not depend on the number of threads: outcomes are applied in the order of the files.
+  class ParallelReads {
+  public:
+    static constexpr std::size_t k_window = 64;
+
+    ParallelReads(const FolderChecker& owner, const std::vector<RecordedFile>& files, const std::vector<std::size_t>& todo, unsigned jobs)
+        : m_owner(owner), m_files(files), m_todo(todo) {
+      for (unsigned t = 0; t < jobs; ++t)
+        m_threads.emplace_back([this] { work(); });
+    }
+    ~ParallelReads() {
+      {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_stop = true;
+      }
+      m_cv.notify_all();
+      for (std::thread& t : m_threads)
+        t.join();
+    }
+    ParallelReads(const ParallelReads&) = delete;
+    ParallelReads& operator=(const ParallelReads&) = delete;
+
+    // The outcome of file `index` (one of `todo`, asked for in increasing order).
+    FileOutcome take(std::size_t index) {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      m_applied = index;
+      m_cv.notify_all();
+      m_cv.wait(lock, [&] { return m_ready.count(index) != 0; });
+      FileOutcome o = std::move(m_ready[index]);
+      m_ready.erase(index);
+      return o;
+    }
+
+  private:
+    void work() {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      for (;;) {
+        m_cv.wait(lock, [&] { return m_stop || m_next == m_todo.size() || m_todo[m_next] < m_applied + k_window; });
+        if (m_stop || m_next == m_todo.size()) return;
+        const std::size_t index = m_todo[m_next++];
+        lock.unlock();
+        FileOutcome o;
+        try {
+          o = m_owner.examine(m_files[index], nullptr);
+        } catch (...) {
+          o.error = std::current_exception();
+        }
+        lock.lock();
+        m_ready.emplace(index, std::move(o));
+        m_cv.notify_all();
+      }
+    }
+
+    const FolderChecker& m_owner;
+    const std::vector<RecordedFile>& m_files;
+    const std::vector<std::size_t>& m_todo;
+    std::size_t m_next = 0;    // next position in m_todo to claim
+    std::size_t m_applied = 0; // index of the file the main thread waits for or applies
+    std::map<std::size_t, FileOutcome> m_ready;
+    bool m_stop = false;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::vector<std::thread> m_threads;
+  };
 
   void check_unrecorded() {
     check_unrecorded_in("evidence");
@@ -424,8 +536,17 @@ private:
     return false;
   }
 
+  // 0 (automatic): one reader per core, at most 4 (hashing is CPU-bound; more readers than
+  // cores would only compete for them and for the disk).
+  static unsigned effective_jobs(unsigned jobs) {
+    if (jobs != 0) return jobs;
+    const unsigned cores = std::thread::hardware_concurrency();
+    return std::clamp(cores, 1u, 4u);
+  }
+
   fs::path m_root;
   Checker m_ck;
+  unsigned m_jobs;
 };
 
 } // namespace

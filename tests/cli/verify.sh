@@ -109,4 +109,40 @@ test_time_not_monotonic_is_warning() {
         '[.findings[] | select(.code == "time-not-monotonic" and .severity == "warning" and .seq == 4)] | length == 1'
 }
 
+# Files are read and hashed on several threads (--jobs): the report is the same, finding
+# for finding and in the same order, whatever the number of threads.
+test_jobs_same_report() {
+    setup
+    local i
+    for i in 1 2 3 4 5 6 7 8; do
+        mkrandom "$T/in/r$i.bin" $((i * 300000))
+    done
+    add "$T/in/r1.bin" "$T/in/r2.bin" "$T/in/r3.bin"
+    add "$T/in/r4.bin" "$T/in/r5.bin"
+    note "between"
+    add "$T/in/r6.bin" "$T/in/r7.bin" "$T/in/r8.bin"
+    # damage some of them: content changed, missing, writable, replaced by a folder, one unrecorded
+    local d1=$C/evidence/000004-file d2=$C/evidence/000005-file d3=$C/evidence/000007-file
+    chmod u+w "$d1" "$d2" "$d3" "$d1/r1.bin" "$d2/r5.bin"
+    printf 'x' | dd of="$d1/r1.bin" bs=1 seek=1000 conv=notrunc status=none
+    rm -f "$d1/r2.bin"
+    mkdir "$d1/r2.bin"
+    rm -f "$d3/r7.bin"
+    mkfile "$d2/extra.txt" "not recorded"
+    verify_json "$C" --jobs 1
+    expect_eq "$LAST_RC" 1 "verify --jobs 1 exit code"
+    cp "$OUT" "$T/jobs1.json"
+    expect_jq '[.findings[].code] == ["file-writable", "file-hash-mismatch", "file-not-regular", "file-writable", "file-missing", "unrecorded-file"]' \
+        '.files_checked == 9'
+    local jobs
+    for jobs in 2 3 8 0; do
+        verify_json "$C" --jobs "$jobs"
+        expect_eq "$LAST_RC" 1 "verify --jobs $jobs exit code"
+        cmp -s "$T/jobs1.json" "$OUT" || fail "verify --json --jobs $jobs differs from --jobs 1: $(diff "$T/jobs1.json" "$OUT" | head -5)"
+    done
+    verify_json "$C"
+    cmp -s "$T/jobs1.json" "$OUT" || fail "verify --json (default jobs) differs from --jobs 1"
+    chmod -R u+w "$C/evidence"
+}
+
 run_tests "$@"

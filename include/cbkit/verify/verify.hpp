@@ -27,6 +27,9 @@ struct Options {
   std::optional<std::filesystem::path> pubkey; // pinned seal key (PEM SPKI or minisign .pub)
   // verify_archive: the archive is age-encrypted; decrypt it with these keys as it is read.
   std::optional<crypt::DecryptKeys> decrypt;
+  // Threads reading and hashing a case folder's files (0: one per core, at most 4). The
+  // report is the same for every value; an archive is one stream and ignores it.
+  unsigned jobs = 0;
 };
 
 // Where the receipt's head was found in the chain.
