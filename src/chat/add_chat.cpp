@@ -385,6 +385,10 @@ AddChatResult add_chat(const store::Case& c, const AddChatOptions& options) {
   chat["zone_source"] = conv.zone_source;
   chat["date_order"] = conv.date_order;
   chat["defect_count"] = static_cast<std::uint64_t>(conv.defects.size());
+  std::uint64_t unresolved = 0;
+  for (const Message& m : conv.messages)
+    unresolved += m.utc.empty() && !m.time_as_written.empty() ? 1 : 0;
+  chat["unresolved_times"] = unresolved;
   chat["input"] = Json{{"type", input_type}, {"name", util::utf8_lossy(src.filename().string())}};
   chat["parse"] = Json{{"zone", time.zone}, {"zone_source", time.zone_source}, {"date_order", time.date_order}};
   chat["messages_format"] = k_messages_format_version;

@@ -56,6 +56,13 @@ int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
     std::cout << "\n";
     if (ch.value("defect_count", std::uint64_t{0}) > 0)
       std::cout << "  " << ch.value("defect_count", std::uint64_t{0}) << " defect(s) in the export: see messages.json\n";
+    if (const auto n = ch.value("unresolved_times", std::uint64_t{0}); n > 0) {
+      std::cerr << "cbkit: warning: " << n << " message time(s) could not be resolved in "
+                << util::terminal_text(string_field(ch, "zone"), false)
+                << " (the local time happens twice at the autumn clock change, or never in spring); they are kept as written, "
+                   "without a UTC time: see 'cbkit show "
+                << r.appended.seq << "'\n";
+    }
     for (const auto& f : r.files)
       std::cout << "  " << f.sha256 << "  " << f.size << "  " << util::terminal_text(f.path, false) << "\n";
     print_receipt(r.appended);

@@ -163,6 +163,23 @@ test_android_txt_tz_option() {
     expect_stdout_contains "the case's zone"
 }
 
+# The repeated hour of the autumn clock change: never guessed, counted in the line, said
+# on stderr, both candidates in messages.json.
+test_ambiguous_autumn_time() {
+    setup
+    printf '24/10/2026, 21:14 - Lotte: Hoi\n25/10/2026, 02:30 - Sam: You will regret this\n25/10/2026, 09:00 - Sam: ok\n' >"$T/autumn.txt"
+    expect_exit 0 cbkit --case "$C" add-chat "$T/autumn.txt"
+    expect_stderr_contains "1 message time(s) could not be resolved in Europe/Brussels"
+    expect_stderr_contains "cbkit show 1"
+    expect_line_jq "$C" 1 '.chat.unresolved_times == 1' '.chat.message_count == 3'
+    expect_jq_file "$(messages_of 000001-chat)" '.messages[1].utc == ""' '.messages[1].ambiguous == true' \
+        '.messages[1].candidates == ["2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z"]' '.messages[2].utc == "2026-10-25T08:00:00Z"'
+    if "$PY" -c 'import jsonschema' 2>/dev/null; then
+        "$PY" "$MTOOL" schema "$C/manifest.jsonl" "$SCHEMA" >"$OUT" 2>"$ERR" || _fail_with_outputs "the line does not match the schema"
+    fi
+    expect_verify_ok "$C"
+}
+
 test_telegram_folder() {
     setup
     make_telegram
