@@ -18,7 +18,7 @@ namespace {
 struct VerifyArgs {
   std::string target;
   std::optional<std::string> expect_head;
-  std::optional<std::string> pubkey;
+  std::vector<std::string> pubkeys;
   std::optional<std::string> tsa_ca;
   std::optional<std::string> identity;
   std::optional<std::string> passphrase_file;
@@ -39,9 +39,9 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
   }
   if (args.tsa_ca) options.tsa_ca = *args.tsa_ca;
   options.jobs = args.jobs;
-  if (args.pubkey) {
-    seal::load_public_key(*args.pubkey); // a key that cannot be read is a usage problem, not a finding
-    options.pubkey = *args.pubkey;
+  for (const auto& k : args.pubkeys) {
+    seal::load_public_key(k); // a key that cannot be read is a usage problem, not a finding
+    options.pubkeys.emplace_back(k);
   }
   // A file is an archive; an extracted archive (the bag folder or its data/) is checked like
   // the archive; another folder (or nothing) is a case.
@@ -198,7 +198,10 @@ void setup_verify(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("TARGET", args->target,
                   "Case folder or sealed archive to check (default: --case, $CBKIT_CASE, or the working directory's case)");
   sub->add_option("--expect-head", args->expect_head, "Head hash from a receipt: the log must still contain it");
-  sub->add_option("--pubkey", args->pubkey, "The examiner's public key (PEM .pub or minisign .pub): seals must be signed by it");
+  sub->add_option("--pubkey", args->pubkeys,
+                  "The examiner's public key (PEM .pub or minisign .pub): seals must be signed by it; repeat it after a key rotation "
+                  "(each seal must be signed by one of them)")
+      ->allow_extra_args(false);
   sub->add_option("--tsa-ca", args->tsa_ca, "CA certificates (PEM) that RFC 3161 timestamp tokens must chain to")->check(CLI::ExistingFile);
   sub->add_option("--identity", args->identity,
                   "age identity file (NAME.age.key) to decrypt an encrypted archive (ARCHIVE.age) as it is read");

@@ -975,12 +975,18 @@ private:
       if (!last->tsa_chain_path.empty()) compare_copy("seal/tsa-chain.pem", last->tsa_chain_path);
     }
     std::optional<seal::PublicKey> key = embedded;
-    if (m_options.pubkey) {
-      try {
-        key = seal::load_public_key(*m_options.pubkey);
-        m_summary.pinned = true;
-      } catch (const Error&) {
-        key.reset(); // reported by the seal line's check
+    if (!m_options.pubkeys.empty()) {
+      // The pinned key the last seal line names (a rotation pins several); without a match
+      // the first pinned key, so the signature check fails (the line's check says why).
+      key.reset();
+      m_summary.pinned = true;
+      for (const auto& path : m_options.pubkeys) {
+        try {
+          const seal::PublicKey k = seal::load_public_key(path);
+          if (!key || (last && k.fingerprint() == last->fingerprint)) key = k;
+        } catch (const Error&) {
+          // reported by the seal line's check
+        }
       }
     }
     if (key) m_summary.key_fingerprint = key->fingerprint();

@@ -92,18 +92,33 @@ public:
         add("seal-key-mismatch", where + ": the stored public key cannot be read: " + e.what());
       }
     }
-    if (m_options.pubkey) {
-      try {
-        const seal::PublicKey pinned = seal::load_public_key(*m_options.pubkey);
-        if (pinned.fingerprint() != m_info.fingerprint) {
-          add("seal-key-mismatch", where + " was made with key " + m_info.fingerprint.substr(0, 16) + "…, not with the pinned key " +
-                                       pinned.fingerprint().substr(0, 16) + "… (--pubkey)");
+    if (!m_options.pubkeys.empty()) {
+      // Several pinned keys (a rotation): the seal must be signed by the one its line names.
+      std::optional<seal::PublicKey> match;
+      std::string pinned_list;
+      for (const auto& path : m_options.pubkeys) {
+        try {
+          const seal::PublicKey pinned = seal::load_public_key(path);
+          pinned_list += (pinned_list.empty() ? "" : ", ") + pinned.fingerprint().substr(0, 16) + "…";
+          if (pinned.fingerprint() == m_info.fingerprint) match = pinned;
+        } catch (const Error& e) {
+          add("seal-key-mismatch", std::string("--pubkey: ") + e.what());
         }
-        key = pinned;
-      } catch (const Error& e) {
-        add("seal-key-mismatch", std::string("--pubkey: ") + e.what());
-        key.reset();
       }
+      if (!match) {
+        add("seal-key-mismatch", where + " was made with key " + m_info.fingerprint.substr(0, 16) + "…, not with " +
+                                     (m_options.pubkeys.size() == 1 ? "the pinned key " : "any of the pinned keys ") + pinned_list +
+                                     " (--pubkey)");
+        // Checked with the first pinned key that reads, so the signature check fails too.
+        for (const auto& path : m_options.pubkeys) {
+          try {
+            match = seal::load_public_key(path);
+            break;
+          } catch (const Error&) {
+          }
+        }
+      }
+      key = match;
     } else if (key) {
       add("seal-unpinned",
           where + " is signed by key " + m_info.fingerprint.substr(0, 16) +

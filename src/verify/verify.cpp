@@ -179,7 +179,7 @@ void Checker::check_line(const manifest::RawLine& raw, std::uint64_t at) {
       if (const auto tree_size = util::unsigned_field(sj, "tree_size")) s.tree_size = *tree_size;
       s.root = util::string_field(sj, "root");
       if (const Json* key = util::field(sj, "key")) s.key_fingerprint = util::string_field(*key, "fingerprint");
-      s.pinned = m_options.pubkey.has_value();
+      s.pinned = !m_options.pubkeys.empty();
       m_seals.push_back(s);
     } else if (!m_seals.empty()) {
       m_after_seal.emplace_back(at, kind);

@@ -277,6 +277,25 @@ PYEOF
     fi
 }
 
+# A key rotation: the first seal by the old key, the next by the new one. Pinning both
+# (--pubkey twice) verifies the case and the newest archive; pinning only the new key
+# names the seal made with the old one.
+test_key_rotation_pubkey_repeated() {
+    setup
+    seal_to "$T/first.tar"
+    expect_exit 0 cbkit keygen --out "$T/new"
+    note "after the rotation"
+    expect_exit 0 cbkit --case "$C" seal --key "$T/new.key" --out "$T/second.tar"
+    expect_exit 0 cbkit --case "$C" verify --json --pubkey "$T/examiner.pub" --pubkey "$T/new.pub"
+    expect_jq '.ok == true' '[.seals[] | .pinned] | all' '(.seals | length) == 2'
+    expect_exit 0 cbkit verify "$T/second.tar" --json --pubkey "$T/examiner.pub" --pubkey "$T/new.pub"
+    expect_jq '.ok == true'
+    expect_exit 1 cbkit --case "$C" verify --json --pubkey "$T/new.pub"
+    expect_jq '[.findings[] | select(.code == "seal-key-mismatch")] | length == 1'
+    expect_exit 1 cbkit verify "$T/first.tar" --json --pubkey "$T/new.pub"
+    expect_jq '[.findings[] | select(.code == "seal-key-mismatch")] | length >= 1'
+}
+
 test_prove_and_verify_proof() {
     setup
     seal_to "$T/a.tar"

@@ -24,7 +24,9 @@ struct Finding {
 struct Options {
   std::optional<std::string> expect_head;      // lowercase hex; the receipt's head
   std::optional<std::filesystem::path> tsa_ca; // trust anchors (PEM) for RFC 3161 tokens
-  std::optional<std::filesystem::path> pubkey; // pinned seal key (PEM SPKI or minisign .pub)
+  // Pinned seal keys (PEM SPKI or minisign .pub), repeatable for a key rotation: each seal
+  // must be signed by one of them (the one its line names).
+  std::vector<std::filesystem::path> pubkeys;
   // verify_archive: the archive is age-encrypted; decrypt it with these keys as it is read.
   std::optional<crypt::DecryptKeys> decrypt;
   // Threads reading and hashing a case folder's files (0: one per core, at most 4). The
