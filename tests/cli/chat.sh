@@ -246,6 +246,77 @@ test_rederived_messages_differ() {
     expect_jq '[.findings[] | select(.code == "chat-messages-differ" and .seq == 1 and .severity == "error")] | length == 1'
 }
 
+# An independent reader: the npm package whatsapp-chat-parser (pinned in tests/node) parses
+# an Android and an iOS export, and every message's sender, text and local time must be what
+# cbkit's messages.json says (local time = utc + offset). A message cbkit flags ambiguous is
+# left out: its wall-clock time happened twice (the autumn clock change), so cbkit records no
+# utc/offset but the two candidates, while the parser picks one instant silently; there is no
+# single local time of cbkit's to compare (its time_as_written is the export's own text).
+test_whatsapp_parser_agrees() {
+    local parser="$TESTS_DIR/../node/node_modules/whatsapp-chat-parser/dist/index.cjs"
+    command -v node >/dev/null || skip "node is not installed (Debian package nodejs; bash scripts/deps.sh test installs it)"
+    [[ -f $parser ]] || skip "whatsapp-chat-parser is not installed (bash scripts/deps.sh test installs it into tests/node/node_modules)"
+    setup
+    mkfile "$T/android.txt" "20/11/2026, 21:14 - Sam: <Media omitted>
+20/11/2026, 21:20 - Sam: everybody will know
+and this is the second line
+21/11/2026, 08:02 - Lotte: leave me alone 😡 café
+25/10/2026, 02:30 - Sam: at night, when the clocks go back
+25/10/2026, 03:10 - Sam: after the change
+29/03/2026, 01:59 - Lotte: before the spring change
+01/07/2026, 12:00 - Sam: summer: \"quoted\" and a \\ backslash
+"
+    mkfile "$T/ios.txt" "[20/11/2026, 21:14:07] Sam: you will regret this
+[20/11/2026, 21:15:00] Sam: ${LRM}<attached: 00000001-PHOTO-2026-11-20-21-15-00.jpg>
+[20/11/2026, 21:16:30] Lotte: stop writing to me
+second line
+[25/10/2026, 02:15:00] Sam: twice that night
+[01/07/2026, 12:00:59] Lotte: summer
+"
+    local name n=0
+    for name in android ios; do
+        expect_exit 0 cbkit --case "$C" add-chat "$T/$name.txt" --date-order day-first
+        n=$((n + 1))
+        TZ=UTC node -e '
+const { parseString } = require(process.argv[1]);
+// the file ends with a line terminator, which the parser would add to the last message as an
+// empty continuation line
+const text = require("fs").readFileSync(process.argv[2], "utf8").replace(/\n$/, "");
+const p = (x) => String(x).padStart(2, "0");
+const out = parseString(text, { daysFirst: true }).map((m) => ({
+  sender: m.author, text: m.message,
+  local: `${m.date.getUTCFullYear()}-${p(m.date.getUTCMonth() + 1)}-${p(m.date.getUTCDate())} ` +
+         `${p(m.date.getUTCHours())}:${p(m.date.getUTCMinutes())}:${p(m.date.getUTCSeconds())}` }));
+console.log(JSON.stringify(out));' "$parser" "$T/$name.txt" >"$T/$name.parser.json" ||
+            fail "whatsapp-chat-parser failed on $name.txt"
+        "$PY" - "$T/$name.parser.json" "$(messages_of "$(printf '%06d' "$n")-chat")" "$name" >"$OUT" 2>"$ERR" <<'PYEOF' ||
+import datetime, json, sys
+theirs = json.load(open(sys.argv[1], encoding="utf-8"))
+ours = json.load(open(sys.argv[2], encoding="utf-8"))["messages"]
+assert len(theirs) == len(ours), f"{sys.argv[3]}: the parser read {len(theirs)} messages, cbkit {len(ours)}"
+skipped = 0
+for i, (t, o) in enumerate(zip(theirs, ours)):
+    if o["ambiguous"]:
+        skipped += 1
+        assert o["utc"] == "" and len(o["candidates"]) == 2, f"message {i}: ambiguous without two candidates"
+        continue
+    assert o["utc"], f"message {i}: no utc and not flagged ambiguous"
+    sign = -1 if o["offset"][0] == "-" else 1
+    off = datetime.timedelta(hours=int(o["offset"][1:3]), minutes=int(o["offset"][4:6])) * sign
+    utc = datetime.datetime.strptime(o["utc"][:19], "%Y-%m-%dT%H:%M:%S")
+    local = (utc + off).strftime("%Y-%m-%d %H:%M:%S")
+    for what, a, b in (("sender", t["sender"], o["sender"]), ("text", t["text"], o["text"]), ("local time", t["local"], local)):
+        assert a == b, f"{sys.argv[3]} message {i}: {what}: parser {a!r}, cbkit {b!r}"
+print(f"{len(ours)} {skipped}")
+PYEOF
+            _fail_with_outputs "cbkit and whatsapp-chat-parser disagree on $name.txt"
+        case $name in
+        android) expect_eq "$(cat "$OUT")" "7 1" "android: messages compared, ambiguous left out" ;;
+        ios) expect_eq "$(cat "$OUT")" "5 1" "ios: messages compared, ambiguous left out" ;;
+        esac
+    done
+}
+
 # hostile_zip NAME PYTHON -- a zip written by the Python statements (z is the ZipFile).
 hostile_zip() {
     "$PY" - "$T/$1" "$2" <<'PYEOF'
