@@ -133,6 +133,7 @@ void put_message(std::string& out, const Message& m, const std::map<std::string,
     out += '{';
     put_field(out, "name", a.name, true);
     put_field(out, "kind", a.kind);
+    if (!a.note.empty()) put_field(out, "note", a.note);
     const auto it = a.rel.empty() ? by_rel.end() : by_rel.find(a.rel);
     if (it != by_rel.end()) {
       put_field(out, "rel", a.rel);

@@ -138,6 +138,10 @@ test_whatsapp_ios_zip() {
     expect_stdout_contains "CONVERSATION (whatsapp"
     expect_stdout_contains "2026-11-20 21:14:07 +01:00  Sam: you will regret this"
     expect_stdout_contains "attachment: 00000001-PHOTO-2026-11-20-21-15-00.jpg (photo)"
+    # the direction mark WhatsApp writes is kept in messages.json and shown as the report shows it
+    expect_jq_file "$m" '.messages[1].text == "\u200e<attached: 00000001-PHOTO-2026-11-20-21-15-00.jpg>"'
+    expect_stdout_contains "Sam: [U+200E]<attached: 00000001-PHOTO-2026-11-20-21-15-00.jpg>"
+    if grep -qF $'\xef\xbf\xbd' "$OUT"; then fail "show printed U+FFFD for the direction mark"; fi
     expect_stdout_contains "what:  whatsapp chat, 2 participants (Sam, Lotte), 3 messages, 2026-11-20 .. 2026-11-20 (Europe/Brussels, case zone)"
 }
 
@@ -176,10 +180,12 @@ test_telegram_folder() {
     m=$(messages_of 000001-chat)
     expect_jq_file "$m" '.messages[0].utc == "2026-11-20T20:14:00Z"' '.messages[0].time_source == "export-utc"' \
         ".messages[1].attachments[0].sha256 == \"$sha\"" '.messages[2].attachments[0].missing == true' \
+        '.messages[2].attachments[0].name == ""' '.messages[2].flags == ["media-omitted"]' \
+        '.messages[2].attachments[0].note == "(File not included. Change data exporting settings to download.)"' \
         '.messages[0].sender_id == "user5012345678"' '.messages[0].export_id == "101"'
     expect_verify_ok "$C"
     expect_exit 0 cbkit --case "$C" show 1
-    expect_stdout_contains "[missing]"
+    expect_stdout_contains "attachment: (File not included. Change data exporting settings to download.) (photo) [missing]"
 }
 
 test_instagram_thread() {
@@ -384,6 +390,61 @@ nothing here
     expect_exit 3 cbkit --case "$C" add-chat "$TG"
     expect_error_line "link.jpg" "symbolic link"
     snap_check "$C" link
+    expect_eq "$(ls -A "$C/evidence")" "" "nothing left in evidence/"
+}
+
+# Already covered above: an empty export (test_bad_inputs_refused), a truncated zip, ".." and
+# absolute member names, links and a zip bomb (test_hostile_zips_refused: exit 3, case unchanged).
+
+# A line of 10 MiB: cut at 1 MiB in messages.json (defect line-too-long), kept whole in the
+# stored export, read through a bounded buffer (peak RSS far below the line's size × a few).
+test_ten_mib_line() {
+    setup
+    "$PY" - "$T/long.txt" <<'PYEOF'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"20/11/2026, 21:14 - Sam: " + b"x" * (10 << 20) + b"\n")
+    f.write(b"20/11/2026, 21:15 - Sam: after the long line\n")
+PYEOF
+    local rss
+    run_rc /usr/bin/time -f %M -o "$T/rss" "$CBKIT_BIN" --case "$C" add-chat "$T/long.txt"
+    expect_eq "$LAST_RC" 0 "add-chat exit"
+    rss=$(tail -n 1 "$T/rss")
+    ((rss < 96 * 1024)) || fail "peak RSS ${rss} KiB for a 10 MiB line (bound: 96 MiB)"
+    local m
+    m=$(messages_of 000001-chat)
+    expect_jq_file "$m" '.message_count == 2' '[.defects[] | select(.code == "line-too-long")] | length == 1' \
+        '(.messages[0].text | length) < (1048576 - 20)' '(.messages[0].text | length) > (1048576 - 40)' \
+        '.messages[1].text == "after the long line"'
+    expect_eq "$(sha_of "$C/evidence/000001-chat/export/long.txt")" "$(sha_of "$T/long.txt")" "stored export, whole"
+    expect_verify_ok "$C"
+}
+
+# Invalid UTF-8: U+FFFD in messages.json's text (defect invalid-utf8), the stored export as it was.
+test_invalid_utf8() {
+    setup
+    printf '20/11/2026, 21:14 - Sam: bad \xff\xfe bytes \xc3\n20/11/2026, 21:15 - Sam: good\n' >"$T/bad.txt"
+    expect_exit 0 cbkit --case "$C" add-chat "$T/bad.txt"
+    local m
+    m=$(messages_of 000001-chat)
+    expect_jq_file "$m" '.messages[0].text | contains("\ufffd")' '.messages[0].text | startswith("bad ")' \
+        '[.defects[] | select(.code == "invalid-utf8")] | length == 1' '.messages[1].text == "good"'
+    expect_eq "$(sha_of "$C/evidence/000001-chat/export/bad.txt")" "$(sha_of "$T/bad.txt")" "stored export"
+    expect_verify_ok "$C"
+}
+
+# A 2 GiB export text (sparse: no disk used): refused from its size before anything is
+# copied, quickly, the error naming the limit; the case unchanged.
+test_huge_text_refused_from_its_size() {
+    setup
+    truncate -s 2100M "$T/huge.txt" || skip "cannot make a sparse file here"
+    printf '20/11/2026, 21:14 - Sam: hello\n' | dd of="$T/huge.txt" conv=notrunc status=none
+    snap_save "$C"
+    local t0=$SECONDS
+    expect_exit 3 cbkit --case "$C" add-chat "$T/huge.txt"
+    ((SECONDS - t0 <= 5)) || fail "refusing a 2 GiB text took $((SECONDS - t0)) s: was it copied?"
+    expect_error_line "huge.txt" "2202009600 bytes" "limit of 256 MiB" "nothing recorded"
+    snap_check "$C"
     expect_eq "$(ls -A "$C/evidence")" "" "nothing left in evidence/"
 }
 
