@@ -196,6 +196,8 @@ test_instagram_thread() {
         '.chat.first_utc == "2026-11-20T20:12:00.000Z"' '.chat.participants | index("Sam Tröll") != null'
     local m
     m=$(messages_of 000001-chat)
+    # utc carries the export's precision: Meta gives milliseconds (WhatsApp, Telegram: seconds)
+    expect_jq_file "$m" '.messages[2].utc == "2026-11-20T20:14:00.123Z"' '.messages[0].utc == "2026-11-20T20:12:00.000Z"'
     expect_jq_file "$m" '.messages[1].text == "t'"'"'es nul"' '.messages[0].text == "Café demain ?"' \
         ".messages[3].attachments[0].sha256 == \"$(sha_of "$IG/photos/431_n.jpg")\"" \
         '[.defects[].code] | index("mojibake-repaired") != null'
