@@ -435,8 +435,8 @@ test_invalid_utf8() {
     expect_verify_ok "$C"
 }
 
-# A 2 GiB export text (sparse: no disk used): refused from its size before anything is
-# copied, quickly, the error naming the limit; the case unchanged.
+# A 2 GiB export text and a 4 GiB zip (sparse: no disk used): refused from their size before
+# anything is copied, quickly, the error naming the limit; the case unchanged.
 test_huge_text_refused_from_its_size() {
     setup
     truncate -s 2100M "$T/huge.txt" || skip "cannot make a sparse file here"
@@ -446,6 +446,13 @@ test_huge_text_refused_from_its_size() {
     expect_exit 3 cbkit --case "$C" add-chat "$T/huge.txt"
     ((SECONDS - t0 <= 5)) || fail "refusing a 2 GiB text took $((SECONDS - t0)) s: was it copied?"
     expect_error_line "huge.txt" "2202009600 bytes" "limit of 256 MiB" "nothing recorded"
+    snap_check "$C"
+    # a zip over the 4 GiB an export may hold: refused from its size too, not copied first
+    truncate -s 4200M "$T/huge.zip"
+    t0=$SECONDS
+    expect_exit 3 cbkit --case "$C" add-chat "$T/huge.zip"
+    ((SECONDS - t0 <= 5)) || fail "refusing a 4 GiB zip took $((SECONDS - t0)) s: was it copied?"
+    expect_error_line "huge.zip" "4404019200 bytes" "limit of 4096 MiB" "nothing recorded"
     snap_check "$C"
     expect_eq "$(ls -A "$C/evidence")" "" "nothing left in evidence/"
 }
