@@ -339,7 +339,20 @@ AddChatResult add_chat(const store::Case& c, const AddChatOptions& options) {
     util::UniqueFd fd = store::open_evidence_source(src, false, st, nullptr);
     if (st.st_size == 0) throw Error(ErrorKind::input, input + ": is empty; nothing recorded");
     const std::string base = util::utf8_lossy(src.filename().string());
-    if (looks_like_zip(src, st)) {
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    const bool zip = looks_like_zip(src, st);
+    // The limits are checked on the size before a byte is copied: a huge input is refused at once.
+    if (zip && size > options.limits.max_total_bytes) {
+      throw Error(ErrorKind::input, input + ": " + std::to_string(size) + " bytes, more than add-chat's limit of " +
+                                        std::to_string(options.limits.max_total_bytes >> 20) +
+                                        " MiB for an export; refused, nothing recorded");
+    }
+    if (!zip && size > options.limits.max_text_bytes) {
+      throw Error(ErrorKind::input, input + ": " + std::to_string(size) + " bytes, more than add-chat's limit of " +
+                                        std::to_string(options.limits.max_text_bytes >> 20) +
+                                        " MiB for a chat text (it is parsed in memory); refused, nothing recorded");
+    }
+    if (zip) {
       input_type = "zip";
       store::FileRecord& f = entry.add_stream(fd.get(), input, "original.zip", "original", "application/zip");
       f.name = base;

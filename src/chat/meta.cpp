@@ -316,7 +316,7 @@ private:
     }
     if (const Json* share = util::field(m, "share"); share != nullptr && share->is_object()) {
       const std::string link = text(*share, "link", tf, position);
-      if (!link.empty()) msg.attachments.push_back({link, "", "share"});
+      if (!link.empty()) msg.attachments.push_back({link, "", "share", ""});
       if (msg.text.empty()) msg.text = text(*share, "share_text", tf, position);
     }
 

@@ -343,11 +343,16 @@ private:
     const std::string value = text_field(m, key, position);
     if (value.empty()) return;
     Attachment a;
-    a.name = value;
     a.kind = kind;
     if (is_skip_note(value)) {
+      // Not a file name: the sentence is kept as the attachment's note, the name left empty.
+      a.note = value;
       msg.media_omitted = true;
-    } else if (m_rels.count(m_base + value) != 0) {
+      msg.attachments.push_back(std::move(a));
+      return;
+    }
+    a.name = value;
+    if (m_rels.count(m_base + value) != 0) {
       a.rel = m_base + value;
     } else if (m_rels.count(value) != 0) {
       a.rel = value;

@@ -2,6 +2,7 @@
 #include "cbkit/error.hpp"
 #include "cbkit/kinds/kinds.hpp"
 #include "cbkit/manifest/reader.hpp"
+#include "cbkit/report/text.hpp"
 #include "cbkit/store/recorded.hpp"
 #include "cbkit/util/json.hpp"
 #include "cbkit/util/text.hpp"
@@ -339,11 +340,17 @@ void print_chat(std::ostream& os, const manifest::Json& m, std::uint64_t limit, 
     for (const auto& f : list_of(member(msg, "flags")))
       flags += " [" + text_of(f) + "]";
     const std::string sender = util::string_field(msg, "sender");
+    // Sender and text as the report shows them: a direction mark or other invisible character
+    // (WhatsApp writes U+200E before "<attached: ...>") as a visible [U+XXXX] tag, as written
+    // in messages.json, rather than the U+FFFD terminal_text() puts for what it must not print.
     const std::string head = "    #" + scalar_text(member(msg, "index")) + "  " + message_time(msg) + "  " +
-                             (sender.empty() ? std::string("(system)") : util::terminal_text(sender, false)) + ":" + flags + " ";
-    os << util::terminal_text(head, false) << indented(util::string_field(msg, "text"), 8) << "\n";
+                             (sender.empty() ? std::string("(system)") : report::reveal_invisible(sender, false)) + ":" + flags + " ";
+    os << util::terminal_text(head, false) << indented(report::reveal_invisible(util::string_field(msg, "text"), true), 8) << "\n";
     for (const auto& a : list_of(member(msg, "attachments"))) {
-      os << "        attachment: " << util::one_line(text_of(member(a, "name")), 100) << " (" << text_of(member(a, "kind")) << ")";
+      // A file the exporter left out has no name, only the exporter's note (Telegram).
+      const std::string name = util::string_field(a, "name");
+      os << "        attachment: " << util::one_line(name.empty() ? util::string_field(a, "note") : name, 100) << " ("
+         << text_of(member(a, "kind")) << ")";
       if (member(a, "missing") == true) {
         os << " [missing]";
       } else {

@@ -955,7 +955,8 @@ private:
       if (n++ == k_transcript_messages) break;
       std::string text = str(m, "text");
       for (const Json& a : member(m, "attachments")) {
-        const std::string name = str(a, "name");
+        // a file the exporter left out has no name but the exporter's note (Telegram)
+        const std::string name = str(a, "name").empty() ? str(a, "note") : str(a, "name");
         text += (text.empty() ? "" : "\n") + tf(member(a, "missing") == true ? "chat_attachment_missing" : "chat_attachment", {name});
       }
       std::vector<std::string> flags;

@@ -138,6 +138,10 @@ test_whatsapp_ios_zip() {
     expect_stdout_contains "CONVERSATION (whatsapp"
     expect_stdout_contains "2026-11-20 21:14:07 +01:00  Sam: you will regret this"
     expect_stdout_contains "attachment: 00000001-PHOTO-2026-11-20-21-15-00.jpg (photo)"
+    # the direction mark WhatsApp writes is kept in messages.json and shown as the report shows it
+    expect_jq_file "$m" '.messages[1].text == "\u200e<attached: 00000001-PHOTO-2026-11-20-21-15-00.jpg>"'
+    expect_stdout_contains "Sam: [U+200E]<attached: 00000001-PHOTO-2026-11-20-21-15-00.jpg>"
+    if grep -qF $'\xef\xbf\xbd' "$OUT"; then fail "show printed U+FFFD for the direction mark"; fi
     expect_stdout_contains "what:  whatsapp chat, 2 participants (Sam, Lotte), 3 messages, 2026-11-20 .. 2026-11-20 (Europe/Brussels, case zone)"
 }
 
@@ -193,10 +197,12 @@ test_telegram_folder() {
     m=$(messages_of 000001-chat)
     expect_jq_file "$m" '.messages[0].utc == "2026-11-20T20:14:00Z"' '.messages[0].time_source == "export-utc"' \
         ".messages[1].attachments[0].sha256 == \"$sha\"" '.messages[2].attachments[0].missing == true' \
+        '.messages[2].attachments[0].name == ""' '.messages[2].flags == ["media-omitted"]' \
+        '.messages[2].attachments[0].note == "(File not included. Change data exporting settings to download.)"' \
         '.messages[0].sender_id == "user5012345678"' '.messages[0].export_id == "101"'
     expect_verify_ok "$C"
     expect_exit 0 cbkit --case "$C" show 1
-    expect_stdout_contains "[missing]"
+    expect_stdout_contains "attachment: (File not included. Change data exporting settings to download.) (photo) [missing]"
 }
 
 test_instagram_thread() {
@@ -207,6 +213,8 @@ test_instagram_thread() {
         '.chat.first_utc == "2026-11-20T20:12:00.000Z"' '.chat.participants | index("Sam Tröll") != null'
     local m
     m=$(messages_of 000001-chat)
+    # utc carries the export's precision: Meta gives milliseconds (WhatsApp, Telegram: seconds)
+    expect_jq_file "$m" '.messages[2].utc == "2026-11-20T20:14:00.123Z"' '.messages[0].utc == "2026-11-20T20:12:00.000Z"'
     expect_jq_file "$m" '.messages[1].text == "t'"'"'es nul"' '.messages[0].text == "Café demain ?"' \
         ".messages[3].attachments[0].sha256 == \"$(sha_of "$IG/photos/431_n.jpg")\"" \
         '[.defects[].code] | index("mojibake-repaired") != null'
@@ -261,6 +269,77 @@ test_rederived_messages_differ() {
     run_rc cbkit verify "$C" --json
     expect_eq "$LAST_RC" 1 "verify exit"
     expect_jq '[.findings[] | select(.code == "chat-messages-differ" and .seq == 1 and .severity == "error")] | length == 1'
+}
+
+# An independent reader: the npm package whatsapp-chat-parser (pinned in tests/node) parses
+# an Android and an iOS export, and every message's sender, text and local time must be what
+# cbkit's messages.json says (local time = utc + offset). A message cbkit flags ambiguous is
+# left out: its wall-clock time happened twice (the autumn clock change), so cbkit records no
+# utc/offset but the two candidates, while the parser picks one instant silently; there is no
+# single local time of cbkit's to compare (its time_as_written is the export's own text).
+test_whatsapp_parser_agrees() {
+    local parser="$TESTS_DIR/../node/node_modules/whatsapp-chat-parser/dist/index.cjs"
+    command -v node >/dev/null || skip "node is not installed (Debian package nodejs; bash scripts/deps.sh test installs it)"
+    [[ -f $parser ]] || skip "whatsapp-chat-parser is not installed (bash scripts/deps.sh test installs it into tests/node/node_modules)"
+    setup
+    mkfile "$T/android.txt" "20/11/2026, 21:14 - Sam: <Media omitted>
+20/11/2026, 21:20 - Sam: everybody will know
+and this is the second line
+21/11/2026, 08:02 - Lotte: leave me alone 😡 café
+25/10/2026, 02:30 - Sam: at night, when the clocks go back
+25/10/2026, 03:10 - Sam: after the change
+29/03/2026, 01:59 - Lotte: before the spring change
+01/07/2026, 12:00 - Sam: summer: \"quoted\" and a \\ backslash
+"
+    mkfile "$T/ios.txt" "[20/11/2026, 21:14:07] Sam: you will regret this
+[20/11/2026, 21:15:00] Sam: ${LRM}<attached: 00000001-PHOTO-2026-11-20-21-15-00.jpg>
+[20/11/2026, 21:16:30] Lotte: stop writing to me
+second line
+[25/10/2026, 02:15:00] Sam: twice that night
+[01/07/2026, 12:00:59] Lotte: summer
+"
+    local name n=0
+    for name in android ios; do
+        expect_exit 0 cbkit --case "$C" add-chat "$T/$name.txt" --date-order day-first
+        n=$((n + 1))
+        TZ=UTC node -e '
+const { parseString } = require(process.argv[1]);
+// the file ends with a line terminator, which the parser would add to the last message as an
+// empty continuation line
+const text = require("fs").readFileSync(process.argv[2], "utf8").replace(/\n$/, "");
+const p = (x) => String(x).padStart(2, "0");
+const out = parseString(text, { daysFirst: true }).map((m) => ({
+  sender: m.author, text: m.message,
+  local: `${m.date.getUTCFullYear()}-${p(m.date.getUTCMonth() + 1)}-${p(m.date.getUTCDate())} ` +
+         `${p(m.date.getUTCHours())}:${p(m.date.getUTCMinutes())}:${p(m.date.getUTCSeconds())}` }));
+console.log(JSON.stringify(out));' "$parser" "$T/$name.txt" >"$T/$name.parser.json" ||
+            fail "whatsapp-chat-parser failed on $name.txt"
+        "$PY" - "$T/$name.parser.json" "$(messages_of "$(printf '%06d' "$n")-chat")" "$name" >"$OUT" 2>"$ERR" <<'PYEOF' ||
+import datetime, json, sys
+theirs = json.load(open(sys.argv[1], encoding="utf-8"))
+ours = json.load(open(sys.argv[2], encoding="utf-8"))["messages"]
+assert len(theirs) == len(ours), f"{sys.argv[3]}: the parser read {len(theirs)} messages, cbkit {len(ours)}"
+skipped = 0
+for i, (t, o) in enumerate(zip(theirs, ours)):
+    if o["ambiguous"]:
+        skipped += 1
+        assert o["utc"] == "" and len(o["candidates"]) == 2, f"message {i}: ambiguous without two candidates"
+        continue
+    assert o["utc"], f"message {i}: no utc and not flagged ambiguous"
+    sign = -1 if o["offset"][0] == "-" else 1
+    off = datetime.timedelta(hours=int(o["offset"][1:3]), minutes=int(o["offset"][4:6])) * sign
+    utc = datetime.datetime.strptime(o["utc"][:19], "%Y-%m-%dT%H:%M:%S")
+    local = (utc + off).strftime("%Y-%m-%d %H:%M:%S")
+    for what, a, b in (("sender", t["sender"], o["sender"]), ("text", t["text"], o["text"]), ("local time", t["local"], local)):
+        assert a == b, f"{sys.argv[3]} message {i}: {what}: parser {a!r}, cbkit {b!r}"
+print(f"{len(ours)} {skipped}")
+PYEOF
+            _fail_with_outputs "cbkit and whatsapp-chat-parser disagree on $name.txt"
+        case $name in
+        android) expect_eq "$(cat "$OUT")" "7 1" "android: messages compared, ambiguous left out" ;;
+        ios) expect_eq "$(cat "$OUT")" "5 1" "ios: messages compared, ambiguous left out" ;;
+        esac
+    done
 }
 
 # hostile_zip NAME PYTHON -- a zip written by the Python statements (z is the ZipFile).
@@ -330,6 +409,68 @@ nothing here
     expect_exit 3 cbkit --case "$C" add-chat "$TG"
     expect_error_line "link.jpg" "symbolic link"
     snap_check "$C" link
+    expect_eq "$(ls -A "$C/evidence")" "" "nothing left in evidence/"
+}
+
+# Already covered above: an empty export (test_bad_inputs_refused), a truncated zip, ".." and
+# absolute member names, links and a zip bomb (test_hostile_zips_refused: exit 3, case unchanged).
+
+# A line of 10 MiB: cut at 1 MiB in messages.json (defect line-too-long), kept whole in the
+# stored export, read through a bounded buffer (peak RSS far below the line's size × a few).
+test_ten_mib_line() {
+    setup
+    "$PY" - "$T/long.txt" <<'PYEOF'
+import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"20/11/2026, 21:14 - Sam: " + b"x" * (10 << 20) + b"\n")
+    f.write(b"20/11/2026, 21:15 - Sam: after the long line\n")
+PYEOF
+    local rss
+    run_rc /usr/bin/time -f %M -o "$T/rss" "$CBKIT_BIN" --case "$C" add-chat "$T/long.txt"
+    expect_eq "$LAST_RC" 0 "add-chat exit"
+    rss=$(tail -n 1 "$T/rss")
+    ((rss < 96 * 1024)) || fail "peak RSS ${rss} KiB for a 10 MiB line (bound: 96 MiB)"
+    local m
+    m=$(messages_of 000001-chat)
+    expect_jq_file "$m" '.message_count == 2' '[.defects[] | select(.code == "line-too-long")] | length == 1' \
+        '(.messages[0].text | length) < (1048576 - 20)' '(.messages[0].text | length) > (1048576 - 40)' \
+        '.messages[1].text == "after the long line"'
+    expect_eq "$(sha_of "$C/evidence/000001-chat/export/long.txt")" "$(sha_of "$T/long.txt")" "stored export, whole"
+    expect_verify_ok "$C"
+}
+
+# Invalid UTF-8: U+FFFD in messages.json's text (defect invalid-utf8), the stored export as it was.
+test_invalid_utf8() {
+    setup
+    printf '20/11/2026, 21:14 - Sam: bad \xff\xfe bytes \xc3\n20/11/2026, 21:15 - Sam: good\n' >"$T/bad.txt"
+    expect_exit 0 cbkit --case "$C" add-chat "$T/bad.txt"
+    local m
+    m=$(messages_of 000001-chat)
+    expect_jq_file "$m" '.messages[0].text | contains("\ufffd")' '.messages[0].text | startswith("bad ")' \
+        '[.defects[] | select(.code == "invalid-utf8")] | length == 1' '.messages[1].text == "good"'
+    expect_eq "$(sha_of "$C/evidence/000001-chat/export/bad.txt")" "$(sha_of "$T/bad.txt")" "stored export"
+    expect_verify_ok "$C"
+}
+
+# A 2 GiB export text and a 4 GiB zip (sparse: no disk used): refused from their size before
+# anything is copied, quickly, the error naming the limit; the case unchanged.
+test_huge_text_refused_from_its_size() {
+    setup
+    truncate -s 2100M "$T/huge.txt" || skip "cannot make a sparse file here"
+    printf '20/11/2026, 21:14 - Sam: hello\n' | dd of="$T/huge.txt" conv=notrunc status=none
+    snap_save "$C"
+    local t0=$SECONDS
+    expect_exit 3 cbkit --case "$C" add-chat "$T/huge.txt"
+    ((SECONDS - t0 <= 5)) || fail "refusing a 2 GiB text took $((SECONDS - t0)) s: was it copied?"
+    expect_error_line "huge.txt" "2202009600 bytes" "limit of 256 MiB" "nothing recorded"
+    snap_check "$C"
+    # a zip over the 4 GiB an export may hold: refused from its size too, not copied first
+    truncate -s 4200M "$T/huge.zip"
+    t0=$SECONDS
+    expect_exit 3 cbkit --case "$C" add-chat "$T/huge.zip"
+    ((SECONDS - t0 <= 5)) || fail "refusing a 4 GiB zip took $((SECONDS - t0)) s: was it copied?"
+    expect_error_line "huge.zip" "4404019200 bytes" "limit of 4096 MiB" "nothing recorded"
+    snap_check "$C"
     expect_eq "$(ls -A "$C/evidence")" "" "nothing left in evidence/"
 }
 

@@ -85,7 +85,7 @@ TEST_CASE("messages.json: deterministic, one message per line, attachments with 
   m.text = "line one\nline two \xE2\x80\x8E";
   m.continuation = true;
   m.media_omitted = true;
-  m.attachments = {{"IMG-1.jpg", "IMG-1.jpg", "photo"}, {"IMG-2.jpg", "", "photo"}};
+  m.attachments = {{"IMG-1.jpg", "IMG-1.jpg", "photo", ""}, {"IMG-2.jpg", "", "photo", ""}, {"", "", "photo", "(File not included.)"}};
   m.source_file = "chat.txt";
   m.source_line = 1;
   c.messages.push_back(m);
@@ -94,6 +94,9 @@ TEST_CASE("messages.json: deterministic, one message per line, attachments with 
   m.time_ambiguous = true;
   m.time_candidates = {"2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z"};
   m.attachments.clear();
+  // escaped exactly as nlohmann's dump escapes (the writer does not go through it)
+  m.text = std::string("q\"b\\c\x01\x1f\t\r\n\b\f\x7f \xC3\xA9 \xF0\x9F\x98\xA1 \0end", 26);
+  m.sender = "bad \xFF byte";
   c.messages.push_back(m);
   c.defects.push_back({"line-too-long", "chat.txt line 9: cut"});
   const std::vector<cbkit::chat::StoredExportFile> stored = {{"IMG-1.jpg", "export/IMG-1.jpg", std::string(64, 'a'), 12}};
@@ -112,6 +115,14 @@ TEST_CASE("messages.json: deterministic, one message per line, attachments with 
   CHECK(m0["attachments"][0]["path"] == "export/IMG-1.jpg");
   CHECK(m0["attachments"][0]["size"] == 12);
   CHECK(m0["attachments"][1]["missing"] == true);
+  CHECK(m0["attachments"][1].count("note") == 0);
+  CHECK(m0["attachments"][2]["name"] == "");
+  CHECK(m0["attachments"][2]["note"] == "(File not included.)");
+  CHECK(m0["attachments"][2]["missing"] == true);
+  const auto& m1 = (*j)["messages"][1];
+  CHECK(a.find(cbkit::util::Json(m1["text"].get<std::string>()).dump()) != std::string::npos);
+  CHECK(m1["text"].get<std::string>().size() == 26);
+  CHECK(m1["sender"] == "bad \xEF\xBF\xBD byte");
   CHECK(m0["text"] == "line one\nline two \xE2\x80\x8E");
   CHECK((*j)["messages"][1]["ambiguous"] == true);
   CHECK((*j)["messages"][1]["candidates"].size() == 2);

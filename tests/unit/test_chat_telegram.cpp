@@ -187,6 +187,9 @@ TEST_CASE("telegram: a single chat with date_unixtime", "[telegram]") {
   REQUIRE(m3.attachments.size() == 1);
   CHECK(m3.attachments[0].rel.empty());
   CHECK(m3.attachments[0].kind == "video_file");
+  // the exporter's sentence is no file name: kept as the note, the name empty
+  CHECK(m3.attachments[0].name.empty());
+  CHECK(m3.attachments[0].note == "(File not included. Change data exporting settings to download.)");
   CHECK(m3.text == "watch");
 
   // Summer: the exporting computer was at +02:00 that day.

@@ -19,7 +19,8 @@ namespace cbkit::chat {
 
 // Bounds on what an export may unpack to (a zip) or hold (a folder).
 struct IntakeLimits {
-  std::uint64_t max_total_bytes = 4ull << 30; // all files of the export together
+  std::uint64_t max_total_bytes = 4ull << 30;  // all files of the export together
+  std::uint64_t max_text_bytes = 256ull << 20; // an export given as one file (.txt, .json): parsed in memory
   std::uint64_t max_files = 100000;
   std::uint64_t max_ratio = 100;     // zip: bytes unpacked per byte of the zip (beyond the first MiB)
   std::size_t max_name_bytes = 1024; // a member's whole path

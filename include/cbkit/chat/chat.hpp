@@ -41,6 +41,8 @@ struct Attachment {
   std::string name; // the name as written in the export ("IMG-20260101-WA0001.jpg")
   std::string rel;  // the export file it resolved to, or "" when missing from the export
   std::string kind; // "photo", "video", "audio", "file", "sticker", "share", ... as the export says
+  std::string note; // the exporter's note written in place of a file it left out (Telegram
+                    // "(File not included. ...)"); `name` is then ""
 };
 
 // One message, in the order of the conversation (oldest first, whatever the export's order).
