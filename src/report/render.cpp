@@ -123,7 +123,7 @@ svg.timeline { border: 1px solid #ccc; background: #fff; max-width: 100%; height
 figure { margin: .5em 0 1em; }
 figure img { max-width: 320px; max-height: 480px; border: 1px solid #999; }
 figcaption { font-size: .9em; overflow-wrap: anywhere; }
-blockquote.evidence { margin: .5em 0 1em; padding: .4em .6em; border-left: 3px solid #c0392b; background: #fbf7f6; font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: .92em; }
+blockquote.evidence { white-space: pre-wrap; margin: .5em 0 1em; padding: .4em .6em; border-left: 3px solid #c0392b; background: #fbf7f6; font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: .92em; }
 nav ol { columns: 2; }
 .note { white-space: normal; border-left: 3px solid #b9770e; padding-left: .6em; }
 @page { size: A4; margin: 14mm 14mm 18mm; }
