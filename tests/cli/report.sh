@@ -556,6 +556,15 @@ PYEOF
     expect_exit 0 cbkit --case "$C" report --lang nl --format txt
     expect_stdout_contains "Ingekort: 60 van 100 regels worden getoond."
     expect_stdout_contains "Tekst van het bericht"
+    # No English sentence of the catalogue in nl, fr or de (the cut note, the large image, the
+    # attachment's caption).
+    local lang
+    for lang in nl fr de; do
+        expect_exit 0 cbkit --case "$C" report --lang "$lang" --format txt --out "$T/r.$lang.txt"
+        "$PY" "$TESTS_DIR/support/report_catalogue.py" "$TESTS_DIR/../../src/report/i18n.cpp" "$lang" "$T/r.$lang.txt" \
+            "${CATALOGUE_ALLOW[@]}" >"$T/problems.$lang" ||
+            fail "the $lang report has English or raw keys: $(head -5 "$T/problems.$lang")"
+    done
 }
 
 # A capture of a page on a local server appears with its URL, status and server IP.
