@@ -918,8 +918,7 @@ private:
     for (const Json& f : files_of(e)) {
       const std::string role = str(f, "role");
       if (role != "attachment" && role != "inline") continue;
-      std::string name = str(f, "name");
-      if (name.empty()) name = t("email_attachment_unnamed");
+      const std::string name = attachment_name(f);
       rows.push_back({exhibit_of(f), name, size_text(file_size(f)), str(f, "media_type"), str(f, "sha256")});
       if (is_image(f)) images.push_back(&f);
     }
@@ -929,10 +928,17 @@ private:
     }
     paragraph(t("email_attachments"));
     table({t("c_exhibit"), t("c_name"), t("c_size"), t("c_media_type"), "SHA-256"}, std::move(rows));
-    for (const Json* f : images) {
-      std::string name = str(*f, "name");
-      image(e, *f, tf("email_attachment_image", {std::to_string(e.seq), name.empty() ? t("email_attachment_unnamed") : name}));
+    for (const Json* f : images)
+      image(e, *f, tf("email_attachment_image", {std::to_string(e.seq), attachment_name(*f)}));
+  }
+  // The name the sender gave an attachment, else the name it is stored under, else "(no name)".
+  std::string attachment_name(const Json& f) const {
+    std::string name = str(f, "name");
+    if (name.empty()) {
+      const std::string path = str(f, "path");
+      name = path.substr(path.rfind('/') + 1);
     }
+    return name.empty() ? t("email_attachment_unnamed") : name;
   }
 
   // ---------------------------------------------------------------- captures
