@@ -735,7 +735,10 @@ const manifest::Json* screenshot_of(const ModelEntry& e) {
     const std::string p = str(f, "path");
     const auto slash = p.rfind('/');
     const std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
-    if (base.starts_with("screenshot") && (base.ends_with(".png") || base.ends_with(".jpg") || base.ends_with(".jpeg"))) return &f;
+    if (str(f, "role") == "screenshot") return &f; // capture-url --browser
+    if (base.starts_with("screenshot") &&
+        (base.ends_with(".png") || base.ends_with(".jpg") || base.ends_with(".jpeg") || base.ends_with(".webp")))
+      return &f;
   }
   return nullptr;
 }

@@ -22,8 +22,14 @@ using manifest::Json;
 
 namespace {
 
-// Images shown as thumbnails: at most this size, and only when they match their hash.
-constexpr std::uint64_t k_max_thumbnail = 2u << 20;
+// Images shown as thumbnails: at most this size, and only when they match their hash. The
+// evidence is embedded as stored (never re-encoded or resized); the browser scales it.
+constexpr std::uint64_t k_max_thumbnail = 5u << 20;
+// An e-mail's text body is read up to this size (then hashed as recorded), and shown up to
+// this many characters and lines; the rest is named by its path and SHA-256.
+constexpr std::uint64_t k_max_body_read = 16u << 20;
+constexpr std::size_t k_body_chars = 4000;
+constexpr std::size_t k_body_lines = 60;
 // Generic listing of an entry of an unknown kind stops after this many fields.
 constexpr std::size_t k_max_generic_fields = 80;
 
@@ -104,6 +110,7 @@ public:
     m_doc.lang = m_lang;
     m_doc.title = trf(m_lang, "title", {m_model.case_id});
     collect_events();
+    number_exhibits();
     intro();
     summary();
     persons();
@@ -272,23 +279,50 @@ private:
     return mt.starts_with("image/");
   }
 
-  // A data: URI of a PNG/JPEG/GIF file that matches its record, else empty.
+  // The exhibit number of a recorded file (its row in the exhibit index), as text.
+  std::string exhibit_of(const Json& f) const {
+    const auto it = m_exhibit_no.find(str(f, "path"));
+    return it == m_exhibit_no.end() ? "-" : std::to_string(it->second);
+  }
+
+  // The media type of an image's bytes, read from its signature (PNG, JPEG, GIF, WebP), else "".
+  static std::string sniff_image(const std::string& bytes) {
+    if (bytes.starts_with("\x89PNG\r\n\x1a\n")) return "image/png";
+    if (bytes.starts_with("\xFF\xD8\xFF")) return "image/jpeg";
+    if (bytes.starts_with("GIF87a") || bytes.starts_with("GIF89a")) return "image/gif";
+    if (bytes.size() >= 12 && bytes.starts_with("RIFF") && bytes.compare(8, 4, "WEBP") == 0) return "image/webp";
+    return "";
+  }
+
+  // A data: URI of a PNG/JPEG/GIF/WebP file that matches its record, else empty.
   std::string thumbnail_uri(const ModelEntry& e, const Json& f) const {
     const auto bytes = read_recorded_file(m_model.root, e.kind, f, k_max_thumbnail);
     if (!bytes) return "";
-    std::string type;
-    if (bytes->starts_with("\x89PNG\r\n\x1a\n")) type = "image/png";
-    if (bytes->starts_with("\xFF\xD8\xFF")) type = "image/jpeg";
-    if (bytes->starts_with("GIF87a") || bytes->starts_with("GIF89a")) type = "image/gif";
+    const std::string type = sniff_image(*bytes);
     if (type.empty()) return "";
     return "data:" + type + ";base64," + util::base64(*bytes);
   }
-  void image(const ModelEntry& e, const Json& f, const std::string& caption) {
-    const std::string uri = thumbnail_uri(e, f);
+  // An image file as a thumbnail (HTML: embedded as a data: URI, exactly the recorded bytes;
+  // Markdown and text: named), captioned with its exhibit number, path and SHA-256; a file
+  // over k_max_thumbnail is named, not embedded. `what` is the caption's first part.
+  void image(const ModelEntry& e, const Json& f, const std::string& what) {
+    const std::string exhibit = exhibit_of(f);
+    const std::string path = str(f, "path");
+    const std::string sha = str(f, "sha256");
     Block b;
     b.type = Block::Type::image;
-    b.raw = uri;
-    b.text = uri.empty() ? tf("image_not_shown", {str(f, "path")}) : caption;
+    if (file_size(f) > k_max_thumbnail) {
+      b.text = tf("image_too_large", {exhibit, path, size_text(file_size(f)), sha, size_text(k_max_thumbnail)});
+    } else {
+      b.raw = thumbnail_uri(e, f);
+      b.text = b.raw.empty() ? tf("image_not_shown", {exhibit, path, sha}) : tf("thumbnail_caption", {what, exhibit, path, sha});
+    }
+    m_doc.blocks.push_back(std::move(b));
+  }
+  void quote(std::string text) {
+    Block b;
+    b.type = Block::Type::quote;
+    b.text = std::move(text);
     m_doc.blocks.push_back(std::move(b));
   }
 
@@ -353,6 +387,14 @@ private:
   // ---------------------------------------------------------------- events
 
   void collect_events() { m_events = timeline_events(m_model, m_lang); }
+
+  // The exhibit numbers: every recorded file in manifest order, as the exhibit index lists them.
+  void number_exhibits() {
+    int n = 0;
+    for (const auto& e : m_model.entries)
+      for (const Json& f : files_of(e))
+        m_exhibit_no.emplace(str(f, "path"), ++n);
+  }
 
   // ---------------------------------------------------------------- sections
 
@@ -800,8 +842,103 @@ private:
         bullets(std::move(anomalies));
       }
     }
+    email_body(e);
+    email_attachments(e);
     paragraph(t("email_files"));
     table(file_header(), file_rows(e));
+  }
+
+  // The first file of `e` with one of these roles, else nullptr.
+  static const Json* file_with_role(const ModelEntry& e, std::initializer_list<std::string_view> roles) {
+    for (const Json& f : files_of(e)) {
+      const std::string role = str(f, "role");
+      if (std::find(roles.begin(), roles.end(), role) != roles.end()) return &f;
+    }
+    return nullptr;
+  }
+
+  // The decoded text body (body.txt, read through the recorded-file checks), quoted; cut after
+  // k_body_lines lines or k_body_chars characters with a note naming the full text.
+  void email_body(const ModelEntry& e) {
+    const Json* body = file_with_role(e, {"body-text"});
+    if (body == nullptr) {
+      if (const Json* html = file_with_role(e, {"body-html"})) {
+        paragraph(tf("email_body_html_only", {exhibit_of(*html), str(*html, "path"), str(*html, "sha256")}));
+      } else {
+        paragraph(t("email_body_none"));
+      }
+      return;
+    }
+    const std::string exhibit = exhibit_of(*body);
+    const std::string path = str(*body, "path");
+    const std::string sha = str(*body, "sha256");
+    paragraph(tf("email_body", {exhibit, path, sha}));
+    const auto bytes = read_recorded_file(m_model.root, e.kind, *body, k_max_body_read);
+    if (!bytes) {
+      paragraph(tf("email_body_unreadable", {exhibit, path, size_text(k_max_body_read)}));
+      return;
+    }
+    // CR LF line ends as line feeds (a lone CR stays, and is shown as [U+000D]).
+    std::string text;
+    text.reserve(bytes->size());
+    for (std::size_t i = 0; i < bytes->size(); ++i)
+      if (!((*bytes)[i] == '\r' && i + 1 < bytes->size() && (*bytes)[i + 1] == '\n')) text += (*bytes)[i];
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+      text.pop_back();
+    if (text.empty()) {
+      paragraph(t("email_body_empty"));
+      return;
+    }
+    // Cut on a character boundary: count UTF-8 lead bytes and line feeds.
+    std::size_t chars = 0, lines = 1, cut = text.size();
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if ((c & 0xC0) == 0x80) continue;
+      if (chars == k_body_chars || (text[i] == '\n' && lines == k_body_lines)) {
+        cut = i;
+        break;
+      }
+      ++chars;
+      if (text[i] == '\n') ++lines;
+    }
+    if (cut == text.size()) {
+      quote(std::move(text));
+      return;
+    }
+    std::size_t total_lines = 1 + static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    std::size_t shown_lines = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(cut), '\n'));
+    quote(text.substr(0, cut) + "\n[...]");
+    paragraph(tf("email_body_cut", {std::to_string(shown_lines), std::to_string(total_lines), exhibit, path, sha}));
+  }
+
+  // The attachments (and inline parts) by name, size and SHA-256, images as thumbnails.
+  void email_attachments(const ModelEntry& e) {
+    std::vector<std::vector<std::string>> rows;
+    std::vector<const Json*> images;
+    for (const Json& f : files_of(e)) {
+      const std::string role = str(f, "role");
+      if (role != "attachment" && role != "inline") continue;
+      const std::string name = attachment_name(f);
+      rows.push_back({exhibit_of(f), name, size_text(file_size(f)), str(f, "media_type"), str(f, "sha256")});
+      if (is_image(f)) images.push_back(&f);
+    }
+    if (rows.empty()) {
+      paragraph(t("email_no_attachments"));
+      return;
+    }
+    paragraph(t("email_attachments"));
+    table({t("c_exhibit"), t("c_name"), t("c_size"), t("c_media_type"), "SHA-256"}, std::move(rows));
+    for (const Json* f : images)
+      image(e, *f, tf("email_attachment_image", {std::to_string(e.seq), attachment_name(*f)}));
+  }
+  // The name the sender gave an attachment, else the name it is stored under, else "(no name)".
+  std::string attachment_name(const Json& f) const {
+    std::string name = str(f, "name");
+    if (name.empty()) {
+      const std::string path = str(f, "path");
+      name = path.substr(path.rfind('/') + 1);
+    }
+    return name.empty() ? t("email_attachment_unnamed") : name;
   }
 
   // ---------------------------------------------------------------- captures
@@ -875,7 +1012,7 @@ private:
       f.push_back(std::move(kv));
     fields(std::move(f));
     if (const Json* s = screenshot_of(e)) {
-      image(e, *s, tf("capture_screenshot", {std::to_string(e.seq), str(*s, "path")}));
+      image(e, *s, tf("capture_screenshot", {std::to_string(e.seq)}));
     } else {
       paragraph(t("capture_no_screenshot"));
     }
@@ -997,7 +1134,7 @@ private:
       }
       table({t("c_name"), t("c_path"), t("c_size"), t("c_media_type"), "SHA-256", t("c_source")}, std::move(rows));
       for (const Json& file : files_of(*e))
-        if (is_image(file)) image(*e, file, tf("thumbnail_caption", {str(file, "path")}));
+        if (is_image(file)) image(*e, file, tf("image_of_entry", {kind_name(*e), std::to_string(e->seq)}));
     }
   }
 
@@ -1138,6 +1275,7 @@ private:
   Lang m_lang;
   Document m_doc;
   std::vector<ReportEvent> m_events;
+  std::map<std::string, int> m_exhibit_no; // recorded path -> exhibit number
 };
 
 } // namespace

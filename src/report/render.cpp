@@ -121,7 +121,9 @@ pre { background: #f6f6f6; border: 1px solid #ccc; padding: .4em; white-space: p
 td .hash, dd .hash { display: inline-block; width: 32ch; word-break: break-all; }
 svg.timeline { border: 1px solid #ccc; background: #fff; max-width: 100%; height: auto; }
 figure { margin: .5em 0 1em; }
-figure img { max-width: 320px; max-height: 480px; border: 1px solid #999; }
+figure img { max-width: min(100%, 720px); max-height: 640px; border: 1px solid #999; }
+figcaption { font-size: .9em; overflow-wrap: anywhere; }
+blockquote.evidence { white-space: pre-wrap; margin: .5em 0 1em; padding: .4em .6em; border-left: 3px solid #c0392b; background: #fbf7f6; font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: .92em; }
 nav ol { columns: 2; }
 .note { white-space: normal; border-left: 3px solid #b9770e; padding-left: .6em; }
 @page { size: A4; margin: 14mm 14mm 18mm; }
@@ -130,7 +132,9 @@ nav ol { columns: 2; }
   nav { display: none; }
   h2 { break-after: avoid; }
   h3 { break-after: avoid; }
-  tr, li, figure, dl.fields, pre, svg { break-inside: avoid; }
+  figure img { max-width: 100%; max-height: 150mm; }
+  p:has(+ table), p:has(+ blockquote), p:has(+ figure) { break-after: avoid; }
+  tr, li, figure, dl.fields, pre, svg, blockquote { break-inside: avoid; }
   thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
 }
@@ -205,6 +209,9 @@ std::string render_html(const Document& doc) {
         out += "<p><em>" + html_text(b.text) + "</em></p>\n";
       }
       break;
+    case Block::Type::quote:
+      out += "<blockquote class=\"evidence\">" + html_lines(b.text) + "</blockquote>\n";
+      break;
     }
   }
   out += "</body>\n</html>\n";
@@ -273,6 +280,10 @@ std::string render_markdown(const Document& doc) {
     case Block::Type::svg:
     case Block::Type::image:
       out += "*" + md(b.text) + "*\n";
+      break;
+    case Block::Type::quote:
+      for (const auto& line : split_lines(visible(b.text, true)))
+        out += line.empty() ? ">\n" : "> " + escape_markdown(line) + "  \n";
       break;
     }
   }
@@ -384,6 +395,10 @@ std::string render_text(const Document& doc) {
     case Block::Type::svg:
     case Block::Type::image:
       out += "(" + one(b.text) + ")\n";
+      break;
+    case Block::Type::quote:
+      for (const auto& line : split_lines(visible(b.text, true)))
+        out += line.empty() ? "  |\n" : "  | " + line + "\n";
       break;
     }
   }

@@ -465,6 +465,108 @@ test_unknown_kind() {
     [[ $(grep -c 'evidence/000002-file/profile.md' "$OUT") -ge 3 ]] || fail "the unknown entry's file is not in the exhibit index"
 }
 
+# The evidence itself: an e-mail's decoded text body quoted and escaped (a long one cut with a
+# note naming the full text), its attachments by name, size and SHA-256 and its image as a
+# thumbnail; an image file embedded as a data: URI of exactly its recorded bytes; an image
+# over the limit named, not embedded; Markdown and text name the files and hashes.
+test_evidence_content() {
+    C="$T/case"
+    new_case "$C" --timezone Europe/Brussels
+    mkdir -p "$T/in"
+    make_png "$T/in/threat.png"
+    { cat "$T/in/threat.png"; head -c $((6 * 1024 * 1024)) /dev/zero; } >"$T/in/huge.png" # a PNG with 6 MiB after its end
+    add "$T/in/threat.png" --kind screenshot
+    add "$T/in/huge.png" --kind screenshot
+    local png_b64
+    png_b64=$(base64 -w0 <"$T/in/threat.png")
+    cat >"$T/in/threat.eml" <<EOF
+From: Anon <anon@attacker.example>
+To: victim@school.example
+Subject: you
+Date: Fri, 20 Nov 2026 22:02:58 +0100
+Message-ID: <t1@attacker.example>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b1"
+
+--b1
+Content-Type: text/plain; charset=utf-8
+
+Everyone will see this <script>alert(1)</script> & more
+Second line of the threat
+--b1
+Content-Type: image/png; name="proof.png"
+Content-Disposition: attachment; filename="proof.png"
+Content-Transfer-Encoding: base64
+
+$png_b64
+--b1--
+EOF
+    expect_exit 0 cbkit --case "$C" add-email "$T/in/threat.eml"
+    {
+        printf 'From: a@attacker.example\nTo: v@school.example\nSubject: long\nDate: Fri, 20 Nov 2026 23:00:00 +0100\n'
+        printf 'Message-ID: <t2@attacker.example>\n\n'
+        local i
+        for ((i = 1; i <= 100; i++)); do printf 'line %03d of the long message\n' "$i"; done
+    } >"$T/in/long.eml"
+    expect_exit 0 cbkit --case "$C" add-email "$T/in/long.eml"
+    expect_exit 0 cbkit --case "$C" report --format html --out "$T/r.html"
+    local h="$T/r.html"
+    # The body, escaped: the script is text.
+    grep -qF 'Everyone will see this &lt;script&gt;alert(1)&lt;/script&gt; &amp; more' "$h" || fail "html: the e-mail body is not shown escaped"
+    grep -qF 'Second line of the threat' "$h" || fail "html: the body's second line is missing"
+    if grep -qi '<script' "$h"; then fail "html: a script tag from the body is active"; fi
+    # The long body: cut after 60 lines, with the note naming body.txt and its hash.
+    grep -qF 'line 060 of the long message' "$h" || fail "html: line 60 of the long body is not shown"
+    if grep -qF 'line 061 of the long message' "$h"; then fail "html: the long body is not cut"; fi
+    local body_sha
+    body_sha=$(jline "$C" 4 '.files[] | select(.role == "body-text") | .sha256')
+    [[ ${#body_sha} == 64 ]] || fail "no body-text file recorded for the long e-mail"
+    grep -qF "Shortened: 60 of 100 lines are shown. The full text is exhibit" "$h" || fail "html: no note for the cut body"
+    grep -qF "evidence/000004-email/body.txt" "$h" || fail "html: the note does not name the stored body"
+    grep -qF "$body_sha" "$h" || fail "html: the note does not give the body's SHA-256"
+    # Thumbnails: the PNG file and the PNG attachment are data: URIs whose bytes hash to the
+    # recorded SHA-256; the 6 MiB PNG is named with a note, not embedded.
+    local png_sha att_sha
+    png_sha=$(jline "$C" 1 '.files[0].sha256')
+    att_sha=$(jline "$C" 3 '.files[] | select(.role == "attachment") | .sha256')
+    "$PY" - "$h" "$png_sha" "$att_sha" <<'PYEOF' || fail "html: the thumbnails are not the recorded bytes"
+import base64, hashlib, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+uris = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+hashes = [hashlib.sha256(base64.b64decode(u)).hexdigest() for u in uris]
+assert len(uris) == 2, f"{len(uris)} embedded images"
+assert sys.argv[2] in hashes and sys.argv[3] in hashes, hashes
+PYEOF
+    grep -qF 'evidence/000002-file/huge.png' "$h" || fail "html: the large image is not named"
+    grep -qF 'is not embedded: it is larger than 5.0 MiB' "$h" || fail "html: no note for the large image"
+    grep -qF "exhibit 1: evidence/000001-file/threat.png, SHA-256 $png_sha" "$h" || fail "html: the thumbnail has no exhibit number and hash"
+    grep -qF "Attachment proof.png of e-mail #3" "$h" || fail "html: the attachment's thumbnail caption is missing"
+    # Markdown and text: the same items named, nothing embedded.
+    local fmt
+    for fmt in md txt; do
+        expect_exit 0 cbkit --case "$C" report --format "$fmt" --out "$T/r.$fmt"
+        if grep -qF 'data:image' "$T/r.$fmt"; then fail "$fmt: an image is embedded"; fi
+        grep -qF "$png_sha" "$T/r.$fmt" || fail "$fmt: the image's hash is not given"
+        grep -qF 'line 060 of the long message' "$T/r.$fmt" || fail "$fmt: the long body is not shown"
+        if grep -qF 'line 061 of the long message' "$T/r.$fmt"; then fail "$fmt: the long body is not cut"; fi
+    done
+    grep -qF '> Everyone will see this \<script\>alert(1)\</script\> \& more' "$T/r.md" || fail "md: the body is not quoted and escaped"
+    grep -qF '  | Everyone will see this <script>alert(1)</script> & more' "$T/r.txt" || fail "txt: the body is not quoted as written"
+    # Translated: the Dutch note.
+    expect_exit 0 cbkit --case "$C" report --lang nl --format txt
+    expect_stdout_contains "Ingekort: 60 van 100 regels worden getoond."
+    expect_stdout_contains "Tekst van het bericht"
+    # No English sentence of the catalogue in nl, fr or de (the cut note, the large image, the
+    # attachment's caption).
+    local lang
+    for lang in nl fr de; do
+        expect_exit 0 cbkit --case "$C" report --lang "$lang" --format txt --out "$T/r.$lang.txt"
+        "$PY" "$TESTS_DIR/support/report_catalogue.py" "$TESTS_DIR/../../src/report/i18n.cpp" "$lang" "$T/r.$lang.txt" \
+            "${CATALOGUE_ALLOW[@]}" >"$T/problems.$lang" ||
+            fail "the $lang report has English or raw keys: $(head -5 "$T/problems.$lang")"
+    done
+}
+
 # A capture of a page on a local server appears with its URL, status and server IP.
 test_capture() {
     "$CBKIT_BIN" capture-url --help >/dev/null 2>&1 || skip "this cbkit has no capture-url"

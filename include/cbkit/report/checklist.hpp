@@ -93,7 +93,7 @@ struct Person {
 // person that does not exist is ignored (`cbkit verify` reports it).
 std::vector<Person> collect_persons(const CaseModel& model);
 
-// The screenshot a capture stores (a file named screenshot*.png/.jpg), or nullptr.
+// The screenshot a capture stores (role "screenshot", or a file named screenshot*.png/.jpg/.webp), or nullptr.
 const manifest::Json* screenshot_of(const ModelEntry& e);
 
 } // namespace cbkit::report

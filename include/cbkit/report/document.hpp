@@ -4,7 +4,7 @@
 // text, built once from the model and rendered as HTML, Markdown or plain text. Every string
 // in a Document is plain text (user-controlled or not); the renderers escape all of it. Only
 // Block::raw holds markup, and only markup cbkit generated from numbers and hex digits (the
-// timeline and QR code SVGs, a base64 data: URI of a verified PNG/JPEG).
+// timeline and QR code SVGs, a base64 data: URI of a verified PNG/JPEG/GIF/WebP).
 
 #include "cbkit/report/i18n.hpp"
 #include "cbkit/report/model.hpp"
@@ -27,6 +27,7 @@ struct Block {
     code,       // text: a command to type
     svg,        // raw: inline SVG (HTML only); text: what it shows, for the other formats
     image,      // raw: data: URI; text: caption (HTML only; the others print the caption)
+    quote,      // text: evidence quoted as written (an e-mail's body), line feeds kept
   };
   Type type = Type::paragraph;
   std::string text;
