@@ -1045,9 +1045,14 @@ private:
       s[10] = ' ';
       return s + " " + offset;
     }
+    // Each candidate on its own line, "2026-10-25 00:30:00 UTC", so a table never breaks it.
     std::string candidates;
-    for (const Json& c : member(m, "candidates"))
-      candidates += (candidates.empty() ? "" : ", ") + scalar(c);
+    for (const Json& c : member(m, "candidates")) {
+      std::string u = scalar(c);
+      if (util::is_manifest_time(u.size() == 20 ? u.substr(0, 19) + ".000000Z" : std::string()))
+        u = u.substr(0, 10) + " " + u.substr(11, 8) + " UTC";
+      candidates += (candidates.empty() ? "\n" : ",\n") + u;
+    }
     return tf(util::member(m, "ambiguous") == true ? "chat_time_ambiguous" : "chat_time_unresolved",
               {str(m, "time_as_written"), candidates});
   }
@@ -1074,7 +1079,8 @@ private:
         {t("f_chat_first"), both_times(str(c, "first_utc"))},
         {t("f_chat_last"), both_times(str(c, "last_utc"))},
         {t("f_chat_zone"), zone_text},
-        {t("f_chat_date_order"), str(c, "date_order")},
+        {t("f_chat_date_order"),
+         has_translation("chat_order." + str(c, "date_order")) ? t("chat_order." + str(c, "date_order")) : str(c, "date_order")},
     };
     for (auto& kv : context_fields(e))
       f.push_back(std::move(kv));
@@ -1097,8 +1103,10 @@ private:
         text += (text.empty() ? "" : "\n") + tf(member(a, "missing") == true ? "chat_attachment_missing" : "chat_attachment", {name});
       }
       std::vector<std::string> flags;
-      for (const Json& fl : member(m, "flags"))
-        flags.push_back(scalar(fl));
+      for (const Json& fl : member(m, "flags")) {
+        const std::string key = "chat_flag." + scalar(fl);
+        flags.push_back(has_translation(key) ? t(key) : scalar(fl));
+      }
       if (!flags.empty()) text += std::string(text.empty() ? "" : "\n") + "[" + join(flags, ", ") + "]";
       const std::string sender = str(m, "sender");
       rows.push_back({scalar(member(m, "index")), message_time(m), sender.empty() ? t("chat_system") : sender, text});

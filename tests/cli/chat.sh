@@ -182,6 +182,14 @@ test_ambiguous_autumn_time() {
         "$PY" "$MTOOL" schema "$C/manifest.jsonl" "$SCHEMA" >"$OUT" 2>"$ERR" || _fail_with_outputs "the line does not match the schema"
     fi
     expect_verify_ok "$C"
+    # The report (nl): both candidates, each whole on its line; flags and date order in Dutch.
+    printf '24/10/2026, 21:15 - Sam: <Media weggelaten>\n' >>"$T/autumn.txt"
+    expect_exit 0 cbkit --case "$C" add-chat "$T/autumn.txt"
+    expect_exit 0 cbkit --case "$C" report --lang nl --format txt --out "$T/r.txt"
+    grep -qF "2026-10-25 00:30:00 UTC," "$T/r.txt" || fail "the first candidate is not shown whole"
+    grep -qF "2026-10-25 01:30:00 UTC)" "$T/r.txt" || fail "the second candidate is not shown whole"
+    grep -qF "[media niet in de export]" "$T/r.txt" || fail "the media-omitted flag is not in Dutch"
+    grep -qF "dag eerst (dag/maand/jaar)" "$T/r.txt" || fail "the date order is not in Dutch"
 }
 
 test_telegram_folder() {
