@@ -15,6 +15,7 @@ struct AddEmailArgs {
   std::vector<std::string> dkim_keys;
   ContextArgs context;
   std::string examiner;
+  bool skip_unreadable = false;
 };
 
 std::string joined(const manifest::Json& list) {
@@ -28,7 +29,7 @@ std::string joined(const manifest::Json& list) {
 
 // Stores every message, collecting the --json entries and the last receipt as it goes.
 void add_all(const store::Case& c, const store::AddEmailOptions& options, const GlobalOptions& g, manifest::Json& entries,
-             manifest::Appended& last);
+             manifest::Appended& last, store::EmailIntake& intake);
 
 int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
   store::AddEmailOptions options;
@@ -41,7 +42,9 @@ int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
     options.keys.push_back(store::parse_dkim_key_arg(k));
   options.examiner = examiner_or_env(args.examiner);
   options.lock_timeout = g.lock_timeout();
+  options.skip_unreadable = args.skip_unreadable;
   const store::Case c = open_case(g);
+  store::EmailIntake intake;
 
   manifest::Json entries = manifest::Json::array();
   manifest::Appended last;
@@ -50,49 +53,67 @@ int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
     out["head"] = last.head;
     out["seq"] = last.seq;
     out["entries"] = entries;
+    manifest::Json refused = manifest::Json::array();
+    for (const auto& r : intake.refused)
+      refused.push_back(manifest::Json{{"input", r.input}, {"code", r.code}, {"message", r.reason}});
+    out["refused"] = refused;
+    out["not_email_count"] = intake.not_email.size();
     print_json(out);
   };
   try {
-    add_all(c, options, g, entries, last);
+    add_all(c, options, g, entries, last, intake);
   } catch (...) {
     // Messages committed before the failure are in the manifest: scripts see them too.
     if (g.json && !entries.empty()) print_document();
     throw;
   }
   if (g.json) print_document();
+  // Refused inputs (only reached with --skip-unreadable): said on stderr, exit 0 as asked.
+  for (const auto& r : intake.refused)
+    std::cerr << "cbkit: warning: refused " << util::terminal_text(r.input, false) << ": " << r.reason << "\n";
+  if (!intake.not_email.empty()) {
+    std::cerr << "cbkit: note: " << intake.not_email.size()
+              << " file(s) of the folder(s) left aside as not e-mails (no .eml name, no header field at the start)";
+    for (std::size_t i = 0; i < intake.not_email.size() && i < 5; ++i)
+      std::cerr << (i == 0 ? ": " : ", ") << util::terminal_text(intake.not_email[i], false);
+    std::cerr << (intake.not_email.size() > 5 ? ", ..." : "") << "\n";
+  }
   return 0;
 }
 
 void add_all(const store::Case& c, const store::AddEmailOptions& options, const GlobalOptions& g, manifest::Json& entries,
-             manifest::Appended& last) {
-  store::add_emails(c, options, [&](const store::EmailAdded& a) {
-    last = a.appended;
-    const auto& s = a.summary;
-    if (g.json) {
-      manifest::Json e = manifest::Json::object();
-      e["seq"] = a.appended.seq;
-      e["head"] = a.appended.head;
-      e["entry"] = a.appended.entry_dir;
-      e["source"] = a.source;
-      e["sha256"] = a.files.front().sha256;
-      e["size"] = a.files.front().size;
-      e["message_id"] = s["message_id"];
-      e["subject"] = s["subject"];
-      e["anomalies"] = s["anomalies"];
-      e["files"] = a.files.size();
-      entries.push_back(std::move(e));
-    } else {
-      const std::string subject = s["subject"].is_string() ? s["subject"].get<std::string>() : "(no subject)";
-      std::cout << "  " << a.files.front().sha256 << "  " << a.files.front().size << "  "
-                << util::terminal_text(a.files.front().path, false) << "\n";
-      std::cout << "    from " << util::terminal_text(a.source, false) << ": " << util::one_line(subject, 70) << "; "
-                << s["attachment_count"].get<std::size_t>() << " attachment(s)";
-      if (!s["anomalies"].empty()) std::cout << "; anomalies: " << util::terminal_text(joined(s["anomalies"]), false);
-      std::cout << "\n";
-      print_receipt(a.appended);
-    }
-    std::cout.flush();
-  });
+             manifest::Appended& last, store::EmailIntake& intake) {
+  store::add_emails(
+      c, options,
+      [&](const store::EmailAdded& a) {
+        last = a.appended;
+        const auto& s = a.summary;
+        if (g.json) {
+          manifest::Json e = manifest::Json::object();
+          e["seq"] = a.appended.seq;
+          e["head"] = a.appended.head;
+          e["entry"] = a.appended.entry_dir;
+          e["source"] = a.source;
+          e["sha256"] = a.files.front().sha256;
+          e["size"] = a.files.front().size;
+          e["message_id"] = s["message_id"];
+          e["subject"] = s["subject"];
+          e["anomalies"] = s["anomalies"];
+          e["files"] = a.files.size();
+          entries.push_back(std::move(e));
+        } else {
+          const std::string subject = s["subject"].is_string() ? s["subject"].get<std::string>() : "(no subject)";
+          std::cout << "  " << a.files.front().sha256 << "  " << a.files.front().size << "  "
+                    << util::terminal_text(a.files.front().path, false) << "\n";
+          std::cout << "    from " << util::terminal_text(a.source, false) << ": " << util::one_line(subject, 70) << "; "
+                    << s["attachment_count"].get<std::size_t>() << " attachment(s)";
+          if (!s["anomalies"].empty()) std::cout << "; anomalies: " << util::terminal_text(joined(s["anomalies"]), false);
+          std::cout << "\n";
+          print_receipt(a.appended);
+        }
+        std::cout.flush();
+      },
+      &intake);
 }
 
 } // namespace
@@ -106,6 +127,9 @@ void setup_add_email(CLI::App& app, const GlobalOptions& g, Action& action) {
       ->allow_extra_args(false);
   add_context_options(*sub, args->context, true);
   sub->add_option("--examiner", args->examiner, "Who adds these entries (default: $CBKIT_EXAMINER, else the case's examiner)");
+  sub->add_flag("--skip-unreadable", args->skip_unreadable,
+                "In folders, store what can be taken and list links, FIFOs, devices and unreadable files as refused "
+                "(default: refuse the whole import, naming them)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_add_email(*args, g); }; });
 }
 

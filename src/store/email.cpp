@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <fcntl.h>
 #include <fstream>
@@ -184,7 +185,10 @@ email::DkimKey parse_dkim_key_arg(const std::string& arg) {
   return k;
 }
 
-void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added) {
+void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added,
+                EmailIntake* intake) {
+  std::vector<RefusedInput> refused;
+  std::vector<std::string> not_email;
   validate_context(c, options.context);
   // Expand and check every input before storing anything.
   std::vector<Source> sources;
@@ -218,13 +222,26 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
     std::error_code ec;
     if (fs::is_directory(fs::symlink_status(in, ec))) {
       std::vector<fs::path> found;
+      // Every entry of the folder is taken, left aside as not an e-mail, or refused (and why).
       for (auto it = fs::recursive_directory_iterator(in, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec) && !it->is_symlink(ec) && (has_eml_extension(it->path()) || looks_like_message(it->path()))) {
-          found.push_back(it->path());
+        const fs::path& p = it->path();
+        const fs::file_status st = it->symlink_status(ec);
+        if (ec) break;
+        if (fs::is_directory(st)) continue; // walked into (never through a link)
+        if (fs::is_symlink(st)) {
+          refused.push_back({display(p), "symlink", "a symbolic link; links are not followed (add its target itself)"});
+        } else if (!fs::is_regular_file(st)) {
+          refused.push_back({display(p), "special-file", "not a regular file (a FIFO, socket or device)"});
+        } else if (::access(p.c_str(), R_OK) != 0) {
+          refused.push_back({display(p), "unreadable", std::string("cannot be read: ") + std::strerror(errno)});
+        } else if (has_eml_extension(p) || looks_like_message(p)) {
+          found.push_back(p);
+        } else {
+          not_email.push_back(display(p));
         }
       }
       if (ec) throw Error(ErrorKind::input, display(in) + ": cannot list the folder: " + ec.message());
-      if (found.empty())
+      if (found.empty() && refused.empty())
         throw Error(ErrorKind::input, display(in) + ": no e-mail in this folder (no .eml file, nor a file that starts with header fields)");
       std::sort(found.begin(), found.end());
       for (auto& f : found)
@@ -235,7 +252,21 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
   }
   for (const auto& m : options.mboxes)
     add_mbox(m);
-  if (sources.empty()) throw Error(ErrorKind::usage, "add-email: no message given (a file, a folder, - for stdin, or --mbox FILE)");
+  std::sort(refused.begin(), refused.end(), [](const RefusedInput& a, const RefusedInput& b) { return a.input < b.input; });
+  std::sort(not_email.begin(), not_email.end());
+  if (intake != nullptr) *intake = EmailIntake{refused, not_email};
+  if (!refused.empty() && !options.skip_unreadable) {
+    std::string list;
+    for (std::size_t i = 0; i < refused.size() && i < 20; ++i)
+      list += (i == 0 ? "" : "; ") + refused[i].input + " (" + refused[i].reason + ")";
+    if (refused.size() > 20) list += "; and " + std::to_string(refused.size() - 20) + " more";
+    throw Error(ErrorKind::input,
+                "add-email: " + std::to_string(refused.size()) + " input(s) of the folder cannot be taken: " + list +
+                    "; nothing was stored. Fix them, or pass --skip-unreadable to store the rest and list these as refused");
+  }
+  if (options.inputs.empty() && options.mboxes.empty())
+    throw Error(ErrorKind::usage, "add-email: no message given (a file, a folder, - for stdin, or --mbox FILE)");
+  if (sources.empty()) throw Error(ErrorKind::input, "add-email: no e-mail could be taken from the inputs; nothing was stored");
 
   const Json context = context_json(options.context);
 

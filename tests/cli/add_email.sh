@@ -576,13 +576,41 @@ test_folder_messages_sorted() {
     mkfile "$T/in/data.json" '{"a": 1}'
     mkmsg "$T/in/.hidden" 'X-Tag: hidden'
     ln -s a.eml "$T/in/link.eml"
-    add_email "$T/in"
+    # A link in the folder is refused, named, and nothing is stored (issue 19: every file of
+    # the intake folder is taken or refused, and which) ...
+    expect_exit 3 cbkit --case "$C" add-email "$T/in"
+    expect_error_line "link.eml" "symbolic link" "--skip-unreadable" "nothing was stored"
+    expect_eq "$(manifest_lines "$C")" 1 "lines after a refused import"
+    # ... unless --skip-unreadable: the rest is stored, the refused listed (stderr and JSON).
+    expect_exit 0 cbkit --case "$C" --json add-email "$T/in" --skip-unreadable
+    expect_jq '.refused == [{"input": "'"$T/in/link.eml"'", "code": "symlink", "message": "a symbolic link; links are not followed (add its target itself)"}]' \
+        '.not_email_count == 3' '(.entries | length) == 5'
+    expect_stderr_contains "refused $T/in/link.eml"
     expect_eq "$(jq -r 'select(.seq >= 1) | .files[0].source_path' "$C/manifest.jsonl" | tr '\n' ' ')" \
         "$T/in/C.EML $T/in/a.eml $T/in/b.eml $T/in/mail_1 $T/in/sub/d.eml " "messages taken from the folder, sorted"
     local i
     for i in 1 2 3 4 5; do
         expect_original "$i" "$(jline "$C" "$i" .files[0].source_path)"
     done
+    expect_verify_ok "$C"
+}
+
+# A FIFO, a dangling link and a folder named like a message in an intake folder: the FIFO
+# and the link are refused (named, nothing stored); the folder is walked into.
+test_folder_special_files_refused() {
+    setup
+    mkmsg "$T/in/a.eml" 'X-Tag: a'
+    mkfifo "$T/in/pipe.eml"
+    ln -s nowhere.eml "$T/in/dangling.eml"
+    mkdir -p "$T/in/folder.eml"
+    mkmsg "$T/in/folder.eml/inside.eml" 'X-Tag: inside'
+    SECONDS=0
+    expect_exit 3 cbkit --case "$C" add-email "$T/in"
+    ((SECONDS < 10)) || fail "the FIFO was opened (took $SECONDS s)"
+    expect_error_line "2 input(s)" "pipe.eml (not a regular file" "dangling.eml (a symbolic link"
+    expect_eq "$(manifest_lines "$C")" 1 "lines after a refused import"
+    expect_exit 0 cbkit --case "$C" --json add-email "$T/in" --skip-unreadable
+    expect_jq '[.refused[].code] == ["symlink", "special-file"]' '(.entries | length) == 2'
     expect_verify_ok "$C"
 }
 

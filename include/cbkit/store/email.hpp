@@ -25,6 +25,24 @@ struct AddEmailOptions {
   std::vector<email::DkimKey> keys;
   std::string examiner;
   std::chrono::milliseconds lock_timeout{60000};
+  // In a folder, what cannot be taken (a FIFO, socket or device, a symbolic link, a file that
+  // cannot be read) is refused: without this, add-email stops before storing anything and
+  // names every refused input; with it, the rest is stored and the refused are reported.
+  bool skip_unreadable = false;
+};
+
+// An input of a folder that was not taken, and why.
+struct RefusedInput {
+  std::string input;  // the path as found
+  std::string code;   // "special-file", "symlink", "unreadable"
+  std::string reason; // in words
+};
+
+// Files of a folder that were looked at and left aside because they are not e-mails
+// (no .eml name and no header field at their start) are not refused: they are counted.
+struct EmailIntake {
+  std::vector<RefusedInput> refused;
+  std::vector<std::string> not_email; // regular files left aside as not e-mails (paths)
 };
 
 // The receipt of one stored message.
@@ -40,7 +58,11 @@ struct EmailAdded {
 // and attachments/. Every input is checked before the first message is stored (Error(input)
 // naming it). A message that does not parse is still stored byte for byte, with its defects
 // as anomalies. `on_added` is called after each entry is committed.
-void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added);
+// `intake` (when given) receives the refused and left-aside inputs of the folders before the
+// first message is stored. Throws Error(input) naming every refused input when there are any
+// and options.skip_unreadable is false (nothing stored).
+void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added,
+                EmailIntake* intake = nullptr);
 
 // One message of an mbox: where its bytes are (after its From_ line, without the empty
 // line that separates it from the next) and the separator line itself.
