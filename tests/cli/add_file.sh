@@ -423,7 +423,7 @@ peak_rss_kib() {
 # 7.5 MiB libmagic's database (file-backed, shared, mapped once per process).
 test_peak_memory_bounded() {
     [[ -x /usr/bin/time ]] || skip "GNU time (/usr/bin/time) is not installed"
-    if readelf -d "$CBKIT_BIN" 2>/dev/null | grep -q 'libasan\|libtsan'; then skip "sanitizer build: RSS is not meaningful"; fi
+    if sanitized_build; then skip "sanitizer build: RSS is not meaningful"; fi
     setup
     mkfile "$T/in/small.txt" "small"
     truncate -s 256M "$T/in/big.bin"
