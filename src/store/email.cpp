@@ -127,6 +127,9 @@ std::vector<Source> mbox_sources(const fs::path& path, std::string_view data) {
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
+void add_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
+                   const std::vector<std::unique_ptr<MappedFile>>& mboxes, const std::function<void(const EmailAdded&)>& on_added);
+
 } // namespace
 
 // The message bytes are kept as they are in the file (">From " quoting is not undone: it is
@@ -270,8 +273,36 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
 
   const Json context = context_json(options.context);
 
-  for (const Source& src : sources) {
-    throw_if_interrupted("add-email");
+  // What is committed is in the manifest: an interruption must say so, never "nothing was
+  // recorded" after some messages were (a script that retries would store them twice).
+  std::size_t done = 0;
+  std::optional<manifest::Appended> first_added, last_added;
+  try {
+    for (const Source& src : sources) {
+      throw_if_interrupted("add-email");
+      add_one_email(c, options, context, src, mboxes, [&](const EmailAdded& added) {
+        ++done;
+        if (!first_added) first_added = added.appended;
+        last_added = added.appended;
+        on_added(added);
+      });
+    }
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::interrupted || done == 0) throw;
+    throw Error(ErrorKind::interrupted, "add-email: interrupted after " + std::to_string(done) + " of " + std::to_string(sources.size()) +
+                                            " messages were recorded (seq " + std::to_string(first_added->seq) + " to " +
+                                            std::to_string(last_added->seq) + ", head " + last_added->head + "); the other " +
+                                            std::to_string(sources.size() - done) + " were not: add only those again (the first " +
+                                            std::to_string(done) + " are in the case)");
+  }
+}
+
+namespace {
+
+// Stores one message as one entry (the body of add_emails' loop).
+void add_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
+                   const std::vector<std::unique_ptr<MappedFile>>& mboxes, const std::function<void(const EmailAdded&)>& on_added) {
+  {
     EntryBuilder entry(c, "email", options.examiner, options.lock_timeout);
     FileRecord* orig = nullptr;
     if (src.type == Source::Type::file) {
@@ -335,5 +366,7 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
     on_added(added);
   }
 }
+
+} // namespace
 
 } // namespace cbkit::store

@@ -595,6 +595,35 @@ test_folder_messages_sorted() {
     expect_verify_ok "$C"
 }
 
+# Ctrl-C in the middle of an mbox import: exit 130, and the message tells the truth about
+# what was recorded (how many, which seq, the head), never "nothing was recorded".
+test_interrupted_mbox_says_what_was_recorded() {
+    setup
+    local i
+    for ((i = 0; i < 3000; i++)); do
+        printf 'From sender@example.com Fri Nov 20 21:14:05 2026\nFrom: sender@example.com\nTo: v@example.com\nSubject: m%d\nMessage-ID: <%d@example.com>\n\nbody %d\n\n' "$i" "$i" "$i"
+    done >"$T/big.mbox"
+    "$CBKIT_BIN" --case "$C" add-email --mbox "$T/big.mbox" >"$OUT" 2>"$ERR" &
+    local pid=$! n=0
+    for ((i = 0; i < 200; i++)); do
+        n=$(manifest_lines "$C")
+        ((n >= 4)) && break
+        sleep 0.05
+    done
+    kill -INT "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    n=$(manifest_lines "$C")
+    if ((rc == 0)); then
+        skip "the import of 3000 messages finished before the interruption"
+    fi
+    expect_eq "$rc" 130 "exit code after SIGINT"
+    local recorded=$((n - 1))
+    expect_stderr_contains "interrupted after $recorded of 3000 messages were recorded (seq 1 to $recorded, head $(tail -n 1 "$C/manifest.jsonl" | head -c -1 | sha256sum | cut -c1-64))"
+    grep -qF "nothing was recorded" "$ERR" && fail "says nothing was recorded after $recorded messages were"
+    expect_verify_ok "$C"
+}
+
 # A FIFO, a dangling link and a folder named like a message in an intake folder: the FIFO
 # and the link are refused (named, nothing stored); the folder is walked into.
 test_folder_special_files_refused() {
