@@ -2,6 +2,7 @@
 #include "cbkit/chat/messages_json.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/util/json.hpp"
+#include "chat_export.hpp"
 #include "tmpdir.hpp"
 
 #include <catch2/catch.hpp>
@@ -9,23 +10,12 @@
 using cbkit::chat::Conversation;
 using cbkit::chat::ExportFile;
 using cbkit::chat::TimeOptions;
+using cbkit::test::k_brussels;
+using cbkit::test::make_export;
 using cbkit::test::TempDir;
 using cbkit::test::write_file;
 
 namespace {
-
-std::vector<ExportFile> make_export(const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& files) {
-  std::vector<ExportFile> out;
-  for (const auto& [rel, content] : files) {
-    const auto path = dir / rel;
-    std::filesystem::create_directories(path.parent_path());
-    write_file(path, content);
-    out.push_back({rel, path, content.size()});
-  }
-  return out;
-}
-
-const TimeOptions k_brussels{"Europe/Brussels", "case-zone", ""};
 
 std::string error_of(const std::vector<ExportFile>& files) {
   try {

@@ -1,5 +1,6 @@
 #include "cbkit/chat/chat.hpp"
 #include "cbkit/error.hpp"
+#include "chat_export.hpp"
 #include "tmpdir.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,30 +8,13 @@
 using cbkit::chat::Conversation;
 using cbkit::chat::ExportFile;
 using cbkit::chat::TimeOptions;
+using cbkit::test::find_defect;
+using cbkit::test::k_brussels;
+using cbkit::test::make_export;
 using cbkit::test::TempDir;
 using cbkit::test::write_file;
 
 namespace {
-
-std::vector<ExportFile> make_export(const TempDir& dir, const std::vector<std::pair<std::string, std::string>>& files) {
-  std::vector<ExportFile> out;
-  for (const auto& [rel, content] : files) {
-    const auto path = dir / rel;
-    std::filesystem::create_directories(path.parent_path());
-    write_file(path, content);
-    out.push_back({rel, path, content.size()});
-  }
-  return out;
-}
-
-const TimeOptions k_brussels{"Europe/Brussels", "case-zone", ""};
-
-const cbkit::chat::Defect* find_defect(const Conversation& c, const std::string& code) {
-  for (const auto& d : c.defects) {
-    if (d.code == code) return &d;
-  }
-  return nullptr;
-}
 
 // An Instagram thread as "Download your information" (JSON) writes it since 2023: the
 // newest messages in message_1.json, each file newest first, strings as UTF-8 bytes in
