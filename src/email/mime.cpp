@@ -5,13 +5,16 @@
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
+#include <functional>
 #include <gmime/gmime.h>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,6 +46,9 @@ std::string str_or_empty(const char* s) { return s != nullptr ? std::string(s) :
 
 // Nesting depth beyond which the walk stops (GMime has its own, lower, parser limit).
 constexpr int k_max_depth = 64;
+
+// A text body whose encoded size is over this is decoded through a scratch file.
+constexpr std::size_t k_text_in_memory = 4u << 20;
 
 const char* warning_code(GMimeParserWarning w) {
   switch (w) {
@@ -208,6 +214,12 @@ private:
       bool& done = html ? m_have_html : m_have_text;
       if (!done) {
         done = true;
+        GMimeDataWrapper* content = g_mime_part_get_content(p);
+        GMimeStream* encoded = content != nullptr ? g_mime_data_wrapper_get_stream(content) : nullptr;
+        if (encoded != nullptr && g_mime_stream_length(encoded) > static_cast<gint64>(k_text_in_memory)) {
+          write_large_text(content, ct, html, mime_type, part);
+          return;
+        }
         GString_ text(g_mime_text_part_get_text(GMIME_TEXT_PART(obj)));
         const std::string utf8 = util::utf8_lossy(str_or_empty(text.get()));
         write_file(html ? "body.html" : "body.txt", html ? "body-html" : "body-text", "", mime_type, part,
@@ -226,6 +238,52 @@ private:
                  if (content != nullptr) g_mime_data_wrapper_write_to_stream(content, s); // decodes base64/QP
                });
     if (!inline_text) ++m_report.attachment_count;
+  }
+
+  // The text body as g_mime_text_part_get_text() gives it (transfer encoding decoded, the
+  // declared charset converted to UTF-8, the text ending at the first NUL as that C string
+  // does), then made valid UTF-8 like every derived text; but decoded into an unnamed
+  // scratch file and converted in 1 MiB pieces, so a body of any size costs the same memory.
+  void write_large_text(GMimeDataWrapper* content, GMimeContentType* ct, bool html, const std::string& mime_type, const std::string& part) {
+    util::UniqueFd scratch = util::scratch_file(m_dir);
+    {
+      GPtr<GMimeStream> out(g_mime_stream_fs_new(::dup(scratch.get())));
+      GPtr<GMimeStream> filtered;
+      GMimeStream* sink = out.get();
+      const char* charset = ct != nullptr ? g_mime_content_type_get_parameter(ct, "charset") : nullptr;
+      if (charset != nullptr) {
+        filtered.reset(g_mime_stream_filter_new(out.get()));
+        if (GMimeFilter* f = g_mime_filter_charset_new(charset, "utf-8"); f != nullptr) {
+          g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered.get()), f);
+          g_object_unref(f);
+        }
+        sink = filtered.get();
+      }
+      if (g_mime_data_wrapper_write_to_stream(content, sink) < 0 || g_mime_stream_flush(sink) != 0)
+        throw_errno(ErrorKind::io, (m_dir / "(scratch)").string());
+    }
+    if (::lseek(scratch.get(), 0, SEEK_SET) != 0) throw_errno(ErrorKind::io, (m_dir / "(scratch)").string());
+    write_file(html ? "body.html" : "body.txt", html ? "body-html" : "body-text", "", mime_type, part, [&](GMimeStream* s) {
+      std::vector<char> buf(1u << 20);
+      util::Utf8LossyStream lossy;
+      std::string out;
+      bool at_nul = false;
+      while (!at_nul) {
+        const ssize_t n = ::read(scratch.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno(ErrorKind::io, (m_dir / "(scratch)").string());
+        std::string_view piece(buf.data(), static_cast<std::size_t>(n));
+        if (const auto nul = piece.find('\0'); nul != std::string_view::npos) {
+          piece = piece.substr(0, nul);
+          at_nul = true;
+        }
+        out.clear();
+        lossy.feed(piece, n == 0 || at_nul, out);
+        if (!out.empty() && g_mime_stream_write(s, out.data(), out.size()) != static_cast<ssize_t>(out.size()))
+          throw_errno(ErrorKind::io, (m_dir / (html ? "body.html" : "body.txt")).string());
+        if (n == 0) break;
+      }
+    });
   }
 
   template <typename Fn>
@@ -261,18 +319,140 @@ private:
 
 } // namespace
 
+namespace {
+
+bool is_field_start(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size() && i < 256 && line[i] > ' ' && line[i] < 127 && line[i] != ':')
+    ++i;
+  return i > 0 && i < line.size() && line[i] == ':';
+}
+
+// What the MIME parse reads instead of the message when some header fields are too long:
+// the message with each such field cut to `max_bytes` (its line break kept), written to an
+// unnamed scratch file. `cuts` maps offsets in the copy back to the message.
+struct ParseCopy {
+  util::UniqueFd fd;
+  std::vector<std::pair<std::size_t, std::size_t>> cuts; // (offset in the copy just after a cut, bytes removed up to there)
+  std::size_t to_original(std::size_t copy_offset) const {
+    std::size_t removed = 0;
+    for (const auto& [at, total] : cuts)
+      if (copy_offset >= at) removed = total;
+    return copy_offset + removed;
+  }
+};
+
+ParseCopy make_parse_copy(std::string_view message, const std::vector<LongHeaderField>& fields, const fs::path& dir,
+                          std::size_t max_bytes) {
+  ParseCopy copy;
+  copy.fd = util::scratch_file(dir);
+  const std::string what = (dir / "(MIME parse copy)").string();
+  std::size_t from = 0;
+  std::size_t removed = 0;
+  std::size_t written = 0;
+  for (const LongHeaderField& f : fields) {
+    const std::string_view field = message.substr(f.offset, f.length);
+    const std::size_t eol = field.size() >= 2 && field.substr(field.size() - 2) == "\r\n" ? 2
+                            : !field.empty() && field.back() == '\n'                      ? 1
+                                                                                          : 0;
+    const std::size_t keep = std::min(max_bytes, field.size() - eol);
+    util::write_all(copy.fd.get(), message.data() + from, f.offset + keep - from, what);
+    util::write_all(copy.fd.get(), field.data() + field.size() - eol, eol, what);
+    written += f.offset + keep - from + eol;
+    removed += field.size() - keep - eol;
+    copy.cuts.emplace_back(written, removed);
+    from = f.offset + f.length;
+  }
+  util::write_all(copy.fd.get(), message.data() + from, message.size() - from, what);
+  if (::lseek(copy.fd.get(), 0, SEEK_SET) != 0) throw_errno(ErrorKind::io, what);
+  return copy;
+}
+
+} // namespace
+
+std::vector<LongHeaderField> find_long_header_fields(std::string_view message, std::size_t max_bytes) {
+  std::vector<LongHeaderField> out;
+  bool in_header = true;                      // in a header block
+  bool after_block = false;                   // the line before ended a header block
+  std::size_t field = std::string_view::npos; // start of the open field
+  const auto close = [&](std::size_t at) {
+    if (field != std::string_view::npos && at - field > max_bytes) out.push_back({field, at - field});
+    field = std::string_view::npos;
+  };
+  for (std::size_t pos = 0; pos < message.size();) {
+    const std::size_t nl = message.find('\n', pos);
+    const std::size_t next = nl == std::string_view::npos ? message.size() : nl + 1;
+    std::string_view line = message.substr(pos, next - pos);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+      line.remove_suffix(1);
+    if (in_header) {
+      if (line.empty()) {
+        close(pos);
+        in_header = false;
+        after_block = true;
+      } else if (line[0] == ' ' || line[0] == '\t') {
+        if (field == std::string_view::npos) field = pos; // a leading continuation: counted as a field of its own
+      } else {
+        close(pos);
+        field = pos; // a field, or a line GMime would still read into its header buffer
+      }
+    } else {
+      const bool boundary = line.size() >= 3 && line.size() <= 80 && line.substr(0, 2) == "--";
+      if (boundary || (after_block && is_field_start(line))) {
+        in_header = true;
+        if (!boundary) field = pos;
+      }
+      after_block = false;
+    }
+    pos = next;
+  }
+  close(message.size());
+  return out;
+}
+
 MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir) {
   init_gmime();
   MimeReport report;
   util::UniqueFd fd(::open(message_file.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) throw_errno(ErrorKind::io, message_file.string());
-  GPtr<GMimeStream> stream(g_mime_stream_fs_new(fd.release()));
+  ParseCopy copy;
+  {
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::io, message_file.string());
+    const auto size = static_cast<std::size_t>(st.st_size);
+    void* map = size > 0 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0) : nullptr;
+    if (map == MAP_FAILED) throw_errno(ErrorKind::io, message_file.string());
+    const std::unique_ptr<void, std::function<void(void*)>> unmap(map, [size](void* m) {
+      if (m != nullptr) ::munmap(m, size);
+    });
+    const std::string_view message(static_cast<const char*>(map), size);
+    const std::vector<LongHeaderField> long_fields = find_long_header_fields(message);
+    if (!long_fields.empty()) {
+      copy = make_parse_copy(message, long_fields, entry_dir, k_mime_max_header_field);
+      for (const LongHeaderField& f : long_fields) {
+        if (report.defects.size() >= 1000) break;
+        report.defects.push_back({"mime-header-field-cut",
+                                  "a header field of " + std::to_string(f.length) + " bytes is longer than " +
+                                      std::to_string(k_mime_max_header_field >> 20) +
+                                      " MiB: the MIME parse read only its first MiB (original.eml keeps it whole; the body and "
+                                      "attachments come from that parse)",
+                                  static_cast<std::int64_t>(f.offset)});
+      }
+    }
+  }
+  const std::size_t own_defects = report.defects.size();
+  GPtr<GMimeStream> stream(g_mime_stream_fs_new(copy.fd.valid() ? copy.fd.release() : fd.release()));
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   std::unique_ptr<GMimeParserOptions, decltype(&g_mime_parser_options_free)> options(g_mime_parser_options_new(),
                                                                                      &g_mime_parser_options_free);
   g_mime_parser_options_set_warning_callback(options.get(), on_parser_warning, &report.defects);
   GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options.get()));
+  if (!copy.cuts.empty()) { // GMime's offsets are in the parse copy
+    for (std::size_t i = own_defects; i < report.defects.size(); ++i)
+      if (report.defects[i].offset >= 0)
+        report.defects[i].offset = static_cast<std::int64_t>(copy.to_original(static_cast<std::size_t>(report.defects[i].offset)));
+  }
   if (!message) {
     report.defects.push_back({"mime-unparsable", "GMime could not parse the message at all", -1});
     return report;

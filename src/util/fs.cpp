@@ -64,6 +64,16 @@ UniqueFd open_no_follow(const fs::path& path, int flags, unsigned mode, ErrorKin
   throw_errno(kind, path.string());
 }
 
+UniqueFd scratch_file(const fs::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (fd.valid()) return fd;
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) throw_errno(ErrorKind::io, dir.string());
+  const fs::path named = dir / (".scratch-" + random_hex(8));
+  fd = open_no_follow(named, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (::unlink(named.c_str()) != 0) throw_errno(ErrorKind::io, named.string());
+  return fd;
+}
+
 void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode, bool replace) {
   const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   const fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + random_hex(6));

@@ -1,5 +1,6 @@
 #include "cbkit/util/text.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -84,6 +85,50 @@ std::string utf8_lossy(std::string_view bytes) {
     }
   }
   return out;
+}
+
+void Utf8LossyStream::feed(std::string_view piece, bool last, std::string& out) {
+  std::string joined;
+  if (!m_carry.empty()) {
+    joined = m_carry + std::string(piece.substr(0, std::min<std::size_t>(piece.size(), 3)));
+    // The held-back bytes and at most three more: enough to decide the sequences that start
+    // in the held-back bytes (a sequence is at most four bytes).
+  }
+  std::size_t i = 0;
+  std::size_t from_piece = 0; // bytes of `piece` already consumed through `joined`
+  if (!joined.empty()) {
+    const std::size_t carry = m_carry.size();
+    while (i < carry) {
+      if (!last && i + 4 > joined.size()) break; // not decidable yet: wait for more
+      const std::size_t n = utf8_seq_len(joined, i);
+      if (n == 0) {
+        out += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        out.append(joined, i, n);
+        i += n;
+      }
+    }
+    if (i < carry) { // still undecided: keep it all
+      m_carry = joined.substr(i);
+      return;
+    }
+    from_piece = i - carry;
+    m_carry.clear();
+  }
+  std::size_t j = from_piece;
+  while (j < piece.size()) {
+    if (!last && j + 4 > piece.size()) break;
+    const std::size_t n = utf8_seq_len(piece, j);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++j;
+    } else {
+      out.append(piece.substr(j, n));
+      j += n;
+    }
+  }
+  m_carry.assign(piece.substr(j));
 }
 
 std::string sanitize_file_name(std::string_view name) {

@@ -122,3 +122,55 @@ TEST_CASE("anomalies are found", "[email]") {
   CHECK_FALSE(contains(anomaly_codes("From a@b.example Mon May  2 16:07:05 2005\n" + k_base), "not-an-email"));
   CHECK(contains(anomaly_codes(""), "empty-message"));
 }
+
+TEST_CASE("header fields too long for the MIME parse are found in every header block", "[email]") {
+  const std::size_t max = 16;
+  SECTION("a short message has none") { CHECK(find_long_header_fields(k_base, 64).size() == 1); } // the Received field only
+  SECTION("top-level field, folded, with its continuation lines") {
+    const std::string m = "A: 1\r\nLong: 0123456789\r\n abcdefghij\r\nB: 2\r\n\r\nbody line that is long but in a body\r\n";
+    const auto f = find_long_header_fields(m, max);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].offset == 6);
+    CHECK(m.substr(f[0].offset, f[0].length) == "Long: 0123456789\r\n abcdefghij\r\n");
+  }
+  SECTION("a part's header after a boundary, not the part's body") {
+    const std::string m = "Content-Type: multipart/mixed; b=\"B\"\n\n--B\nX-P: 0123456789abcdef\n\nbody 0123456789abcdef\n--B--\n";
+    const auto f = find_long_header_fields(m, max);
+    REQUIRE(f.size() == 2); // the top Content-Type (over 16) and X-P
+    CHECK(m.substr(f[1].offset, f[1].length) == "X-P: 0123456789abcdef\n");
+  }
+  SECTION("a nested message's header right after a part's header block") {
+    const std::string m = "A: 1\n\n--B\nContent-Type: message/rfc822\n\nSubject: 0123456789abcdef\n\nbody 0123456789abcdefgh\n";
+    const auto f = find_long_header_fields(m, 27);
+    REQUIRE(f.size() == 1);
+    CHECK(m.substr(f[0].offset, f[0].length) == "Content-Type: message/rfc822\n");
+    const auto g = find_long_header_fields(m, 20);
+    REQUIRE(g.size() == 2);
+    CHECK(m.substr(g[1].offset, g[1].length) == "Subject: 0123456789abcdef\n");
+  }
+  SECTION("a body line is never taken for a field") {
+    const std::string m = "A: 1\n\ntext\nNot-a-field: 0123456789abcdefghijklmnop\n";
+    CHECK(find_long_header_fields(m, max).empty());
+  }
+}
+
+TEST_CASE("a message with a huge header field is parsed with the field cut, and says so", "[email]") {
+  cbkit::test::TempDir dir;
+  const std::string big(3u << 20, 'z');
+  const std::string m = "X-Big: " + big + "\r\nFrom: a@b.example\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nthe body\r\n";
+  const auto file = dir.path() / "m.eml";
+  cbkit::test::write_file(file, m);
+  const auto entry = dir.path() / "entry";
+  std::filesystem::create_directory(entry);
+  const MimeReport r = extract_mime(file, entry);
+  REQUIRE(r.parsed);
+  REQUIRE(!r.defects.empty());
+  CHECK(r.defects[0].code == "mime-header-field-cut");
+  CHECK(r.defects[0].offset == 0);
+  REQUIRE(r.files.size() == 1);
+  CHECK(r.files[0].rel_path == "body.txt");
+  std::ifstream body(entry / "body.txt", std::ios::binary);
+  CHECK(std::string(std::istreambuf_iterator<char>(body), {}) == "the body\r\n");
+  // Nothing but the derived files is left in the entry folder (the parse copy is unnamed).
+  CHECK(std::distance(std::filesystem::directory_iterator(entry), {}) == 1);
+}

@@ -303,3 +303,24 @@ TEST_CASE("parse_untrusted_json refuses what is too deep or not JSON, never thro
   CHECK(parse_untrusted_json("[[1]]", 2).has_value());
   CHECK_FALSE(parse_untrusted_json("[[1]]", 1).has_value());
 }
+
+TEST_CASE("utf8_lossy over a stream in pieces equals utf8_lossy of the whole") {
+  const std::string samples[] = {
+      "plain ascii",
+      "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 end",
+      "bad \xC3 \xE2\x82 \xF0\x9F\x98 \xFF\xFE \xED\xA0\x80 surrogate \xC0\xAF overlong",
+      "\xF0\x9F\x98",
+      "\xE2",
+  };
+  for (const std::string& s : samples) {
+    const std::string whole = utf8_lossy(s);
+    for (std::size_t piece = 1; piece <= 5; ++piece) {
+      Utf8LossyStream stream;
+      std::string out;
+      for (std::size_t i = 0; i < s.size(); i += piece)
+        stream.feed(std::string_view(s).substr(i, piece), false, out);
+      stream.feed({}, true, out);
+      CHECK(out == whole);
+    }
+  }
+}

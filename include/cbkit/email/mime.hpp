@@ -38,13 +38,33 @@ struct MimeReport {
   std::size_t attachment_count = 0;
 };
 
+// A header field (in the message's header or a part's) longer than the MIME parse takes.
+struct LongHeaderField {
+  std::size_t offset = 0; // where the field starts in the message
+  std::size_t length = 0; // its bytes, folding and final line break included
+};
+
+// The longest header field the MIME parse is given whole. GMime holds three copies of a
+// field (raw, value, unfolded) plus its growing line buffer; a longer field is cut to this
+// for the parse (the stored original keeps every byte).
+constexpr std::size_t k_mime_max_header_field = 1u << 20;
+
+// The header fields longer than `max_bytes` in any header block of `message`: the
+// message's own, and every block that follows a line that may be a MIME boundary ("--"
+// and up to 78 more bytes) or that starts a part's content with "Name:" (a nested
+// message). Cheap: one memchr pass, no copy.
+std::vector<LongHeaderField> find_long_header_fields(std::string_view message, std::size_t max_bytes = k_mime_max_header_field);
+
 // Parses the message in `message_file` with GMime and writes the derived files into
 // `entry_dir` (which must exist): body.txt and body.html (the first text/plain and
 // text/html body parts, decoded to UTF-8) and every attachment under attachments/ with a
 // sanitized, collision-free name; a nested message/rfc822 is written as a .eml and its own
 // attachments are extracted too. Each derived file is created exclusively and hashed;
 // the caller makes them durable (one util::sync_filesystem for the whole entry). Throws Error(io) only when writing fails; bad MIME becomes
-// defects.
+// defects. Memory stays bounded whatever the message: header fields over
+// k_mime_max_header_field are cut for the parse (defect "mime-header-field-cut", the parse
+// then reads an unnamed copy of the message), and a text body over 4 MiB is decoded to
+// UTF-8 through an unnamed scratch file in `entry_dir`, not in memory.
 MimeReport extract_mime(const std::filesystem::path& message_file, const std::filesystem::path& entry_dir);
 
 // RFC 2047 decoding of a header value to UTF-8 (GMime). Sets *bad_charset to the first

@@ -68,6 +68,12 @@ void remove_tree_forcibly(const fs::path& dir) noexcept;
 // Makes a file 0444 and a folder 0555 (stored evidence is read-only).
 void make_read_only(const fs::path& path, bool is_dir);
 
+// An unnamed scratch file in `dir` (O_TMPFILE; where the file system lacks it, a file
+// created with a random name and unlinked at once): never visible in the folder, gone when
+// the descriptor is closed, whatever happens. For bulky intermediate data that must not sit
+// in memory (a decoded e-mail body, a parse copy).
+UniqueFd scratch_file(const fs::path& dir);
+
 // Random lowercase hex string of `bytes` random bytes (OpenSSL RAND).
 std::string random_hex(std::size_t bytes);
 

@@ -43,6 +43,17 @@ std::string_view trim_end(std::string_view s, std::string_view chars = k_whitesp
 // Replaces invalid UTF-8 sequences with U+FFFD so the text can go into JSON.
 std::string utf8_lossy(std::string_view bytes);
 
+// utf8_lossy over a stream given in pieces: the output of all the feed() calls is exactly
+// utf8_lossy of the concatenated input (a sequence cut between two pieces is held back).
+class Utf8LossyStream {
+public:
+  // Appends to `out` what `piece` completes; `last` flushes what was held back.
+  void feed(std::string_view piece, bool last, std::string& out);
+
+private:
+  std::string m_carry;
+};
+
 // One line for a table cell: control characters (C0, DEL, C1) and bidirectional formatting
 // characters become spaces, invalid UTF-8 U+FFFD; cut to `max_chars` code points with "…"
 // appended when cut.
