@@ -410,7 +410,7 @@ std::vector<LongHeaderField> find_long_header_fields(std::string_view message, s
   return out;
 }
 
-MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir) {
+MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir, std::optional<std::string_view> message_bytes) {
   init_gmime();
   MimeReport report;
   util::UniqueFd fd(::open(message_file.c_str(), O_RDONLY | O_CLOEXEC));
@@ -420,12 +420,12 @@ MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir)
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::io, message_file.string());
     const auto size = static_cast<std::size_t>(st.st_size);
-    void* map = size > 0 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0) : nullptr;
+    void* map = size > 0 && !message_bytes ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0) : nullptr;
     if (map == MAP_FAILED) throw_errno(ErrorKind::io, message_file.string());
     const std::unique_ptr<void, std::function<void(void*)>> unmap(map, [size](void* m) {
       if (m != nullptr) ::munmap(m, size);
     });
-    const std::string_view message(static_cast<const char*>(map), size);
+    const std::string_view message = message_bytes ? *message_bytes : std::string_view(static_cast<const char*>(map), size);
     const std::vector<LongHeaderField> long_fields = find_long_header_fields(message);
     if (!long_fields.empty()) {
       copy = make_parse_copy(message, long_fields, entry_dir, k_mime_max_header_field);

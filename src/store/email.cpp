@@ -330,7 +330,7 @@ void add_one_email(const Case& c, const AddEmailOptions& options, const Json& co
     // Analyse the stored copy, not the source: what is analysed is what is kept.
     const MappedFile message(original);
     const email::HeaderBlock block = email::split_headers(message.view());
-    const email::MimeReport mime = email::extract_mime(original, entry.dir());
+    const email::MimeReport mime = email::extract_mime(original, entry.dir(), message.view());
     const email::Analysis analysis = email::analyze_message(message.view(), orig_sha256, block, mime, options.keys, now_seconds());
     const std::string headers_text = analysis.headers_json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
     entry.add_bytes("headers.json", headers_text, "headers", "application/json");

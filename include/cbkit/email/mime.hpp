@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,7 +66,10 @@ std::vector<LongHeaderField> find_long_header_fields(std::string_view message, s
 // k_mime_max_header_field are cut for the parse (defect "mime-header-field-cut", the parse
 // then reads an unnamed copy of the message), and a text body over 4 MiB is decoded to
 // UTF-8 through an unnamed scratch file in `entry_dir`, not in memory.
-MimeReport extract_mime(const std::filesystem::path& message_file, const std::filesystem::path& entry_dir);
+// `message_bytes`, when given, are the file's bytes as the caller has them mapped already
+// (a second mapping would count the message's pages twice in the resident size).
+MimeReport extract_mime(const std::filesystem::path& message_file, const std::filesystem::path& entry_dir,
+                        std::optional<std::string_view> message_bytes = std::nullopt);
 
 // RFC 2047 decoding of a header value to UTF-8 (GMime). Sets *bad_charset to the first
 // charset of an encoded word that cannot be converted, when there is one.
