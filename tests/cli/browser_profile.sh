@@ -74,6 +74,7 @@ test_logged_in_browser() {
     if grep -rl --binary-files=text "$SECRET" "$C/manifest.jsonl" "$E"/*.json "$E"/*.html >/dev/null; then
         fail "a cookie value is in the case: $(grep -rl --binary-files=text "$SECRET" "$C")"
     fi
+    if zcat "$E/capture.warc.gz" | grep -aq "$SECRET"; then fail "a cookie value is in the WARC"; fi
     # The same file list gives the same hash (the profile did not change in between).
     expect_eq "$(tree_hash "$PROFILE")" "$before" "the profile's tree after the capture"
     expect_verify_ok "$C"
