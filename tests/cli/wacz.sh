@@ -57,7 +57,7 @@ dp_bytes = z.read("datapackage.json")
 dp = json.loads(dp_bytes)
 need(dp["profile"] == "data-package" and dp["wacz_version"] == "1.1.1", "profile/wacz_version")
 need(dp["created"] == json.loads(open(case + "/manifest.jsonl").readline())["time"], "created is not the case's time")
-need(dp["modified"] == max(l["time"] for l in web), "modified is not the newest capture's time")
+need(dp["modified"] == max(l["time"] for l in web if l["seq"] in [e["seq"] for e in dp["cbkit"]["entries"]]), "modified is not the newest exported capture's time")
 digest = json.loads(z.read("datapackage-digest.json"))
 need(digest == {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(dp_bytes).hexdigest()}, "datapackage-digest.json")
 res = {r["path"]: r for r in dp["resources"]}
@@ -66,7 +66,8 @@ for n in names[:-2]:
     data = z.read(n)
     need(res[n]["hash"] == "sha256:" + hashlib.sha256(data).hexdigest() and res[n]["bytes"] == len(data), f"digest of {n}")
 # The WARCs: the case's files byte for byte, and the manifest's SHA-256.
-need(len(arch) == len(warcs), f"{len(arch)} WARCs for {len(warcs)} web entries")
+exported = dp["cbkit"]["entries"]
+need(len(arch) == len(exported) and all(e["warc"] in warcs for e in exported), f"{len(arch)} WARCs for {exported}")
 for e in dp["cbkit"]["entries"]:
     data = z.read(e["path"])
     need(data == open(case + "/" + e["warc"], "rb").read(), f"{e['path']} is not {e['warc']}")
@@ -75,7 +76,7 @@ for e in dp["cbkit"]["entries"]:
 # pages.jsonl: the header line, then one page per capture.
 pages = [json.loads(l) for l in z.read("pages/pages.jsonl").decode().splitlines()]
 need(pages[0].get("format") == "json-pages-1.0", "pages header")
-need(sorted(p["url"] for p in pages[1:]) == sorted(l["web"]["url"] for l in web), "pages")
+need(sorted(p["url"] for p in pages[1:]) == sorted(l["web"]["url"] for l in web if l["seq"] in [e["seq"] for e in exported]), "pages")
 # index.cdxj: sorted; each line's slice is one gzip member holding the record it names.
 lines = z.read("indexes/index.cdxj").decode().splitlines()
 need(lines == sorted(lines) and lines, "index not sorted or empty")
@@ -164,6 +165,26 @@ test_errors() {
     expect_exit 4 cbkit --case "$C" export-wacz --out "$T/t.wacz"
     expect_stderr_contains "not the recorded size"
     [[ ! -e $T/t.wacz ]] || fail "an export of a tampered case left a file"
+}
+
+# A --browser capture: its WARC also holds the page's requests as the browser saw them and
+# the renderings (urn: records, not indexed); the page's title is the rendered one.
+test_browser_capture_exported() {
+    command -v chromium >/dev/null || skip "chromium is not installed (scripts/deps.sh test installs it)"
+    setup
+    BTMP=$(mktemp -d /tmp/cbw-XXXXXX)
+    at_exit "rm -rf '$BTMP'"
+    TMPDIR="$BTMP" expect_exit 0 cbkit --case "$C" capture-url "$BASE/page.html" --browser
+    expect_exit 0 cbkit --case "$C" --json export-wacz 3 --out "$T/b.wacz"
+    expect_jq '.entries[0].seq == 3' '.pages == 1' '.index_lines >= 2'
+    check_wacz "$T/b.wacz"
+    unzip -p "$T/b.wacz" indexes/index.cdxj | grep -q '"urn:' && fail "a rendering (urn:) was indexed"
+    unzip -p "$T/b.wacz" pages/pages.jsonl | sed -n 2p | jq -e '.title == "Harassing post 42"' >/dev/null ||
+        fail "the page's title: $(unzip -p "$T/b.wacz" pages/pages.jsonl)"
+    # Both captures together: two WARCs, two pages.
+    expect_exit 0 cbkit --case "$C" --json export-wacz --out "$T/all.wacz"
+    expect_jq '[.entries[].seq] == [2, 3]' '.pages == 2'
+    check_wacz "$T/all.wacz"
 }
 
 test_replay_in_browser() {
