@@ -209,6 +209,9 @@ if [[ -n $PY ]]; then
     --note "Public profile page of @x_hater_2026 (demo stand-in served on 127.0.0.1)"
   WEB_SEQ=$(awk '/^head / {seq = $4} END {print seq}' "$LAST")
   stop_server
+  # The same capture as a WACZ for ReplayWeb.page: a copy for replay, its WARC the case's
+  # file byte for byte (datapackage.json carries the manifest's SHA-256).
+  run "$CBKIT_BIN" --case "$CASE" export-wacz "$WEB_SEQ" --out "$OUT/captures.wacz" --force
 else
   echo
   echo "(python3 not found: skipping capture-url, which needs the demo's local web server)"
@@ -283,4 +286,5 @@ run "$CBKIT_BIN" verify "$OUT/BE-2026-0042.tar.gz" --pubkey "$OUT/examiner.pub" 
 echo
 echo "demo finished: case in $CASE"
 echo "reports: $OUT/report.{en,nl,fr}.{html,md,txt} (open the .html in a browser; it prints well)"
+if [[ -n $WEB_SEQ ]]; then echo "web capture for replay: $OUT/captures.wacz (open it in https://replayweb.page)"; fi
 echo "sealed archive: $OUT/BE-2026-0042.tar.gz (receipt beside it), public key $OUT/examiner.pub"

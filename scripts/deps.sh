@@ -4,7 +4,7 @@
 # (`deps.sh test`), or also to fuzz (`deps.sh fuzz`: clang and libFuzzer). Skips apt-get when every package is already there, so it is cheap to
 # call from the demo and test commands. `test` (and `fuzz`) also install the Node tools the
 # tests use (warcio.js for the WARC interop test, whatsapp-chat-parser for the chat checker
-# test and bench/chat.sh), pinned in tests/node/package-lock.json, with
+# test and bench/chat.sh, replaywebpage for the WACZ replay test), pinned in tests/node/package-lock.json, with
 # `npm ci` into tests/node/node_modules (git-ignored; again only when the lock file changed).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -7,6 +7,7 @@
 #include "cbkit/capture/browser.hpp"
 
 #include "browser_process.hpp"
+#include "browser_profile.hpp"
 #include "devtools.hpp"
 #include "netlog.hpp"
 
@@ -23,6 +24,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fcntl.h>
+#include <functional>
+#include <tuple>
 #include <unistd.h>
 
 namespace cbkit::capture {
@@ -175,6 +178,9 @@ std::vector<std::string> browser_args(const BrowserOptions& options, bool root) 
   };
   // Chromium's sandbox refuses to run as root; the capture still works, and this is recorded.
   if (root) args.push_back("--no-sandbox");
+  // A copied profile's cookies are encrypted with a key from the desktop's keyring, or
+  // with Chromium's fixed key under "basic", the only store a headless browser reaches.
+  if (!options.profile.empty()) args.push_back("--password-store=basic");
   if (!options.proxy.empty()) args.push_back("--proxy-server=" + options.proxy);
   if (options.insecure) args.push_back("--ignore-certificate-errors");
   args.push_back("about:blank");
@@ -266,6 +272,33 @@ void set_user_agent(Tab& tab, const BrowserOptions& options, const Json& version
   }
   tab.call("Network.setUserAgentOverride", {{"userAgent", user_agent}}, deadline, "setting the user agent");
   rec["user_agent"] = user_agent;
+}
+
+// --browser-profile: the cookies the copied profile gave the browser, before the page is
+// loaded (--cookie-file's come after), by name, domain and path: never a value, which is a
+// credential. Recorded with the copy's record as browser.json's "profile".
+void record_profile_cookies(Tab& tab, Clock::time_point deadline, Json profile, Json& rec) {
+  const Json all = tab.call("Network.getAllCookies", Json::object(), deadline, "reading the profile's cookies");
+  Json cookies = Json::array();
+  if (all.contains("cookies") && all["cookies"].is_array()) {
+    for (const Json& c : all["cookies"]) {
+      if (!c.is_object()) continue;
+      cookies.push_back({{"name", c.value("name", std::string())},
+                         {"domain", c.value("domain", std::string())},
+                         {"path", c.value("path", std::string())},
+                         {"secure", c.value("secure", false)},
+                         {"http_only", c.value("httpOnly", false)},
+                         {"session", c.value("session", false)}});
+    }
+  }
+  std::sort(cookies.begin(), cookies.end(), [](const Json& a, const Json& b) {
+    return std::tie(a["domain"].get_ref<const std::string&>(), a["name"].get_ref<const std::string&>(),
+                    a["path"].get_ref<const std::string&>()) < std::tie(b["domain"].get_ref<const std::string&>(),
+                                                                        b["name"].get_ref<const std::string&>(),
+                                                                        b["path"].get_ref<const std::string&>());
+  });
+  profile["cookies"] = std::move(cookies);
+  rec["profile"] = std::move(profile);
 }
 
 // Sets the user's cookies. Records their names only (the values are credentials).
@@ -514,13 +547,17 @@ BrowserCapture capture_rendered_into(const std::string& url, const BrowserOption
   result.scratch = make_temp_dir("cbkit-bodies");
 
   const auto startup_deadline = Clock::now() + options.startup_timeout;
-  BrowserProcess proc(exe, browser_args(options, root));
+  Json profile;
+  std::function<void(const fs::path&)> prepare;
+  if (!options.profile.empty()) prepare = [&](const fs::path& dir) { profile = copy_profile(options.profile, dir); };
+  BrowserProcess proc(exe, browser_args(options, root), prepare);
   Cdp cdp(proc, max_message_size(options));
   Tab tab(cdp);
   listen(tab);
 
   const Json version = open_tab(tab, proc, startup_deadline, rec);
   enable_events(tab, options, startup_deadline, rec);
+  if (!options.profile.empty()) record_profile_cookies(tab, startup_deadline, profile, rec);
   set_user_agent(tab, options, version, startup_deadline, rec);
   set_cookies(tab, options, startup_deadline, rec);
   set_extra_headers(tab, options, startup_deadline, rec);

@@ -59,7 +59,8 @@ std::vector<std::string> proc_cmdline(pid_t pid) {
   return out;
 }
 
-BrowserProcess::BrowserProcess(const fs::path& exe, std::vector<std::string> args) : m_exe(exe), m_args(std::move(args)) {
+BrowserProcess::BrowserProcess(const fs::path& exe, std::vector<std::string> args, std::function<void(const fs::path&)> prepare)
+    : m_exe(exe), m_args(std::move(args)), m_prepare(std::move(prepare)) {
   m_temp = make_temp_dir("cbkit-browser");
   try {
     start();
@@ -126,6 +127,7 @@ void BrowserProcess::start() {
     fs::create_directories(tmp);
   }
   fs::create_directories(profile);
+  if (m_prepare) m_prepare(profile);
   fs::create_directories(home);
   m_log = m_temp / "browser.log";
 

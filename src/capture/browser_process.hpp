@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,10 +35,13 @@ std::vector<std::string> proc_cmdline(pid_t pid);
 // removes the profile folder, whatever happened before.
 class BrowserProcess {
 public:
-  // Starts `exe` with "--user-data-dir=<profile>" followed by `args`. Throws Error(io) when
-  // the temporary folder, socket pair or log cannot be made, Error(input) when the
-  // program cannot be started; nothing is left behind then.
-  BrowserProcess(const std::filesystem::path& exe, std::vector<std::string> args);
+  // Starts `exe` with "--user-data-dir=<profile>" followed by `args`. `prepare`, when
+  // given, fills the empty profile folder first (--browser-profile: a copy of the user's);
+  // what it throws is thrown. Throws Error(io) when the temporary folder, socket pair or
+  // log cannot be made, Error(input) when the program cannot be started; nothing is left
+  // behind then.
+  BrowserProcess(const std::filesystem::path& exe, std::vector<std::string> args,
+                 std::function<void(const std::filesystem::path&)> prepare = {});
   ~BrowserProcess() { stop(); }
   BrowserProcess(const BrowserProcess&) = delete;
   BrowserProcess& operator=(const BrowserProcess&) = delete;
@@ -63,6 +67,7 @@ private:
 
   std::filesystem::path m_exe;
   std::vector<std::string> m_args;
+  std::function<void(const std::filesystem::path&)> m_prepare;
   std::vector<std::string> m_argv;
   std::filesystem::path m_temp;
   std::filesystem::path m_short_tmp;

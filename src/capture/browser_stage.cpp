@@ -138,6 +138,7 @@ BrowserStaged stage_browser(const CaptureOptions& o, const fs::path& dir, WarcWr
            {"requests", rec["requests"].size()},
            {"warc_pairs", pairs},
            {"warc_metadata_record_id", metadata_id}};
+  if (rec.contains("profile")) out.summary["profile"] = rec["profile"];
   return out;
 }
 

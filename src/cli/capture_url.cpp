@@ -35,6 +35,7 @@ struct CaptureUrlArgs {
   std::string browser; // --browser[=PATH]: "" when not given
   std::optional<std::string> viewport;
   std::optional<double> browser_timeout_seconds;
+  std::string browser_profile;
 };
 
 // "512M", "1G", "100000", "64K" (binary multiples).
@@ -87,8 +88,11 @@ capture::CaptureOptions to_capture_options(const CaptureUrlArgs& a, const Global
   o.context = to_context(a.context, g);
   o.examiner = examiner_or_env(a.examiner);
   o.lock_timeout = g.lock_timeout();
-  if (a.browser.empty() && (a.viewport || a.browser_timeout_seconds))
-    throw Error(ErrorKind::usage, std::string(a.viewport ? "--viewport" : "--browser-timeout") + " only applies with --browser");
+  if (a.browser.empty() && (a.viewport || a.browser_timeout_seconds || !a.browser_profile.empty()))
+    throw Error(ErrorKind::usage, std::string(a.viewport                  ? "--viewport"
+                                              : a.browser_timeout_seconds ? "--browser-timeout"
+                                                                          : "--browser-profile") +
+                                      " only applies with --browser");
   if (!a.browser.empty()) {
     capture::BrowserOptions b;
     b.browser = a.browser;
@@ -105,6 +109,14 @@ capture::CaptureOptions to_capture_options(const CaptureUrlArgs& a, const Global
         throw Error(ErrorKind::usage,
                     "--browser-timeout " + std::to_string(*a.browser_timeout_seconds) + ": must be between 1 and 3600 seconds");
       b.settle_timeout = std::chrono::milliseconds(static_cast<long long>(*a.browser_timeout_seconds * 1000));
+    }
+    if (!a.browser_profile.empty()) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(a.browser_profile, ec))
+        throw Error(ErrorKind::usage, "--browser-profile '" + util::utf8_lossy(a.browser_profile) +
+                                          "': not a folder (give the folder Chromium was started with as --user-data-dir)");
+      b.profile = std::filesystem::absolute(a.browser_profile);
+      capture::check_browser_profile(b.profile);
     }
     o.browser = b;
   }
@@ -250,6 +262,9 @@ void setup_capture_url(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--browser-timeout", args->browser_timeout_seconds,
                   "With --browser: seconds to wait for the page to settle (load + 500 ms without requests; default 30); then it "
                   "is captured as it is and flagged");
+  sub->add_option("--browser-profile", args->browser_profile,
+                  "With --browser: run on a copy of this Chromium profile (--user-data-dir), e.g. one logged in to the site; the "
+                  "folder is only read; its cookies' names and domains are recorded, never their values");
   add_context_options(*sub, args->context, true);
   sub->add_option("--examiner", args->examiner, "Who makes this capture (default: $CBKIT_EXAMINER, else the case's examiner)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_capture_url(*args, g); }; });

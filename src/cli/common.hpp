@@ -76,5 +76,6 @@ void setup_person(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_add_call(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_add_chat(CLI::App& app, const GlobalOptions& g, Action& action);
 void setup_checklist(CLI::App& app, const GlobalOptions& g, Action& action);
+void setup_export_wacz(CLI::App& app, const GlobalOptions& g, Action& action);
 
 } // namespace cbkit::cli

@@ -44,6 +44,7 @@ int run(int argc, char** argv) {
   setup_add_call(app, g, action);
   setup_add_chat(app, g, action);
   setup_checklist(app, g, action);
+  setup_export_wacz(app, g, action);
 
   try {
     app.parse(argc, argv);

@@ -71,6 +71,11 @@ struct BrowserOptions {
   std::string proxy;
   // --ignore-certificate-errors (recorded).
   bool insecure = false;
+  // --browser-profile: a Chromium user-data-dir (e.g. one the user logged in with) that is
+  // copied into the throw-away profile, never written to. Empty: a fresh profile. The copy
+  // (source, file-list hash) and the names and domains of the cookies the browser then holds
+  // are recorded in browser.json as "profile", never a cookie's value.
+  std::filesystem::path profile;
 };
 
 // One request the page made, from the Network domain's events. A redirect is its own
@@ -147,6 +152,12 @@ BrowserCapture capture_rendered(const std::string& url, const BrowserOptions& op
 
 // "WIDTHxHEIGHT" (e.g. "390x844"), each 100..10000 CSS pixels; nullopt otherwise.
 std::optional<std::pair<int, int>> parse_viewport(std::string_view text);
+
+// Checks a --browser-profile folder as the copy will (a folder, not in use by a running
+// Chromium, no symbolic link leading out of it, at most 2 GiB without caches) without
+// copying anything, so a bad profile is refused before anything is fetched. Throws
+// Error(input) naming the path, Error(io) when it cannot be read.
+void check_browser_profile(const std::filesystem::path& dir);
 
 // Where `browser` (as in BrowserOptions::browser) resolves to, or nullopt when it is not
 // an executable file.
