@@ -10,6 +10,7 @@
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 #include "cbkit/version.hpp"
+#include "email_origin.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -693,45 +694,6 @@ private:
                                                           queue_id.empty() ? "-" : queue_id, handoff.empty() ? "-" : utc_text(handoff)})});
     }
     return out;
-  }
-
-  // For headers.json written before summary.origin: the provider when `ip` was read from a
-  // Received hop whose connecting host is a known provider's relay, with its queue id (on its
-  // own lines up to that hop) and the hop's date.
-  struct LegacyRelay {
-    const email::RelayProvider* provider = nullptr;
-    std::string queue_id;
-    std::string handoff;
-  };
-  LegacyRelay legacy_relay(const ModelEntry& e, const std::string& ip) const {
-    LegacyRelay r;
-    const Json& hops = member(e.derived ? *e.derived : null_json(), "received");
-    for (std::size_t i = 0; i < hops.size() && !ip.empty(); ++i) {
-      const Json& h = hops[i];
-      if (str(h, "from_ip") != ip) continue;
-      const email::RelayProvider* p = email::provider_of_host(str(h, "from_tcp_host"));
-      if (p == nullptr) p = email::provider_of_host(str(h, "from"));
-      if (p == nullptr) break;
-      r.provider = p;
-      r.handoff = str(member(h, "date"), "utc");
-      for (std::size_t j = 0; j <= i && p->received_ids; ++j) {
-        const std::string by = str(hops[j], "by");
-        if (email::provider_of_host(by.substr(0, by.find(' '))) == p && !str(hops[j], "id").empty()) r.queue_id = str(hops[j], "id");
-      }
-      break;
-    }
-    return r;
-  }
-
-  // The sender's client IP of an e-mail entry for lists such as the checklist's, or "" when
-  // the message discloses none: never a provider relay's address, also for headers.json and
-  // manifest lines written before summary.origin existed.
-  std::string email_client_ip(const ModelEntry& e) const {
-    const Json& s = e.derived ? member(*e.derived, "summary") : null_json();
-    if (const Json& origin = member(s, "origin"); origin.is_object()) return str(member(origin, "client_ip"), "ip");
-    const Json& o = member(s, "originating_ip");
-    const std::string ip = o.is_object() ? str(o, "ip") : str(member(e.line, "email"), "originating_ip");
-    return legacy_relay(e, ip).provider != nullptr ? std::string() : ip;
   }
 
   void email(const ModelEntry& e) {
