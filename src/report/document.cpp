@@ -120,6 +120,7 @@ public:
     emails();
     captures();
     conversations();
+    calls();
     files();
     notes();
     others();
@@ -278,6 +279,14 @@ private:
   static bool is_image(const Json& f) {
     const std::string mt = str(f, "media_type");
     return mt.starts_with("image/");
+  }
+  // An export member recorded without a media type: an image by its name (the bytes are
+  // checked by thumbnail_uri before anything is embedded).
+  static bool is_image_name(const std::string& path) {
+    const std::string lower = util::to_lower_ascii(path);
+    for (const char* ext : {".png", ".jpg", ".jpeg", ".gif", ".webp"})
+      if (lower.ends_with(ext)) return true;
+    return false;
   }
 
   // The exhibit number of a recorded file (its row in the exhibit index), as text.
@@ -536,7 +545,7 @@ private:
         if (id.type == "phone") {
           const std::string typed = str(id.detail, "as_typed");
           if (!typed.empty() && typed != value) value += "\n" + typed;
-          if (!str(id.detail, "e164_rule").empty()) value += "\n" + str(id.detail, "e164_rule");
+          if (!str(id.detail, "e164_rule").empty()) value += "\n" + e164_rule_text(str(id.detail, "e164_rule"));
         }
         if (id.type == "account") value = join({value, str(id.detail, "handle"), str(id.detail, "url")}, "\n");
         rows.push_back({identifier_type(id.type), value, via_text(id)});
@@ -545,6 +554,19 @@ private:
       for (const auto& [seq, text] : p.notes)
         paragraph(tf("person_note", {entry_ref_text("person", seq, m_lang), text}));
     }
+  }
+
+  // The rule a person entry records for its E.164 form (people::parse_phone writes it in
+  // English) in the report's language; a rule this version does not know, as written.
+  std::string e164_rule_text(const std::string& rule) const {
+    if (rule == "international number as typed") return t("e164_international");
+    if (rule == "international prefix 00") return t("e164_prefix_00");
+    static const std::string national = "national number, country code ";
+    static const std::string zone = " from the case's time zone ";
+    const auto z = rule.find(zone);
+    if (rule.starts_with(national) && z != std::string::npos)
+      return tf("e164_national", {rule.substr(national.size(), z - national.size()), rule.substr(z + zone.size())});
+    return rule;
   }
 
   std::string role_name(const std::string& role) const {
@@ -985,6 +1007,8 @@ private:
 
   // How many messages of one conversation the report shows; the rest are in messages.json.
   static constexpr std::size_t k_transcript_messages = 500;
+  // How many of its images are embedded (each at most k_max_thumbnail); the rest are named.
+  static constexpr std::size_t k_transcript_images = 40;
 
   void conversations() {
     const auto list = of_kind("chat");
@@ -1054,10 +1078,26 @@ private:
       return;
     }
     const Json& messages = member(*e.derived, "messages");
+    const std::vector<std::string> header = {t("c_chat_index"), t("c_chat_time"), t("c_chat_sender"), t("c_chat_text")};
     std::vector<std::vector<std::string>> rows;
     std::size_t n = 0;
+    std::size_t images = 0;
     for (const Json& m : messages) {
       if (n++ == k_transcript_messages) break;
+      // An image the message carries, when the export holds it: shown right after its message
+      // (the table goes on below it), as the report shows every image: the recorded bytes.
+      std::vector<const Json*> pictures;
+      for (const Json& a : member(m, "attachments")) {
+        // messages.json names an export member by its path in the entry's folder
+        const std::string path = e.derived_path.substr(0, e.derived_path.rfind('/') + 1) + str(a, "path");
+        if (str(a, "path").empty() || images == k_transcript_images) continue;
+        for (const Json& file : files_of(e))
+          if (str(file, "path") == path && (is_image(file) || is_image_name(path))) {
+            pictures.push_back(&file);
+            ++images;
+            break;
+          }
+      }
       std::string text = str(m, "text");
       for (const Json& a : member(m, "attachments")) {
         // a file the exporter left out has no name but the exporter's note (Telegram)
@@ -1072,11 +1112,89 @@ private:
       if (!flags.empty()) text += std::string(text.empty() ? "" : "\n") + "[" + join(flags, ", ") + "]";
       const std::string sender = str(m, "sender");
       rows.push_back({scalar(member(m, "index")), message_time(m), sender.empty() ? t("chat_system") : sender, text});
+      if (!pictures.empty()) {
+        table(header, std::move(rows));
+        rows.clear();
+        for (const Json* file : pictures)
+          image(e, *file, tf("chat_image_caption", {scalar(member(m, "index")), std::to_string(e.seq), attachment_name(*file)}));
+      }
     }
-    table({t("c_chat_index"), t("c_chat_time"), t("c_chat_sender"), t("c_chat_text")}, std::move(rows));
+    if (!rows.empty() || n == 0) table(header, std::move(rows));
     if (messages.is_array() && messages.size() > k_transcript_messages) {
       paragraph(tf("chat_more", {std::to_string(messages.size() - k_transcript_messages), e.derived_path}));
     }
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  void calls() {
+    const auto list = of_kind("call");
+    if (list.empty()) return;
+    heading("calls", "sec_calls");
+    for (const auto* e : list)
+      call(*e);
+  }
+
+  // A number of a call line ({"number": {"as_typed", "e164", "e164_rule"}} or {"withheld": true}
+  // / {"unknown": true}) in words: the E.164 form, then as typed when it differs.
+  std::string call_number(const Json& side) const {
+    if (member(side, "withheld") == Json(true)) return t("call_withheld");
+    if (member(side, "unknown") == Json(true)) return t("call_unknown");
+    const Json& n = member(side, "number");
+    const std::string e164 = str(n, "e164");
+    const std::string typed = str(n, "as_typed");
+    if (e164.empty()) return typed;
+    return typed.empty() || typed == e164 ? e164 : e164 + "\n" + tf("call_as_typed", {typed});
+  }
+
+  // Each call's content: the numbers, direction, time (as typed, in the case's zone and in
+  // UTC), duration, the SMS text quoted, the recording as a named exhibit with its hash.
+  void call(const ModelEntry& e) {
+    const Json& c = member(e.line, "call");
+    subheading("entry-" + std::to_string(e.seq), tf("call_heading", {std::to_string(e.seq)}));
+    const Json& at = member(c, "at");
+    std::string when = both_times(str(at, "utc"));
+    if (!str(at, "as_typed").empty()) when = tf("observed_as_given", {str(at, "as_typed")}) + "\n" + when;
+    std::string duration;
+    if (const auto d = util::unsigned_field(c, "duration_seconds")) {
+      char buf[48];
+      std::snprintf(buf, sizeof buf, "%llu:%02llu:%02llu (%llu s)", static_cast<unsigned long long>(*d / 3600),
+                    static_cast<unsigned long long>(*d / 60 % 60), static_cast<unsigned long long>(*d % 60),
+                    static_cast<unsigned long long>(*d));
+      duration = buf;
+    }
+    const std::string direction = str(c, "direction");
+    std::vector<std::pair<std::string, std::string>> f = {
+        {t("f_call_direction"), direction == "incoming"   ? t("call_incoming")
+                                : direction == "outgoing" ? t("call_outgoing")
+                                                          : direction},
+        {t("f_call_from"), call_number(member(c, "from"))},
+        {t("f_call_to"), call_number(member(c, "to"))},
+        {t("f_call_time"), when},
+        {t("f_call_duration"), duration},
+    };
+    for (const auto& [key, label] : {std::pair{"from_person", "f_from_person"}, {"about_person", "f_about_person"}})
+      if (const auto id = util::unsigned_field(context_of(e), key)) {
+        const ModelEntry* p = entry_at(*id);
+        f.emplace_back(t(label), entry_ref_text(p != nullptr ? p->kind : "person", *id, m_lang));
+      }
+    for (auto& kv : context_fields(e))
+      f.push_back(std::move(kv));
+    for (auto& kv : recorded_fields(e))
+      f.push_back(std::move(kv));
+    fields(std::move(f));
+    if (!str(c, "sms").empty()) {
+      paragraph(t("call_sms"));
+      quote(str(c, "sms"));
+    }
+    bool recording = false;
+    for (const Json& file : files_of(e)) {
+      if (str(file, "role") != "recording") continue;
+      recording = true;
+      paragraph(tf("call_recording", {exhibit_of(file), attachment_name(file), str(file, "path"), size_text(file_size(file)),
+                                      str(file, "media_type").empty() ? "-" : str(file, "media_type"), str(file, "sha256")}));
+    }
+    if (!recording) paragraph(t("call_no_recording"));
   }
 
   // ---------------------------------------------------------------- files and notes
@@ -1127,7 +1245,7 @@ private:
 
   // Reports and any kind this version does not know: listed field by field.
   void others() {
-    static const std::set<std::string> shown = {"case", "file", "email", "note", "web", "seal", "timestamp", "person", "chat"};
+    static const std::set<std::string> shown = {"case", "file", "email", "note", "web", "seal", "timestamp", "person", "chat", "call"};
     std::vector<const ModelEntry*> list;
     for (const auto& e : m_model.entries)
       if (shown.count(e.kind) == 0) list.push_back(&e);

@@ -895,7 +895,7 @@ constexpr Text k_texts[] = {
      "Lue dans les en-têtes par une version antérieure de cbkit (voir headers.json)."},
     {"idk_provider",
      "IP address not available: the message was sent through {1}, which does not put the sender's IP address in it. Ask {1} for the IP "
-     "address, source port and time of the session that sent it (Message-ID {2}, queue id {3}, handed on at {4}).",
+     "address, source port and time of the session that sent it (Message-ID {2}, the provider's id of the message {3}, handed on at {4}).",
      "IP-adres niet beschikbaar: het bericht werd verzonden via {1}, dat het IP-adres van de afzender er niet in vermeldt. Vraag {1} het "
      "IP-adres, de bronpoort en het tijdstip van de sessie die het verzond (Message-ID {2}, wachtrij-id {3}, doorgegeven op {4}).",
      "Adresse IP non disponible : le message a été envoyé par {1}, qui n'y indique pas l'adresse IP de l'expéditeur. Demandez à {1} "
@@ -985,6 +985,36 @@ constexpr Text k_texts[] = {
      "betrouwbaar.",
      "On ne peut pas savoir si cette ligne Received est authentique : seules les lignes écrites par les serveurs du destinataire sont "
      "fiables."},
+    // Calls and the images of a conversation.
+    {"sec_calls", "Calls and text messages", "Oproepen en sms-berichten", "Appels et SMS"},
+    {"call_heading", "Call #{1}", "Oproep #{1}", "Appel n° {1}"},
+    {"call_withheld", "withheld (number not shown)", "afgeschermd (nummer niet getoond)", "masqué (numéro non affiché)"},
+    {"call_unknown", "unknown (number not shown)", "onbekend (nummer niet getoond)", "inconnu (numéro non affiché)"},
+    {"call_as_typed", "as typed: {1}", "zoals ingetikt: {1}", "tel que saisi : {1}"},
+    {"f_call_direction", "Direction", "Richting", "Sens"},
+    {"call_incoming", "incoming (to the victim's phone)", "inkomend (naar de telefoon van het slachtoffer)",
+     "entrant (vers le téléphone de la victime)"},
+    {"call_outgoing", "outgoing (from the victim's phone)", "uitgaand (van de telefoon van het slachtoffer)",
+     "sortant (depuis le téléphone de la victime)"},
+    {"f_call_from", "Calling number", "Oproepend nummer", "Numéro appelant"},
+    {"f_call_to", "Called number", "Opgeroepen nummer", "Numéro appelé"},
+    {"f_call_time", "Time of the call", "Tijdstip van de oproep", "Heure de l'appel"},
+    {"f_call_duration", "Duration", "Duur", "Durée"},
+    {"f_from_person", "Comes from", "Afkomstig van", "Provient de"},
+    {"f_about_person", "Concerns", "Betreft", "Concerne"},
+    {"call_sms", "Text of the SMS, as recorded:", "Tekst van de sms, zoals vastgelegd:", "Texte du SMS, tel qu'enregistré :"},
+    {"call_recording", "Recording: exhibit {1}, {2} ({3}, {4}, {5}), SHA-256 {6}", "Opname: stuk {1}, {2} ({3}, {4}, {5}), SHA-256 {6}",
+     "Enregistrement : pièce {1}, {2} ({3}, {4}, {5}), SHA-256 {6}"},
+    {"call_no_recording", "No recording of this call is stored.", "Er is geen opname van deze oproep opgeslagen.",
+     "Aucun enregistrement de cet appel n'est conservé."},
+    {"chat_image_caption", "Image {3} of message {1} of conversation #{2}", "Afbeelding {3} bij bericht {1} van gesprek #{2}",
+     "Image {3} du message {1} de la conversation n° {2}"},
+    // How a phone number was put in E.164 (the rule people.cpp records, in English).
+    {"e164_international", "international number as typed", "internationaal nummer zoals ingetikt", "numéro international tel que saisi"},
+    {"e164_prefix_00", "international prefix 00", "internationaal voorvoegsel 00", "préfixe international 00"},
+    {"e164_national", "national number, country code {1} from the case's time zone {2}",
+     "nationaal nummer, landcode {1} volgens de tijdzone van het dossier {2}",
+     "numéro national, indicatif {1} déduit du fuseau horaire du dossier {2}"},
 };
 
 const std::map<std::string, const Text*, std::less<>>& table() {

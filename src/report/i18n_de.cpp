@@ -561,6 +561,29 @@ const GermanText k_texts_de[] = {
                          "Programm kann jeden Wert hineinschreiben."},
     {"ida_limit_hop",
      "Ob diese Received-Zeile echt ist, lässt sich nicht sagen: nur die Zeilen der eigenen Server des Empfängers sind verlässlich."},
+    // Calls and the images of a conversation.
+    {"sec_calls", "Anrufe und SMS"},
+    {"call_heading", "Anruf #{1}"},
+    {"call_withheld", "unterdrückt (Nummer nicht angezeigt)"},
+    {"call_unknown", "unbekannt (Nummer nicht angezeigt)"},
+    {"call_as_typed", "wie eingegeben: {1}"},
+    {"f_call_direction", "Richtung"},
+    {"call_incoming", "eingehend (auf das Telefon des Opfers)"},
+    {"call_outgoing", "ausgehend (vom Telefon des Opfers)"},
+    {"f_call_from", "Anrufende Nummer"},
+    {"f_call_to", "Angerufene Nummer"},
+    {"f_call_time", "Zeit des Anrufs"},
+    {"f_call_duration", "Dauer"},
+    {"f_from_person", "Stammt von"},
+    {"f_about_person", "Betrifft"},
+    {"call_sms", "Text der SMS, wie festgehalten:"},
+    {"call_recording", "Aufzeichnung: Beweisstück {1}, {2} ({3}, {4}, {5}), SHA-256 {6}"},
+    {"call_no_recording", "Es ist keine Aufzeichnung dieses Anrufs gespeichert."},
+    {"chat_image_caption", "Bild {3} zur Nachricht {1} des Gesprächs #{2}"},
+    // How a phone number was put in E.164 (the rule people.cpp records, in English).
+    {"e164_international", "internationale Nummer wie eingegeben"},
+    {"e164_prefix_00", "internationale Vorwahl 00"},
+    {"e164_national", "nationale Nummer, Ländervorwahl {1} aus der Zeitzone der Akte {2}"},
 };
 
 const std::size_t k_texts_de_count = std::size(k_texts_de);
