@@ -447,69 +447,12 @@ private:
     table({t("c_kind"), t("c_count")}, std::move(rows));
   }
 
-  std::string timeline_svg() const {
-    // Lanes: one per kind present, in a fixed order, unknown kinds last.
-    std::vector<std::string> lanes;
-    for (const char* k : {"case", "email", "web", "file", "note", "report", "timestamp", "seal"}) {
-      if (std::any_of(m_events.begin(), m_events.end(), [&](const ReportEvent& ev) { return ev.kind == k; })) lanes.emplace_back(k);
-    }
-    for (const auto& ev : m_events)
-      if (std::find(lanes.begin(), lanes.end(), ev.kind) == lanes.end()) lanes.push_back(ev.kind);
-    const int left = 130, right = 30, lane_h = 34, top = 12, width = 900;
-    const int height = top + lane_h * static_cast<int>(lanes.size()) + 46;
-    const std::int64_t t0 = m_events.front().epoch;
-    const std::int64_t t1 = m_events.back().epoch;
-    const double span = static_cast<double>(std::max<std::int64_t>(t1 - t0, 1));
-    const auto x_of = [&](std::int64_t e) {
-      if (t1 == t0) return left + (width - left - right) / 2;
-      return left + static_cast<int>((static_cast<double>(e - t0) / span) * (width - left - right));
-    };
-    static const std::map<std::string, std::string> colours = {{"case", "#555"},    {"email", "#c0392b"}, {"web", "#2471a3"},
-                                                               {"file", "#1e8449"}, {"note", "#b9770e"},  {"report", "#7d3c98"}};
-    std::string s = "<svg class=\"timeline\" width=\"100%\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) +
-                    "\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">";
-    const int axis_y = top + lane_h * static_cast<int>(lanes.size()) + 4;
-    for (std::size_t i = 0; i < lanes.size(); ++i) {
-      const int y = top + lane_h * static_cast<int>(i) + lane_h / 2;
-      s += "<text x=\"4\" y=\"" + std::to_string(y + 4) + "\">" + escape_html(reveal_invisible(kind_name(lanes[i]), false)) + "</text>";
-      s += "<line x1=\"" + std::to_string(left) + "\" y1=\"" + std::to_string(y) + "\" x2=\"" + std::to_string(width - right) + "\" y2=\"" +
-           std::to_string(y) + "\" stroke=\"#ddd\"/>";
-    }
-    s += "<line x1=\"" + std::to_string(left) + "\" y1=\"" + std::to_string(axis_y) + "\" x2=\"" + std::to_string(width - right) +
-         "\" y2=\"" + std::to_string(axis_y) + "\" stroke=\"#333\"/>";
-    const int ticks = t1 == t0 ? 1 : 5;
-    for (int i = 0; i < ticks; ++i) {
-      const std::int64_t e = ticks == 1 ? t0 : t0 + static_cast<std::int64_t>(span * i / (ticks - 1));
-      const int x = x_of(e);
-      const std::string label = util::format_utc(e, 0).substr(0, 16);
-      const std::string anchor = ticks == 1 ? "middle" : i == 0 ? "start" : i == ticks - 1 ? "end" : "middle";
-      s += "<line x1=\"" + std::to_string(x) + "\" y1=\"" + std::to_string(axis_y) + "\" x2=\"" + std::to_string(x) + "\" y2=\"" +
-           std::to_string(axis_y + 5) + "\" stroke=\"#333\"/>";
-      s += "<text x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(axis_y + 18) + "\" text-anchor=\"" + anchor + "\">" +
-           label.substr(0, 10) + " " + label.substr(11, 5) + "</text>";
-    }
-    s += "<text x=\"" + std::to_string(width - right) + "\" y=\"" + std::to_string(axis_y + 34) + "\" text-anchor=\"end\">UTC</text>";
-    std::map<std::pair<std::size_t, int>, int> stacked; // labels on the same spot move up
-    for (const auto& ev : m_events) {
-      const auto lane = static_cast<std::size_t>(std::find(lanes.begin(), lanes.end(), ev.kind) - lanes.begin());
-      const int y = top + lane_h * static_cast<int>(lane) + lane_h / 2;
-      const int x = x_of(ev.epoch);
-      const int n = stacked[{lane, x / 18}]++;
-      const auto colour = colours.count(ev.kind) != 0 ? colours.at(ev.kind) : std::string("#000");
-      s += "<circle cx=\"" + std::to_string(x) + "\" cy=\"" + std::to_string(y) + "\" r=\"5\" fill=\"" + colour + "\"/>";
-      s += "<text x=\"" + std::to_string(x + 7 + 16 * n) + "\" y=\"" + std::to_string(y - 6) + "\" font-size=\"9\">" +
-           std::to_string(ev.seq) + "</text>";
-    }
-    s += "</svg>";
-    return s;
-  }
-
   void timeline() {
     heading("timeline", "sec_timeline");
     paragraph(t("timeline_intro"));
     Block b;
     b.type = Block::Type::svg;
-    b.raw = timeline_svg();
+    b.raw = timeline_svg(m_events, m_model.timezone, m_lang);
     b.text = t("timeline_svg_only_html");
     m_doc.blocks.push_back(std::move(b));
     std::vector<std::vector<std::string>> rows;
@@ -770,11 +713,16 @@ private:
           if (!str(h, "from_tcp_host").empty() && str(h, "from_tcp_host") != from) from += " (" + str(h, "from_tcp_host") + ")";
           const Json& d = member(h, "date");
           const std::string when = str(d, "utc").empty() ? str(d, "as_written") : utc_text(str(d, "utc"));
+          // The local time in the case's zone with its offset (the zone is the column's heading).
+          std::string local = str(d, "utc").empty() ? std::string() : zone_text(str(d, "utc"));
+          local = local.substr(0, local.find(" ("));
           const Json& delay = member(h, "delay_seconds");
-          rows.push_back({std::to_string(n), from, str(h, "from_ip"), str(h, "by"), join({str(h, "with"), str(h, "tls")}, "; "), when,
-                          delay.is_number() ? delay.dump() + " s" : ""});
+          rows.push_back({std::to_string(n), from, str(h, "from_ip"), str(h, "by"), join({str(h, "with"), str(h, "tls")}, "; "), local,
+                          when, delay.is_number() ? delay.dump() + " s" : ""});
         }
-        table({"", t("c_hop_from"), "IP", t("c_hop_by"), t("c_hop_with"), t("c_time_utc"), t("c_delay")}, std::move(rows));
+        table({"", t("c_hop_from"), "IP", t("c_hop_by"), t("c_hop_with"), tf("c_time_zone", {m_model.timezone}), t("c_time_utc"),
+               t("c_delay")},
+              std::move(rows));
       }
       std::vector<std::vector<std::string>> auth;
       for (const Json& a : member(*e.derived, "authentication_results")) {

@@ -1015,6 +1015,11 @@ constexpr Text k_texts[] = {
     {"e164_national", "national number, country code {1} from the case's time zone {2}",
      "nationaal nummer, landcode {1} volgens de tijdzone van het dossier {2}",
      "numéro national, indicatif {1} déduit du fuseau horaire du dossier {2}"},
+    // The timeline chart's axis.
+    {"timeline_axis", "Time in {1} ({2})", "Tijd in {1} ({2})", "Heure de {1} ({2})"},
+    {"timeline_unlabelled", "{1} entry numbers are left out of the chart for lack of room; the table lists every entry.",
+     "{1} stuknummers zijn wegens plaatsgebrek niet in de grafiek vermeld; de tabel vermeldt elk stuk.",
+     "{1} numéros d'entrée ne figurent pas dans le graphique faute de place ; le tableau reprend chaque entrée."},
 };
 
 const std::map<std::string, const Text*, std::less<>>& table() {

@@ -584,6 +584,9 @@ const GermanText k_texts_de[] = {
     {"e164_international", "internationale Nummer wie eingegeben"},
     {"e164_prefix_00", "internationale Vorwahl 00"},
     {"e164_national", "nationale Nummer, Ländervorwahl {1} aus der Zeitzone der Akte {2}"},
+    // The timeline chart's axis.
+    {"timeline_axis", "Zeit in {1} ({2})"},
+    {"timeline_unlabelled", "{1} Eintragsnummern fehlen aus Platzgründen in der Grafik; die Tabelle führt jeden Eintrag auf."},
 };
 
 const std::size_t k_texts_de_count = std::size(k_texts_de);
