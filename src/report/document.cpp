@@ -457,7 +457,10 @@ private:
     m_doc.blocks.push_back(std::move(b));
     std::vector<std::vector<std::string>> rows;
     for (const auto& ev : m_events) {
-      rows.push_back({entry_ref(ev.seq), utc_text(ev.utc), zone_text(ev.utc), kind_name_at(ev.seq, ev.kind), t(ev.source), ev.what});
+      // The zone is the column's heading: the cell holds the local time with its offset.
+      std::string local = zone_text(ev.utc);
+      local = local.substr(0, local.find(" ("));
+      rows.push_back({entry_ref(ev.seq), utc_text(ev.utc), local, kind_name_at(ev.seq, ev.kind), t(ev.source), ev.what});
     }
     table({t("c_entry"), t("c_time_utc"), tf("c_time_zone", {m_model.timezone}), t("c_kind"), t("c_time_source"), t("c_what")},
           std::move(rows));

@@ -816,6 +816,7 @@ constexpr Text k_texts[] = {
     {"ida_f_url", "URL of the account", "URL van het account", "URL du compte"},
     {"ida_f_suspect", "Suspect", "Verdachte", "Suspect"},
     {"ida_f_attributed", "Why it is the suspect's", "Waarom van de verdachte", "Pourquoi celui du suspect"},
+    {"ida_c_time", "Time ({1}) and UTC", "Tijdstip ({1}) en UTC", "Heure ({1}) et UTC"},
     {"ida_c_evidence", "Evidence (exhibit, SHA-256)", "Bewijs (stuk, SHA-256)", "Preuve (pièce, SHA-256)"},
     {"ida_cannot_know", "What the evidence cannot tell, and whom to ask:", "Wat het bewijs niet kan zeggen, en aan wie het te vragen:",
      "Ce que la preuve ne peut pas dire, et à qui le demander :"},

@@ -483,6 +483,7 @@ const GermanText k_texts_de[] = {
     {"ida_f_url", "URL des Kontos"},
     {"ida_f_suspect", "Verdächtiger"},
     {"ida_f_attributed", "Warum dem Verdächtigen zugeordnet"},
+    {"ida_c_time", "Zeit ({1}) und UTC"},
     {"ida_c_evidence", "Beweis (Beweisstück, SHA-256)"},
     {"ida_cannot_know", "Was der Beweis nicht sagen kann, und wen man fragen muss:"},
     {"ida_type_account", "Konto"},

@@ -588,11 +588,10 @@ private:
         std::string what = message_text(inc.what, m_lang);
         for (const auto& m : inc.cannot_know)
           what += "\n" + message_text(m, m_lang);
-        rows.push_back({std::to_string(++i), local, utc + "\n" + tr(m_lang, inc.time_key), what, join(ev, "\n")});
+        // The local time with its offset, the same instant in UTC, and what the time is.
+        rows.push_back({std::to_string(++i), local + "\n" + utc + "\n" + tr(m_lang, inc.time_key), what, join(ev, "\n")});
       }
-      table({"", trf(m_lang, "c_time_zone", {m_model.timezone}), tr(m_lang, "c_time_utc"), tr(m_lang, "c_what"),
-             tr(m_lang, "ida_c_evidence")},
-            std::move(rows));
+      table({"", trf(m_lang, "ida_c_time", {m_model.timezone}), tr(m_lang, "c_what"), tr(m_lang, "ida_c_evidence")}, std::move(rows));
     }
     if (!id.cannot_know.empty()) {
       paragraph(tr(m_lang, "ida_cannot_know"));
