@@ -1089,8 +1089,8 @@ private:
   // A number of a call line ({"number": {"as_typed", "e164", "e164_rule"}} or {"withheld": true}
   // / {"unknown": true}) in words: the E.164 form, then as typed when it differs.
   std::string call_number(const Json& side) const {
-    if (member(side, "withheld") == Json(true)) return t("call_withheld");
-    if (member(side, "unknown") == Json(true)) return t("call_unknown");
+    if (member(side, "withheld") == Json(true)) return t("call_shown_withheld");
+    if (member(side, "unknown") == Json(true)) return t("call_shown_unknown");
     const Json& n = member(side, "number");
     const std::string e164 = str(n, "e164");
     const std::string typed = str(n, "as_typed");
@@ -1116,8 +1116,8 @@ private:
     }
     const std::string direction = str(c, "direction");
     std::vector<std::pair<std::string, std::string>> f = {
-        {t("f_call_direction"), direction == "incoming"   ? t("call_incoming")
-                                : direction == "outgoing" ? t("call_outgoing")
+        {t("f_call_direction"), direction == "incoming"   ? t("call_dir_incoming")
+                                : direction == "outgoing" ? t("call_dir_outgoing")
                                                           : direction},
         {t("f_call_from"), call_number(member(c, "from"))},
         {t("f_call_to"), call_number(member(c, "to"))},
