@@ -21,6 +21,7 @@ struct ReportArgs {
   bool no_verify = false;
   std::string examiner;
   std::string browser;
+  std::string what = "complaint";
 };
 
 // --format, else the extension of --out, else HTML.
@@ -46,6 +47,14 @@ int run_report(const ReportArgs& args, const GlobalOptions& g) {
   options.lang = *lang;
   options.format = choose_format(args);
   options.browser = args.browser;
+  const auto what = report::parse_template(args.what);
+  if (!what)
+    throw Error(ErrorKind::usage, "--template '" + util::utf8_lossy(args.what) + "': unknown template; use complaint or identification");
+  options.what = *what;
+  // A recorded report is the case's report (the one a seal puts in the archive): the annex
+  // is written to a file or printed, not recorded.
+  if (options.what == report::Template::identification && args.record)
+    throw Error(ErrorKind::usage, "--template identification: --record stores the complaint report only; use --out FILE");
   // A PDF is binary: it goes to a file (or into the case), never to the terminal.
   if (options.format == report::Format::pdf && args.out.empty() && !args.record)
     throw Error(ErrorKind::usage, "--format pdf: give --out FILE.pdf (a PDF is not written to standard output)");
@@ -117,6 +126,9 @@ void setup_report(CLI::App& app, const GlobalOptions& g, Action& action) {
       "--format", args->format,
       "html, pdf (the HTML printed by headless Chromium, A4; needs --out or --record), md, txt or json (the report's content as "
       "data, cbkit-report-json(5)); default: from the --out extension, else html");
+  sub->add_option("--template", args->what,
+                  "complaint (default: the whole case for the police) or identification (the annex to identify an anonymous "
+                  "sender: per suspect identifier its incidents, exact times and evidence)");
   sub->add_option("--out", args->out, "Write the report to FILE (replaced if it exists) instead of standard output");
   sub->add_flag("--record", args->record, "Also store the report in the case as an entry of kind report");
   sub->add_option("--browser", args->browser, "The browser that prints --format pdf (default: chromium on PATH)");

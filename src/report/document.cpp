@@ -10,6 +10,7 @@
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 #include "cbkit/version.hpp"
+#include "email_origin.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -119,6 +120,7 @@ public:
     emails();
     captures();
     conversations();
+    calls();
     files();
     notes();
     others();
@@ -277,6 +279,14 @@ private:
   static bool is_image(const Json& f) {
     const std::string mt = str(f, "media_type");
     return mt.starts_with("image/");
+  }
+  // An export member recorded without a media type: an image by its name (the bytes are
+  // checked by thumbnail_uri before anything is embedded).
+  static bool is_image_name(const std::string& path) {
+    const std::string lower = util::to_lower_ascii(path);
+    for (const char* ext : {".png", ".jpg", ".jpeg", ".gif", ".webp"})
+      if (lower.ends_with(ext)) return true;
+    return false;
   }
 
   // The exhibit number of a recorded file (its row in the exhibit index), as text.
@@ -437,74 +447,20 @@ private:
     table({t("c_kind"), t("c_count")}, std::move(rows));
   }
 
-  std::string timeline_svg() const {
-    // Lanes: one per kind present, in a fixed order, unknown kinds last.
-    std::vector<std::string> lanes;
-    for (const char* k : {"case", "email", "web", "file", "note", "report", "timestamp", "seal"}) {
-      if (std::any_of(m_events.begin(), m_events.end(), [&](const ReportEvent& ev) { return ev.kind == k; })) lanes.emplace_back(k);
-    }
-    for (const auto& ev : m_events)
-      if (std::find(lanes.begin(), lanes.end(), ev.kind) == lanes.end()) lanes.push_back(ev.kind);
-    const int left = 130, right = 30, lane_h = 34, top = 12, width = 900;
-    const int height = top + lane_h * static_cast<int>(lanes.size()) + 46;
-    const std::int64_t t0 = m_events.front().epoch;
-    const std::int64_t t1 = m_events.back().epoch;
-    const double span = static_cast<double>(std::max<std::int64_t>(t1 - t0, 1));
-    const auto x_of = [&](std::int64_t e) {
-      if (t1 == t0) return left + (width - left - right) / 2;
-      return left + static_cast<int>((static_cast<double>(e - t0) / span) * (width - left - right));
-    };
-    static const std::map<std::string, std::string> colours = {{"case", "#555"},    {"email", "#c0392b"}, {"web", "#2471a3"},
-                                                               {"file", "#1e8449"}, {"note", "#b9770e"},  {"report", "#7d3c98"}};
-    std::string s = "<svg class=\"timeline\" width=\"100%\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) +
-                    "\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\">";
-    const int axis_y = top + lane_h * static_cast<int>(lanes.size()) + 4;
-    for (std::size_t i = 0; i < lanes.size(); ++i) {
-      const int y = top + lane_h * static_cast<int>(i) + lane_h / 2;
-      s += "<text x=\"4\" y=\"" + std::to_string(y + 4) + "\">" + escape_html(reveal_invisible(kind_name(lanes[i]), false)) + "</text>";
-      s += "<line x1=\"" + std::to_string(left) + "\" y1=\"" + std::to_string(y) + "\" x2=\"" + std::to_string(width - right) + "\" y2=\"" +
-           std::to_string(y) + "\" stroke=\"#ddd\"/>";
-    }
-    s += "<line x1=\"" + std::to_string(left) + "\" y1=\"" + std::to_string(axis_y) + "\" x2=\"" + std::to_string(width - right) +
-         "\" y2=\"" + std::to_string(axis_y) + "\" stroke=\"#333\"/>";
-    const int ticks = t1 == t0 ? 1 : 5;
-    for (int i = 0; i < ticks; ++i) {
-      const std::int64_t e = ticks == 1 ? t0 : t0 + static_cast<std::int64_t>(span * i / (ticks - 1));
-      const int x = x_of(e);
-      const std::string label = util::format_utc(e, 0).substr(0, 16);
-      const std::string anchor = ticks == 1 ? "middle" : i == 0 ? "start" : i == ticks - 1 ? "end" : "middle";
-      s += "<line x1=\"" + std::to_string(x) + "\" y1=\"" + std::to_string(axis_y) + "\" x2=\"" + std::to_string(x) + "\" y2=\"" +
-           std::to_string(axis_y + 5) + "\" stroke=\"#333\"/>";
-      s += "<text x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(axis_y + 18) + "\" text-anchor=\"" + anchor + "\">" +
-           label.substr(0, 10) + " " + label.substr(11, 5) + "</text>";
-    }
-    s += "<text x=\"" + std::to_string(width - right) + "\" y=\"" + std::to_string(axis_y + 34) + "\" text-anchor=\"end\">UTC</text>";
-    std::map<std::pair<std::size_t, int>, int> stacked; // labels on the same spot move up
-    for (const auto& ev : m_events) {
-      const auto lane = static_cast<std::size_t>(std::find(lanes.begin(), lanes.end(), ev.kind) - lanes.begin());
-      const int y = top + lane_h * static_cast<int>(lane) + lane_h / 2;
-      const int x = x_of(ev.epoch);
-      const int n = stacked[{lane, x / 18}]++;
-      const auto colour = colours.count(ev.kind) != 0 ? colours.at(ev.kind) : std::string("#000");
-      s += "<circle cx=\"" + std::to_string(x) + "\" cy=\"" + std::to_string(y) + "\" r=\"5\" fill=\"" + colour + "\"/>";
-      s += "<text x=\"" + std::to_string(x + 7 + 16 * n) + "\" y=\"" + std::to_string(y - 6) + "\" font-size=\"9\">" +
-           std::to_string(ev.seq) + "</text>";
-    }
-    s += "</svg>";
-    return s;
-  }
-
   void timeline() {
     heading("timeline", "sec_timeline");
     paragraph(t("timeline_intro"));
     Block b;
     b.type = Block::Type::svg;
-    b.raw = timeline_svg();
+    b.raw = timeline_svg(m_events, m_model.timezone, m_lang);
     b.text = t("timeline_svg_only_html");
     m_doc.blocks.push_back(std::move(b));
     std::vector<std::vector<std::string>> rows;
     for (const auto& ev : m_events) {
-      rows.push_back({entry_ref(ev.seq), utc_text(ev.utc), zone_text(ev.utc), kind_name_at(ev.seq, ev.kind), t(ev.source), ev.what});
+      // The zone is the column's heading: the cell holds the local time with its offset.
+      std::string local = zone_text(ev.utc);
+      local = local.substr(0, local.find(" ("));
+      rows.push_back({entry_ref(ev.seq), utc_text(ev.utc), local, kind_name_at(ev.seq, ev.kind), t(ev.source), ev.what});
     }
     table({t("c_entry"), t("c_time_utc"), tf("c_time_zone", {m_model.timezone}), t("c_kind"), t("c_time_source"), t("c_what")},
           std::move(rows));
@@ -535,7 +491,7 @@ private:
         if (id.type == "phone") {
           const std::string typed = str(id.detail, "as_typed");
           if (!typed.empty() && typed != value) value += "\n" + typed;
-          if (!str(id.detail, "e164_rule").empty()) value += "\n" + str(id.detail, "e164_rule");
+          if (!str(id.detail, "e164_rule").empty()) value += "\n" + e164_rule_text(str(id.detail, "e164_rule"));
         }
         if (id.type == "account") value = join({value, str(id.detail, "handle"), str(id.detail, "url")}, "\n");
         rows.push_back({identifier_type(id.type), value, via_text(id)});
@@ -544,6 +500,19 @@ private:
       for (const auto& [seq, text] : p.notes)
         paragraph(tf("person_note", {entry_ref_text("person", seq, m_lang), text}));
     }
+  }
+
+  // The rule a person entry records for its E.164 form (people::parse_phone writes it in
+  // English) in the report's language; a rule this version does not know, as written.
+  std::string e164_rule_text(const std::string& rule) const {
+    if (rule == "international number as typed") return t("e164_international");
+    if (rule == "international prefix 00") return t("e164_prefix_00");
+    static const std::string national = "national number, country code ";
+    static const std::string zone = " from the case's time zone ";
+    const auto z = rule.find(zone);
+    if (rule.starts_with(national) && z != std::string::npos)
+      return tf("e164_national", {rule.substr(national.size(), z - national.size()), rule.substr(z + zone.size())});
+    return rule;
   }
 
   std::string role_name(const std::string& role) const {
@@ -695,45 +664,6 @@ private:
     return out;
   }
 
-  // For headers.json written before summary.origin: the provider when `ip` was read from a
-  // Received hop whose connecting host is a known provider's relay, with its queue id (on its
-  // own lines up to that hop) and the hop's date.
-  struct LegacyRelay {
-    const email::RelayProvider* provider = nullptr;
-    std::string queue_id;
-    std::string handoff;
-  };
-  LegacyRelay legacy_relay(const ModelEntry& e, const std::string& ip) const {
-    LegacyRelay r;
-    const Json& hops = member(e.derived ? *e.derived : null_json(), "received");
-    for (std::size_t i = 0; i < hops.size() && !ip.empty(); ++i) {
-      const Json& h = hops[i];
-      if (str(h, "from_ip") != ip) continue;
-      const email::RelayProvider* p = email::provider_of_host(str(h, "from_tcp_host"));
-      if (p == nullptr) p = email::provider_of_host(str(h, "from"));
-      if (p == nullptr) break;
-      r.provider = p;
-      r.handoff = str(member(h, "date"), "utc");
-      for (std::size_t j = 0; j <= i && p->received_ids; ++j) {
-        const std::string by = str(hops[j], "by");
-        if (email::provider_of_host(by.substr(0, by.find(' '))) == p && !str(hops[j], "id").empty()) r.queue_id = str(hops[j], "id");
-      }
-      break;
-    }
-    return r;
-  }
-
-  // The sender's client IP of an e-mail entry for lists such as the checklist's, or "" when
-  // the message discloses none: never a provider relay's address, also for headers.json and
-  // manifest lines written before summary.origin existed.
-  std::string email_client_ip(const ModelEntry& e) const {
-    const Json& s = e.derived ? member(*e.derived, "summary") : null_json();
-    if (const Json& origin = member(s, "origin"); origin.is_object()) return str(member(origin, "client_ip"), "ip");
-    const Json& o = member(s, "originating_ip");
-    const std::string ip = o.is_object() ? str(o, "ip") : str(member(e.line, "email"), "originating_ip");
-    return legacy_relay(e, ip).provider != nullptr ? std::string() : ip;
-  }
-
   void email(const ModelEntry& e) {
     subheading("entry-" + std::to_string(e.seq), tf("email_heading", {std::to_string(e.seq), email_subject(e)}));
     const Json& em = member(e.line, "email");
@@ -786,11 +716,16 @@ private:
           if (!str(h, "from_tcp_host").empty() && str(h, "from_tcp_host") != from) from += " (" + str(h, "from_tcp_host") + ")";
           const Json& d = member(h, "date");
           const std::string when = str(d, "utc").empty() ? str(d, "as_written") : utc_text(str(d, "utc"));
+          // The local time in the case's zone with its offset (the zone is the column's heading).
+          std::string local = str(d, "utc").empty() ? std::string() : zone_text(str(d, "utc"));
+          local = local.substr(0, local.find(" ("));
           const Json& delay = member(h, "delay_seconds");
-          rows.push_back({std::to_string(n), from, str(h, "from_ip"), str(h, "by"), join({str(h, "with"), str(h, "tls")}, "; "), when,
-                          delay.is_number() ? delay.dump() + " s" : ""});
+          rows.push_back({std::to_string(n), from, str(h, "from_ip"), str(h, "by"), join({str(h, "with"), str(h, "tls")}, "; "), local,
+                          when, delay.is_number() ? delay.dump() + " s" : ""});
         }
-        table({"", t("c_hop_from"), "IP", t("c_hop_by"), t("c_hop_with"), t("c_time_utc"), t("c_delay")}, std::move(rows));
+        table({"", t("c_hop_from"), "IP", t("c_hop_by"), t("c_hop_with"), tf("c_time_zone", {m_model.timezone}), t("c_time_utc"),
+               t("c_delay")},
+              std::move(rows));
       }
       std::vector<std::vector<std::string>> auth;
       for (const Json& a : member(*e.derived, "authentication_results")) {
@@ -1023,6 +958,8 @@ private:
 
   // How many messages of one conversation the report shows; the rest are in messages.json.
   static constexpr std::size_t k_transcript_messages = 500;
+  // How many of its images are embedded (each at most k_max_thumbnail); the rest are named.
+  static constexpr std::size_t k_transcript_images = 40;
 
   void conversations() {
     const auto list = of_kind("chat");
@@ -1092,10 +1029,26 @@ private:
       return;
     }
     const Json& messages = member(*e.derived, "messages");
+    const std::vector<std::string> header = {t("c_chat_index"), t("c_chat_time"), t("c_chat_sender"), t("c_chat_text")};
     std::vector<std::vector<std::string>> rows;
     std::size_t n = 0;
+    std::size_t images = 0;
     for (const Json& m : messages) {
       if (n++ == k_transcript_messages) break;
+      // An image the message carries, when the export holds it: shown right after its message
+      // (the table goes on below it), as the report shows every image: the recorded bytes.
+      std::vector<const Json*> pictures;
+      for (const Json& a : member(m, "attachments")) {
+        // messages.json names an export member by its path in the entry's folder
+        const std::string path = e.derived_path.substr(0, e.derived_path.rfind('/') + 1) + str(a, "path");
+        if (str(a, "path").empty() || images == k_transcript_images) continue;
+        for (const Json& file : files_of(e))
+          if (str(file, "path") == path && (is_image(file) || is_image_name(path))) {
+            pictures.push_back(&file);
+            ++images;
+            break;
+          }
+      }
       std::string text = str(m, "text");
       for (const Json& a : member(m, "attachments")) {
         // a file the exporter left out has no name but the exporter's note (Telegram)
@@ -1110,11 +1063,89 @@ private:
       if (!flags.empty()) text += std::string(text.empty() ? "" : "\n") + "[" + join(flags, ", ") + "]";
       const std::string sender = str(m, "sender");
       rows.push_back({scalar(member(m, "index")), message_time(m), sender.empty() ? t("chat_system") : sender, text});
+      if (!pictures.empty()) {
+        table(header, std::move(rows));
+        rows.clear();
+        for (const Json* file : pictures)
+          image(e, *file, tf("chat_image_caption", {scalar(member(m, "index")), std::to_string(e.seq), attachment_name(*file)}));
+      }
     }
-    table({t("c_chat_index"), t("c_chat_time"), t("c_chat_sender"), t("c_chat_text")}, std::move(rows));
+    if (!rows.empty() || n == 0) table(header, std::move(rows));
     if (messages.is_array() && messages.size() > k_transcript_messages) {
       paragraph(tf("chat_more", {std::to_string(messages.size() - k_transcript_messages), e.derived_path}));
     }
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  void calls() {
+    const auto list = of_kind("call");
+    if (list.empty()) return;
+    heading("calls", "sec_calls");
+    for (const auto* e : list)
+      call(*e);
+  }
+
+  // A number of a call line ({"number": {"as_typed", "e164", "e164_rule"}} or {"withheld": true}
+  // / {"unknown": true}) in words: the E.164 form, then as typed when it differs.
+  std::string call_number(const Json& side) const {
+    if (member(side, "withheld") == Json(true)) return t("call_shown_withheld");
+    if (member(side, "unknown") == Json(true)) return t("call_shown_unknown");
+    const Json& n = member(side, "number");
+    const std::string e164 = str(n, "e164");
+    const std::string typed = str(n, "as_typed");
+    if (e164.empty()) return typed;
+    return typed.empty() || typed == e164 ? e164 : e164 + "\n" + tf("call_as_typed", {typed});
+  }
+
+  // Each call's content: the numbers, direction, time (as typed, in the case's zone and in
+  // UTC), duration, the SMS text quoted, the recording as a named exhibit with its hash.
+  void call(const ModelEntry& e) {
+    const Json& c = member(e.line, "call");
+    subheading("entry-" + std::to_string(e.seq), tf("call_heading", {std::to_string(e.seq)}));
+    const Json& at = member(c, "at");
+    std::string when = both_times(str(at, "utc"));
+    if (!str(at, "as_typed").empty()) when = tf("observed_as_given", {str(at, "as_typed")}) + "\n" + when;
+    std::string duration;
+    if (const auto d = util::unsigned_field(c, "duration_seconds")) {
+      char buf[48];
+      std::snprintf(buf, sizeof buf, "%llu:%02llu:%02llu (%llu s)", static_cast<unsigned long long>(*d / 3600),
+                    static_cast<unsigned long long>(*d / 60 % 60), static_cast<unsigned long long>(*d % 60),
+                    static_cast<unsigned long long>(*d));
+      duration = buf;
+    }
+    const std::string direction = str(c, "direction");
+    std::vector<std::pair<std::string, std::string>> f = {
+        {t("f_call_direction"), direction == "incoming"   ? t("call_dir_incoming")
+                                : direction == "outgoing" ? t("call_dir_outgoing")
+                                                          : direction},
+        {t("f_call_from"), call_number(member(c, "from"))},
+        {t("f_call_to"), call_number(member(c, "to"))},
+        {t("f_call_time"), when},
+        {t("f_call_duration"), duration},
+    };
+    for (const auto& [key, label] : {std::pair{"from_person", "f_from_person"}, {"about_person", "f_about_person"}})
+      if (const auto id = util::unsigned_field(context_of(e), key)) {
+        const ModelEntry* p = entry_at(*id);
+        f.emplace_back(t(label), entry_ref_text(p != nullptr ? p->kind : "person", *id, m_lang));
+      }
+    for (auto& kv : context_fields(e))
+      f.push_back(std::move(kv));
+    for (auto& kv : recorded_fields(e))
+      f.push_back(std::move(kv));
+    fields(std::move(f));
+    if (!str(c, "sms").empty()) {
+      paragraph(t("call_sms"));
+      quote(str(c, "sms"));
+    }
+    bool recording = false;
+    for (const Json& file : files_of(e)) {
+      if (str(file, "role") != "recording") continue;
+      recording = true;
+      paragraph(tf("call_recording", {exhibit_of(file), attachment_name(file), str(file, "path"), size_text(file_size(file)),
+                                      str(file, "media_type").empty() ? "-" : str(file, "media_type"), str(file, "sha256")}));
+    }
+    if (!recording) paragraph(t("call_no_recording"));
   }
 
   // ---------------------------------------------------------------- files and notes
@@ -1165,7 +1196,7 @@ private:
 
   // Reports and any kind this version does not know: listed field by field.
   void others() {
-    static const std::set<std::string> shown = {"case", "file", "email", "note", "web", "seal", "timestamp", "person", "chat"};
+    static const std::set<std::string> shown = {"case", "file", "email", "note", "web", "seal", "timestamp", "person", "chat", "call"};
     std::vector<const ModelEntry*> list;
     for (const auto& e : m_model.entries)
       if (shown.count(e.kind) == 0) list.push_back(&e);

@@ -768,6 +768,259 @@ constexpr Text k_texts[] = {
     {"anomaly.from-reply-to-domain-mismatch", "The domain of the From address differs from that of the Reply-To address.",
      "Het domein van het From-adres verschilt van dat van het Reply-To-adres.",
      "Le domaine de l'adresse From diffère de celui de l'adresse Reply-To."},
+    // The identification annex (report --template identification).
+    {"ida_title", "Identification annex - case {1}", "Bijlage identificatie - dossier {1}", "Annexe d'identification - dossier {1}"},
+    {"ida_intro",
+     "This annex lists what the Telecommunications Ombudsman, an operator or the police need to identify an anonymous sender: every "
+     "identifier of a suspect, each incident with its exact date, time, zone and UTC time, the evidence that shows it (exhibit number and "
+     "SHA-256), and what the evidence cannot tell. It describes case {1} up to entry {2}; the head of the case at that point is {3}.",
+     "Deze bijlage bevat wat de Ombudsdienst voor Telecommunicatie, een operator of de politie nodig heeft om een anonieme afzender te "
+     "identificeren: elke identificator van een verdachte, elk incident met zijn exacte datum, uur, tijdzone en UTC-tijd, het bewijs dat "
+     "het aantoont (stuknummer en SHA-256), en wat het bewijs niet kan zeggen. Ze beschrijft dossier {1} tot en met stuk {2}; de kop "
+     "(head) van het dossier op dat moment is {3}.",
+     "Cette annexe reprend ce dont le Service de médiation pour les télécommunications, un opérateur ou la police ont besoin pour "
+     "identifier un expéditeur anonyme : chaque identifiant d'un suspect, chaque incident avec sa date, son heure, son fuseau horaire et "
+     "son heure UTC exacts, la preuve qui le montre (numéro de pièce et SHA-256), et ce que la preuve ne peut pas dire. Elle décrit le "
+     "dossier {1} jusqu'à l'entrée {2} ; la tête (head) du dossier à ce moment est {3}."},
+    {"ida_sec_requester", "Requester", "Aanvrager", "Demandeur"},
+    {"ida_f_requester", "Victim (requester)", "Slachtoffer (aanvrager)", "Victime (demandeur)"},
+    {"ida_no_requester", "No person with the role victim is recorded.", "Er is geen persoon met de rol slachtoffer vastgelegd.",
+     "Aucune personne avec le rôle de victime n'est enregistrée."},
+    {"ida_sec_suspects", "Suspects", "Verdachten", "Suspects"},
+    {"ida_no_suspect",
+     "No person with the role suspect is recorded (cbkit person --role suspect), so no identifier can be attributed to one.",
+     "Er is geen persoon met de rol verdachte vastgelegd (cbkit person --role suspect), dus kan geen identificator aan een verdachte "
+     "worden toegeschreven.",
+     "Aucune personne avec le rôle de suspect n'est enregistrée (cbkit person --role suspect) : aucun identifiant ne peut donc lui être "
+     "attribué."},
+    {"ida_suspect", "Suspect #{1}: {2}", "Verdachte #{1}: {2}", "Suspect n° {1} : {2}"},
+    {"ida_sec_identifiers", "Identifiers of the suspects and incidents", "Identificatoren van de verdachten en incidenten",
+     "Identifiants des suspects et incidents"},
+    {"ida_identifiers_intro",
+     "Each identifier with the reason it is the suspect's, then each incident in time order: the time in the case's zone with its offset, "
+     "the same instant in UTC with what the time is taken from, what happened, and the evidence (exhibit number as in the report's exhibit "
+     "index, path in the case, SHA-256).",
+     "Elke identificator met de reden waarom hij van de verdachte is, daarna elk incident in volgorde van tijd: het tijdstip in de "
+     "tijdzone van het dossier met de afwijking, hetzelfde ogenblik in UTC met de bron van het tijdstip, wat er gebeurde, en het bewijs "
+     "(stuknummer zoals in de inventaris van het rapport, pad in het dossier, SHA-256).",
+     "Chaque identifiant avec la raison pour laquelle il est celui du suspect, puis chaque incident par ordre chronologique : l'heure dans "
+     "le fuseau du dossier avec son décalage, le même instant en UTC avec la source de l'heure, ce qui s'est passé, et la preuve (numéro "
+     "de pièce comme dans l'inventaire du rapport, chemin dans le dossier, SHA-256)."},
+    {"ida_no_identifiers", "No identifier of a suspect is recorded.", "Er is geen identificator van een verdachte vastgelegd.",
+     "Aucun identifiant de suspect n'est enregistré."},
+    {"ida_id_heading", "{1}. {2}: {3}", "{1}. {2}: {3}", "{1}. {2} : {3}"},
+    {"ida_f_type", "Type of identifier", "Soort identificator", "Type d'identifiant"},
+    {"ida_f_value", "Value", "Waarde", "Valeur"},
+    {"ida_f_unique_id", "Numeric unique ID", "Numerieke unieke ID", "Identifiant unique numérique"},
+    {"ida_f_handle", "Handle or name shown", "Gebruikersnaam of getoonde naam", "Pseudonyme ou nom affiché"},
+    {"ida_f_url", "URL of the account", "URL van het account", "URL du compte"},
+    {"ida_f_suspect", "Suspect", "Verdachte", "Suspect"},
+    {"ida_f_attributed", "Why it is the suspect's", "Waarom van de verdachte", "Pourquoi celui du suspect"},
+    {"ida_c_time", "Time ({1}) and UTC", "Tijdstip ({1}) en UTC", "Heure ({1}) et UTC"},
+    {"ida_c_evidence", "Evidence (exhibit, SHA-256)", "Bewijs (stuk, SHA-256)", "Preuve (pièce, SHA-256)"},
+    {"ida_cannot_know", "What the evidence cannot tell, and whom to ask:", "Wat het bewijs niet kan zeggen, en aan wie het te vragen:",
+     "Ce que la preuve ne peut pas dire, et à qui le demander :"},
+    {"ida_type_account", "Account", "Account", "Compte"},
+    {"ida_type_phone", "Phone number", "Telefoonnummer", "Numéro de téléphone"},
+    {"ida_type_phone_hidden", "Calls without a shown number", "Oproepen zonder getoond nummer", "Appels sans numéro affiché"},
+    {"ida_type_email", "E-mail address", "E-mailadres", "Adresse e-mail"},
+    {"ida_type_ip", "IP address", "IP-adres", "Adresse IP"},
+    {"ida_type_chat_participant", "Participant in a conversation", "Deelnemer aan een gesprek", "Participant à une conversation"},
+    {"ida_withheld", "number withheld", "nummer afgeschermd", "numéro masqué"},
+    {"ida_unknown", "number unknown", "nummer onbekend", "numéro inconnu"},
+    {"ida_attr_person", "recorded in {1}", "vastgelegd in {1}", "enregistré dans {1}"},
+    {"ida_attr_origin", "the sender's client address of {1}, by rule {2}", "het clientadres van de afzender van {1}, volgens regel {2}",
+     "l'adresse du client de l'expéditeur de {1}, selon la règle {2}"},
+    {"ida_attr_call_to", "the called number of {1}, a call with the suspect", "het opgeroepen nummer van {1}, een oproep met de verdachte",
+     "le numéro appelé de {1}, un appel avec le suspect"},
+    {"ida_attr_hidden", "{1}, a call attributed to the suspect", "{1}, een oproep toegeschreven aan de verdachte",
+     "{1}, un appel attribué au suspect"},
+    {"ida_attr_chat", "{1}, a conversation with the suspect", "{1}, een gesprek met de verdachte", "{1}, une conversation avec le suspect"},
+    {"ida_ev_file", "exhibit {1}: {2}\nSHA-256 {3}", "stuk {1}: {2}\nSHA-256 {3}", "pièce {1} : {2}\nSHA-256 {3}"},
+    {"ida_ev_line", "manifest line {1}\nSHA-256 {2}", "manifestregel {1}\nSHA-256 {2}", "ligne {1} du manifeste\nSHA-256 {2}"},
+    {"idt_email_date", "Date header of the e-mail", "Date-header van de e-mail", "en-tête Date de l'e-mail"},
+    {"idt_hop", "recorded by the receiving server (Received)", "vastgelegd door de ontvangende server (Received)",
+     "consignée par le serveur de réception (Received)"},
+    {"idt_call", "time of the call as recorded", "tijdstip van de oproep zoals vastgelegd", "heure de l'appel telle qu'enregistrée"},
+    {"idt_observed", "time of the observation", "tijdstip van de vaststelling", "heure de la constatation"},
+    {"idt_capture", "time of the capture", "tijdstip van de opname", "heure de la capture"},
+    {"idt_recorded", "time it was recorded in the case", "tijdstip van vastlegging in het dossier",
+     "heure d'enregistrement dans le dossier"},
+    {"idt_message", "time of the message in the export", "tijdstip van het bericht in de export", "heure du message dans l'export"},
+    {"idt_none", "no time in the evidence", "geen tijdstip in het bewijs", "pas d'heure dans la preuve"},
+    {"idw_email", "{1} sent from this address, subject “{2}”", "{1} verzonden van dit adres, onderwerp “{2}”",
+     "{1} envoyé depuis cette adresse, objet « {2} »"},
+    {"idw_email_ip", "{1} sent from this address, subject “{2}”, from IP address {3}",
+     "{1} verzonden van dit adres, onderwerp “{2}”, vanaf IP-adres {3}",
+     "{1} envoyé depuis cette adresse, objet « {2} », depuis l'adresse IP {3}"},
+    {"idw_ip", "{1} came from this address, subject “{2}”", "{1} kwam van dit adres, onderwerp “{2}”",
+     "{1} provient de cette adresse, objet « {2} »"},
+    {"idw_call_in", "{1}: call from this number to {2}, duration {3}", "{1}: oproep van dit nummer naar {2}, duur {3}",
+     "{1} : appel de ce numéro vers le {2}, durée {3}"},
+    {"idw_call_out", "{1}: call from {2} to this number, duration {3}", "{1}: oproep van {2} naar dit nummer, duur {3}",
+     "{1} : appel du {2} vers ce numéro, durée {3}"},
+    {"idw_sms_in", "{1}: text message from this number to {2}: “{4}”", "{1}: sms van dit nummer naar {2}: “{4}”",
+     "{1} : SMS de ce numéro vers le {2} : « {4} »"},
+    {"idw_sms_out", "{1}: text message from {2} to this number: “{4}”", "{1}: sms van {2} naar dit nummer: “{4}”",
+     "{1} : SMS du {2} vers ce numéro : « {4} »"},
+    {"idw_call_hidden", "{1}: call without a shown number to {2}, duration {3}", "{1}: oproep zonder getoond nummer naar {2}, duur {3}",
+     "{1} : appel sans numéro affiché vers le {2}, durée {3}"},
+    {"idw_sms_hidden", "{1}: text message without a shown number to {2}: “{4}”", "{1}: sms zonder getoond nummer naar {2}: “{4}”",
+     "{1} : SMS sans numéro affiché vers le {2} : « {4} »"},
+    {"idw_chat", "{1}, message {2}: “{3}”", "{1}, bericht {2}: “{3}”", "{1}, message {2} : « {3} »"},
+    {"idw_account", "{1} shows the account: {2}", "{1} toont het account: {2}", "{1} montre le compte : {2}"},
+    {"idw_account_finding", "{1} shows the account as the page's subject (rule {3}): {2}",
+     "{1} toont het account als onderwerp van de pagina (regel {3}): {2}", "{1} montre le compte comme sujet de la page (règle {3}) : {2}"},
+    {"ida_rule_first_hop",
+     "Rule first-public-hop: the oldest Received line with a public address records this address as the host that handed the message on; "
+     "it is not a known provider's relay, so it is the sender's client or the sender's own mail server.",
+     "Regel first-public-hop: de oudste Received-regel met een publiek adres vermeldt dit adres als de host die het bericht doorgaf; het "
+     "is geen relais van een gekende provider, dus het is de client van de afzender of diens eigen mailserver.",
+     "Règle first-public-hop : la plus ancienne ligne Received avec une adresse publique indique cette adresse comme l'hôte qui a transmis "
+     "le message ; ce n'est pas le relais d'un fournisseur connu, c'est donc le client de l'expéditeur ou son propre serveur de "
+     "messagerie."},
+    {"ida_rule_header", "Rule client-ip-header: the {1} header gives this address as the sender's client.",
+     "Regel client-ip-header: de header {1} geeft dit adres als de client van de afzender.",
+     "Règle client-ip-header : l'en-tête {1} donne cette adresse comme celle du client de l'expéditeur."},
+    {"ida_rule_header_private", "Rule client-ip-header-private: the {1} header gives this private address as the sender's client.",
+     "Regel client-ip-header-private: de header {1} geeft dit privéadres als de client van de afzender.",
+     "Règle client-ip-header-private : l'en-tête {1} donne cette adresse privée comme celle du client de l'expéditeur."},
+    {"ida_rule_submission",
+     "Rule provider-submission-hop: a Received line written by {1}'s own server names this address as the one that submitted the message.",
+     "Regel provider-submission-hop: een Received-regel van de eigen server van {1} vermeldt dit adres als het adres dat het bericht "
+     "indiende.",
+     "Règle provider-submission-hop : une ligne Received écrite par le propre serveur de {1} indique cette adresse comme celle qui a "
+     "soumis le message."},
+    {"ida_rule_legacy", "Read from the headers by an older version of cbkit (see headers.json).",
+     "Door een oudere versie van cbkit uit de headers gelezen (zie headers.json).",
+     "Lue dans les en-têtes par une version antérieure de cbkit (voir headers.json)."},
+    {"idk_provider",
+     "IP address not available: the message was sent through {1}, which does not put the sender's IP address in it. Ask {1} for the IP "
+     "address, source port and time of the session that sent it (Message-ID {2}, the provider's id of the message {3}, handed on at {4}).",
+     "IP-adres niet beschikbaar: het bericht werd verzonden via {1}, dat het IP-adres van de afzender er niet in vermeldt. Vraag {1} het "
+     "IP-adres, de bronpoort en het tijdstip van de sessie die het verzond (Message-ID {2}, wachtrij-id {3}, doorgegeven op {4}).",
+     "Adresse IP non disponible : le message a été envoyé par {1}, qui n'y indique pas l'adresse IP de l'expéditeur. Demandez à {1} "
+     "l'adresse IP, le port source et l'heure de la session qui l'a envoyé (Message-ID {2}, identifiant de file {3}, transmis le {4})."},
+    {"idk_unconfirmed",
+     "IP address not given: the host that handed the message on [{1}] called itself a server of {2}, which nothing confirms; whether that "
+     "address is the provider's or the sender's cannot be told from the message. Ask {2} (Message-ID {3}).",
+     "IP-adres niet vermeld: de host die het bericht doorgaf [{1}] noemde zich een server van {2}, wat niets bevestigt; of dat adres van "
+     "de provider of van de afzender is, valt uit het bericht niet op te maken. Vraag het aan {2} (Message-ID {3}).",
+     "Adresse IP non indiquée : l'hôte qui a transmis le message [{1}] s'est présenté comme un serveur de {2}, ce que rien ne confirme ; "
+     "le message ne permet pas de dire si cette adresse est celle du fournisseur ou de l'expéditeur. Demandez-le à {2} (Message-ID {3})."},
+    {"idk_no_origin", "IP address not available: the headers of {1} name no address of the sender's client.",
+     "IP-adres niet beschikbaar: de headers van {1} vermelden geen adres van de client van de afzender.",
+     "Adresse IP non disponible : les en-têtes de {1} n'indiquent aucune adresse du client de l'expéditeur."},
+    {"idk_no_headers", "IP address not known: the headers.json of {1} cannot be read ({2}).",
+     "IP-adres niet gekend: de headers.json van {1} kan niet worden gelezen ({2}).",
+     "Adresse IP inconnue : le headers.json de {1} ne peut pas être lu ({2})."},
+    {"idk_port",
+     "No source port in the evidence: behind carrier-grade NAT many subscribers share {1}, and an IP address without its source port and "
+     "the exact time cannot identify one. Ask the operator of {1} with the exact UTC times below; the sender's mail provider may hold the "
+     "port.",
+     "Geen bronpoort in het bewijs: achter carrier-grade NAT delen veel abonnees {1}, en een IP-adres zonder bronpoort en exact tijdstip "
+     "kan er geen identificeren. Vraag de operator van {1} met de exacte UTC-tijden hieronder; de e-mailprovider van de afzender kan de "
+     "poort hebben.",
+     "Pas de port source dans la preuve : derrière un NAT de niveau opérateur (CGNAT), de nombreux abonnés partagent {1}, et une adresse "
+     "IP sans son port source ni l'heure exacte ne peut en identifier aucun. Interrogez l'opérateur de {1} avec les heures UTC exactes "
+     "ci-dessous ; le fournisseur de messagerie de l'expéditeur peut détenir le port."},
+    {"idk_private", "{1} is a private address: it identifies nobody outside the sender's own network.",
+     "{1} is een privéadres: het identificeert niemand buiten het eigen netwerk van de afzender.",
+     "{1} est une adresse privée : elle n'identifie personne en dehors du réseau de l'expéditeur."},
+    {"idk_hidden",
+     "The caller's number was not shown. The operator of the called number can find the calling line from the exact time of each call: ask "
+     "through the Telecommunications Ombudsman (identification of malicious calls), giving the called number and the times below.",
+     "Het nummer van de oproeper werd niet getoond. De operator van het opgeroepen nummer kan de oproepende lijn vinden aan de hand van "
+     "het exacte tijdstip van elke oproep: vraag het via de Ombudsdienst voor Telecommunicatie (identificatie van kwaadwillige oproepen), "
+     "met het opgeroepen nummer en de tijdstippen hieronder.",
+     "Le numéro de l'appelant n'était pas affiché. L'opérateur du numéro appelé peut retrouver la ligne appelante à partir de l'heure "
+     "exacte de chaque appel : demandez-le par le Service de médiation pour les télécommunications (identification des appels "
+     "malveillants), en donnant le numéro appelé et les heures ci-dessous."},
+    {"idk_hidden_call", "Ask the operator of {1} for the calling line at this exact time.",
+     "Vraag de operator van {1} naar de oproepende lijn op dit exacte tijdstip.",
+     "Demandez à l'opérateur du {1} la ligne appelante à cette heure exacte."},
+    {"idk_no_time", "{1} records no valid time.", "{1} bevat geen geldig tijdstip.", "{1} n'enregistre aucune heure valable."},
+    {"idk_chat_time", "The time of this message was not resolved (written {1}).",
+     "Het tijdstip van dit bericht werd niet bepaald (geschreven {1}).", "L'heure de ce message n'a pas été déterminée (écrite {1})."},
+    {"idk_chat_self",
+     "{1} does not record which participant is the victim (add-chat --self), so every other participant's messages are listed.",
+     "{1} legt niet vast welke deelnemer het slachtoffer is (add-chat --self), dus worden de berichten van elke andere deelnemer vermeld.",
+     "{1} n'indique pas quel participant est la victime (add-chat --self) : les messages de chaque autre participant sont donc repris."},
+    {"idk_more", "{1} more messages of this participant are in {2}.", "Nog {1} berichten van deze deelnemer staan in {2}.",
+     "{1} autres messages de ce participant se trouvent dans {2}."},
+    {"idk_chat_id",
+     "The export gives no unique ID for {1}, only the name shown; ask {2} for the account behind it, with the times of the messages.",
+     "De export geeft geen unieke ID voor {1}, alleen de getoonde naam; vraag {2} naar het account erachter, met de tijdstippen van de "
+     "berichten.",
+     "L'export ne donne pas d'identifiant unique pour {1}, seulement le nom affiché ; demandez à {2} le compte correspondant, avec les "
+     "heures des messages."},
+    {"idk_no_account_id",
+     "No numeric unique ID is recorded for this account: a handle or URL can change. Record it (cbkit person --account PLATFORM:ID:URL) or "
+     "ask the platform.",
+     "Voor dit account is geen numerieke unieke ID vastgelegd: een gebruikersnaam of URL kan veranderen. Leg hem vast (cbkit person "
+     "--account PLATFORM:ID:URL) of vraag hem aan het platform.",
+     "Aucun identifiant unique numérique n'est enregistré pour ce compte : un pseudonyme ou une URL peut changer. Enregistrez-le (cbkit "
+     "person --account PLATFORM:ID:URL) ou demandez-le à la plateforme."},
+    {"idk_account_ask",
+     "Ask {1} for the account's registration data and for the IP addresses, source ports and times of its logins around the UTC times "
+     "below.",
+     "Vraag {1} de registratiegegevens van het account en de IP-adressen, bronpoorten en tijdstippen van de aanmeldingen rond de "
+     "UTC-tijden hieronder.",
+     "Demandez à {1} les données d'inscription du compte et les adresses IP, ports source et heures de ses connexions autour des heures "
+     "UTC ci-dessous."},
+    {"idk_recorded_time", "{1} records no time of observation; the time given is when it was recorded in the case.",
+     "{1} bevat geen tijdstip van vaststelling; het vermelde tijdstip is dat van de vastlegging in het dossier.",
+     "{1} n'indique pas d'heure de constatation ; l'heure donnée est celle de l'enregistrement dans le dossier."},
+    {"idk_no_incident", "No incident in the recorded evidence shows this identifier.",
+     "Geen enkel incident in het vastgelegde bewijs toont deze identificator.",
+     "Aucun incident dans les preuves enregistrées ne montre cet identifiant."},
+    {"ida_limit_header",
+     "Whether the provider or the sender's own program wrote this header cannot be told: a program can write any value in it.",
+     "Of de provider dan wel het eigen programma van de afzender deze header schreef, valt niet te zeggen: een programma kan er elke "
+     "waarde in schrijven.",
+     "On ne peut pas savoir si c'est le fournisseur ou le propre logiciel de l'expéditeur qui a écrit cet en-tête : un logiciel peut y "
+     "inscrire n'importe quelle valeur."},
+    {"ida_limit_hop",
+     "Whether this Received line is genuine cannot be told: only the lines written by the recipient's own servers can be relied on.",
+     "Of deze Received-regel echt is, valt niet te zeggen: enkel de regels die de servers van de ontvanger zelf schreven, zijn "
+     "betrouwbaar.",
+     "On ne peut pas savoir si cette ligne Received est authentique : seules les lignes écrites par les serveurs du destinataire sont "
+     "fiables."},
+    // Calls and the images of a conversation.
+    {"sec_calls", "Calls and text messages", "Oproepen en sms-berichten", "Appels et SMS"},
+    {"call_heading", "Call #{1}", "Oproep #{1}", "Appel n° {1}"},
+    {"call_shown_withheld", "withheld (number not shown)", "afgeschermd (nummer niet getoond)", "masqué (numéro non affiché)"},
+    {"call_shown_unknown", "unknown (number not shown)", "onbekend (nummer niet getoond)", "inconnu (numéro non affiché)"},
+    {"call_as_typed", "as typed: {1}", "zoals ingetikt: {1}", "tel que saisi : {1}"},
+    {"f_call_direction", "Direction", "Richting", "Sens"},
+    {"call_dir_incoming", "incoming (to the victim's phone)", "inkomend (naar de telefoon van het slachtoffer)",
+     "entrant (vers le téléphone de la victime)"},
+    {"call_dir_outgoing", "outgoing (from the victim's phone)", "uitgaand (van de telefoon van het slachtoffer)",
+     "sortant (depuis le téléphone de la victime)"},
+    {"f_call_from", "Calling number", "Oproepend nummer", "Numéro appelant"},
+    {"f_call_to", "Called number", "Opgeroepen nummer", "Numéro appelé"},
+    {"f_call_time", "Time of the call", "Tijdstip van de oproep", "Heure de l'appel"},
+    {"f_call_duration", "Duration", "Duur", "Durée"},
+    {"f_from_person", "Comes from", "Afkomstig van", "Provient de"},
+    {"f_about_person", "Concerns", "Betreft", "Concerne"},
+    {"call_sms", "Text of the SMS, as recorded:", "Tekst van de sms, zoals vastgelegd:", "Texte du SMS, tel qu'enregistré :"},
+    {"call_recording", "Recording: exhibit {1}, {2} ({3}, {4}, {5}), SHA-256 {6}", "Opname: stuk {1}, {2} ({3}, {4}, {5}), SHA-256 {6}",
+     "Enregistrement : pièce {1}, {2} ({3}, {4}, {5}), SHA-256 {6}"},
+    {"call_no_recording", "No recording of this call is stored.", "Er is geen opname van deze oproep opgeslagen.",
+     "Aucun enregistrement de cet appel n'est conservé."},
+    {"chat_image_caption", "Image {3} of message {1} of conversation #{2}", "Afbeelding {3} bij bericht {1} van gesprek #{2}",
+     "Image {3} du message {1} de la conversation n° {2}"},
+    // How a phone number was put in E.164 (the rule people.cpp records, in English).
+    {"e164_international", "international number as typed", "internationaal nummer zoals ingetikt", "numéro international tel que saisi"},
+    {"e164_prefix_00", "international prefix 00", "internationaal voorvoegsel 00", "préfixe international 00"},
+    {"e164_national", "national number, country code {1} from the case's time zone {2}",
+     "nationaal nummer, landcode {1} volgens de tijdzone van het dossier {2}",
+     "numéro national, indicatif {1} déduit du fuseau horaire du dossier {2}"},
+    // The timeline chart's axis.
+    {"timeline_axis", "Time in {1} ({2})", "Tijd in {1} ({2})", "Heure de {1} ({2})"},
+    {"timeline_unlabelled", "{1} entry numbers are left out of the chart for lack of room; the table lists every entry.",
+     "{1} stuknummers zijn wegens plaatsgebrek niet in de grafiek vermeld; de tabel vermeldt elk stuk.",
+     "{1} numéros d'entrée ne figurent pas dans le graphique faute de place ; le tableau reprend chaque entrée."},
 };
 
 const std::map<std::string, const Text*, std::less<>>& table() {

@@ -456,6 +456,138 @@ const GermanText k_texts_de[] = {
     {"ev_chat", "{1}-Unterhaltung mit {2}: {3} Nachrichten, {4} bis {5}"},
     {"src_chat_first", "erste Nachricht"},
     {"miss_chat_times", "{1}: keine Zeit dieser Unterhaltung konnte bestimmt werden"},
+    {"ida_title", "Anlage zur Identifizierung - Akte {1}"},
+    {"ida_intro",
+     "Diese Anlage enthält, was der Ombudsdienst für Telekommunikation, ein Betreiber oder die Polizei brauchen, um einen anonymen "
+     "Absender zu identifizieren: jede Kennung eines Verdächtigen, jeden Vorfall mit genauem Datum, Uhrzeit, Zeitzone und UTC-Zeit, den "
+     "Beweis, der ihn zeigt (Nummer des Beweisstücks und SHA-256), und was der Beweis nicht sagen kann. Sie beschreibt die Akte {1} bis "
+     "einschließlich Eintrag {2}; der Kopf (head) der Akte zu diesem Zeitpunkt ist {3}."},
+    {"ida_sec_requester", "Antragsteller"},
+    {"ida_f_requester", "Opfer (Antragsteller)"},
+    {"ida_no_requester", "Es ist keine Person mit der Rolle Opfer festgehalten."},
+    {"ida_sec_suspects", "Verdächtige"},
+    {"ida_no_suspect", "Es ist keine Person mit der Rolle Verdächtiger festgehalten (cbkit person --role suspect), daher kann ihr keine "
+                       "Kennung zugeordnet werden."},
+    {"ida_suspect", "Verdächtiger #{1}: {2}"},
+    {"ida_sec_identifiers", "Kennungen der Verdächtigen und Vorfälle"},
+    {"ida_identifiers_intro",
+     "Jede Kennung mit dem Grund, warum sie dem Verdächtigen gehört, dann jeder Vorfall in zeitlicher Reihenfolge: die Zeit in der "
+     "Zeitzone der Akte mit ihrem Versatz, derselbe Zeitpunkt in UTC mit der Quelle der Zeit, was geschah, und der Beweis (Nummer des "
+     "Beweisstücks wie im Verzeichnis des Berichts, Pfad in der Akte, SHA-256)."},
+    {"ida_no_identifiers", "Es ist keine Kennung eines Verdächtigen festgehalten."},
+    {"ida_id_heading", "{1}. {2}: {3}"},
+    {"ida_f_type", "Art der Kennung"},
+    {"ida_f_value", "Wert"},
+    {"ida_f_unique_id", "Numerische eindeutige ID"},
+    {"ida_f_handle", "Benutzername oder angezeigter Name"},
+    {"ida_f_url", "URL des Kontos"},
+    {"ida_f_suspect", "Verdächtiger"},
+    {"ida_f_attributed", "Warum dem Verdächtigen zugeordnet"},
+    {"ida_c_time", "Zeit ({1}) und UTC"},
+    {"ida_c_evidence", "Beweis (Beweisstück, SHA-256)"},
+    {"ida_cannot_know", "Was der Beweis nicht sagen kann, und wen man fragen muss:"},
+    {"ida_type_account", "Konto"},
+    {"ida_type_phone", "Telefonnummer"},
+    {"ida_type_phone_hidden", "Anrufe ohne angezeigte Nummer"},
+    {"ida_type_email", "E-Mail-Adresse"},
+    {"ida_type_ip", "IP-Adresse"},
+    {"ida_type_chat_participant", "Teilnehmer eines Gesprächs"},
+    {"ida_withheld", "Nummer unterdrückt"},
+    {"ida_unknown", "Nummer unbekannt"},
+    {"ida_attr_person", "festgehalten in {1}"},
+    {"ida_attr_origin", "die Client-Adresse des Absenders von {1}, nach Regel {2}"},
+    {"ida_attr_call_to", "die angerufene Nummer von {1}, ein Anruf mit dem Verdächtigen"},
+    {"ida_attr_hidden", "{1}, ein dem Verdächtigen zugeordneter Anruf"},
+    {"ida_attr_chat", "{1}, ein Gespräch mit dem Verdächtigen"},
+    {"ida_ev_file", "Beweisstück {1}: {2}\nSHA-256 {3}"},
+    {"ida_ev_line", "Manifestzeile {1}\nSHA-256 {2}"},
+    {"idt_email_date", "Date-Header der E-Mail"},
+    {"idt_hop", "vom empfangenden Server festgehalten (Received)"},
+    {"idt_call", "Zeit des Anrufs wie festgehalten"},
+    {"idt_observed", "Zeit der Feststellung"},
+    {"idt_capture", "Zeit der Aufnahme"},
+    {"idt_recorded", "Zeit der Aufnahme in die Akte"},
+    {"idt_message", "Zeit der Nachricht im Export"},
+    {"idt_none", "keine Zeit im Beweis"},
+    {"idw_email", "{1} von dieser Adresse gesendet, Betreff „{2}“"},
+    {"idw_email_ip", "{1} von dieser Adresse gesendet, Betreff „{2}“, von IP-Adresse {3}"},
+    {"idw_ip", "{1} kam von dieser Adresse, Betreff „{2}“"},
+    {"idw_call_in", "{1}: Anruf von dieser Nummer an {2}, Dauer {3}"},
+    {"idw_call_out", "{1}: Anruf von {2} an diese Nummer, Dauer {3}"},
+    {"idw_sms_in", "{1}: SMS von dieser Nummer an {2}: „{4}“"},
+    {"idw_sms_out", "{1}: SMS von {2} an diese Nummer: „{4}“"},
+    {"idw_call_hidden", "{1}: Anruf ohne angezeigte Nummer an {2}, Dauer {3}"},
+    {"idw_sms_hidden", "{1}: SMS ohne angezeigte Nummer an {2}: „{4}“"},
+    {"idw_chat", "{1}, Nachricht {2}: „{3}“"},
+    {"idw_account", "{1} zeigt das Konto: {2}"},
+    {"idw_account_finding", "{1} zeigt das Konto als Gegenstand der Seite (Regel {3}): {2}"},
+    {"ida_rule_first_hop", "Regel first-public-hop: die älteste Received-Zeile mit einer öffentlichen Adresse nennt diese Adresse als den "
+                           "Host, der die Nachricht weitergab; sie gehört keinem bekannten Relais eines Anbieters, also ist sie der Client "
+                           "des Absenders oder dessen eigener Mailserver."},
+    {"ida_rule_header", "Regel client-ip-header: der Header {1} nennt diese Adresse als den Client des Absenders."},
+    {"ida_rule_header_private", "Regel client-ip-header-private: der Header {1} nennt diese private Adresse als den Client des Absenders."},
+    {"ida_rule_submission", "Regel provider-submission-hop: eine Received-Zeile des eigenen Servers von {1} nennt diese Adresse als "
+                            "diejenige, die die Nachricht einlieferte."},
+    {"ida_rule_legacy", "Von einer älteren Version von cbkit aus den Headern gelesen (siehe headers.json)."},
+    {"idk_provider",
+     "IP-Adresse nicht verfügbar: die Nachricht wurde über {1} gesendet, das die IP-Adresse des Absenders nicht angibt. Fragen Sie {1} "
+     "nach IP-Adresse, Quellport und Zeit der Sitzung, die sie sendete (Message-ID {2}, Warteschlangen-ID {3}, weitergegeben am {4})."},
+    {"idk_unconfirmed",
+     "IP-Adresse nicht angegeben: der Host, der die Nachricht weitergab [{1}], nannte sich einen Server von {2}, was nichts bestätigt; ob "
+     "diese Adresse dem Anbieter oder dem Absender gehört, lässt sich der Nachricht nicht entnehmen. Fragen Sie {2} (Message-ID {3})."},
+    {"idk_no_origin", "IP-Adresse nicht verfügbar: die Header von {1} nennen keine Adresse des Clients des Absenders."},
+    {"idk_no_headers", "IP-Adresse unbekannt: die headers.json von {1} kann nicht gelesen werden ({2})."},
+    {"idk_port", "Kein Quellport im Beweis: hinter Carrier-Grade-NAT teilen sich viele Teilnehmer {1}, und eine IP-Adresse ohne Quellport "
+                 "und genaue Zeit kann keinen identifizieren. Fragen Sie den Betreiber von {1} mit den genauen UTC-Zeiten unten; der "
+                 "Mailanbieter des Absenders kann den Port haben."},
+    {"idk_private", "{1} ist eine private Adresse: sie identifiziert niemanden außerhalb des eigenen Netzes des Absenders."},
+    {"idk_hidden", "Die Nummer des Anrufers wurde nicht angezeigt. Der Betreiber der angerufenen Nummer kann die anrufende Leitung anhand "
+                   "der genauen Zeit jedes Anrufs finden: fragen Sie über den Ombudsdienst für Telekommunikation (Identifizierung "
+                   "böswilliger Anrufe) mit der angerufenen Nummer und den Zeiten unten."},
+    {"idk_hidden_call", "Fragen Sie den Betreiber von {1} nach der anrufenden Leitung zu dieser genauen Zeit."},
+    {"idk_no_time", "{1} enthält keine gültige Zeit."},
+    {"idk_chat_time", "Die Zeit dieser Nachricht wurde nicht bestimmt (geschrieben {1})."},
+    {"idk_chat_self", "{1} hält nicht fest, welcher Teilnehmer das Opfer ist (add-chat --self), daher werden die Nachrichten jedes anderen "
+                      "Teilnehmers aufgeführt."},
+    {"idk_more", "{1} weitere Nachrichten dieses Teilnehmers stehen in {2}."},
+    {"idk_chat_id", "Der Export nennt keine eindeutige ID für {1}, nur den angezeigten Namen; fragen Sie {2} nach dem Konto dahinter, mit "
+                    "den Zeiten der Nachrichten."},
+    {"idk_no_account_id", "Für dieses Konto ist keine numerische eindeutige ID festgehalten: ein Benutzername oder eine URL kann sich "
+                          "ändern. Halten Sie sie fest (cbkit person --account PLATFORM:ID:URL) oder fragen Sie die Plattform."},
+    {"idk_account_ask", "Fragen Sie {1} nach den Registrierungsdaten des Kontos und nach IP-Adressen, Quellports und Zeiten seiner "
+                        "Anmeldungen um die UTC-Zeiten unten."},
+    {"idk_recorded_time", "{1} enthält keine Zeit der Feststellung; die angegebene Zeit ist die der Aufnahme in die Akte."},
+    {"idk_no_incident", "Kein Vorfall im festgehaltenen Beweis zeigt diese Kennung."},
+    {"ida_limit_header", "Ob der Anbieter oder das eigene Programm des Absenders diesen Header schrieb, lässt sich nicht sagen: ein "
+                         "Programm kann jeden Wert hineinschreiben."},
+    {"ida_limit_hop",
+     "Ob diese Received-Zeile echt ist, lässt sich nicht sagen: nur die Zeilen der eigenen Server des Empfängers sind verlässlich."},
+    // Calls and the images of a conversation.
+    {"sec_calls", "Anrufe und SMS"},
+    {"call_heading", "Anruf #{1}"},
+    {"call_shown_withheld", "unterdrückt (Nummer nicht angezeigt)"},
+    {"call_shown_unknown", "unbekannt (Nummer nicht angezeigt)"},
+    {"call_as_typed", "wie eingegeben: {1}"},
+    {"f_call_direction", "Richtung"},
+    {"call_dir_incoming", "eingehend (auf das Telefon des Opfers)"},
+    {"call_dir_outgoing", "ausgehend (vom Telefon des Opfers)"},
+    {"f_call_from", "Anrufende Nummer"},
+    {"f_call_to", "Angerufene Nummer"},
+    {"f_call_time", "Zeit des Anrufs"},
+    {"f_call_duration", "Dauer"},
+    {"f_from_person", "Stammt von"},
+    {"f_about_person", "Betrifft"},
+    {"call_sms", "Text der SMS, wie festgehalten:"},
+    {"call_recording", "Aufzeichnung: Beweisstück {1}, {2} ({3}, {4}, {5}), SHA-256 {6}"},
+    {"call_no_recording", "Es ist keine Aufzeichnung dieses Anrufs gespeichert."},
+    {"chat_image_caption", "Bild {3} zur Nachricht {1} des Gesprächs #{2}"},
+    // How a phone number was put in E.164 (the rule people.cpp records, in English).
+    {"e164_international", "internationale Nummer wie eingegeben"},
+    {"e164_prefix_00", "internationale Vorwahl 00"},
+    {"e164_national", "nationale Nummer, Ländervorwahl {1} aus der Zeitzone der Akte {2}"},
+    // The timeline chart's axis.
+    {"timeline_axis", "Zeit in {1} ({2})"},
+    {"timeline_unlabelled", "{1} Eintragsnummern fehlen aus Platzgründen in der Grafik; die Tabelle führt jeden Eintrag auf."},
 };
 
 const std::size_t k_texts_de_count = std::size(k_texts_de);

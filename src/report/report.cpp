@@ -3,6 +3,7 @@
 #include "cbkit/capture/browser.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/report/document.hpp"
+#include "cbkit/report/identification.hpp"
 #include "cbkit/report/text.hpp"
 #include "cbkit/store/entry.hpp"
 #include "cbkit/util/fs.hpp"
@@ -19,6 +20,12 @@ std::optional<Format> parse_format(std::string_view name) {
   if (name == "txt") return Format::text;
   if (name == "json") return Format::json;
   if (name == "pdf") return Format::pdf;
+  return std::nullopt;
+}
+
+std::optional<Template> parse_template(std::string_view name) {
+  if (name == "complaint") return Template::complaint;
+  if (name == "identification") return Template::identification;
   return std::nullopt;
 }
 
@@ -55,9 +62,12 @@ std::string format_media_type(Format format) {
 }
 
 std::string render_report(const CaseModel& model, const Options& options) {
+  const bool annex = options.what == Template::identification;
   if (options.format == Format::json)
-    return report_json(model, options.lang).dump(2, ' ', false, manifest::Json::error_handler_t::replace) + "\n";
-  const Document doc = build_document(model, options.lang);
+    return (annex ? identification_json(model, options.lang) : report_json(model, options.lang))
+               .dump(2, ' ', false, manifest::Json::error_handler_t::replace) +
+           "\n";
+  const Document doc = annex ? build_identification_document(model, options.lang) : build_document(model, options.lang);
   if (options.format == Format::pdf) {
     capture::PdfPrintOptions print;
     print.browser = options.browser;

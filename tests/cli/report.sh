@@ -10,6 +10,7 @@
 # The case is normalised after it is built (support/report_normalize.py: fixed times,
 # user/host and source paths, chain recomputed), because cbkit has no clock override.
 source "$(dirname "$0")/lib.sh"
+source "$TESTS_DIR/support/counsellor_case.sh"
 
 CORPORA=${CBKIT_CORPORA:-$TESTS_DIR/../../../shared/corpora}
 GOLDEN="$TESTS_DIR/golden/report"
@@ -593,6 +594,50 @@ test_capture() {
     expect_stdout_contains "capture.warc.gz"
     expect_exit 0 cbkit --case "$C" report --lang nl --format html --out "$T/r.html"
     grep -qF "Webopname #1: $url" "$T/r.html" || fail "no capture heading in the Dutch HTML"
+}
+
+# Each call's content (numbers, direction, time in the zone and UTC, duration, the SMS text,
+# the recording as a named exhibit with its hash) and the images of a conversation embedded
+# after their message, as the recorded bytes (the counsellor's case).
+test_calls_and_chat_images() {
+    counsellor_case
+    expect_exit 0 cbkit --case "$C" report --format html --out "$T/r.html"
+    local rec_sha photo_sha
+    rec_sha=$(jline "$C" 7 '.files[] | select(.role == "recording") | .sha256')
+    photo_sha=$(jline "$C" 6 '.files[] | select(.path | endswith(".png")) | .sha256')
+    "$PY" - "$T/r.html" "$photo_sha" <<'PYEOF' || fail "html: the chat's photo is not embedded as its recorded bytes after its message"
+import base64, hashlib, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+start = html.index('id="conversations"')
+end = html.index('id="calls"')
+part = html[start:end]
+uris = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', part)
+assert [hashlib.sha256(base64.b64decode(u)).hexdigest() for u in uris] == [sys.argv[2]], uris
+# after message 1, before message 2
+assert part.index("Image 00000001-PHOTO") > part.index("attached: <span class=\"long\">00000001-PHOTO") and part.index("Image 00000001-PHOTO") < part.index("stop met me te schrijven")
+PYEOF
+    expect_exit 0 cbkit --case "$C" report --format txt
+    expect_stdout_contains "Calls and text messages"
+    expect_stdout_contains "Call #7"
+    expect_stdout_contains "Calling number:   +32499998877"
+    expect_stdout_contains "as typed: +32 499 99 88 77"
+    expect_stdout_contains "2026-11-21 18:45:10 UTC / 2026-11-21 19:45:10 +01:00 (Europe/Brussels)"
+    expect_stdout_contains "0:02:05 (125 s)"
+    expect_stdout_contains "Recording: exhibit 13, oproep.m4a (evidence/000007-call/oproep.m4a"
+    expect_stdout_contains "$rec_sha"
+    expect_stdout_contains "withheld (number not shown)"
+    expect_stdout_contains "  | ik weet waar je woont"
+    expect_stdout_contains "(Image 00000001-PHOTO-2026-11-20-21-15-00.png of message 1 of conversation #6 - exhibit 11:"
+    expect_exit 0 cbkit --case "$C" report --format txt --lang nl
+    expect_stdout_contains "Oproepen en sms-berichten"
+    expect_stdout_contains "Oproepend nummer:       afgeschermd (nummer niet getoond)"
+    local lang
+    for lang in nl fr de; do
+        expect_exit 0 cbkit --case "$C" report --lang "$lang" --format txt --out "$T/r.$lang.txt"
+        "$PY" "$TESTS_DIR/support/report_catalogue.py" "$TESTS_DIR/../../src/report/i18n.cpp" "$lang" "$T/r.$lang.txt" \
+            "${CATALOGUE_ALLOW[@]}" messages >"$T/problems.$lang" ||
+            fail "the $lang report has English or raw keys: $(head -5 "$T/problems.$lang")"
+    done
 }
 
 run_tests "$@"

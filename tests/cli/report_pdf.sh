@@ -4,6 +4,7 @@
 # dates and hash groups unbroken in the PDF's text; --record; a clear error without
 # Chromium. Skipped (visibly) without chromium or poppler-utils (pdftotext, pdfinfo).
 source "$(dirname "$0")/lib.sh"
+source "$TESTS_DIR/support/counsellor_case.sh"
 
 CORPORA=${CBKIT_CORPORA:-$TESTS_DIR/../../../shared/corpora}
 export CBKIT_CMD_TIMEOUT=150
@@ -162,6 +163,65 @@ test_no_chromium() {
     # A PDF is never written to the terminal.
     expect_exit 2 cbkit --case "$C" report --format pdf
     expect_error_line "--format pdf" "--out"
+}
+
+# The counsellor's case in full (support/counsellor_case.sh: persons, screenshot, e-mails with
+# an attachment, a WhatsApp conversation with a photo, calls with a recording, a withheld call
+# and an SMS) plus a page captured with --browser, as a Dutch PDF: the threats' text, the
+# transcript, the calls, the 15 points, the IP addresses and dates can be read in it; every
+# page has the footer; the identification annex prints too. CBKIT_KEEP_PNG=DIR keeps pictures
+# of the pages (pdftoppm -r 60) for a person to look at.
+test_counsellor_case_nl() {
+    need_pdf_tools
+    counsellor_case
+    local pages_dir="$TESTS_DIR/support/browser_pages"
+    "$PY" "$pages_dir/server.py" "$T/port" "$T/requests.log" 2>"$T/server.err" &
+    local pid=$!
+    at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $T/port ]] && break
+        sleep 0.1
+    done
+    [[ -s $T/port ]] || fail "the page server did not start: $(cat "$T/server.err")"
+    expect_exit 0 cbkit --case "$C" capture-url "http://127.0.0.1:$(cat "$T/port")/image.html" --browser --about-person 2
+    expect_exit 0 cbkit --case "$C" report --lang nl --out "$T/klacht.pdf"
+    pdfinfo "$T/klacht.pdf" >"$T/info" || fail "pdfinfo rejects the PDF"
+    grep -qE '^Page size: +59[45]\.[0-9]+ x 841\.[0-9]+ pts \(A4\)' "$T/info" || fail "not A4"
+    local pages head p
+    pages=$(awk '/^Pages:/ {print $2}' "$T/info")
+    ((pages >= 4 && pages <= 40)) || fail "unexpected page count $pages"
+    head=$(manifest_head "$C")
+    for ((p = 1; p <= pages; p++)); do
+        pdftotext -layout -f "$p" -l "$p" "$T/klacht.pdf" "$T/page.txt"
+        grep -qF "Dossier BE-CLB-2026-0117 · kop ${head:0:16}" "$T/page.txt" || fail "page $p: no case ID and head in the footer"
+        grep -qE "pagina $p / $pages\b" "$T/page.txt" || fail "page $p: no page number in the footer"
+    done
+    pdftotext -layout "$T/klacht.pdf" "$T/all.txt"
+    tr -s ' ' <"$T/all.txt" >"$T/squeezed.txt"
+    local tok
+    for tok in 'Iedereen gaat deze foto zien. Morgen staat hij online.' 'Dit is je laatste waarschuwing.' \
+        'je gaat hier spijt van krijgen' 'stop met me te schrijven' 'ik weet waar je woont' \
+        'Oproepen en sms-berichten' 'afgeschermd (nummer niet getoond)' 'Opname: stuk' \
+        'Checklist van de politie' 'Datum, uur en nummer van de oproep' \
+        '81.164.201.77' '2026-11-20 21:02:58 UTC' '2026-11-21 19:45:10 +01:00' '+32499998877' '1784100000042' \
+        'Afbeelding 00000001-PHOTO-2026-11-20-21-15-00.png bij bericht 1' 'Tijd in Europe/Brussels (UTC+01:00)'; do
+        grep -qF -- "$tok" "$T/squeezed.txt" || fail "'$tok' is broken or missing in the PDF's text"
+    done
+    # No English sentence of the catalogue and no raw key in the Dutch PDF's text.
+    pdftotext "$T/klacht.pdf" "$T/plain.txt"
+    "$PY" "$TESTS_DIR/support/report_catalogue.py" "$TESTS_DIR/../../src/report/i18n.cpp" nl "$T/plain.txt" \
+        Received Authentication-Results SHA-256 Message-ID Return-Path Reply-To messages >"$T/problems" ||
+        fail "the Dutch PDF has English or raw keys: $(head -5 "$T/problems")"
+    # The annex as a PDF.
+    expect_exit 0 cbkit --case "$C" report --template identification --lang nl --out "$T/bijlage.pdf"
+    pdftotext "$T/bijlage.pdf" - | tr '\n' ' ' | tr -s ' ' | grep -qF 'IP-adres niet beschikbaar: het bericht werd verzonden via Google' ||
+        fail "the annex PDF does not say why the Gmail message has no IP"
+    if command -v pdftoppm >/dev/null && [[ -n ${CBKIT_KEEP_PNG:-} ]]; then
+        mkdir -p "$CBKIT_KEEP_PNG"
+        pdftoppm -r 60 -png "$T/klacht.pdf" "$CBKIT_KEEP_PNG/klacht"
+        pdftoppm -r 60 -png "$T/bijlage.pdf" "$CBKIT_KEEP_PNG/bijlage"
+    fi
 }
 
 run_tests "$@"

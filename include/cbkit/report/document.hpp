@@ -59,6 +59,13 @@ struct ReportEvent {
 // Every line of the case as a timeline event, in time order (ties in seq order).
 std::vector<ReportEvent> timeline_events(const CaseModel& model, Lang lang);
 
+// The timeline chart as an inline SVG element (no xmlns): one lane per kind, each event a dot
+// with its entry number; the axis in the case's `zone` (IANA name; empty: UTC) with ticks on
+// round minutes, hours or days and the zone with its UTC offsets under it. No label overlaps
+// another or leaves the picture: numbers that find no room are left out and counted below
+// the axis (the timeline table lists every entry). "" when there is no event.
+std::string timeline_svg(const std::vector<ReportEvent>& events, const std::string& zone, Lang lang);
+
 // Builds the translated document of the whole case.
 Document build_document(const CaseModel& model, Lang lang);
 

@@ -24,8 +24,16 @@ std::string format_name(Format format);
 // The media type of a report file, e.g. "text/html; charset=utf-8".
 std::string format_media_type(Format format);
 
+// What the report is: the complaint report of the whole case, or the identification annex
+// (identification.hpp: per suspect identifier its incidents and evidence).
+enum class Template { complaint, identification };
+
+// "complaint" or "identification" -> Template; nullopt for anything else.
+std::optional<Template> parse_template(std::string_view name);
+
 struct Options {
   Lang lang = Lang::en;
+  Template what = Template::complaint;
   Format format = Format::html;
   // The browser that prints a PDF (capture::BrowserOptions::browser; empty: chromium on PATH).
   std::string browser;
