@@ -421,7 +421,7 @@ struct Candidate {
 };
 
 // Applies the body rules of `platform` (and the generic ones) to one decoded body.
-void scan_body(std::string_view body, const std::string& platform, std::vector<Candidate>& out) {
+void scan_body(std::string_view body, const std::string& uri, const std::string& platform, std::vector<Candidate>& out) {
   std::map<std::string, std::vector<std::size_t>> marks; // literal -> positions, located once per body
   auto marks_of = [&](const std::string& lit) -> const std::vector<std::size_t>& {
     auto it = marks.find(lit);
@@ -433,6 +433,7 @@ void scan_body(std::string_view body, const std::string& platform, std::vector<C
     const std::string rp = rule.platform;
     if (rp != "web" && rp != platform) continue;
     if (rule.kind == Kind::uri || rule.kind == Kind::cookie || rule.kind == Kind::derive) continue;
+    if (*rule.uri_has && uri.find(rule.uri_has) == std::string::npos) continue;
     std::size_t matches = 0;
     auto take = [&](const std::string& raw, std::size_t at) {
       std::string note;
@@ -622,7 +623,7 @@ struct Collector {
     if (!host_known) {
       // A page served from elsewhere (a copy, a test server) that names a platform's URL as its own.
       std::vector<Candidate> own;
-      scan_body(body, "", own);
+      scan_body(body, uri, "", own);
       for (const Candidate& c : own) {
         if (c.rule->field != std::string("canonical_url")) continue;
         if (const auto cu = parse_url(c.value); cu && !platform_of_host(cu->host).empty()) {
@@ -632,7 +633,7 @@ struct Collector {
       }
       platform = declared_platform;
     }
-    scan_body(body, platform, cands);
+    scan_body(body, uri, platform, cands);
     if (host_known) {
       scan_head(head, platform, cands);
       scan_uri(uri, platform, cands);

@@ -148,6 +148,8 @@ TEST_CASE("identity: X GraphQL UserByScreenName, a status URL with its snowflake
   CHECK(values(r, "subject", "account_id") == std::vector<std::string>{"44196397"});
   CHECK(values(r, "subject", "handle") == std::vector<std::string>{"samh"});
   CHECK(values(r, "subject", "display_name") == std::vector<std::string>{"Sam H"});
+  CHECK(values(r, "viewer", "account_id").empty()); // the Viewer query's rule is for other responses
+  CHECK(r.notes.empty());
   check_offset(*find(r, "subject", "account_id", "44196397"), body);
 
   const std::string req_head = "HTTP/1.1 200 OK\r\nSet-Cookie: twid=u%3D777888; Path=/\r\n\r\n";
