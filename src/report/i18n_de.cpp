@@ -141,6 +141,7 @@ const GermanText k_texts_de[] = {
     {"na_because", "{1}: {2}"},
     {"na_no_hidden_caller", "kein Anruf von einer unterdrückten oder unbekannten Nummer erfasst (cbkit add-call --from withheld)"},
     {"fd_value", "{1}: {2}"},
+    {"fd_identity", "{1}: {2} (von cbkit gefunden, Regel {3}, WARC-Datensatz {4}, Offset {5} in {6}, Konfidenz {7})"},
     {"fd_file", "{1}: {2} ({3})"},
     {"fd_suspect_identifier", "{1} (Verdächtiger): {2}"},
     {"fd_victim_identifier", "{1} (Opfer): {2}"},
