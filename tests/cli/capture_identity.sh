@@ -116,4 +116,39 @@ test_verify_detects_tampered_line_identity() {
     expect_jq '[.findings[] | select(.code == "capture-identity-differs" and .seq == 1)] | length == 1'
 }
 
+# The user confirms the capture's subject into a suspect person: the id, handle and profile URL
+# of the subject (never the viewer), with the capture, rule, WARC record and offset; the
+# report's points 2 and 11 then rest on the person too. The line validates against the schema.
+test_person_from_capture() {
+    setup
+    capture "http://www.instagram.com/samh/"
+    expect_exit 0 cbkit --case "$C" --json person --role suspect --from-capture 1
+    expect_line_jq "$C" 2 '.person.accounts[0].platform == "instagram"' '.person.accounts[0].id == "1234567"' \
+        '.person.accounts[0].handle == "samh"' '.person.accounts[0].url == "http://www.instagram.com/samh/"' \
+        '.person.accounts[0].from_capture.seq == 1' \
+        '.person.accounts[0].from_capture.findings[0].rule == "instagram.profile-id"' \
+        '.person.accounts[0].from_capture.findings[0].offset > 0' \
+        '(.person.accounts[0].from_capture.findings[0].warc_record_id | startswith("<urn:uuid:"))'
+    "$PY" "$MTOOL" schema "$C/manifest.jsonl" "$CBKIT_SCHEMA" >/dev/null || fail "the lines do not validate against the schema"
+    # Finding N of the viewer is refused; a number out of range too; nothing is written.
+    local viewer
+    viewer=$(jq '[.identity.findings[] | .role] | index("viewer") + 1' "$(cj 1)")
+    expect_exit 2 cbkit --case "$C" person --role suspect --from-capture "1:$viewer"
+    expect_stderr_contains "viewer"
+    expect_exit 2 cbkit --case "$C" person --role suspect --from-capture 1:99
+    expect_exit 2 cbkit --case "$C" person --role suspect --from-capture 2
+    expect_eq "$(manifest_lines "$C")" 3 "lines after refused --from-capture"
+    expect_exit 0 cbkit --case "$C" report --format json --out "$T/report.json"
+    expect_jq_file "$T/report.json" '.checklist[1].status == "present"' '.checklist[10].status == "present"'
+    expect_exit 0 cbkit verify "$C"
+}
+
+# A page with no subject account: --from-capture SEQ says so and asks for SEQ:N.
+test_person_from_capture_without_id() {
+    setup
+    capture "http://www.example.org/plain"
+    expect_exit 2 cbkit --case "$C" person --role suspect --from-capture 1
+    expect_stderr_contains "names no subject account id"
+}
+
 run_tests "$@"
