@@ -715,6 +715,12 @@ constexpr Text k_texts[] = {
     {"finding.capture-insecure", "The capture was made with --insecure: the server's certificate was not required to verify.",
      "De webopname werd gemaakt met --insecure: het certificaat van de server hoefde niet geldig te zijn.",
      "La capture a été faite avec --insecure : le certificat du serveur n'a pas dû être valide."},
+    {"finding.capture-identity-differs",
+     "The account IDs recorded for the capture are not the ones its stored responses give: the record was changed after the capture.",
+     "De account-ID's die bij de webopname zijn vastgelegd, zijn niet die welke de bewaarde antwoorden geven: het record werd na de opname "
+     "gewijzigd.",
+     "Les identifiants de compte consignés pour la capture ne sont pas ceux que donnent ses réponses conservées : l'enregistrement a été "
+     "modifié après la capture."},
     {"finding.capture-incomplete", "The entry records a failed capture attempt.", "Het stuk legt een mislukte opnamepoging vast.",
      "L'entrée consigne une tentative de capture échouée."},
     {"finding.private-key-in-case",

@@ -391,6 +391,9 @@ const GermanText k_texts_de[] = {
      "Die Signatur des Tokens stimmt, aber wer der Zeitstempeldienst ist, wurde nicht geprüft (kein --tsa-ca)."},
     {"finding.timestamp-untrusted",
      "Das Token ist von einem Dienst signiert, dem die angegebenen Vertrauensanker (--tsa-ca) nicht vertrauen."},
+    {"finding.capture-identity-differs",
+     "Die für die Webaufnahme erfassten Konto-IDs sind nicht die, die ihre gespeicherten Antworten ergeben: der Datensatz wurde nach der "
+     "Aufnahme geändert."},
     {"finding.capture-truncated", "Eine Antwort der Webaufnahme wurde an der Größengrenze abgeschnitten."},
     {"finding.capture-insecure", "Die Webaufnahme wurde mit --insecure gemacht: das Zertifikat des Servers musste nicht gültig sein."},
     {"finding.capture-incomplete", "Der Eintrag hält einen gescheiterten Aufnahmeversuch fest."},
