@@ -52,6 +52,10 @@ test_instagram_logged_in_subject_not_viewer() {
     expect_stdout_contains "instagram id 1234567 (@samh)"
     expect_exit 0 cbkit --case "$C" show 1
     expect_stdout_contains "instagram id 1234567 (@samh)"
+    expect_stdout_matches '[0-9]+\. subject instagram account_id 1234567 \(rule instagram\.profile-id, high, WARC record <urn:uuid:'
+    expect_stdout_matches '[0-9]+\. viewer instagram account_id 999000111 '
+    expect_exit 0 cbkit --case "$C" --json show 1
+    expect_jq '[.identity.findings[] | select(.role == "subject" and .field == "account_id") | .value] == ["1234567"]'
     expect_exit 0 cbkit verify "$C"
 }
 
@@ -132,7 +136,8 @@ test_person_from_capture() {
     "$PY" "$MTOOL" schema "$C/manifest.jsonl" "$CBKIT_SCHEMA" >/dev/null || fail "the lines do not validate against the schema"
     # Finding N of the viewer is refused; a number out of range too; nothing is written.
     local viewer
-    viewer=$(jq '[.identity.findings[] | .role] | index("viewer") + 1' "$(cj 1)")
+    expect_exit 0 cbkit --case "$C" --json show 1
+    viewer=$(jout '[.identity.findings[] | .role] | index("viewer") + 1')
     expect_exit 2 cbkit --case "$C" person --role suspect --from-capture "1:$viewer"
     expect_stderr_contains "viewer"
     expect_exit 2 cbkit --case "$C" person --role suspect --from-capture 1:99
@@ -149,6 +154,26 @@ test_person_from_capture_without_id() {
     capture "http://www.example.org/plain"
     expect_exit 2 cbkit --case "$C" person --role suspect --from-capture 1
     expect_stderr_contains "names no subject account id"
+}
+
+# --browser: the subject is only in the JSON the page fetched (XHR), which the WARC keeps
+# from the browser's network log; the page itself names only the logged-in viewer. Chromium
+# would upgrade the platform's (HSTS-preloaded) host to https, so the page is asked for on
+# 127.0.0.1: its canonical URL names the platform, which gives low confidence and a note.
+test_browser_xhr_subject() {
+    command -v chromium >/dev/null ||
+        skip "chromium is not installed (Debian package chromium: apt-get install chromium, or scripts/deps.sh test)"
+    setup
+    export CBKIT_CMD_TIMEOUT=200
+    expect_exit 0 cbkit --case "$C" --json capture-url "$PROXY/samx/" --browser
+    local f
+    f=$(cj 1)
+    expect_jq_file "$f" '[.identity.findings[] | select(.role == "subject" and .field == "account_id") | .value] == ["7654321"]' \
+        '.identity.findings[] | select(.role == "subject" and .field == "account_id") | .rule == "instagram.web-profile-info.id" and .platform == "instagram" and .confidence == "low" and (.note | contains("canonical"))' \
+        '(.identity.findings[] | select(.role == "subject" and .field == "account_id") | .warc_record_id) != .warc.final_response_record_id' \
+        '[.identity.findings[] | select(.role == "viewer" and .field == "account_id") | .value] == ["999000111"]' \
+        '[.identity.findings[] | select(.role == "subject" and .value == "999000111")] | length == 0'
+    expect_exit 0 cbkit verify "$C"
 }
 
 run_tests "$@"

@@ -14,6 +14,11 @@ and path of the absolute URL; a plain request uses its path on any host):
   www.tiktok.com/@sam_h        __UNIVERSAL_DATA_FOR_REHYDRATION__ with the viewer's app
                                context before the user detail; chunked
   www.example.org/plain        a page with no marker at all
+  /samx/                       logged-in profile shell (the viewer's id only, its canonical
+                               URL Instagram's) whose script fetches the XHR below, for
+                               --browser (Chromium upgrades HSTS-preloaded hosts to https,
+                               so this one is asked for on 127.0.0.1, not through the proxy)
+  www.instagram.com/api/v1/users/web_profile_info/?username=samx   the subject, as JSON
 """
 
 import argparse
@@ -45,6 +50,21 @@ TIKTOK = (
     '{"__DEFAULT_SCOPE__":{"webapp.app-context":{"user":{"uid":"6999000000000000001","uniqueId":"victim_own"}},'
     '"webapp.user-detail":{"userInfo":{"user":{"id":"6812345678901234567","uniqueId":"sam_h","nickname":"Sam",'
     '"secUid":"MS4wLjABAAAAabcDEF_-123"}}}}}</script></head><body></body></html>'
+)
+
+SHELL = (
+    '<!doctype html><html><head><title>Instagram</title>'
+    '<link rel="canonical" href="https://www.instagram.com/samx/">'
+    '<script type="application/json">{"config":{"viewerId":"' + VIEWER + '"}}</script></head>'
+    '<body><p id="who">loading</p><script>'
+    'fetch("/api/v1/users/web_profile_info/?username=samx").then(r => r.json())'
+    '.then(j => { document.getElementById("who").textContent = j.data.user.username; });'
+    '</script></body></html>'
+)
+
+PROFILE_INFO = (
+    '{"data":{"user":{"biography":"","full_name":"Sam X","id":"7654321","username":"samx",'
+    '"edge_owner_to_timeline_media":{"count":0,"edges":[]}}},"status":"ok"}'
 )
 
 PLAIN = "<html><head><title>Nothing here</title></head><body>{\"id\":\"12345\"} no marker</body></html>"
@@ -88,6 +108,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(X_USER, "application/json")
         elif path == "/@sam_h":
             self.send(TIKTOK, "text/html; charset=utf-8", chunked=True)
+        elif path == "/samx/":
+            self.send(SHELL, "text/html; charset=utf-8")
+        elif path == "/api/v1/users/web_profile_info/":
+            self.send(PROFILE_INFO, "application/json; charset=utf-8")
         elif path == "/plain":
             self.send(PLAIN, "text/html")
         else:
