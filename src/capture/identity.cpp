@@ -290,8 +290,8 @@ std::map<std::string, std::pair<std::string, std::size_t>> tag_attributes(std::s
     std::size_t vs, ve;
     if (q == '"' || q == '\'') {
       vs = i + 1;
-      ve = body.find(q, vs);
-      if (ve == std::string_view::npos || ve > end) break;
+      ve = body.substr(0, end).find(q, vs); // within the tag
+      if (ve == std::string_view::npos) break;
       i = ve + 1;
     } else {
       vs = i;
@@ -488,8 +488,10 @@ void scan_body(std::string_view body, const std::string& uri, const std::string&
       const char* tag = rule.kind == Kind::meta ? "<meta" : "<link";
       for (const std::size_t p : marks_of(tag)) {
         if (matches >= k_max_matches) break;
-        const std::size_t end = body.find('>', p);
-        if (end == std::string_view::npos || end - p > 4096) continue;
+        // A tag ends within 4 KiB (searching further for every tag of a hostile body would be quadratic).
+        const std::size_t close = body.substr(p, 4096).find('>');
+        if (close == std::string_view::npos) continue;
+        const std::size_t end = p + close;
         const auto attrs = tag_attributes(body, p + 5, end);
         std::pair<std::string, std::size_t> value;
         if (rule.kind == Kind::meta) {

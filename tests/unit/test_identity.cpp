@@ -248,6 +248,11 @@ TEST_CASE("identity: hostile input stays bounded", "[identity]") {
   for (int i = 0; i < 100000; ++i)
     many += "\"id\":\"";
   CHECK(capture::scan_identity_response("https://www.tiktok.com/@x", k_html_head, many + "\"userInfo\"").findings.size() <= 3);
+  // Tags that never close, quotes that never end: each is looked at within a bounded window.
+  std::string tags;
+  while (tags.size() < (8u << 20))
+    tags += "<meta property=\"og:url\" content=\"http://a/";
+  CHECK(capture::scan_identity_response("https://example.org/", k_html_head, tags).findings.empty());
   const std::string name = "{\"@type\":\"Person\",\"name\":\"\xc3\x28 bad\"}";
   const auto r = capture::scan_identity_response("https://example.org/", k_html_head, name);
   REQUIRE(values(r, "subject", "display_name").size() == 1);
