@@ -715,11 +715,17 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   const BodyOutput body = extract_body(chain, dir, o);
   Json cj = capture_record(o, chain, body, client, warc, rendered, started, ended);
   // Who the page is about, read from the responses the WARC holds so far (every record is
-  // its own complete gzip member on disk): what verify re-derives from the stored WARC.
+  // its own complete gzip member on disk): what verify re-derives from the stored WARC. The
+  // evidence matters more than the analysis: should reading fail, the capture is recorded
+  // without identity findings (as before they existed), never lost.
   std::optional<IdentityResult> identity;
   if (warc.is_open()) {
-    identity = scan_identity_warc(dir / "capture.warc.gz");
-    cj["identity"] = identity_json(*identity);
+    try {
+      identity = scan_identity_warc(dir / "capture.warc.gz");
+      cj["identity"] = identity_json(*identity);
+    } catch (const std::exception&) {
+      identity.reset();
+    }
   }
   const std::string capture_json = cj.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 
