@@ -242,6 +242,45 @@ std::vector<std::string> parse_codings(const std::string& header_value) {
   return out;
 }
 
+DecodedBytes decode_body_bytes(std::string_view raw, bool chunked, const std::vector<std::string>& codings, std::size_t max_decoded) {
+  std::size_t undo = 0;
+  while (undo < codings.size() && undo < k_max_decoded_codings && supported(codings[codings.size() - 1 - undo]))
+    ++undo;
+  DecodedBytes out;
+  if (undo < codings.size()) out.problem = "content coding '" + codings[codings.size() - 1 - undo] + "' was left in place";
+  Sink sink = [&](const char* p, std::size_t n) {
+    const std::size_t take = std::min(n, max_decoded - out.bytes.size());
+    out.bytes.append(p, take);
+    if (take < n) {
+      out.cut = true;
+      throw DecodedLimit{};
+    }
+  };
+  // The same pipeline as run(): raw -> [dechunk] -> undo the outermost `undo` codings.
+  std::vector<std::unique_ptr<Inflater>> inflaters;
+  for (std::size_t i = 0; i < undo; ++i) {
+    const std::string coding = codings[codings.size() - undo + i];
+    inflaters.push_back(std::make_unique<Inflater>(coding == "x-gzip" ? "gzip" : coding, sink));
+    Inflater* inf = inflaters.back().get();
+    sink = [inf](const char* p, std::size_t n) { inf->feed(p, n); };
+  }
+  std::unique_ptr<Dechunker> dechunker;
+  if (chunked) {
+    dechunker = std::make_unique<Dechunker>(sink);
+    Dechunker* d = dechunker.get();
+    sink = [d](const char* p, std::size_t n) { d->feed(p, n); };
+  }
+  try {
+    for (std::size_t pos = 0; pos < raw.size(); pos += 1u << 16)
+      sink(raw.data() + pos, std::min<std::size_t>(1u << 16, raw.size() - pos));
+  } catch (const DecodedLimit&) {
+  } catch (const DecodeFailure& f) {
+    out.problem = f.reason;
+  }
+  out.decoded.assign(codings.rbegin(), codings.rbegin() + static_cast<std::ptrdiff_t>(undo));
+  return out;
+}
+
 DecodedBody decode_body(const fs::path& raw, const fs::path& out, bool chunked, const std::vector<std::string>& codings,
                         std::uint64_t max_decoded) {
   // Undo the outermost codings as long as they are supported, k_max_decoded_codings at most.

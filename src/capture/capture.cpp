@@ -2,6 +2,7 @@
 
 #include "cbkit/capture/body.hpp"
 #include "cbkit/capture/browser_stage.hpp"
+#include "cbkit/capture/identity.hpp"
 #include "cbkit/capture/warc.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/store/entry.hpp"
@@ -712,7 +713,20 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   const std::int64_t ended = micros_now();
   const std::optional<BrowserStaged> rendered = run_browser_stage(o, dir, warc);
   const BodyOutput body = extract_body(chain, dir, o);
-  const Json cj = capture_record(o, chain, body, client, warc, rendered, started, ended);
+  Json cj = capture_record(o, chain, body, client, warc, rendered, started, ended);
+  // Who the page is about, read from the responses the WARC holds so far (every record is
+  // its own complete gzip member on disk): what verify re-derives from the stored WARC. The
+  // evidence matters more than the analysis: should reading fail, the capture is recorded
+  // without identity findings (as before they existed), never lost.
+  std::optional<IdentityResult> identity;
+  if (warc.is_open()) {
+    try {
+      identity = scan_identity_warc(dir / "capture.warc.gz");
+      cj["identity"] = identity_json(*identity);
+    } catch (const std::exception&) {
+      identity.reset();
+    }
+  }
   const std::string capture_json = cj.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 
   // The files, in the order the manifest line lists them.
@@ -730,6 +744,10 @@ StagedCapture stage_capture(const CaptureOptions& o, const fs::path& dir, const 
   if (rendered) out.files.insert(out.files.end(), rendered->files.begin(), rendered->files.end());
 
   out.web = web_summary(o, cj, chain, rendered);
+  if (identity) {
+    out.web["identity"] = identity_brief(*identity);
+    out.identity = cj["identity"];
+  }
   if (o.tsa && warc.is_open()) out.stamp = timestamp_warc(o, warc_digest, out.web);
   out.complete = chain.outcome == "complete";
   out.error = chain.error;

@@ -296,6 +296,8 @@ std::optional<std::string> WarcRecordInfo::field(std::string_view name) const {
 
 struct WarcReader::Impl {
   OnRecord on_record;
+  OnBlockStart on_block_start;
+  OnBlockData on_block_data;
   std::size_t keep = 0;
   z_stream zs{};
   bool inflating = false;
@@ -381,10 +383,12 @@ struct WarcReader::Impl {
     payload_sha = std::make_unique<util::Sha256>();
     remaining = rec.block_size;
     state = State::block;
+    if (on_block_start) on_block_start(rec);
   }
 
   void block_bytes(const char* data, std::size_t n) {
     block_sha->update(data, n);
+    if (on_block_data) on_block_data(data, n);
     if (rec.block_head.size() < keep) rec.block_head.append(data, std::min(n, keep - rec.block_head.size()));
     if (!is_http) return;
     if (in_payload) {
@@ -515,6 +519,11 @@ WarcReader::WarcReader(OnRecord on_record, std::size_t keep_block_bytes) : m(std
 
 WarcReader::~WarcReader() {
   if (m->inflating) ::inflateEnd(&m->zs);
+}
+
+void WarcReader::set_block_sink(OnBlockStart start, OnBlockData data) {
+  m->on_block_start = std::move(start);
+  m->on_block_data = std::move(data);
 }
 
 void WarcReader::update(const char* data, std::size_t size) {

@@ -1,4 +1,5 @@
 #include "cbkit/capture/capture.hpp"
+#include "cbkit/capture/identity.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/version.hpp"
@@ -185,6 +186,7 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
         e["final_url"] = w["final_url"];
         e["truncated"] = w["truncated"];
         if (w.contains("browser")) e["browser"] = w["browser"];
+        if (!r.staged.identity.is_null()) e["identity"] = r.staged.identity;
         if (!r.staged.error.empty()) e["error"] = r.staged.error;
         manifest::Json files = manifest::Json::array();
         for (const auto& f : r.files)
@@ -199,6 +201,10 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
           if (w["redirects"].get<std::size_t>() > 0) std::cout << " (after " << w["redirects"].get<std::size_t>() << " redirect(s))";
           if (w["truncated"].get<bool>()) std::cout << "; body cut at --max-size";
           std::cout << "\n";
+          if (w.contains("identity")) {
+            const std::string who = capture::identity_summary(w["identity"]);
+            if (!who.empty()) std::cout << "    about: " << util::terminal_text(who, false) << "\n";
+          }
         }
         print_receipt(r.appended);
       }

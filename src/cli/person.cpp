@@ -41,6 +41,9 @@ void setup_person(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--account", o.accounts, "An account: PLATFORM:ID[:URL], ID the platform's numeric unique id (repeatable)");
   sub->add_option("--handle", o.handles, "A user name or handle, e.g. @sam (repeatable; a handle can be renamed, the ID cannot)");
   sub->add_option("--profile-url", o.profile_urls, "The URL of a profile (repeatable)");
+  sub->add_option("--from-capture", o.from_captures,
+                  "SEQ[:N]: the account cbkit found in web capture SEQ (its subject's id, handle and profile URL), or its finding N; "
+                  "recorded with the capture, rule, WARC record and offset (repeatable)");
   sub->add_option("--note", o.note, "Free text about the person");
   sub->add_option("--examiner", args->examiner, "Who adds this entry (default: $CBKIT_EXAMINER, else the case's examiner)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_person(*args, g); }; });

@@ -142,6 +142,35 @@ manifest::Json load_analysis(const manifest::Json& line, const store::Case& c) {
   return manifest::Json();
 }
 
+// A web capture's identity findings (capture.json's "identity"), checked against the hash the
+// line records; null when the capture has none or capture.json cannot be read.
+manifest::Json load_identity(const manifest::Json& line, const store::Case& c) {
+  for (const auto& f : member(line, "files")) {
+    if (util::string_field(f, "role") != "capture") continue;
+    const store::RecordedBytes read = store::read_recorded(c.root(), f, "web", 64u << 20);
+    if (!read.bytes) return manifest::Json();
+    if (auto j = util::parse_untrusted_json(*read.bytes); j && j->is_object() && j->contains("identity")) return (*j)["identity"];
+  }
+  return manifest::Json();
+}
+
+// The findings numbered as person --from-capture SEQ:N takes them.
+void print_identity(std::ostream& os, const manifest::Json& identity) {
+  const auto& findings = member(identity, "findings");
+  if (!findings.is_array() || findings.empty()) return;
+  os << "  identity (" << util::one_line(util::string_field(identity, "rules_version"), 60) << "):\n";
+  std::size_t n = 0;
+  for (const auto& f : findings) {
+    os << "    " << ++n << ". " << util::string_field(f, "role") << " " << util::string_field(f, "platform") << " "
+       << util::string_field(f, "field") << " " << util::one_line(util::string_field(f, "value"), 200) << " (rule "
+       << util::string_field(f, "rule") << ", " << util::string_field(f, "confidence") << ", WARC record "
+       << util::string_field(f, "warc_record_id") << " offset " << util::scalar_text(member(f, "offset")) << " in the "
+       << util::string_field(f, "where") << ")\n";
+  }
+  for (const auto& note : member(identity, "notes"))
+    if (note.is_string()) os << "    note: " << util::one_line(note.get<std::string>(), 400) << "\n";
+}
+
 // A field of headers.json that should hold text: "-" when it is missing or null,
 // "(not a string)" when it holds something else.
 std::string text_of(const manifest::Json& v) {
@@ -398,10 +427,12 @@ int run_show(ShowArgs args, const GlobalOptions& g) {
       out["summary"] = kinds::summarize(*j, 4096);
       out["entry"] = *j;
       if (util::string_field(*j, "kind") == "email") out["analysis"] = load_analysis(*j, c);
+      if (util::string_field(*j, "kind") == "web") out["identity"] = load_identity(*j, c);
       print_json(out);
     } else {
       std::ostringstream view;
       print_human(view, *j, raw.sha256, c, util::string_field(*j, "kind") == "email" ? load_analysis(*j, c) : manifest::Json());
+      if (util::string_field(*j, "kind") == "web") print_identity(view, load_identity(*j, c));
       if (util::string_field(*j, "kind") == "chat") {
         const manifest::Json messages = load_messages(*j, c);
         if (messages.is_object()) print_chat(view, messages, args.limit, args.seq);

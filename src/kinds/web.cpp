@@ -1,5 +1,6 @@
 // The "web" kind: a page captured by capture-url.
 
+#include "cbkit/capture/identity.hpp"
 #include "cbkit/util/time.hpp"
 #include "view.hpp"
 
@@ -31,6 +32,8 @@ std::string summarize_web(const Json& line) {
   if (member(w, "truncated").is_string() || member(w, "truncated") == true) s += ", truncated";
   if (member(w, "insecure") == true) s += ", TLS not verified (--insecure)";
   if (member(w, "browser").is_object()) s += ", rendered in a browser";
+  // Who the page is about, as capture/identity found it (the subject only, never the viewer).
+  if (const std::string who = capture::identity_summary(member(w, "identity")); !who.empty()) s += ", " + who;
   if (member(w, "tsa").is_object()) s += ", RFC 3161 token " + str(member(member(w, "tsa"), "tsa"), "time");
   return s;
 }

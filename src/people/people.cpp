@@ -1,7 +1,9 @@
 #include "cbkit/people/people.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/manifest/reader.hpp"
 #include "cbkit/store/entry.hpp"
+#include "cbkit/store/recorded.hpp"
 #include "cbkit/util/json.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
@@ -10,6 +12,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <optional>
 #include <string_view>
 
 namespace cbkit::people {
@@ -104,6 +108,105 @@ Account parse_account(const std::string& typed) {
   return a;
 }
 
+namespace {
+
+// The manifest line `seq` of the case, when it has one and it parses.
+std::optional<Json> line_at(const store::Case& c, std::uint64_t seq) {
+  manifest::LineReader reader(c.manifest_path());
+  manifest::RawLine raw;
+  while (reader.next(raw)) {
+    if (raw.index < seq) continue;
+    if (raw.index > seq || !raw.has_lf) break;
+    return manifest::parse_line(raw.bytes);
+  }
+  return std::nullopt;
+}
+
+// --from-capture SEQ[:N] as an account object of the person line, with where it came from.
+Json account_from_capture(const store::Case& c, const std::string& typed) {
+  const std::string option = "--from-capture '" + display(typed) + "'";
+  const auto colon = typed.find(':');
+  const std::string seq_text = typed.substr(0, colon);
+  const std::string n_text = colon == std::string::npos ? "" : typed.substr(colon + 1);
+  const auto number = [&](const std::string& t) -> std::uint64_t {
+    if (t.empty() || t.size() > 18 || !std::all_of(t.begin(), t.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+      throw Error(ErrorKind::usage, option + ": expected SEQ or SEQ:N (the capture's seq, the finding's number)");
+    return std::stoull(t);
+  };
+  const std::uint64_t seq = number(seq_text);
+  const bool pick = colon != std::string::npos;
+  const std::uint64_t n = pick ? number(n_text) : 0;
+  const auto line = line_at(c, seq);
+  if (!line || util::string_field(*line, "kind") != "web")
+    throw Error(ErrorKind::usage, option + ": entry " + seq_text + " is not a web capture of this case ('cbkit log' lists them)");
+  std::optional<Json> record;
+  std::string problem = "it records no capture.json";
+  for (const Json& f : util::member(*line, "files")) {
+    if (util::string_field(f, "role") != "capture") continue;
+    const store::RecordedBytes b = store::read_recorded(c.root(), f, "web", 64u << 20);
+    problem = b.problem;
+    if (b.bytes) record = util::parse_untrusted_json(*b.bytes);
+    if (b.bytes && !record) problem = "its capture.json is not JSON";
+  }
+  if (!record) throw Error(ErrorKind::usage, option + ": capture " + seq_text + " cannot be read: " + problem + " (run cbkit verify)");
+  const Json& identity = util::member(*record, "identity");
+  const Json& findings = util::member(identity, "findings");
+  if (!findings.is_array())
+    throw Error(ErrorKind::usage,
+                option + ": capture " + seq_text + " has no identity findings (it was made before cbkit looked for them)");
+  Json source{{"seq", seq}, {"rules_version", util::string_field(identity, "rules_version")}, {"findings", Json::array()}};
+  Json account = Json::object();
+  const auto take = [&](const Json& f, std::size_t index) {
+    const std::string field = util::string_field(f, "field");
+    const char* key = field == "account_id" ? "id" : field == "handle" ? "handle" : field == "profile_url" ? "url" : nullptr;
+    if (key == nullptr)
+      throw Error(ErrorKind::usage,
+                  option + ": finding " + std::to_string(index + 1) + " is a " + field + ", not an account id, handle or profile URL");
+    if (account.empty()) account["platform"] = util::string_field(f, "platform");
+    account[key] = util::string_field(f, "value");
+    source["findings"].push_back(Json{{"number", index + 1},
+                                      {"field", field},
+                                      {"rule", util::string_field(f, "rule")},
+                                      {"warc_record_id", util::string_field(f, "warc_record_id")},
+                                      {"where", util::string_field(f, "where")},
+                                      {"offset", util::unsigned_field(f, "offset").value_or(0)},
+                                      {"confidence", util::string_field(f, "confidence")}});
+  };
+  if (pick) {
+    if (n == 0 || n > findings.size())
+      throw Error(ErrorKind::usage, option + ": capture " + seq_text + " has " + std::to_string(findings.size()) + " identity findings");
+    const Json& f = findings[n - 1];
+    if (util::string_field(f, "role") != "subject")
+      throw Error(ErrorKind::usage,
+                  option + ": finding " + n_text + " is the logged-in viewer's account (the victim's own), not the subject of the page");
+    take(f, n - 1);
+  } else {
+    // The subject's one account id, and its handle and profile URL when there is one of each.
+    std::map<std::string, std::vector<std::size_t>> of_field;
+    for (std::size_t i = 0; i < findings.size(); ++i)
+      if (util::string_field(findings[i], "role") == "subject") of_field[util::string_field(findings[i], "field")].push_back(i);
+    const auto& ids = of_field["account_id"];
+    if (ids.empty())
+      throw Error(ErrorKind::usage, option + ": capture " + seq_text +
+                                        " names no subject account id; pick a finding with SEQ:N ('cbkit show " + seq_text +
+                                        " --json' lists them)");
+    if (ids.size() > 1)
+      throw Error(ErrorKind::usage, option + ": capture " + seq_text + " names " + std::to_string(ids.size()) +
+                                        " different subject account ids; pick the right one with SEQ:N ('cbkit show " + seq_text +
+                                        " --json' lists them)");
+    take(findings[ids[0]], ids[0]);
+    const std::string platform = account["platform"];
+    for (const char* field : {"handle", "profile_url"}) {
+      const auto& list = of_field[field];
+      if (list.size() == 1 && util::string_field(findings[list[0]], "platform") == platform) take(findings[list[0]], list[0]);
+    }
+  }
+  account["from_capture"] = source;
+  return account;
+}
+
+} // namespace
+
 manifest::Appended add_person(const store::Case& c, const PersonOptions& o) {
   const std::string zone = c.info().timezone;
   Json person = Json::object();
@@ -163,6 +266,10 @@ manifest::Appended add_person(const store::Case& c, const PersonOptions& o) {
     }
     person["accounts"] = std::move(list);
   }
+  for (const std::string& typed : o.from_captures) {
+    if (!person.contains("accounts")) person["accounts"] = Json::array();
+    person["accounts"].push_back(account_from_capture(c, typed));
+  }
   strings("handles", "--handle", o.handles);
   for (const std::string& u : o.profile_urls) {
     if (u.find("://") == std::string::npos) throw Error(ErrorKind::usage, "--profile-url '" + display(u) + "': not a URL");
@@ -172,8 +279,10 @@ manifest::Appended add_person(const store::Case& c, const PersonOptions& o) {
     if (!util::is_valid_utf8(o.note)) throw Error(ErrorKind::usage, "--note: not valid UTF-8");
     person["note"] = o.note;
   }
-  if (o.names.empty() && o.emails.empty() && o.phones.empty() && o.accounts.empty() && o.handles.empty() && o.profile_urls.empty()) {
-    throw Error(ErrorKind::usage, "person: give at least one identifier (--name, --email, --phone, --account, --handle or --profile-url)");
+  if (o.names.empty() && o.emails.empty() && o.phones.empty() && o.accounts.empty() && o.handles.empty() && o.profile_urls.empty() &&
+      o.from_captures.empty()) {
+    throw Error(ErrorKind::usage,
+                "person: give at least one identifier (--name, --email, --phone, --account, --handle, --profile-url or --from-capture)");
   }
   return store::EntryBuilder(c, "person", o.examiner, o.lock_timeout).commit(Json{{"person", std::move(person)}}).appended;
 }

@@ -1,5 +1,6 @@
 #include "cbkit/report/checklist.hpp"
 
+#include "cbkit/capture/identity.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/util/json.hpp"
 #include "cbkit/util/text.hpp"
@@ -179,6 +180,29 @@ std::string web_url(const ModelEntry& e) {
 
 // The addresses of one header of an e-mail entry: headers.json's summary when intact, else
 // the line's own list.
+// The subject findings of a capture's identity (capture.json, capture/identity.hpp) with the
+// given fields; never the viewer's. Empty without an intact capture.json.
+std::vector<const Json*> identity_subject(const ModelEntry& e, std::initializer_list<const char*> fields) {
+  std::vector<const Json*> out;
+  if (e.kind != "web" || !e.derived) return out;
+  for (const Json& f : member(member(*e.derived, "identity"), "findings")) {
+    if (str(f, "role") != "subject") continue;
+    for (const char* field : fields)
+      if (str(f, "field") == field) out.push_back(&f);
+  }
+  return out;
+}
+
+// The message of one identity finding: its value, the rule, the WARC record and offset.
+std::vector<std::string> identity_args(const Json& f) {
+  return {str(f, "value") + " (" + str(f, "platform") + ")",
+          str(f, "rule"),
+          str(f, "warc_record_id"),
+          util::scalar_text(member(f, "offset")),
+          str(f, "where"),
+          str(f, "confidence")};
+}
+
 std::vector<std::string> email_addresses(const ModelEntry& e, const char* key) {
   std::vector<std::string> out;
   if (e.derived) {
@@ -357,6 +381,8 @@ private:
       const std::string u = e.kind == "web" ? web_url(e) : str(context_of(e), "source_url");
       if (!u.empty()) {
         found(p, e, "fd_value", {u});
+        for (const Json* f : identity_subject(e, {"profile_url"}))
+          found(p, e, "fd_identity", identity_args(*f));
       } else if (about_page(e)) {
         p.missing.push_back(msg("miss_url", e));
       }
@@ -379,8 +405,12 @@ private:
       if (!is_evidence_kind(e.kind)) continue;
       const Json& c = context_of(e);
       const std::string id = str(c, "account_id");
+      const auto ids = identity_subject(e, {"account_id"});
       if (!id.empty()) {
         found(p, e, "fd_value", {str(c, "platform").empty() ? id : id + " (" + str(c, "platform") + ")"});
+      } else if (!ids.empty()) {
+        for (const Json* f : ids)
+          found(p, e, "fd_identity", identity_args(*f));
       } else if (about_page(e) || !str(c, "source_url").empty()) {
         p.missing.push_back(msg("miss_account_id", e));
       }
@@ -626,8 +656,13 @@ private:
     // No suspect person: evidence that names a platform or account is a lead, not the answer.
     for (const auto& e : m_model.entries) {
       const Json& c = context_of(e);
-      if (is_evidence_kind(e.kind) && (!str(c, "platform").empty() || !str(c, "account_id").empty()))
+      if (is_evidence_kind(e.kind) && (!str(c, "platform").empty() || !str(c, "account_id").empty())) {
         p.missing.push_back(msg("miss_profile_not_attributed", e, {join({str(c, "platform"), str(c, "account_id")}, " ")}));
+      } else if (e.derived) {
+        // What cbkit found in a capture is a lead too (the subject, never the viewer).
+        const std::string who = capture::identity_summary(member(*e.derived, "identity"));
+        if (!who.empty()) p.missing.push_back(msg("miss_profile_not_attributed", e, {who}));
+      }
     }
     if (!p.missing.empty()) return decide(p, "profile-not-attributed");
     p.missing.push_back(msg("miss_suspect_profile_none"));

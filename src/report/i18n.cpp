@@ -284,6 +284,9 @@ constexpr Text k_texts[] = {
      "geen oproep van een afgeschermd of onbekend nummer vastgelegd (cbkit add-call --from withheld)",
      "aucun appel d'un numéro masqué ou inconnu n'est enregistré (cbkit add-call --from withheld)"},
     {"fd_value", "{1}: {2}", "{1}: {2}", "{1} : {2}"},
+    {"fd_identity", "{1}: {2} (found by cbkit, rule {3}, WARC record {4}, offset {5} in the {6}, confidence {7})",
+     "{1}: {2} (gevonden door cbkit, regel {3}, WARC-record {4}, offset {5} in {6}, betrouwbaarheid {7})",
+     "{1} : {2} (trouvé par cbkit, règle {3}, enregistrement WARC {4}, position {5} dans {6}, confiance {7})"},
     {"fd_file", "{1}: {2} ({3})", "{1}: {2} ({3})", "{1} : {2} ({3})"},
     {"fd_suspect_identifier", "{1} (suspect): {2}", "{1} (verdachte): {2}", "{1} (suspect) : {2}"},
     {"fd_victim_identifier", "{1} (victim): {2}", "{1} (slachtoffer): {2}", "{1} (victime) : {2}"},
@@ -712,6 +715,12 @@ constexpr Text k_texts[] = {
     {"finding.capture-insecure", "The capture was made with --insecure: the server's certificate was not required to verify.",
      "De webopname werd gemaakt met --insecure: het certificaat van de server hoefde niet geldig te zijn.",
      "La capture a été faite avec --insecure : le certificat du serveur n'a pas dû être valide."},
+    {"finding.capture-identity-differs",
+     "The account IDs recorded for the capture are not the ones its stored responses give: the record was changed after the capture.",
+     "De account-ID's die bij de webopname zijn vastgelegd, zijn niet die welke de bewaarde antwoorden geven: het record werd na de opname "
+     "gewijzigd.",
+     "Les identifiants de compte consignés pour la capture ne sont pas ceux que donnent ses réponses conservées : l'enregistrement a été "
+     "modifié après la capture."},
     {"finding.capture-incomplete", "The entry records a failed capture attempt.", "Het stuk legt een mislukte opnamepoging vast.",
      "L'entrée consigne une tentative de capture échouée."},
     {"finding.private-key-in-case",

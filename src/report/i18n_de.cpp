@@ -141,6 +141,7 @@ const GermanText k_texts_de[] = {
     {"na_because", "{1}: {2}"},
     {"na_no_hidden_caller", "kein Anruf von einer unterdrückten oder unbekannten Nummer erfasst (cbkit add-call --from withheld)"},
     {"fd_value", "{1}: {2}"},
+    {"fd_identity", "{1}: {2} (von cbkit gefunden, Regel {3}, WARC-Datensatz {4}, Offset {5} in {6}, Konfidenz {7})"},
     {"fd_file", "{1}: {2} ({3})"},
     {"fd_suspect_identifier", "{1} (Verdächtiger): {2}"},
     {"fd_victim_identifier", "{1} (Opfer): {2}"},
@@ -390,6 +391,9 @@ const GermanText k_texts_de[] = {
      "Die Signatur des Tokens stimmt, aber wer der Zeitstempeldienst ist, wurde nicht geprüft (kein --tsa-ca)."},
     {"finding.timestamp-untrusted",
      "Das Token ist von einem Dienst signiert, dem die angegebenen Vertrauensanker (--tsa-ca) nicht vertrauen."},
+    {"finding.capture-identity-differs",
+     "Die für die Webaufnahme erfassten Konto-IDs sind nicht die, die ihre gespeicherten Antworten ergeben: der Datensatz wurde nach der "
+     "Aufnahme geändert."},
     {"finding.capture-truncated", "Eine Antwort der Webaufnahme wurde an der Größengrenze abgeschnitten."},
     {"finding.capture-insecure", "Die Webaufnahme wurde mit --insecure gemacht: das Zertifikat des Servers musste nicht gültig sein."},
     {"finding.capture-incomplete", "Der Eintrag hält einen gescheiterten Aufnahmeversuch fest."},

@@ -2,10 +2,12 @@
 // by member and parsed as it streams past (constant memory), every record's block and
 // payload digest is recomputed, the record sequence is checked (warcinfo first, each
 // response paired with its request, metadata last), and the RFC 3161 token is checked
-// against the WARC's recorded SHA-256.
+// against the WARC's recorded SHA-256. The identity findings (capture/identity) are read
+// again from the same bytes and must be the ones capture.json and the line record.
 
 #include "capture_check.hpp"
 
+#include "cbkit/capture/identity.hpp"
 #include "cbkit/capture/warc.hpp"
 #include "cbkit/util/json.hpp"
 #include "cbkit/verify/token_check.hpp"
@@ -33,16 +35,21 @@ public:
         m_tsr = path;
       } else if (role == "tsa-chain") {
         m_chain = path;
+      } else if (role == "capture") {
+        m_capture_json = path;
       }
     }
     if (line.contains("web") && line["web"].is_object() && line["web"].contains("tsa") && line["web"]["tsa"].is_object()) {
       m_tsa_recorded = true;
       m_tsa_record = line["web"]["tsa"];
     }
+    if (line.contains("web") && line["web"].is_object() && line["web"].contains("identity")) m_line_identity = line["web"]["identity"];
     if (!m_tsr.empty()) m_tokens = std::make_unique<TokenCheck>(seq, m_tsr, m_chain, options);
   }
 
-  bool wants(const std::string& path) const override { return path == m_warc || (m_tokens && m_tokens->wants(path)); }
+  bool wants(const std::string& path) const override {
+    return path == m_warc || (!m_capture_json.empty() && path == m_capture_json) || (m_tokens && m_tokens->wants(path));
+  }
 
   void begin_file(const std::string& path) override {
     m_current = path;
@@ -50,6 +57,9 @@ public:
       m_records.clear();
       m_record_problems.clear();
       m_reader = std::make_unique<capture::WarcReader>([this](const capture::WarcRecordInfo& r) { on_record(r); });
+      m_identity_scanner = std::make_unique<capture::IdentityScanner>();
+    } else if (path == m_capture_json) {
+      m_capture_bytes.clear();
     } else {
       m_tokens->begin_file(path);
     }
@@ -58,6 +68,10 @@ public:
   void update(const char* data, std::size_t size) override {
     if (m_current == m_warc) {
       m_reader->update(data, size);
+      m_identity_scanner->update(data, size);
+    } else if (m_current == m_capture_json) {
+      if (m_capture_bytes.size() < k_max_capture_json)
+        m_capture_bytes.append(data, std::min(size, k_max_capture_json - m_capture_bytes.size()));
     } else {
       m_tokens->update(data, size);
     }
@@ -71,8 +85,19 @@ public:
         m_warc_checked = true;
         m_warc_error = m_reader->error();
         check_sequence();
+        if (m_warc_error.empty()) {
+          try {
+            m_identity = m_identity_scanner->finish();
+          } catch (const std::exception&) {
+            m_identity.reset();
+          }
+        }
       }
       m_reader.reset();
+      m_identity_scanner.reset();
+    } else if (m_current == m_capture_json) {
+      if (intact) m_capture_record = util::parse_untrusted_json(m_capture_bytes);
+      m_capture_bytes.clear();
     } else {
       m_tokens->end_file(intact);
     }
@@ -86,6 +111,7 @@ public:
       for (const auto& [code, message] : m_record_problems)
         out.push_back(Finding{code, Severity::error, m_seq, m_warc, message});
     }
+    check_identity(out);
     if (m_tsa_recorded && m_tsr.empty()) {
       out.push_back(Finding{"timestamp-missing", Severity::error, m_seq, "",
                             "the entry records a trusted timestamp (web.tsa) but no timestamp.tsr file"});
@@ -101,6 +127,29 @@ public:
   }
 
 private:
+  static constexpr std::size_t k_max_capture_json = 64u << 20;
+
+  // capture.json's "identity" and the line's web.identity against the findings read again
+  // from the WARC. Captures made before identity findings existed have neither: nothing to
+  // compare. Findings made with other rules than this version's are not compared.
+  void check_identity(std::vector<Finding>& out) const {
+    const Json* stored = m_capture_record && m_capture_record->is_object() ? util::field(*m_capture_record, "identity") : nullptr;
+    if (stored == nullptr && m_line_identity.is_null()) return;
+    const std::string version = util::string_field(stored != nullptr ? *stored : m_line_identity, "rules_version");
+    if (version != capture::k_identity_rules_version || !m_identity) return;
+    const std::string again = capture::identity_summary(capture::identity_json(*m_identity));
+    if (stored != nullptr && *stored != capture::identity_json(*m_identity)) {
+      out.push_back(Finding{"capture-identity-differs", Severity::error, m_seq, m_capture_json,
+                            "the identity findings in capture.json are not the ones the stored WARC gives with the rules " + version +
+                                " (read again: " + (again.empty() ? "no subject" : again) + ")"});
+    }
+    if (!m_line_identity.is_null() && m_line_identity != capture::identity_brief(*m_identity)) {
+      out.push_back(Finding{"capture-identity-differs", Severity::error, m_seq, "",
+                            "the identity the manifest line records (web.identity) is not the one the stored WARC gives with the rules " +
+                                version + " (read again: " + (again.empty() ? "no subject" : again) + ")"});
+    }
+  }
+
   void on_record(const capture::WarcRecordInfo& r) {
     const std::string where = "record " + std::to_string(r.index + 1) + " (" + r.field("WARC-Type").value_or("?") +
                               ", gzip member at byte " + std::to_string(r.member_offset) + ")";
@@ -168,6 +217,12 @@ private:
   std::vector<std::pair<std::string, std::string>> m_record_problems;
   bool m_warc_checked = false;
   std::string m_warc_error;
+  std::string m_capture_json;
+  std::string m_capture_bytes;
+  std::optional<Json> m_capture_record;
+  Json m_line_identity;
+  std::unique_ptr<capture::IdentityScanner> m_identity_scanner;
+  std::optional<capture::IdentityResult> m_identity;
 };
 
 } // namespace

@@ -226,3 +226,30 @@ TEST_CASE("checklist 7: an e-mail from the suspect whose Date has no time zone (
   REQUIRE(point(points, 7).missing.size() == 1);
   CHECK(point(points, 7).missing[0].key == "miss_email_zone");
 }
+
+TEST_CASE("checklist 1, 2 and 11: a capture's identity findings, the subject's only, marked as found by cbkit", "[report][checklist]") {
+  auto m = model_of({R"({"seq":1,"kind":"web","files":[],"web":{"url":"https://www.instagram.com/samh/","status":200}})"});
+  m.entries.back().derived = Json::parse(
+      R"({"identity":{"rules_version":"cbkit-identity-rules 1","findings":[)"
+      R"({"platform":"instagram","role":"subject","field":"account_id","value":"1234567","rule":"instagram.profile-id",)"
+      R"("warc_record_id":"<urn:uuid:1>","where":"body","offset":42,"confidence":"high"},)"
+      R"({"platform":"instagram","role":"subject","field":"profile_url","value":"https://www.instagram.com/samh/","rule":"instagram.url.profile",)"
+      R"("warc_record_id":"<urn:uuid:1>","where":"target-uri","offset":0,"confidence":"medium"},)"
+      R"({"platform":"instagram","role":"viewer","field":"account_id","value":"999","rule":"instagram.viewer-id",)"
+      R"("warc_record_id":"<urn:uuid:1>","where":"body","offset":7,"confidence":"medium"}],"notes":[]}})");
+  const auto points = evaluate_checklist(m);
+  const auto& p2 = point(points, 2);
+  CHECK(p2.status == PointStatus::present);
+  REQUIRE(p2.found.size() == 1); // the viewer's id is not an answer
+  CHECK(message_text(p2.found[0], Lang::en) ==
+        "capture #1: 1234567 (instagram) (found by cbkit, rule instagram.profile-id, WARC record <urn:uuid:1>, offset 42 in the body, "
+        "confidence high)");
+  for (const Lang lang : {Lang::en, Lang::nl, Lang::fr, Lang::de})
+    CHECK(message_text(p2.found[0], lang).find("instagram.profile-id") != std::string::npos);
+  CHECK(point(points, 1).found.size() == 2);
+  const auto& p11 = point(points, 11);
+  CHECK(p11.rule == "profile-not-attributed");
+  REQUIRE(p11.missing.size() == 1);
+  CHECK(message_text(p11.missing[0], Lang::en).find("instagram id 1234567") != std::string::npos);
+  CHECK(message_text(p11.missing[0], Lang::en).find("999") == std::string::npos);
+}

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cbkit::capture {
@@ -41,5 +42,17 @@ std::vector<std::string> parse_codings(const std::string& header_value);
 // which remain. Throws Error(io) when a file cannot be read or written.
 DecodedBody decode_body(const std::filesystem::path& raw, const std::filesystem::path& out, bool chunked,
                         const std::vector<std::string>& codings, std::uint64_t max_decoded);
+
+// The same decoding in memory, for readers of the WARC that look into bodies (capture/
+// identity): `raw` as received; at most `max_decoded` bytes are returned (`cut` then).
+// Never throws for bad data: what could be decoded before a defect is returned and
+// `problem` says why it stopped; a coding that is not supported is left in place.
+struct DecodedBytes {
+  std::string bytes;
+  bool cut = false;
+  std::vector<std::string> decoded; // content codings undone
+  std::string problem;
+};
+DecodedBytes decode_body_bytes(std::string_view raw, bool chunked, const std::vector<std::string>& codings, std::size_t max_decoded);
 
 } // namespace cbkit::capture

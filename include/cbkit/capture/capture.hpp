@@ -77,6 +77,7 @@ struct StagedCapture {
   bool complete = false;
   std::optional<std::uint64_t> decoded_cut_at; // body.<ext> was cut at --max-decoded-size
   std::string error;                           // why the attempt failed (a sentence naming the URL); empty when complete
+  manifest::Json identity;                     // capture.json's "identity" (capture/identity.hpp); null without a WARC
 };
 
 // Fetches options.url into `dir` and writes the files above (not synced; the caller syncs

@@ -146,6 +146,13 @@ public:
   WarcReader(const WarcReader&) = delete;
   WarcReader& operator=(const WarcReader&) = delete;
 
+  // Optional, for readers that look into blocks (capture/identity): `start` gets each
+  // record's header fields (no digests yet) before its block, `data` the block's bytes as
+  // they stream past; nothing is kept for them. Set before the first update().
+  using OnBlockStart = std::function<void(const WarcRecordInfo&)>;
+  using OnBlockData = std::function<void(const char*, std::size_t)>;
+  void set_block_sink(OnBlockStart start, OnBlockData data);
+
   void update(const char* data, std::size_t size);
   // Call at the end of the input; reports a truncated member or record.
   void finish();

@@ -52,14 +52,21 @@ struct PersonOptions {
   std::string role;                     // required for a new person, empty for an update
   std::optional<std::uint64_t> adds_to; // --id: add identifiers to this person
   std::vector<std::string> names, emails, phones, accounts, handles, profile_urls;
+  // --from-capture SEQ[:N]: the account a web capture's identity findings name (capture.json,
+  // capture/identity.hpp), confirmed by the user: SEQ alone takes the subject's account id
+  // with its handle and profile URL when the capture names exactly one; SEQ:N takes finding N
+  // (1-based, as `cbkit show SEQ --json` lists them). The viewer's findings are refused.
+  std::vector<std::string> from_captures;
   std::string note;
   std::string examiner;
   std::chrono::milliseconds lock_timeout{60000};
 };
 
 // Records a person entry (or an update of one). Throws Error(usage) for an unknown role, a
-// role on an update, no identifier at all, a malformed e-mail address, phone or account, or
-// an --id that is not a person; nothing is written then.
+// role on an update, no identifier at all, a malformed e-mail address, phone or account, an
+// --id that is not a person, or a --from-capture that names no web capture, a capture whose
+// capture.json is not intact, no subject account, several, or a viewer's finding; nothing is
+// written then.
 manifest::Appended add_person(const store::Case& c, const PersonOptions& options);
 
 struct CallOptions {
