@@ -33,6 +33,7 @@ int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
   o.lock_timeout = g.lock_timeout();
   const store::Case c = open_case(g);
   const chat::AddChatResult r = chat::add_chat(c, o);
+  g.out.add_appended(r.appended, r.files);
   if (g.json) {
     manifest::Json files = manifest::Json::array();
     for (const auto& f : r.files) {
@@ -40,8 +41,11 @@ int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
       if (!f.name.empty()) j["name"] = f.name;
       files.push_back(std::move(j));
     }
-    print_json(manifest::Json{
-        {"head", r.appended.head}, {"seq", r.appended.seq}, {"entry", r.appended.entry_dir}, {"chat", r.chat}, {"files", files}});
+    g.out["entry"] = r.appended.entry_dir; // kept for one release: "dir"
+    g.out["dir"] = r.appended.entry_dir;
+    g.out["chat"] = r.chat;
+    g.out["files"] = files;
+    g.out["file_count"] = files.size();
   } else {
     const auto& ch = r.chat;
     std::cout << "  " << util::terminal_text(string_field(ch, "platform"), false) << " chat ("
