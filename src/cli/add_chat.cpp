@@ -34,6 +34,10 @@ int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
   const store::Case c = open_case(g);
   const chat::AddChatResult r = chat::add_chat(c, o);
   g.out.add_appended(r.appended, r.files);
+  if (const auto n = r.chat.value("unresolved_times", std::uint64_t{0}); n > 0) {
+    g.out.warn("unresolved-times", std::to_string(n) + " message time(s) could not be resolved in " + string_field(r.chat, "zone") +
+                                       " (clock change); they are kept as written, without a UTC time");
+  }
   if (g.json) {
     manifest::Json files = manifest::Json::array();
     for (const auto& f : r.files) {

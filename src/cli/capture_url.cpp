@@ -204,10 +204,14 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
         std::cerr << "cbkit: error: " << util::terminal_text(r.staged.error, false) << "; recorded as a failed attempt (seq "
                   << r.appended.seq << ")\n";
       } else if (w["truncated"].get<bool>()) {
+        g.out.warn("body-truncated", "the body was cut at --max-size " + std::to_string(o.max_size) + " bytes (flagged as truncated)",
+                   o.url);
         std::cerr << "cbkit: warning: " << util::terminal_text(o.url, false) << ": the body was cut at --max-size " << o.max_size
                   << " bytes (flagged as truncated)\n";
       }
       if (r.staged.decoded_cut_at) {
+        g.out.warn("decoded-body-cut",
+                   "the decoded body was cut at --max-decoded-size " + std::to_string(*r.staged.decoded_cut_at) + " bytes", o.url);
         std::cerr << "cbkit: warning: " << util::terminal_text(o.url, false) << ": the decoded body was cut at --max-decoded-size "
                   << *r.staged.decoded_cut_at << " bytes (capture.json says so; the WARC keeps the response whole)\n";
       }

@@ -66,6 +66,8 @@ int run_log(const GlobalOptions& g) {
     }
   }
   if (bad > 0) {
+    g.out.warn("invalid-lines", std::to_string(bad) + " line(s) are not valid manifest entries; run 'cbkit verify'",
+               c.manifest_path().string());
     std::cerr << "cbkit: warning: " << c.manifest_path().string() << ": " << bad
               << " line(s) are not valid manifest entries; run 'cbkit verify'\n";
   }
