@@ -61,6 +61,13 @@ std::string parse_error_text(const CLI::ParseError& e, const std::string& comman
     return text.substr(0, at) + ": cannot be combined with " + text.substr(at + 10) + "; " + help;
   if (const auto at = text.find(" requires "); at != std::string::npos && dynamic_cast<const CLI::RequiresError*>(&e) != nullptr)
     return text.substr(0, at) + ": needs " + text.substr(at + 10) + "; " + help;
+  // "--key: 1 required TEXT missing": the option was given without its value.
+  if (const auto at = text.find(": 1 required "); at != std::string::npos && text.size() > 8 && text.ends_with(" missing")) {
+    const std::string type = text.substr(at + 13, text.size() - 8 - (at + 13));
+    return text.substr(0, at) + ": needs a value (" + type + "); " + help;
+  }
+  // "--jobs: Value 100 not in range 0 to 64"
+  if (const auto at = text.find(": Value "); at != std::string::npos) text.replace(at, 8, ": value ");
   // CLI11's other messages already start with the option ("--x: ..."), or name none.
   if (text.find(": ") == std::string::npos) text = (command.empty() ? std::string("cbkit") : command) + ": " + text;
   return text + "; " + help;
@@ -135,6 +142,7 @@ int run(int argc, char** argv) {
     // CLI11 reports an unknown command as "a subcommand is required"; name what was typed.
     const auto extra = app.remaining();
     if (app.get_subcommands().empty() && !extra.empty()) {
+      if (extra.front().starts_with("-")) return usage_error(extra.front() + ": unknown option; see 'cbkit --help'");
       return usage_error("'" + extra.front() + "': unknown command; see 'cbkit --help' for the list");
     }
     if (app.get_subcommands().empty() && g.out.command.empty())
