@@ -24,9 +24,11 @@ int run_add_call(AddCallArgs& args, const GlobalOptions& g) {
   o.lock_timeout = g.lock_timeout();
   const store::Case c = open_case(g);
   const manifest::Appended a = people::add_call(c, o);
+  g.out.add_appended(a, recorded_files(c, a));
   if (g.json) {
-    print_json(
-        manifest::Json{{"head", a.head}, {"seq", a.seq}, {"entry", a.entry_dir.empty() ? manifest::Json() : manifest::Json(a.entry_dir)}});
+    const manifest::Json dir = a.entry_dir.empty() ? manifest::Json() : manifest::Json(a.entry_dir);
+    g.out["entry"] = dir; // kept for one release: "dir"
+    g.out["dir"] = dir;
   } else {
     print_receipt(a);
   }

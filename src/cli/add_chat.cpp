@@ -33,6 +33,11 @@ int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
   o.lock_timeout = g.lock_timeout();
   const store::Case c = open_case(g);
   const chat::AddChatResult r = chat::add_chat(c, o);
+  g.out.add_appended(r.appended, r.files);
+  if (const auto n = r.chat.value("unresolved_times", std::uint64_t{0}); n > 0) {
+    g.out.warn("unresolved-times", std::to_string(n) + " message time(s) could not be resolved in " + string_field(r.chat, "zone") +
+                                       " (clock change); they are kept as written, without a UTC time");
+  }
   if (g.json) {
     manifest::Json files = manifest::Json::array();
     for (const auto& f : r.files) {
@@ -40,8 +45,11 @@ int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
       if (!f.name.empty()) j["name"] = f.name;
       files.push_back(std::move(j));
     }
-    print_json(manifest::Json{
-        {"head", r.appended.head}, {"seq", r.appended.seq}, {"entry", r.appended.entry_dir}, {"chat", r.chat}, {"files", files}});
+    g.out["entry"] = r.appended.entry_dir; // kept for one release: "dir"
+    g.out["dir"] = r.appended.entry_dir;
+    g.out["chat"] = r.chat;
+    g.out["files"] = files;
+    g.out["file_count"] = files.size();
   } else {
     const auto& ch = r.chat;
     std::cout << "  " << util::terminal_text(string_field(ch, "platform"), false) << " chat ("

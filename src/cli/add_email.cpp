@@ -44,30 +44,34 @@ int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
   options.lock_timeout = g.lock_timeout();
   options.skip_unreadable = args.skip_unreadable;
   const store::Case c = open_case(g);
+  // Named files and mboxes are checked before anything is stored, so all the bad ones are
+  // named at once (folders are walked by add_emails, which lists what it refuses).
+  std::vector<std::string> named = args.inputs;
+  named.insert(named.end(), args.mboxes.begin(), args.mboxes.end());
+  check_inputs(named, false, g.out, [](const std::string& in) {
+    std::error_code ec;
+    return in == "-" || std::filesystem::is_directory(std::filesystem::symlink_status(in, ec));
+  });
   store::EmailIntake intake;
 
   manifest::Json entries = manifest::Json::array();
   manifest::Appended last;
-  auto print_document = [&] {
-    manifest::Json out = manifest::Json::object();
-    out["head"] = last.head;
-    out["seq"] = last.seq;
-    out["entries"] = entries;
-    manifest::Json refused = manifest::Json::array();
+  // The --json document: run() prints it, with `error` when the import stopped part-way
+  // (the messages committed before are in the manifest: scripts see them too).
+  auto fill_document = [&] {
+    g.out["entries"] = entries;
+    g.out["entry_count"] = entries.size();
     for (const auto& r : intake.refused)
-      refused.push_back(manifest::Json{{"input", r.input}, {"code", r.code}, {"message", r.reason}});
-    out["refused"] = refused;
-    out["not_email_count"] = intake.not_email.size();
-    print_json(out);
+      g.out.refuse(r.input, r.code, r.reason);
+    g.out["not_email_count"] = intake.not_email.size();
   };
   try {
     add_all(c, options, g, entries, last, intake);
   } catch (...) {
-    // Messages committed before the failure are in the manifest: scripts see them too.
-    if (g.json && !entries.empty()) print_document();
+    if (g.json) fill_document();
     throw;
   }
-  if (g.json) print_document();
+  if (g.json) fill_document();
   // Refused inputs (only reached with --skip-unreadable): said on stderr, exit 0 as asked.
   for (const auto& r : intake.refused)
     std::cerr << "cbkit: warning: refused " << util::terminal_text(r.input, false) << ": " << r.reason << "\n";
@@ -87,19 +91,22 @@ void add_all(const store::Case& c, const store::AddEmailOptions& options, const 
       c, options,
       [&](const store::EmailAdded& a) {
         last = a.appended;
+        g.out.add_appended(a.appended, a.files);
         const auto& s = a.summary;
         if (g.json) {
           manifest::Json e = manifest::Json::object();
           e["seq"] = a.appended.seq;
           e["head"] = a.appended.head;
-          e["entry"] = a.appended.entry_dir;
+          e["entry"] = a.appended.entry_dir; // kept for one release: "dir"
+          e["dir"] = a.appended.entry_dir;
           e["source"] = a.source;
           e["sha256"] = a.files.front().sha256;
           e["size"] = a.files.front().size;
           e["message_id"] = s["message_id"];
           e["subject"] = s["subject"];
           e["anomalies"] = s["anomalies"];
-          e["files"] = a.files.size();
+          e["files"] = a.files.size(); // kept for one release: "file_count"
+          e["file_count"] = a.files.size();
           entries.push_back(std::move(e));
         } else {
           const std::string subject = s["subject"].is_string() ? s["subject"].get<std::string>() : "(no subject)";

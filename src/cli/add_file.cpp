@@ -24,14 +24,24 @@ int run_add_file(const AddFileArgs& args, const GlobalOptions& g) {
   options.examiner = examiner_or_env(args.examiner);
   options.lock_timeout = g.lock_timeout();
   const store::Case c = open_case(g);
+  // Every input is checked before anything is stored, so all the bad ones are named at once.
+  check_inputs(args.files, args.follow_symlinks, g.out);
   const store::AddFileResult r = store::add_files(c, options);
+  g.out.add_appended(r.appended, r.files);
 
   if (g.json) {
     manifest::Json files = manifest::Json::array();
     for (const auto& f : r.files) {
-      files.push_back(manifest::Json{{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}, {"source_path", f.source_path}});
+      files.push_back(manifest::Json{{"path", f.path},
+                                     {"sha256", f.sha256},
+                                     {"size", f.size},
+                                     {"role", f.role.empty() ? manifest::Json() : manifest::Json(f.role)},
+                                     {"source_path", f.source_path}});
     }
-    print_json(manifest::Json{{"head", r.appended.head}, {"seq", r.appended.seq}, {"entry", r.appended.entry_dir}, {"files", files}});
+    g.out["entry"] = r.appended.entry_dir; // kept for one release: "dir"
+    g.out["dir"] = r.appended.entry_dir;
+    g.out["files"] = files;
+    g.out["file_count"] = files.size();
   } else {
     for (const auto& f : r.files)
       std::cout << "  " << f.sha256 << "  " << f.size << "  " << util::terminal_text(f.path, false) << "\n";

@@ -1,6 +1,7 @@
 #include "cbkit/capture/capture.hpp"
 #include "cbkit/capture/identity.hpp"
 #include "cbkit/error.hpp"
+#include "cbkit/util/fs.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/version.hpp"
 #include "cli/common.hpp"
@@ -157,28 +158,33 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
   }
   store::validate_context(base.context);
   const store::Case c = open_case(g);
+  // A case that another process keeps locked is found now, before anything is fetched (a
+  // capture would otherwise be made and then not recorded).
+  { const util::FileLock probe(c.lock_path(), g.lock_timeout()); }
 
   manifest::Json entries = manifest::Json::array();
+  manifest::Json failed_attempts = manifest::Json::array();
+  std::string first_failure;
   manifest::Appended last;
   int failures = 0;
-  auto print_document = [&] {
-    manifest::Json out = manifest::Json::object();
-    out["ok"] = failures == 0;
-    out["head"] = last.head;
-    out["seq"] = last.seq;
-    out["entries"] = entries;
-    print_json(out);
+  // The --json document: run() prints it (with `error` when a capture throws part-way).
+  auto fill_document = [&] {
+    g.out["entries"] = entries;
+    g.out["entry_count"] = entries.size();
+    g.out["failed_attempts"] = failed_attempts;
   };
   try {
     for (const auto& o : all) {
       const capture::CaptureResult r = capture::capture_url(c, o);
       last = r.appended;
+      g.out.add_appended(r.appended, r.files);
       const auto& w = r.staged.web;
       if (g.json) {
         manifest::Json e = manifest::Json::object();
         e["seq"] = r.appended.seq;
         e["head"] = r.appended.head;
-        e["entry"] = r.appended.entry_dir;
+        e["entry"] = r.appended.entry_dir; // kept for one release: "dir"
+        e["dir"] = r.appended.entry_dir;
         e["url"] = o.url;
         e["complete"] = r.staged.complete;
         e["outcome"] = w["outcome"];
@@ -210,28 +216,42 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
       }
       if (!r.staged.complete) {
         ++failures;
+        failed_attempts.push_back(r.appended.seq);
+        if (first_failure.empty())
+          first_failure = o.url + ": " + r.staged.error + "; recorded as a failed attempt (seq " + std::to_string(r.appended.seq) + ")";
         std::cerr << "cbkit: error: " << util::terminal_text(r.staged.error, false) << "; recorded as a failed attempt (seq "
                   << r.appended.seq << ")\n";
       } else if (w["truncated"].get<bool>()) {
+        g.out.warn("body-truncated", "the body was cut at --max-size " + std::to_string(o.max_size) + " bytes (flagged as truncated)",
+                   o.url);
         std::cerr << "cbkit: warning: " << util::terminal_text(o.url, false) << ": the body was cut at --max-size " << o.max_size
                   << " bytes (flagged as truncated)\n";
       }
       if (r.staged.decoded_cut_at) {
+        g.out.warn("decoded-body-cut",
+                   "the decoded body was cut at --max-decoded-size " + std::to_string(*r.staged.decoded_cut_at) + " bytes", o.url);
         std::cerr << "cbkit: warning: " << util::terminal_text(o.url, false) << ": the decoded body was cut at --max-decoded-size "
                   << *r.staged.decoded_cut_at << " bytes (capture.json says so; the WARC keeps the response whole)\n";
       }
       if (r.staged.complete && w.contains("browser") && !w["browser"].value("ok", true)) {
         ++failures;
+        if (first_failure.empty())
+          first_failure = o.url + ": " + util::string_field(w["browser"], "error") + "; the raw capture was recorded (seq " +
+                          std::to_string(r.appended.seq) + ")";
         std::cerr << "cbkit: error: " << util::terminal_text(util::string_field(w["browser"], "error"), false)
                   << "; the raw capture was recorded (seq " << r.appended.seq << ")\n";
       }
       std::cout.flush();
     }
   } catch (...) {
-    if (g.json && !entries.empty()) print_document();
+    if (g.json) fill_document();
     throw;
   }
-  if (g.json) print_document();
+  if (g.json) {
+    fill_document();
+    // Exit 3: error.recorded says the failed attempt is in the case (failed_attempts[]).
+    if (failures > 0) g.out.print_failure(Error(ErrorKind::input, first_failure), true);
+  }
   return failures == 0 ? 0 : static_cast<int>(ErrorKind::input);
 }
 

@@ -16,8 +16,10 @@ struct ChecklistArgs {
 int run_checklist(const ChecklistArgs& args, const GlobalOptions& g) {
   const store::Case c = open_case(g);
   const manifest::Appended a = people::add_checklist_decision(c, args.na, args.because, examiner_or_env(args.examiner), g.lock_timeout());
+  g.out.add_appended(a);
   if (g.json) {
-    print_json(manifest::Json{{"head", a.head}, {"seq", a.seq}, {"point", args.na}, {"status", "not-applicable"}});
+    g.out["point"] = args.na;
+    g.out["status"] = "not-applicable";
   } else {
     print_receipt(a);
   }

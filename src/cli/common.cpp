@@ -1,17 +1,223 @@
 #include "cli/common.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/manifest/reader.hpp"
+#include "cbkit/util/json.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <sys/stat.h>
 
 namespace cbkit::cli {
 
+// ---------------------------------------------------------------- the --json envelope
+
+void Envelope::set_case(const store::Case& c) {
+  m_case = c.root().string();
+  try {
+    m_case_id = c.info().id;
+  } catch (const Error&) {
+    // A case whose line 0 cannot be read still has a folder; the command says what is wrong.
+  }
+}
+
+void Envelope::add_appended(const manifest::Appended& a, const std::vector<store::FileRecord>& files) {
+  m_appended.push_back(manifest::Json{{"seq", a.seq},
+                                      {"head", a.head},
+                                      {"dir", a.entry_dir.empty() ? manifest::Json() : manifest::Json(a.entry_dir)},
+                                      {"files", files_json(files)}});
+  set_head(a.head, a.seq);
+}
+
+void Envelope::set_head(const std::string& head, std::uint64_t seq) {
+  m_head = head;
+  m_seq = seq;
+}
+
+void Envelope::warn(const std::string& code, const std::string& message, const std::string& input) {
+  manifest::Json w{{"code", code}, {"message", message}};
+  if (!input.empty()) w["input"] = input;
+  m_warnings.push_back(std::move(w));
+}
+
+void Envelope::refuse(const std::string& input, const std::string& code, const std::string& message) {
+  m_refused.push_back(manifest::Json{{"input", input}, {"code", code}, {"message", message}});
+}
+
+manifest::Json Envelope::document(bool ok) const {
+  manifest::Json j = manifest::Json::object();
+  j["format_version"] = k_json_format;
+  j["ok"] = ok;
+  j["command"] = command;
+  j["case"] = m_case ? manifest::Json(*m_case) : manifest::Json();
+  j["case_id"] = m_case_id ? manifest::Json(*m_case_id) : manifest::Json();
+  j["appended"] = m_appended;
+  j["head"] = m_head ? manifest::Json(*m_head) : manifest::Json();
+  j["seq"] = m_seq ? manifest::Json(*m_seq) : manifest::Json();
+  j["warnings"] = m_warnings;
+  j["refused"] = m_refused;
+  for (const auto& [key, value] : m_fields.items())
+    j[key] = value;
+  j["ok"] = ok; // the envelope's, whatever a command's own field said
+  return j;
+}
+
+manifest::Json Envelope::failure(const Error& e, bool recorded) const {
+  manifest::Json j = document(false);
+  manifest::Json err = error_json(e.kind(), e.what());
+  err["recorded"] = recorded;
+  j["error"] = std::move(err);
+  return j;
+}
+
+void Envelope::print(bool ok) {
+  if (m_printed) return;
+  m_printed = true;
+  print_json(document(ok));
+}
+
+void Envelope::print_failure(const Error& e, bool recorded) {
+  if (m_printed) return;
+  m_printed = true;
+  print_json(failure(e, recorded));
+}
+
+const char* error_code_name(ErrorKind kind) {
+  switch (kind) {
+  case ErrorKind::usage:
+    return "usage";
+  case ErrorKind::input:
+    return "input";
+  case ErrorKind::case_:
+    return "case";
+  case ErrorKind::locked:
+    return "locked";
+  case ErrorKind::io:
+    return "io";
+  case ErrorKind::interrupted:
+    return "interrupted";
+  case ErrorKind::internal:
+    return "internal";
+  }
+  return "internal";
+}
+
+manifest::Json error_json(ErrorKind kind, const std::string& message) {
+  manifest::Json j = manifest::Json::object();
+  j["code"] = error_code_name(kind);
+  j["exit"] = static_cast<int>(kind);
+  // Messages are written "<input>: <what>; <what to do>" (cbkit::Error's contract).
+  const auto colon = message.find(": ");
+  j["input"] = colon == std::string::npos || colon == 0 ? manifest::Json() : manifest::Json(message.substr(0, colon));
+  j["message"] = message;
+  const auto semi = message.rfind("; ");
+  j["hint"] = semi == std::string::npos || (colon != std::string::npos && semi < colon) ? manifest::Json()
+                                                                                        : manifest::Json(message.substr(semi + 2));
+  return j;
+}
+
+std::string stderr_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  char buf[16];
+  // Invalid bytes were made U+FFFD by utf8_lossy; escape the raw bytes instead so the
+  // name stays recognisable: walk the original and copy only what is valid.
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len > 1 && (i + len > text.size() || util::utf8_lossy(text.substr(i, len)) != text.substr(i, len))) len = 0;
+    if (len == 0) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+      ++i;
+      continue;
+    }
+    if (len == 1) {
+      if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c < 0x20 || c == 0x7f) {
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+    // The code point, to escape C1 controls and bidirectional formatting characters.
+    std::uint32_t cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+    for (std::size_t k = 1; k < len; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    const bool bidi = (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
+    if ((cp >= 0x80 && cp <= 0x9F) || bidi) {
+      std::snprintf(buf, sizeof buf, "\\u{%04x}", static_cast<unsigned>(cp));
+      out += buf;
+    } else {
+      out.append(text.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
+namespace {
+
+// A stable code for why an input cannot be taken (refused[].code), from what it is.
+std::string refusal_code(const std::string& path, bool follow_symlinks) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT ? "missing" : "unreadable";
+  if (S_ISLNK(st.st_mode)) {
+    if (!follow_symlinks) return "symlink";
+    if (::stat(path.c_str(), &st) != 0) return errno == ENOENT ? "missing" : "unreadable";
+  }
+  if (S_ISDIR(st.st_mode)) return "directory";
+  if (!S_ISREG(st.st_mode)) return "special-file";
+  return "unreadable";
+}
+
+} // namespace
+
+void check_inputs(const std::vector<std::string>& inputs, bool follow_symlinks, Envelope& out,
+                  const std::function<bool(const std::string&)>& skip) {
+  std::optional<Error> first;
+  std::size_t count = 0;
+  for (const auto& in : inputs) {
+    if (skip && skip(in)) continue;
+    try {
+      struct stat st {};
+      store::open_evidence_source(in, follow_symlinks, st, nullptr);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::input) throw;
+      const std::string message = e.what();
+      const std::string name = util::utf8_lossy(in);
+      // The message starts with the input's name; refused[].message is what follows it.
+      const std::string what = message.rfind(name + ": ", 0) == 0 ? message.substr(name.size() + 2) : message;
+      out.refuse(name, refusal_code(in, follow_symlinks), what);
+      if (!first) first = e;
+      ++count;
+    }
+  }
+  if (count == 1) throw *first;
+  if (count > 1) {
+    throw InputsRefused(std::to_string(count) + " of " + std::to_string(inputs.size()) +
+                        " inputs cannot be taken (listed in refused[]); nothing was stored; fix or leave them out and run the "
+                        "command again");
+  }
+}
+
+// ---------------------------------------------------------------- the rest
+
 store::Case open_case(const GlobalOptions& g) {
-  if (g.case_dir) return store::Case::discover(std::filesystem::path(*g.case_dir));
-  return store::Case::discover(std::nullopt);
+  store::Case c = store::Case::discover(g.case_dir ? std::optional<std::filesystem::path>(*g.case_dir) : std::nullopt);
+  g.out.set_case(c);
+  return c;
 }
 
 void add_context_options(CLI::App& sub, ContextArgs& args, bool with_note) {
@@ -59,6 +265,36 @@ std::string examiner_or_env(const std::string& given) {
 }
 
 void print_json(const manifest::Json& j) { std::cout << j.dump(2, ' ', false, manifest::Json::error_handler_t::replace) << "\n"; }
+
+manifest::Json files_json(const std::vector<store::FileRecord>& files) {
+  manifest::Json a = manifest::Json::array();
+  for (const auto& f : files)
+    a.push_back(manifest::Json{
+        {"path", f.path}, {"sha256", f.sha256}, {"size", f.size}, {"role", f.role.empty() ? manifest::Json() : manifest::Json(f.role)}});
+  return a;
+}
+
+std::vector<store::FileRecord> recorded_files(const store::Case& c, const manifest::Appended& a) {
+  std::vector<store::FileRecord> out;
+  manifest::LineReader reader(c.manifest_path());
+  manifest::RawLine raw;
+  while (reader.next(raw)) {
+    if (raw.index != a.seq) continue;
+    const auto line = raw.sha256 == a.head ? manifest::parse_line(raw.bytes) : std::nullopt;
+    if (!line || !line->contains("files") || !(*line)["files"].is_array()) break;
+    for (const auto& f : (*line)["files"]) {
+      if (!f.is_object()) continue;
+      store::FileRecord r;
+      r.path = util::string_field(f, "path");
+      r.sha256 = util::string_field(f, "sha256");
+      r.size = f.contains("size") && f["size"].is_number_unsigned() ? f["size"].get<std::uint64_t>() : 0;
+      r.role = util::string_field(f, "role");
+      out.push_back(std::move(r));
+    }
+    break;
+  }
+  return out;
+}
 
 void print_receipt(const manifest::Appended& a) { std::cout << "head " << a.head << " seq " << a.seq << "\n"; }
 

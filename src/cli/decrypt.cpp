@@ -28,11 +28,11 @@ int run_decrypt(const DecryptArgs& args, const GlobalOptions& g) {
   const crypt::DecryptKeys keys = crypt::load_decrypt_keys(id, pw);
   const crypt::DecryptedFile r = crypt::decrypt_file(args.in, args.out, keys);
   if (g.json) {
-    print_json(manifest::Json{{"in", args.in},
-                              {"out", args.out},
-                              {"encrypted_bytes", r.encrypted_bytes},
-                              {"clear_bytes", r.clear_bytes},
-                              {"sha256", r.clear_sha256}});
+    g.out["in"] = args.in;
+    g.out["out"] = args.out;
+    g.out["encrypted_bytes"] = r.encrypted_bytes;
+    g.out["clear_bytes"] = r.clear_bytes;
+    g.out["sha256"] = r.clear_sha256;
   } else {
     std::cout << "decrypted " << util::terminal_text(args.in, false) << " -> " << util::terminal_text(args.out, false) << " ("
               << r.clear_bytes << " bytes, sha256 " << r.clear_sha256 << ")\n"

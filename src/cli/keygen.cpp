@@ -42,7 +42,9 @@ int write_age_identity(const std::string& key_path, const std::string& pub_path,
     throw;
   }
   if (g.json) {
-    print_json(manifest::Json{{"key", key_path}, {"public_key", pub_path}, {"recipient", recipient}});
+    g.out["key"] = key_path;
+    g.out["public_key"] = pub_path;
+    g.out["recipient"] = recipient;
   } else {
     std::cout << "age identity  " << key_path << " (keep it secret; mode 0600)\n"
               << "age recipient " << pub_path << "\n"
@@ -93,11 +95,12 @@ int run_keygen(const KeygenArgs& args, const GlobalOptions& g) {
     throw;
   }
   if (g.json) {
-    print_json(manifest::Json{{"key", key_path},
-                              {"public_key", pub_path},
-                              {"minisign_public_key", mini_path},
-                              {"fingerprint", pub.fingerprint()},
-                              {"key_id", pub.key_id()}});
+    g.out["key"] = key_path;
+    g.out["public_key"] = pub_path;
+    g.out["minisign_public_key"] = mini_path;
+    g.out["fingerprint"] = pub.fingerprint(); // kept for one release: "key_fingerprint"
+    g.out["key_fingerprint"] = pub.fingerprint();
+    g.out["key_id"] = pub.key_id();
   } else {
     std::cout << "private key  " << key_path << " (keep it secret; mode 0600)\n"
               << "public key   " << pub_path << "\n"

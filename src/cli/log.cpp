@@ -52,24 +52,30 @@ int run_log(const GlobalOptions& g) {
     // The table keeps rows short; scripts get the whole summary (bounded: a note may be 1 MiB).
     const std::string summary = kinds::summarize(line, g.json ? 4096 : 100);
     if (g.json) {
-      entries.push_back(manifest::Json{
-          {"seq", seq}, {"time", time}, {"kind", kind}, {"files", count}, {"bytes", bytes}, {"summary", summary}, {"hash", raw.sha256}});
+      entries.push_back(manifest::Json{{"seq", seq},
+                                       {"time", time},
+                                       {"kind", kind},
+                                       {"files", count}, // kept for one release: "file_count"
+                                       {"file_count", count},
+                                       {"bytes", bytes},
+                                       {"summary", summary},
+                                       {"hash", raw.sha256}});
     } else {
       std::printf("%6llu  %-27s  %-9s  %5llu  %s\n", static_cast<unsigned long long>(seq), util::one_line(time, 27).c_str(),
                   util::one_line(kind, 9).c_str(), static_cast<unsigned long long>(count), summary.c_str());
     }
   }
   if (bad > 0) {
+    g.out.warn("invalid-lines", std::to_string(bad) + " line(s) are not valid manifest entries; run 'cbkit verify'",
+               c.manifest_path().string());
     std::cerr << "cbkit: warning: " << c.manifest_path().string() << ": " << bad
               << " line(s) are not valid manifest entries; run 'cbkit verify'\n";
   }
   if (g.json) {
-    manifest::Json out = manifest::Json::object();
-    out["case"] = c.root().string();
-    out["head"] = head.empty() ? manifest::Json() : manifest::Json(head);
-    out["seq"] = last_seq_known ? manifest::Json(last_seq) : manifest::Json();
-    out["entries"] = std::move(entries);
-    print_json(out);
+    g.out["head"] = head.empty() ? manifest::Json() : manifest::Json(head);
+    g.out["seq"] = last_seq_known ? manifest::Json(last_seq) : manifest::Json();
+    g.out["entry_count"] = entries.size();
+    g.out["entries"] = std::move(entries);
   } else if (!head.empty()) {
     std::cout << "head " << head;
     if (last_seq_known) std::cout << " seq " << last_seq;

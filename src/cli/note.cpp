@@ -35,9 +35,8 @@ int run_note(const NoteArgs& args, const GlobalOptions& g) {
   const store::Case c = open_case(g);
   options.text = args.text == "-" ? read_stdin_bounded() : args.text;
   const manifest::Appended a = store::add_note(c, options);
-  if (g.json) {
-    print_json(manifest::Json{{"head", a.head}, {"seq", a.seq}});
-  } else {
+  g.out.add_appended(a);
+  if (!g.json) {
     print_receipt(a);
   }
   return 0;

@@ -18,8 +18,9 @@ int run_person(PersonArgs& args, const GlobalOptions& g) {
   args.options.lock_timeout = g.lock_timeout();
   const manifest::Appended a = people::add_person(c, args.options);
   const std::uint64_t id = args.options.adds_to ? *args.options.adds_to : a.seq;
+  g.out.add_appended(a);
   if (g.json) {
-    print_json(manifest::Json{{"head", a.head}, {"seq", a.seq}, {"person", id}});
+    g.out["person"] = id;
   } else {
     std::cout << "person " << id << (args.options.adds_to ? " (identifiers added)" : "") << "\n";
     print_receipt(a);

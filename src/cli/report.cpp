@@ -84,8 +84,13 @@ int run_report(const ReportArgs& args, const GlobalOptions& g) {
     make();
   }
 
+  if (recorded) {
+    g.out.add_appended(recorded->appended, recorded_files(c, recorded->appended));
+  } else {
+    g.out.set_head(model.head, model.seq);
+  }
   if (g.json) {
-    manifest::Json j;
+    manifest::Json& j = g.out.fields();
     j["lang"] = report::lang_code(options.lang);
     j["format"] = report::format_name(options.format);
     j["describes"] = manifest::Json{{"seq", model.seq}, {"head", model.head}};
@@ -98,7 +103,6 @@ int run_report(const ReportArgs& args, const GlobalOptions& g) {
       j["recorded"] = nullptr;
     }
     if (args.out.empty() && !recorded) j["content"] = content;
-    print_json(j);
     return 0;
   }
   if (!args.out.empty() || recorded) {

@@ -3,6 +3,7 @@
 #include "cbkit/seal/seal.hpp"
 #include "cbkit/crypt/age.hpp"
 #include "cbkit/error.hpp"
+#include "cbkit/manifest/reader.hpp"
 #include "cbkit/report/report.hpp"
 #include "cbkit/util/text.hpp"
 #include "cli/common.hpp"
@@ -63,7 +64,33 @@ struct SealArgs {
   std::string examiner;
   bool no_report = false;
   std::string report_lang;
+  bool if_changed = false;
 };
+
+// seal --if-changed when the last line is a seal: nothing was added since, so nothing is
+// written; the existing seal is reported instead.
+bool report_unchanged(const store::Case& c, const GlobalOptions& g) {
+  const std::vector<seal::SealInfo> seals = seal::list_seals(c);
+  const manifest::Tail tail = manifest::read_tail(c.manifest_path());
+  if (seals.empty() || seals.back().seq != tail.seq) return false;
+  const seal::SealInfo& s = seals.back();
+  g.out.set_head(tail.head, tail.seq);
+  if (g.json) {
+    g.out["sealed"] = false;
+    g.out["seal_seq"] = s.seq;
+    g.out["tree_size"] = s.tree_size;
+    g.out["root"] = s.root;
+    g.out["sealed_head"] = s.covers_head;
+    g.out["key_fingerprint"] = s.fingerprint;
+    g.out["archive"] = nullptr;
+    g.out["report"] = nullptr;
+  } else {
+    std::cout << "unchanged: nothing was added since seal " << s.seq << " (lines 0.." << s.tree_size - 1
+              << "); no new seal, no archive written ('cbkit pack' writes its archive again)\n";
+    std::cout << "head " << tail.head << " seq " << tail.seq << "\n";
+  }
+  return true;
+}
 
 // The language of the report recorded before the seal: --report-lang, else the case's own
 // ("lang" of line 0's case object, when it names one), else the language of the newest
@@ -127,6 +154,7 @@ int run_seal(const SealArgs& args, const GlobalOptions& g) {
   }
   if (args.no_report && !args.report_lang.empty()) throw Error(ErrorKind::usage, "--report-lang and --no-report exclude each other");
   const store::Case c = open_case(g);
+  if (args.if_changed && report_unchanged(c, g)) return 0;
   // The archive's data/report.html must be the sealed state: the report is recorded as the
   // line just before the seal line, describing everything before it (seal_case calls this
   // again when another command appends in between).
@@ -145,10 +173,15 @@ int run_seal(const SealArgs& args, const GlobalOptions& g) {
     };
   }
   const seal::SealResult r = seal::seal_case(c, o);
+  if (recorded) g.out.add_appended(recorded->appended, recorded_files(c, recorded->appended));
+  g.out.add_appended(r.appended, recorded_files(c, r.appended));
   if (g.json) {
     manifest::Json j{{"head", r.appended.head},
                      {"seq", r.appended.seq},
-                     {"entry", r.appended.entry_dir},
+                     {"entry", r.appended.entry_dir}, // kept for one release: "dir"
+                     {"dir", r.appended.entry_dir},
+                     {"sealed", true},
+                     {"seal_seq", r.appended.seq},
                      {"tree_size", r.info.tree_size},
                      {"root", r.info.root},
                      {"sealed_head", r.info.covers_head},
@@ -165,7 +198,8 @@ int run_seal(const SealArgs& args, const GlobalOptions& g) {
     } else {
       j["report"] = nullptr;
     }
-    print_json(j);
+    for (auto& [name, value] : j.items())
+      g.out[name.c_str()] = std::move(value);
   } else {
     if (recorded) {
       std::cout << "report " << recorded->path << " (" << report::lang_code(ropts.lang) << ", line " << recorded->appended.seq << ")\n";
@@ -205,8 +239,12 @@ int run_pack(const PackArgs& args, const GlobalOptions& g) {
   if (g.json) {
     manifest::Json j = archive_json(a);
     add_encryption(j, a);
-    j["seal"] = seq;
-    print_json(j);
+    // The archive's fields stay flat for one release; "archive" holds them as seal's does.
+    for (const auto& [name, value] : j.items())
+      g.out[name.c_str()] = value;
+    g.out["seal"] = seq; // kept for one release: "seal_seq"
+    g.out["seal_seq"] = seq;
+    g.out["archive"] = j;
   } else {
     std::cout << "seal " << seq << "\n";
     print_archive(a);
@@ -230,6 +268,8 @@ void setup_seal(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--report-lang", args->report_lang,
                   "Language of the report recorded before the seal: en, nl, fr or de (default: the case's, else the newest recorded "
                   "report's, else en)");
+  sub->add_flag("--if-changed", args->if_changed,
+                "Seal only when something was added since the last seal; otherwise write nothing and report that seal");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_seal(*args, g); }; });
 
   auto pargs = std::make_shared<PackArgs>();

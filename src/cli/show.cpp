@@ -421,14 +421,14 @@ int run_show(ShowArgs args, const GlobalOptions& g) {
                   c.manifest_path().string() + ": line " + std::to_string(args.seq) + " is not a valid manifest entry; run 'cbkit verify'");
     }
     if (g.json) {
-      manifest::Json out = manifest::Json::object();
-      out["seq"] = args.seq;
-      out["hash"] = raw.sha256;
-      out["summary"] = kinds::summarize(*j, 4096);
-      out["entry"] = *j;
-      if (util::string_field(*j, "kind") == "email") out["analysis"] = load_analysis(*j, c);
-      if (util::string_field(*j, "kind") == "web") out["identity"] = load_identity(*j, c);
-      print_json(out);
+      // "seq" is the shown entry here (not the case's seq), as before.
+      g.out["seq"] = args.seq;
+      g.out["hash"] = raw.sha256;
+      g.out["summary"] = kinds::summarize(*j, 4096);
+      g.out["entry"] = *j; // kept for one release: "line"
+      g.out["line"] = *j;
+      if (util::string_field(*j, "kind") == "email") g.out["analysis"] = load_analysis(*j, c);
+      if (util::string_field(*j, "kind") == "web") g.out["identity"] = load_identity(*j, c);
     } else {
       std::ostringstream view;
       print_human(view, *j, raw.sha256, c, util::string_field(*j, "kind") == "email" ? load_analysis(*j, c) : manifest::Json());

@@ -41,13 +41,11 @@ int run_timestamp(const TimestampArgs& args, const GlobalOptions& g) {
   const tsa::TimestampResult r = tsa::add_timestamp(c, options);
 
   const tsa::Stamp& s = r.stamp;
+  g.out.add_appended(r.appended, recorded_files(c, r.appended));
   if (g.json) {
-    manifest::Json out = manifest::Json::object();
-    out["head"] = r.appended.head;
-    out["seq"] = r.appended.seq;
-    out["entry"] = r.appended.entry_dir;
-    out["timestamp"] = r.record;
-    print_json(out);
+    g.out["entry"] = r.appended.entry_dir; // kept for one release: "dir"
+    g.out["dir"] = r.appended.entry_dir;
+    g.out["timestamp"] = r.record;
   } else {
     std::cout << "TSA time " << s.info.gen_time << " (local " << s.local_before << ", skew " << seconds_text(s.skew_micros) << ")\n";
     std::cout << "  covers head " << r.covers_head << " (seq " << r.covers_seq << ")\n";

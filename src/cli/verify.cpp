@@ -46,6 +46,11 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
   // A file is an archive; an extracted archive (the bag folder or its data/) is checked like
   // the archive; another folder (or nothing) is a case.
   std::error_code ec;
+  // A target that does not exist is a mistyped input (an archive or folder name), not a
+  // folder that is no case.
+  if (!args.target.empty() && !std::filesystem::exists(std::filesystem::symlink_status(args.target, ec))) {
+    throw Error(ErrorKind::input, util::utf8_lossy(args.target) + ": no such file or folder; give a case folder or a sealed archive");
+  }
   const bool is_archive =
       !args.target.empty() && !std::filesystem::is_directory(args.target, ec) && std::filesystem::exists(args.target, ec);
   std::optional<std::filesystem::path> bag;
@@ -55,6 +60,7 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
     GlobalOptions where = g;
     if (!args.target.empty()) where.case_dir = args.target;
     c = open_case(where);
+    g.out.set_case(*c);
     bag = verify::bag_folder_of(c->root()); // found from the working directory inside data/
   }
   // An age-encrypted archive is decrypted as it is read; the keys are checked first, so a
@@ -100,10 +106,11 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
       o["message"] = f.message;
       findings.push_back(std::move(o));
     }
-    manifest::Json out = manifest::Json::object();
+    manifest::Json& out = g.out.fields();
     out[is_archive ? "archive" : bag ? "bag_folder" : "case"] = checked;
     out["ok"] = r.ok();
-    out["entries"] = r.entries;
+    out["entries"] = r.entries; // kept for one release: "entry_count"
+    out["entry_count"] = r.entries;
     out["files_checked"] = r.files_checked;
     out["bytes_checked"] = r.bytes_checked;
     out["head"] = r.head ? manifest::Json(*r.head) : manifest::Json();
@@ -130,7 +137,8 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
       manifest::Json after = manifest::Json::array();
       for (const auto& [seq, kind] : r.after_last_seal)
         after.push_back(manifest::Json{{"seq", seq}, {"kind", kind}});
-      out["after_seal"] = manifest::Json{{"seal", r.seals.back().seq}, {"entries", std::move(after)}};
+      // "seal" and "entries" kept for one release: "seal_seq" and "entries" as an array stay
+      out["after_seal"] = manifest::Json{{"seal", r.seals.back().seq}, {"seal_seq", r.seals.back().seq}, {"entries", std::move(after)}};
     }
     if (r.archive) {
       const auto& a = *r.archive;
@@ -144,7 +152,6 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
                                   {"pinned", a.pinned},
                                   {"key_fingerprint", a.key_fingerprint}};
     }
-    print_json(out);
   } else {
     for (const auto& f : r.findings) {
       std::cout << severity_name(f.severity) << " " << f.code;

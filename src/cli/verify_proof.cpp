@@ -37,15 +37,15 @@ int run_verify_proof(const VerifyProofArgs& args, const GlobalOptions& g) {
     for (const auto& [f, ok] : r.files)
       fj.push_back(manifest::Json{{"path", f}, {"recorded", ok}});
     const auto line = manifest::parse_line(r.line);
-    print_json(manifest::Json{{"ok", r.ok},
-                              {"seq", r.seq},
-                              {"tree_size", r.tree_size},
-                              {"origin", r.origin},
-                              {"root", r.root},
-                              {"key_fingerprint", r.key_fingerprint},
-                              {"line", line ? *line : manifest::Json()},
-                              {"files", fj},
-                              {"problems", r.problems}});
+    // "seq" is the proven line here (not a case's seq), as before.
+    g.out["seq"] = r.seq;
+    g.out["tree_size"] = r.tree_size;
+    g.out["origin"] = r.origin;
+    g.out["root"] = r.root;
+    g.out["key_fingerprint"] = r.key_fingerprint;
+    g.out["line"] = line ? *line : manifest::Json();
+    g.out["files"] = fj;
+    g.out["problems"] = r.problems;
   } else {
     for (const auto& p : r.problems)
       std::cout << "error: " << p << "\n";

@@ -225,7 +225,7 @@ test_observed_at_local_twice_refused() {
     expect_exit 2 cbkit --case "$C" note "call" --observed-at "2026-10-25 02:30" --json
     snap_check "$C"
     expect_error_line "--observed-at" "happens twice"
-    expect_stdout_empty
+    expect_json_error usage 2
     # with the offset it is accepted
     add "$T/in/a.txt" --observed-at 2026-10-25T02:30:00+01:00
     expect_line_jq "$C" 1 '.context.observed_at_utc == "2026-10-25T01:30:00Z" and .context.observed_at_zone_source == "offset-given"'

@@ -30,7 +30,8 @@ test_add_missing_file() {
 test_add_missing_file_json() {
     setup
     refused 3 cbkit --case "$C" add-file "$T/in/nope.jpg" --json
-    expect_stdout_empty
+    expect_json_error input 3
+    expect_jq ".refused == [{\"input\": \"$T/in/nope.jpg\", \"code\": \"missing\", \"message\": \"no such file\"}]"
     expect_error_line "$T/in/nope.jpg"
 }
 
@@ -288,7 +289,7 @@ bad_observed_at() {
     expect_error_line "--observed-at" "$1"
     refused 2 cbkit --case "$C" note "n" --observed-at "$1" --json
     expect_error_line "--observed-at" "$1"
-    expect_stdout_empty
+    expect_json_error usage 2
 }
 
 test_observed_at_month_13() { bad_observed_at 2026-13-01T00:00:00Z; }
@@ -306,7 +307,7 @@ test_show_missing_seq() {
     refused 4 cbkit --case "$C" show 42
     expect_error_line "42"
     refused 4 cbkit --case "$C" show 3 --json
-    expect_stdout_empty
+    expect_json_error case 4
     expect_error_line "3"
 }
 

@@ -66,7 +66,7 @@ test_json() {
     expect_jq \
         ".case == \"$C\"" \
         '.case_id == "BE-2026-0042"' \
-        'keys_unsorted | sort == ["case","case_id","head","seq","timezone","utc_offset"]'
+        "$(json_keys_are case case_id head seq timezone utc_offset created)"
 }
 
 test_json_relative_path_is_absolute() {
@@ -154,7 +154,7 @@ test_utc_machine_warns_with_json() {
     expect_eq "$(cat "$ERR")" "$UTC_WARNING" "stderr"
     expect_one_json_doc
     expect_jq '.timezone == "UTC" and .utc_offset == "+00:00" and .case_id == "U2" and .seq == 0' \
-        'keys_unsorted == ["case","case_id","head","seq","timezone","utc_offset"]'
+        "$(json_keys_are case case_id head seq timezone utc_offset created)"
 }
 
 test_utc_given_explicitly_does_not_warn() {

@@ -257,6 +257,25 @@ jout() {
     jq -r "$1" "$OUT"
 }
 
+# The envelope's keys, in order: every --json document starts with them (cbkit-json(5)).
+JSON_ENVELOPE_KEYS='["format_version","ok","command","case","case_id","appended","head","seq","warnings","refused"]'
+
+# json_keys_are KEY... -- jq filter: the document's keys are the envelope's and KEY...
+# (the command's own fields), no more, no fewer.
+json_keys_are() {
+    local own
+    own=$(printf '"%s",' "$@")
+    printf 'keys_unsorted | sort == ((%s + [%s]) | unique)' "$JSON_ENVELOPE_KEYS" "${own%,}"
+}
+
+# expect_json_error CODE EXIT -- a failure with --json: stdout is exactly one JSON document,
+# the error envelope (ok false, error.code CODE, error.exit EXIT), that appended nothing.
+expect_json_error() {
+    expect_one_json_doc
+    expect_jq '.ok == false' ".error.code == \"$1\"" ".error.exit == $2" '.appended == []' \
+        '.format_version == "cbkit-json/1"' '.error.message | length > 0'
+}
+
 # expect_one_json_doc -- stdout is exactly one JSON document (an object).
 expect_one_json_doc() {
     local n

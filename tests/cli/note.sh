@@ -48,7 +48,7 @@ test_json() {
     setup
     expect_exit 0 cbkit --case "$C" note "json note" --json
     expect_json_receipt "$C" 1
-    expect_jq 'keys_unsorted | sort == ["head","seq"]'
+    expect_jq "$(json_keys_are head seq)"
 }
 
 test_context() {
