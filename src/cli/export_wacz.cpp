@@ -31,17 +31,17 @@ int run_export_wacz(const ExportWaczArgs& args, const GlobalOptions& g) {
                                        {"path", e.archive_path},
                                        {"sha256", e.sha256},
                                        {"size", e.size},
-                                       {"index_lines", e.index_lines},
+                                       {"index_line_count", e.index_lines},
                                        {"page", e.page}});
-    print_json(manifest::Json{{"wacz", r.path.string()},
-                              {"sha256", r.sha256},
-                              {"size", r.size},
-                              {"created", r.created},
-                              {"modified", r.modified},
-                              {"pages", r.pages},
-                              {"index_lines", r.index_lines},
-                              {"entries", entries},
-                              {"skipped", r.skipped}});
+    g.out["wacz"] = r.path.string();
+    g.out["sha256"] = r.sha256;
+    g.out["size"] = r.size;
+    g.out["created"] = r.created;
+    g.out["modified"] = r.modified;
+    g.out["page_count"] = r.pages;
+    g.out["index_line_count"] = r.index_lines;
+    g.out["entries"] = entries;
+    g.out["skipped"] = r.skipped;
   } else {
     for (const auto& e : r.entries)
       std::cout << "  " << e.sha256 << "  " << e.size << "  " << util::terminal_text(e.archive_path, false) << "  (seq " << e.seq << ", "

@@ -78,6 +78,9 @@ test_case_commands() {
     expect_json_receipt "$C"
     fail_json 3 input note --case "$C" note "   "
 
+    # No web capture in the case: nothing to export (success is tested in wacz.sh).
+    fail_json 3 input export-wacz --case "$C" export-wacz --out "$T/x.wacz"
+
     ok_json person --case "$C" person --role suspect --name Sam
     local person
     person=$(jout .person)

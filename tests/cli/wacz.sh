@@ -99,7 +99,8 @@ test_layout_and_digests() {
     setup
     expect_exit 0 cbkit --case "$C" --json export-wacz --out "$T/captures.wacz"
     expect_one_json_doc
-    expect_jq '.pages == 1' '.entries[0].seq == 2' '.entries | length == 1' '.index_lines >= 1'
+    expect_jq '.page_count == 1' '.entries[0].seq == 2' '.entries | length == 1' '.index_line_count >= 1' '.command == "export-wacz"' '.appended == []'
+    "$PY" "$TESTS_DIR/support/json_contract.py" "$TESTS_DIR/../../schema/json" "$OUT" export-wacz >&2 || fail "the --json output does not match schema/json/export-wacz.schema.json"
     expect_eq "$(jout .sha256)" "$(sha256sum <"$T/captures.wacz" | cut -d' ' -f1)"
     check_wacz "$T/captures.wacz"
     unzip -tq "$T/captures.wacz" >/dev/null || fail "unzip -t rejects the WACZ"
@@ -176,14 +177,14 @@ test_browser_capture_exported() {
     at_exit "rm -rf '$BTMP'"
     TMPDIR="$BTMP" expect_exit 0 cbkit --case "$C" capture-url "$BASE/page.html" --browser
     expect_exit 0 cbkit --case "$C" --json export-wacz 3 --out "$T/b.wacz"
-    expect_jq '.entries[0].seq == 3' '.pages == 1' '.index_lines >= 2'
+    expect_jq '.entries[0].seq == 3' '.page_count == 1' '.index_line_count >= 2'
     check_wacz "$T/b.wacz"
     unzip -p "$T/b.wacz" indexes/index.cdxj | grep -q '"urn:' && fail "a rendering (urn:) was indexed"
     unzip -p "$T/b.wacz" pages/pages.jsonl | sed -n 2p | jq -e '.title == "Harassing post 42"' >/dev/null ||
         fail "the page's title: $(unzip -p "$T/b.wacz" pages/pages.jsonl)"
     # Both captures together: two WARCs, two pages.
     expect_exit 0 cbkit --case "$C" --json export-wacz --out "$T/all.wacz"
-    expect_jq '[.entries[].seq] == [2, 3]' '.pages == 2'
+    expect_jq '[.entries[].seq] == [2, 3]' '.page_count == 2'
     check_wacz "$T/all.wacz"
 }
 
