@@ -3,6 +3,7 @@
 #include "cbkit/util/text.hpp"
 #include "cbkit/version.hpp"
 #include "cli/common.hpp"
+#include "cli/progress.hpp"
 
 #include <fstream>
 #include <iostream>
@@ -148,17 +149,24 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
   manifest::Json entries = manifest::Json::array();
   manifest::Appended last;
   int failures = 0;
+  CommittedRange committed;
+  std::vector<std::string> not_committed;
   auto print_document = [&] {
     manifest::Json out = manifest::Json::object();
-    out["ok"] = failures == 0;
+    out["ok"] = failures == 0 && not_committed.empty();
     out["head"] = last.head;
     out["seq"] = last.seq;
     out["entries"] = entries;
+    out["committed"] = committed.to_json();
+    out["not_committed"] = not_committed;
     print_json(out);
   };
+  std::size_t next = 0; // the URLs before it are committed
   try {
     for (const auto& o : all) {
       const capture::CaptureResult r = capture::capture_url(c, o);
+      ++next;
+      committed.add(r.appended);
       last = r.appended;
       const auto& w = r.staged.web;
       if (g.json) {
@@ -209,6 +217,18 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
       }
       std::cout.flush();
     }
+  } catch (const Error& e) {
+    for (std::size_t i = next; i < all.size(); ++i)
+      not_committed.push_back(all[i].url);
+    if (g.json && !entries.empty()) print_document();
+    if (committed.count == 0) throw;
+    note_not_committed(not_committed);
+    if (e.kind() != ErrorKind::interrupted) throw;
+    // Some captures are in the case: say which, with the code for "partly done".
+    throw Error(ErrorKind::partial, "capture-url: interrupted after " + std::to_string(committed.count) + " of " +
+                                        std::to_string(all.size()) + " URLs were recorded (seq " + std::to_string(committed.first->seq) +
+                                        " to " + std::to_string(committed.last->seq) + ", head " + committed.last->head + "); the other " +
+                                        std::to_string(not_committed.size()) + " were not: capture only those again");
   } catch (...) {
     if (g.json && !entries.empty()) print_document();
     throw;

@@ -14,8 +14,8 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("cbkit ") + k_version);
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer("Exit codes: 0 ok, 1 verify found problems, 2 usage, 3 input, 4 case, 5 locked, 6 I/O, 70 internal,\n130 interrupted (nothing "
-             "recorded).\n"
+  app.footer("Exit codes: 0 ok, 1 verify found problems, 2 usage, 3 input, 4 case, 5 locked, 6 I/O, 8 partly done\n(interrupted after "
+             "some entries were recorded), 70 internal, 130 interrupted (nothing recorded).\n"
              "See cbkit(1) and cbkit-<command>(1).");
 
   GlobalOptions g;

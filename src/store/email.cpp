@@ -12,14 +12,21 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <deque>
+#include <exception>
 #include <fcntl.h>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace cbkit::store {
 
@@ -127,8 +134,82 @@ std::vector<Source> mbox_sources(const fs::path& path, std::string_view data) {
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-void add_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
-                   const std::vector<std::unique_ptr<MappedFile>>& mboxes, const std::function<void(const EmailAdded&)>& on_added);
+// One message staged by the worker thread, waiting for its group commit.
+struct StagedMessage {
+  StagedEntry entry;  // no builder when the message is a duplicate
+  EmailAdded added;   // source and summary; receipt and files once committed
+  std::string sha256; // of original.eml
+  std::uint64_t bytes = 0;
+  bool duplicate = false;
+};
+
+StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
+                              const std::vector<std::unique_ptr<MappedFile>>& mboxes,
+                              const std::unordered_map<std::string, std::uint64_t>& existing, std::unordered_set<std::string>& seen);
+
+// The hand-over between the worker that parses and stages messages and the thread that
+// commits them. Bounded (two groups ahead at most), so disk and memory use do not grow with
+// the number of messages; first in, first out, so entries keep the input order.
+class StageQueue {
+public:
+  // Waits for room; false when the committer gave up (the message is then dropped).
+  bool push(StagedMessage m) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [&] { return m_stopped || (m_items.size() < 2 * k_batch_max_entries && m_bytes < 2 * k_batch_max_bytes); });
+    if (m_stopped) return false;
+    m_bytes += m.bytes;
+    m_items.push_back(std::move(m));
+    m_cv.notify_all();
+    return true;
+  }
+  // The worker is done (error: what stopped it, rethrown by take() once the queue is empty).
+  void finish(std::exception_ptr error) {
+    std::lock_guard lock(m_mutex);
+    m_finished = true;
+    m_error = std::move(error);
+    m_cv.notify_all();
+  }
+  // The committer gives up: push() returns false from now on.
+  void stop() {
+    std::lock_guard lock(m_mutex);
+    m_stopped = true;
+    m_cv.notify_all();
+  }
+  bool stopped() {
+    std::lock_guard lock(m_mutex);
+    return m_stopped;
+  }
+  // Waits for at least one message, then takes what is ready up to one group's bounds.
+  // False at the end; rethrows the worker's error after the messages staged before it.
+  bool take(std::vector<StagedMessage>& out) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [&] { return !m_items.empty() || m_finished; });
+    if (m_items.empty()) {
+      if (m_error) std::rethrow_exception(m_error);
+      return false;
+    }
+    std::size_t entries = 0;
+    std::uint64_t bytes = 0;
+    while (!m_items.empty() && entries < k_batch_max_entries && (entries == 0 || bytes + m_items.front().bytes <= k_batch_max_bytes)) {
+      if (!m_items.front().duplicate) ++entries;
+      bytes += m_items.front().bytes;
+      m_bytes -= m_items.front().bytes;
+      out.push_back(std::move(m_items.front()));
+      m_items.pop_front();
+    }
+    m_cv.notify_all();
+    return true;
+  }
+
+private:
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::deque<StagedMessage> m_items;
+  std::uint64_t m_bytes = 0;
+  bool m_finished = false;
+  bool m_stopped = false;
+  std::exception_ptr m_error;
+};
 
 } // namespace
 
@@ -188,8 +269,8 @@ email::DkimKey parse_dkim_key_arg(const std::string& arg) {
   return k;
 }
 
-void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added,
-                EmailIntake* intake) {
+void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added, EmailIntake* intake,
+                const std::function<void(const EmailDuplicate&)>& on_duplicate) {
   std::vector<RefusedInput> refused;
   std::vector<std::string> not_email;
   validate_context(c, options.context);
@@ -257,7 +338,10 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
     add_mbox(m);
   std::sort(refused.begin(), refused.end(), [](const RefusedInput& a, const RefusedInput& b) { return a.input < b.input; });
   std::sort(not_email.begin(), not_email.end());
-  if (intake != nullptr) *intake = EmailIntake{refused, not_email};
+  if (intake != nullptr) {
+    intake->refused = refused;
+    intake->not_email = not_email;
+  }
   if (!refused.empty() && !options.skip_unreadable) {
     std::string list;
     for (std::size_t i = 0; i < refused.size() && i < 20; ++i)
@@ -272,38 +356,99 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
   if (sources.empty()) throw Error(ErrorKind::input, "add-email: no e-mail could be taken from the inputs; nothing was stored");
 
   const Json context = context_json(options.context);
+  std::vector<std::string> labels;
+  labels.reserve(sources.size());
+  for (const Source& src : sources)
+    labels.push_back(src.label());
+  if (intake != nullptr) intake->message_count = sources.size();
+  const std::unordered_map<std::string, std::uint64_t> existing =
+      options.skip_existing ? recorded_originals(c) : std::unordered_map<std::string, std::uint64_t>();
+
+  // Both cores: the worker parses and stages message n+1.. while this thread commits the
+  // group before it. Only the worker touches GMime and the inputs; only this thread appends
+  // and calls back, in input order.
+  StageQueue queue;
+  std::thread worker([&] {
+    try {
+      std::unordered_set<std::string> seen; // hashes staged in this run (--skip-existing)
+      for (const Source& src : sources) {
+        if (interrupted() || queue.stopped()) break;
+        if (!queue.push(stage_one_email(c, options, context, src, mboxes, existing, seen))) break;
+      }
+      queue.finish(nullptr);
+    } catch (...) {
+      queue.finish(std::current_exception());
+    }
+  });
 
   // What is committed is in the manifest: an interruption must say so, never "nothing was
   // recorded" after some messages were (a script that retries would store them twice).
-  std::size_t done = 0;
+  std::size_t done = 0;      // messages committed or found duplicates, in input order
+  std::size_t committed = 0; // entries appended
   std::optional<manifest::Appended> first_added, last_added;
+  std::unordered_map<std::string, std::uint64_t> run_seq; // original hashes committed in this run
   try {
-    for (const Source& src : sources) {
-      throw_if_interrupted("add-email");
-      add_one_email(c, options, context, src, mboxes, [&](const EmailAdded& added) {
+    std::vector<StagedMessage> group;
+    while (queue.take(group)) {
+      std::vector<StagedEntry> entries;
+      entries.reserve(group.size());
+      for (StagedMessage& m : group)
+        if (!m.duplicate) entries.push_back(std::move(m.entry));
+      std::vector<Committed> receipts = commit_batch(entries);
+      std::size_t k = 0;
+      for (StagedMessage& m : group) {
+        if (m.duplicate) {
+          const auto it = existing.find(m.sha256);
+          EmailDuplicate d{std::move(m.added.source), m.sha256, it != existing.end() ? it->second : run_seq.at(m.sha256)};
+          ++done;
+          if (on_duplicate) on_duplicate(d);
+          continue;
+        }
+        Committed& r = receipts[k++];
+        m.added.appended = std::move(r.appended);
+        m.added.files = std::move(r.files);
+        if (options.skip_existing) run_seq.emplace(m.sha256, m.added.appended.seq);
         ++done;
-        if (!first_added) first_added = added.appended;
-        last_added = added.appended;
-        on_added(added);
-      });
+        ++committed;
+        if (!first_added) first_added = m.added.appended;
+        last_added = m.added.appended;
+        on_added(m.added);
+      }
+      group.clear();
     }
+    // The worker stops early only when interrupted.
+    if (done < sources.size()) throw_if_interrupted("add-email");
+    worker.join();
   } catch (const Error& e) {
-    if (e.kind() != ErrorKind::interrupted || done == 0) throw;
-    throw Error(ErrorKind::interrupted, "add-email: interrupted after " + std::to_string(done) + " of " + std::to_string(sources.size()) +
-                                            " messages were recorded (seq " + std::to_string(first_added->seq) + " to " +
-                                            std::to_string(last_added->seq) + ", head " + last_added->head + "); the other " +
-                                            std::to_string(sources.size() - done) + " were not: add only those again (the first " +
-                                            std::to_string(done) + " are in the case)");
+    queue.stop();
+    if (worker.joinable()) worker.join();
+    if (intake != nullptr) intake->not_committed.assign(labels.begin() + static_cast<std::ptrdiff_t>(done), labels.end());
+    if (e.kind() != ErrorKind::interrupted || committed == 0) throw;
+    throw Error(ErrorKind::partial, "add-email: interrupted after " + std::to_string(committed) + " of " + std::to_string(sources.size()) +
+                                        " messages were recorded (seq " + std::to_string(first_added->seq) + " to " +
+                                        std::to_string(last_added->seq) + ", head " + last_added->head + "); the other " +
+                                        std::to_string(sources.size() - done) +
+                                        " were not: run the same command again with --skip-existing to store only those");
+  } catch (...) {
+    queue.stop();
+    if (worker.joinable()) worker.join();
+    if (intake != nullptr) intake->not_committed.assign(labels.begin() + static_cast<std::ptrdiff_t>(done), labels.end());
+    throw;
   }
 }
 
 namespace {
 
-// Stores one message as one entry (the body of add_emails' loop).
-void add_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
-                   const std::vector<std::unique_ptr<MappedFile>>& mboxes, const std::function<void(const EmailAdded&)>& on_added) {
+// Stages one message as one entry (the worker's part of add_emails): its files written,
+// its line's fields ready. A duplicate (--skip-existing) leaves nothing staged.
+StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
+                              const std::vector<std::unique_ptr<MappedFile>>& mboxes,
+                              const std::unordered_map<std::string, std::uint64_t>& existing, std::unordered_set<std::string>& seen) {
+  StagedMessage out;
+  out.added.source = src.label();
   {
-    EntryBuilder entry(c, "email", options.examiner, options.lock_timeout);
+    out.entry.builder = std::make_unique<EntryBuilder>(c, "email", options.examiner, options.lock_timeout);
+    EntryBuilder& entry = *out.entry.builder;
     FileRecord* orig = nullptr;
     if (src.type == Source::Type::file) {
       struct stat st {};
@@ -325,6 +470,14 @@ void add_one_email(const Case& c, const AddEmailOptions& options, const Json& co
     }
     const fs::path original = entry.dir() / "original.eml";
     const std::string orig_sha256 = orig->sha256;
+    out.sha256 = orig_sha256;
+    if (options.skip_existing) {
+      if (existing.count(orig_sha256) != 0 || !seen.insert(orig_sha256).second) {
+        out.duplicate = true;
+        out.entry.builder.reset(); // removes what was staged
+        return out;
+      }
+    }
     const std::string orig_source_path = orig->source_path;
 
     // Analyse the stored copy, not the source: what is analysed is what is kept.
@@ -357,14 +510,11 @@ void add_one_email(const Case& c, const AddEmailOptions& options, const Json& co
     fields["email"] = email;
     if (!context.empty()) fields["context"] = context;
 
-    EmailAdded added;
-    added.source = src.label();
-    added.summary = analysis.summary;
-    Committed committed = entry.commit(fields);
-    added.appended = committed.appended;
-    added.files = std::move(committed.files);
-    on_added(added);
+    out.added.summary = analysis.summary;
+    out.entry.fields = std::move(fields);
+    out.bytes = entry.staged_bytes();
   }
+  return out;
 }
 
 } // namespace
