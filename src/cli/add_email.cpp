@@ -81,7 +81,6 @@ int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
     } else if (g.json && (run.committed.count > 0 || !run.duplicates.empty())) {
       print_document();
     }
-    if (run.committed.count > 0) note_not_committed(run.intake.not_committed);
     throw;
   }
   if (args.jsonl) {

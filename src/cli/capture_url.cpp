@@ -222,7 +222,6 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
       not_committed.push_back(all[i].url);
     if (g.json && !entries.empty()) print_document();
     if (committed.count == 0) throw;
-    note_not_committed(not_committed);
     if (e.kind() != ErrorKind::interrupted) throw;
     // Some captures are in the case: say which, with the code for "partly done".
     throw Error(ErrorKind::partial, "capture-url: interrupted after " + std::to_string(committed.count) + " of " +

@@ -1,7 +1,5 @@
 #include "cli/progress.hpp"
 
-#include "cbkit/util/text.hpp"
-
 #include <iostream>
 
 namespace cbkit::cli {
@@ -56,14 +54,6 @@ Json jsonl_summary(int exit_code, const CommittedRange& committed, const std::ve
   j["duplicate_count"] = duplicates;
   if (!error.empty()) j["error"] = error;
   return j;
-}
-
-void note_not_committed(const std::vector<std::string>& not_committed) {
-  if (not_committed.empty()) return;
-  std::cerr << "cbkit: note: " << not_committed.size() << " input(s) not committed";
-  for (std::size_t i = 0; i < not_committed.size() && i < 3; ++i)
-    std::cerr << (i == 0 ? ": " : ", ") << util::terminal_text(not_committed[i], false);
-  std::cerr << (not_committed.size() > 3 ? ", ..." : "") << "\n";
 }
 
 } // namespace cbkit::cli

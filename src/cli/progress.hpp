@@ -47,8 +47,4 @@ manifest::Json jsonl_duplicate(const std::string& input, const std::string& sha2
 manifest::Json jsonl_summary(int exit_code, const CommittedRange& committed, const std::vector<std::string>& not_committed,
                              std::size_t duplicates, const std::string& error = "");
 
-// On stderr, after a run that stopped part way: how many inputs were not committed and the
-// first of them (the error line itself says why it stopped).
-void note_not_committed(const std::vector<std::string>& not_committed);
-
 } // namespace cbkit::cli

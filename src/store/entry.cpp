@@ -133,7 +133,8 @@ manifest::PendingEntry EntryBuilder::pending(const Json& fields, const std::opti
       throw HeadMoved(m_kind + ": the case's head moved from " + *expected_prev + " to " + slot.prev + " meanwhile");
     }
     Json files = Json::array();
-    out.files = m_files;
+    // The builder is done with its records once its line is built: moved, not copied.
+    out.files = std::move(m_files);
     for (FileRecord& f : out.files) {
       f.path.insert(0, slot.entry_dir + "/");
       files.push_back(f.to_json());

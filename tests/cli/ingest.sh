@@ -57,22 +57,22 @@ test_kill_folder_ingest_at_random_moments() {
     local P="$T/pristine"
     new_case "$P" --timezone UTC
     C=$P
-    mkinbox "$T/inbox" 1500
+    mkinbox "$T/inbox" 800
 
     local start full_ms
     cp -a "$P" "$T/timing"
     start=$EPOCHREALTIME
     expect_exit 0 cbkit --case "$T/timing" add-email --jsonl "$T/inbox"
     full_ms=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
-    expect_eq "$(jq -s '[.[] | select(.type == "entry")] | length' "$OUT")" 1500 "--jsonl entry lines of a whole run"
-    expect_jq_file <(tail -n 1 "$OUT") '.type == "summary"' '.ok == true' '.committed.count == 1500' '.committed.last_seq == 1500' \
+    expect_eq "$(jq -s '[.[] | select(.type == "entry")] | length' "$OUT")" 800 "--jsonl entry lines of a whole run"
+    expect_jq_file <(tail -n 1 "$OUT") '.type == "summary"' '.ok == true' '.committed.count == 800' '.committed.last_seq == 800' \
         ".committed.head == \"$(manifest_head "$T/timing")\""
-    echo "uninterrupted add-email of 1500 messages: $full_ms ms"
+    echo "uninterrupted add-email of 800 messages: $full_ms ms"
     chmod -R u+w "$T/timing"
     rm -rf "$T/timing"
 
     local run delay R pid rc killed=0
-    for run in 1 2 3 4 5 6; do
+    for run in 1 2 3 4 5; do
         delay=$(awk -v ms="$full_ms" -v r="$RANDOM" 'BEGIN { printf "%.3f", ms * (0.05 + 0.9 * r / 32768) / 1000 }')
         R="$T/run-$run"
         cp -a "$P" "$R"
@@ -96,8 +96,8 @@ test_kill_folder_ingest_at_random_moments() {
         jq -e -s 'length >= 1' "$R/manifest.jsonl" >/dev/null || fail "run $run: the manifest does not parse"
         BEFORE_ENTRIES=0 expect_jsonl_entries_committed "$R" "$T/run-$run.jsonl"
         # messages are committed in input order
-        expect_eq "$(jq -r 'select(.seq >= 1) | .email.subject' "$R/manifest.jsonl" | head -n 3 | tr '\n' ' ')" \
-            "$(jq -r 'select(.seq >= 1) | .email.subject' "$R/manifest.jsonl" | head -n 3 | sort -V | tr '\n' ' ')" "order"
+        jq -e -s '[.[1:][] | .email.subject] as $s | $s == [range(0; $s | length) | "m\(.)"]' "$R/manifest.jsonl" >/dev/null ||
+            fail "run $run: the entries are not in input order"
         chmod -R u+w "$R"
         rm -rf "$R"
     done
