@@ -11,6 +11,7 @@
 #include "cbkit/util/time.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -145,7 +146,7 @@ struct StagedMessage {
 
 StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
                               const std::vector<std::unique_ptr<MappedFile>>& mboxes,
-                              const std::unordered_map<std::string, std::uint64_t>& existing, std::unordered_set<std::string>& seen);
+                              const std::unordered_map<std::string, std::uint64_t>& existing);
 
 // The hand-over between the worker that parses and stages messages and the thread that
 // commits them. Bounded (two groups ahead at most), so disk and memory use do not grow with
@@ -165,6 +166,7 @@ public:
   // The worker is done (error: what stopped it, rethrown by take() once the queue is empty).
   void finish(std::exception_ptr error) {
     std::lock_guard lock(m_mutex);
+    if (m_finished) return; // the first reason to finish stands
     m_finished = true;
     m_error = std::move(error);
     m_cv.notify_all();
@@ -364,22 +366,72 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
   const std::unordered_map<std::string, std::uint64_t> existing =
       options.skip_existing ? recorded_originals(c) : std::unordered_map<std::string, std::uint64_t>();
 
-  // Both cores: the worker parses and stages message n+1.. while this thread commits the
-  // group before it. Only the worker touches GMime and the inputs; only this thread appends
-  // and calls back, in input order.
+  // Both cores: two workers parse and stage messages (each takes the next one) while this
+  // thread commits the group before. They hand their messages over in input order (a
+  // worker waits for its turn), so the entries keep that order whatever the timing. Only
+  // the workers touch GMime (one parser object per message) and the inputs; only this
+  // thread appends and calls back.
   StageQueue queue;
-  std::thread worker([&] {
+  std::atomic<std::size_t> next_index{0};
+  std::mutex turn_mutex;
+  std::condition_variable turn_cv;
+  std::size_t turn = 0;     // the index of the next message to hand over
+  bool turn_failed = false; // a worker failed at its turn: nobody hands over after it
+  std::atomic<unsigned> running{0};
+  const unsigned stagers = std::thread::hardware_concurrency() > 1 && sources.size() > 1 ? 2 : 1;
+  // Waits until message i may be handed over; false when a worker failed before it.
+  const auto wait_turn = [&](std::size_t i) {
+    std::unique_lock lock(turn_mutex);
+    turn_cv.wait(lock, [&] { return turn == i || turn_failed; });
+    return !turn_failed;
+  };
+  const auto stage_loop = [&] {
+    std::size_t i = 0;
     try {
-      std::unordered_set<std::string> seen; // hashes staged in this run (--skip-existing)
-      for (const Source& src : sources) {
+      for (;;) {
         if (interrupted() || queue.stopped()) break;
-        if (!queue.push(stage_one_email(c, options, context, src, mboxes, existing, seen))) break;
+        i = next_index.fetch_add(1);
+        if (i >= sources.size()) break;
+        std::optional<StagedMessage> m;
+        try {
+          m = stage_one_email(c, options, context, sources[i], mboxes, existing);
+        } catch (const Error& e) {
+          if (e.kind() != ErrorKind::io || stagers == 1) throw;
+          // A full disk may come from the message staged beside this one: once every
+          // message before this one is handed over, stage it again alone, so the
+          // messages before the one that does not fit are still recorded.
+          if (!wait_turn(i)) break;
+          m = stage_one_email(c, options, context, sources[i], mboxes, existing);
+        }
+        if (!wait_turn(i)) break;
+        const bool taken = queue.push(std::move(*m));
+        {
+          std::lock_guard lock(turn_mutex);
+          ++turn;
+        }
+        turn_cv.notify_all();
+        if (!taken) break;
       }
-      queue.finish(nullptr);
     } catch (...) {
+      // The messages before this one are handed over first; then the error ends the queue.
+      wait_turn(i);
+      {
+        std::lock_guard lock(turn_mutex);
+        turn_failed = true;
+      }
+      turn_cv.notify_all();
       queue.finish(std::current_exception());
     }
-  });
+    if (running.fetch_sub(1) == 1) queue.finish(nullptr);
+  };
+  running = stagers;
+  std::vector<std::thread> workers;
+  for (unsigned w = 0; w < stagers; ++w)
+    workers.emplace_back(stage_loop);
+  const auto join_workers = [&] {
+    for (std::thread& t : workers)
+      if (t.joinable()) t.join();
+  };
 
   // What is committed is in the manifest: an interruption must say so, never "nothing was
   // recorded" after some messages were (a script that retries would store them twice).
@@ -390,6 +442,18 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
   try {
     std::vector<StagedMessage> group;
     while (queue.take(group)) {
+      if (options.skip_existing) {
+        // A message already committed in this run, or earlier in this group, is a
+        // duplicate: decided here, in input order, so the first copy is the one stored.
+        std::unordered_set<std::string> in_group;
+        for (StagedMessage& m : group) {
+          if (m.duplicate) continue;
+          if (run_seq.count(m.sha256) != 0 || !in_group.insert(m.sha256).second) {
+            m.duplicate = true;
+            m.entry.builder.reset(); // removes what was staged
+          }
+        }
+      }
       std::vector<StagedEntry> entries;
       entries.reserve(group.size());
       for (StagedMessage& m : group)
@@ -416,12 +480,12 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
       }
       group.clear();
     }
-    // The worker stops early only when interrupted.
+    // The workers stop early only when interrupted.
     if (done < sources.size()) throw_if_interrupted("add-email");
-    worker.join();
+    join_workers();
   } catch (const Error& e) {
     queue.stop();
-    if (worker.joinable()) worker.join();
+    join_workers();
     if (intake != nullptr) intake->not_committed.assign(labels.begin() + static_cast<std::ptrdiff_t>(done), labels.end());
     if (e.kind() != ErrorKind::interrupted || committed == 0) throw;
     throw Error(ErrorKind::partial, "add-email: interrupted after " + std::to_string(committed) + " of " + std::to_string(sources.size()) +
@@ -431,7 +495,7 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
                                         " were not: run the same command again with --skip-existing to store only those");
   } catch (...) {
     queue.stop();
-    if (worker.joinable()) worker.join();
+    join_workers();
     if (intake != nullptr) intake->not_committed.assign(labels.begin() + static_cast<std::ptrdiff_t>(done), labels.end());
     throw;
   }
@@ -443,7 +507,7 @@ namespace {
 // its line's fields ready. A duplicate (--skip-existing) leaves nothing staged.
 StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
                               const std::vector<std::unique_ptr<MappedFile>>& mboxes,
-                              const std::unordered_map<std::string, std::uint64_t>& existing, std::unordered_set<std::string>& seen) {
+                              const std::unordered_map<std::string, std::uint64_t>& existing) {
   StagedMessage out;
   out.added.source = src.label();
   {
@@ -472,7 +536,7 @@ StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, con
     const std::string orig_sha256 = orig->sha256;
     out.sha256 = orig_sha256;
     if (options.skip_existing) {
-      if (existing.count(orig_sha256) != 0 || !seen.insert(orig_sha256).second) {
+      if (existing.count(orig_sha256) != 0) {
         out.duplicate = true;
         out.entry.builder.reset(); // removes what was staged
         return out;
