@@ -379,11 +379,33 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
   bool turn_failed = false; // a worker failed at its turn: nobody hands over after it
   std::atomic<unsigned> running{0};
   const unsigned stagers = std::thread::hardware_concurrency() > 1 && sources.size() > 1 ? 2 : 1;
-  // Waits until message i may be handed over; false when a worker failed before it.
-  const auto wait_turn = [&](std::size_t i) {
+  std::size_t staging = 0; // workers inside stage_one_email (under turn_mutex)
+  // Waits until message i may be handed over (`alone`: and no other worker is staging);
+  // false when a worker failed before it.
+  const auto wait_turn = [&](std::size_t i, bool alone = false) {
     std::unique_lock lock(turn_mutex);
-    turn_cv.wait(lock, [&] { return turn == i || turn_failed; });
+    turn_cv.wait(lock, [&] { return (turn == i && (!alone || staging == 0)) || turn_failed; });
     return !turn_failed;
+  };
+  const auto stage = [&](std::size_t i) {
+    {
+      std::lock_guard lock(turn_mutex);
+      ++staging;
+    }
+    // What a failed message staged is removed before this count drops (unwinding).
+    struct Done {
+      std::mutex& mutex;
+      std::condition_variable& cv;
+      std::size_t& staging;
+      ~Done() {
+        {
+          std::lock_guard lock(mutex);
+          --staging;
+        }
+        cv.notify_all();
+      }
+    } done{turn_mutex, turn_cv, staging};
+    return stage_one_email(c, options, context, sources[i], mboxes, existing);
   };
   const auto stage_loop = [&] {
     std::size_t i = 0;
@@ -394,14 +416,14 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
         if (i >= sources.size()) break;
         std::optional<StagedMessage> m;
         try {
-          m = stage_one_email(c, options, context, sources[i], mboxes, existing);
+          m = stage(i);
         } catch (const Error& e) {
           if (e.kind() != ErrorKind::io || stagers == 1) throw;
           // A full disk may come from the message staged beside this one: once every
-          // message before this one is handed over, stage it again alone, so the
-          // messages before the one that does not fit are still recorded.
-          if (!wait_turn(i)) break;
-          m = stage_one_email(c, options, context, sources[i], mboxes, existing);
+          // message before this one is handed over and no other is being staged, stage it
+          // again alone, so the messages before the one that does not fit are recorded.
+          if (!wait_turn(i, true)) break;
+          m = stage(i);
         }
         if (!wait_turn(i)) break;
         const bool taken = queue.push(std::move(*m));
