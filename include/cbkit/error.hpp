@@ -13,6 +13,7 @@ enum class ErrorKind {
   case_ = 4,         // no case, case exists, manifest torn or corrupt, no such entry
   locked = 5,        // another cbkit process holds the case lock
   io = 6,            // writing to the case failed (disk full, permissions)
+  partial = 8,       // interrupted after some entries of a multi-entry command were committed
   interrupted = 130, // SIGINT/SIGTERM arrived; the command rolled back
   internal = 70      // a bug
 };

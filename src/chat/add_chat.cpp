@@ -369,6 +369,28 @@ AddChatResult add_chat(const store::Case& c, const AddChatOptions& options) {
     }
   }
 
+  if (options.skip_existing) {
+    // The export is a duplicate when each of its originals is already one of the case's.
+    const auto existing = store::recorded_originals(c);
+    std::optional<std::uint64_t> first_seq;
+    bool all_known = !entry.files().empty();
+    for (const store::FileRecord& f : entry.files()) {
+      if (f.role != "original") continue;
+      const auto it = existing.find(f.sha256);
+      if (it == existing.end()) {
+        all_known = false;
+        break;
+      }
+      if (!first_seq) first_seq = it->second;
+    }
+    if (all_known && first_seq) {
+      AddChatResult dup;
+      dup.duplicate_of = first_seq;
+      dup.sha256 = entry.files().front().sha256;
+      return dup; // the builder removes what was staged
+    }
+  }
+
   Conversation conv;
   try {
     conv = parse_export(in.files, time);
@@ -413,7 +435,7 @@ AddChatResult add_chat(const store::Case& c, const AddChatOptions& options) {
   const Json ctx = store::context_json(context);
   if (!ctx.empty()) fields["context"] = ctx;
   store::Committed committed = entry.commit(fields);
-  return AddChatResult{committed.appended, std::move(committed.files), chat};
+  return AddChatResult{std::nullopt, {}, committed.appended, std::move(committed.files), chat};
 }
 
 std::vector<LineExportFile> export_files_of(const manifest::Json& line) {

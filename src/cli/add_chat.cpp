@@ -1,6 +1,8 @@
 #include "cbkit/chat/add_chat.hpp"
+#include "cbkit/manifest/reader.hpp"
 #include "cbkit/util/text.hpp"
 #include "cli/common.hpp"
+#include "cli/progress.hpp"
 
 #include <iostream>
 #include <memory>
@@ -18,6 +20,8 @@ struct AddChatArgs {
   std::optional<std::uint64_t> about_person;
   std::string note;
   std::string examiner;
+  bool skip_existing = false;
+  bool jsonl = false;
 };
 
 int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
@@ -31,14 +35,51 @@ int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
   o.note = args.note;
   o.examiner = examiner_or_env(args.examiner);
   o.lock_timeout = g.lock_timeout();
+  o.skip_existing = args.skip_existing;
   const store::Case c = open_case(g);
-  const chat::AddChatResult r = chat::add_chat(c, o);
+  if (args.jsonl && g.json) throw Error(ErrorKind::usage, "--jsonl: not with --json; choose the stream (--jsonl) or one document (--json)");
+  chat::AddChatResult r;
+  try {
+    r = chat::add_chat(c, o);
+  } catch (const Error& e) {
+    // One entry, all or nothing: nothing was committed.
+    if (args.jsonl) print_jsonl(jsonl_summary(e.exit_code(), CommittedRange{}, {util::utf8_lossy(args.input)}, 0, e.what()));
+    throw;
+  }
+  CommittedRange committed;
+  if (r.duplicate_of) {
+    // Nothing appended: the receipt is the case's head as it stands.
+    const manifest::Tail tail = manifest::read_tail(c.manifest_path());
+    g.out.set_head(tail.head, tail.seq);
+    if (args.jsonl) {
+      print_jsonl(jsonl_duplicate(util::utf8_lossy(args.input), r.sha256, *r.duplicate_of));
+      print_jsonl(jsonl_summary(0, committed, {}, 1));
+    } else if (g.json) {
+      g.out["entry"] = nullptr;
+      g.out["dir"] = nullptr;
+      g.out["chat"] = nullptr;
+      g.out["files"] = manifest::Json::array();
+      g.out["file_count"] = 0;
+      g.out["committed"] = committed.to_json();
+      g.out["duplicates"] = manifest::Json::array(
+          {manifest::Json{{"input", util::utf8_lossy(args.input)}, {"sha256", r.sha256}, {"duplicate_of", *r.duplicate_of}}});
+    } else {
+      std::cout << "  " << r.sha256 << "  already in the case (seq " << *r.duplicate_of << "): " << util::terminal_text(args.input, false)
+                << "\n  nothing new; nothing was appended\n";
+      print_receipt(manifest::Appended{tail.seq, tail.head, ""});
+    }
+    return 0;
+  }
+  committed.add(r.appended);
   g.out.add_appended(r.appended, r.files);
   if (const auto n = r.chat.value("unresolved_times", std::uint64_t{0}); n > 0) {
     g.out.warn("unresolved-times", std::to_string(n) + " message time(s) could not be resolved in " + string_field(r.chat, "zone") +
                                        " (clock change); they are kept as written, without a UTC time");
   }
-  if (g.json) {
+  if (args.jsonl) {
+    print_jsonl(jsonl_entry(r.appended, util::utf8_lossy(args.input), r.files));
+    print_jsonl(jsonl_summary(0, committed, {}, 0));
+  } else if (g.json) {
     manifest::Json files = manifest::Json::array();
     for (const auto& f : r.files) {
       manifest::Json j{{"path", f.path}, {"sha256", f.sha256}, {"size", f.size}, {"role", f.role}};
@@ -50,6 +91,8 @@ int run_add_chat(const AddChatArgs& args, const GlobalOptions& g) {
     g.out["chat"] = r.chat;
     g.out["files"] = files;
     g.out["file_count"] = files.size();
+    g.out["committed"] = committed.to_json();
+    g.out["duplicates"] = manifest::Json::array();
   } else {
     const auto& ch = r.chat;
     std::cout << "  " << util::terminal_text(string_field(ch, "platform"), false) << " chat ("
@@ -97,6 +140,10 @@ void setup_add_chat(CLI::App& app, const GlobalOptions& g, Action& action) {
                   "The person entry (seq) the conversation is with, e.g. the suspect (the report's checklist counts it)");
   sub->add_option("--note", args->note, "A note about this export");
   sub->add_option("--examiner", args->examiner, "Who adds this entry (default: $CBKIT_EXAMINER, else the case's examiner)");
+  sub->add_flag("--skip-existing", args->skip_existing,
+                "Store nothing when the export's original files are already in the case (reported as a duplicate of that entry)");
+  sub->add_flag("--jsonl", args->jsonl,
+                "Print one JSON line for the entry once committed, then a summary line (instead of text or --json)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_add_chat(*args, g); }; });
 }
 

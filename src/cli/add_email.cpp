@@ -1,6 +1,7 @@
 #include "cbkit/store/email.hpp"
 #include "cbkit/util/text.hpp"
 #include "cli/common.hpp"
+#include "cli/progress.hpp"
 
 #include <iostream>
 #include <memory>
@@ -16,6 +17,8 @@ struct AddEmailArgs {
   ContextArgs context;
   std::string examiner;
   bool skip_unreadable = false;
+  bool skip_existing = false;
+  bool jsonl = false;
 };
 
 std::string joined(const manifest::Json& list) {
@@ -27,9 +30,16 @@ std::string joined(const manifest::Json& list) {
   return s;
 }
 
-// Stores every message, collecting the --json entries and the last receipt as it goes.
-void add_all(const store::Case& c, const store::AddEmailOptions& options, const GlobalOptions& g, manifest::Json& entries,
-             manifest::Appended& last, store::EmailIntake& intake);
+// What a run collects for its --json document, its --jsonl summary and its text.
+struct EmailRun {
+  manifest::Json entries = manifest::Json::array();
+  manifest::Json duplicates = manifest::Json::array();
+  CommittedRange committed;
+  store::EmailIntake intake;
+};
+
+// Stores every message, printing each committed entry (text or --jsonl) as it goes.
+void add_all(const store::Case& c, const store::AddEmailOptions& options, const AddEmailArgs& args, const GlobalOptions& g, EmailRun& run);
 
 int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
   store::AddEmailOptions options;
@@ -43,7 +53,9 @@ int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
   options.examiner = examiner_or_env(args.examiner);
   options.lock_timeout = g.lock_timeout();
   options.skip_unreadable = args.skip_unreadable;
+  options.skip_existing = args.skip_existing;
   const store::Case c = open_case(g);
+  if (args.jsonl && g.json) throw Error(ErrorKind::usage, "--jsonl: not with --json; choose the stream (--jsonl) or one document (--json)");
   // Named files and mboxes are checked before anything is stored, so all the bad ones are
   // named at once (folders are walked by add_emails, which lists what it refuses).
   std::vector<std::string> named = args.inputs;
@@ -52,47 +64,64 @@ int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
     std::error_code ec;
     return in == "-" || std::filesystem::is_directory(std::filesystem::symlink_status(in, ec));
   });
-  store::EmailIntake intake;
+  EmailRun run;
 
-  manifest::Json entries = manifest::Json::array();
-  manifest::Appended last;
   // The --json document: run() prints it, with `error` when the import stopped part-way
-  // (the messages committed before are in the manifest: scripts see them too).
+  // (the messages committed before are in the manifest and in `appended`: scripts see them).
   auto fill_document = [&] {
-    g.out["entries"] = entries;
-    g.out["entry_count"] = entries.size();
-    for (const auto& r : intake.refused)
+    g.out["entries"] = run.entries;
+    g.out["entry_count"] = run.entries.size();
+    for (const auto& r : run.intake.refused)
       g.out.refuse(r.input, r.code, r.reason);
-    g.out["not_email_count"] = intake.not_email.size();
+    g.out["not_email_count"] = run.intake.not_email.size();
+    g.out["committed"] = run.committed.to_json();
+    g.out["not_committed"] = run.intake.not_committed;
+    g.out["duplicates"] = run.duplicates;
   };
   try {
-    add_all(c, options, g, entries, last, intake);
-  } catch (...) {
-    if (g.json) fill_document();
+    add_all(c, options, args, g, run);
+  } catch (const Error& e) {
+    // Messages committed before the failure are in the manifest: scripts see them too.
+    if (args.jsonl) {
+      print_jsonl(jsonl_summary(e.exit_code(), run.committed, run.intake.not_committed, run.duplicates.size(), e.what()));
+    } else if (g.json) {
+      fill_document();
+    }
     throw;
   }
-  if (g.json) fill_document();
+  if (args.jsonl) {
+    print_jsonl(jsonl_summary(0, run.committed, {}, run.duplicates.size()));
+  } else if (g.json) {
+    fill_document();
+  }
   // Refused inputs (only reached with --skip-unreadable): said on stderr, exit 0 as asked.
-  for (const auto& r : intake.refused)
+  for (const auto& r : run.intake.refused)
     std::cerr << "cbkit: warning: refused " << util::terminal_text(r.input, false) << ": " << r.reason << "\n";
-  if (!intake.not_email.empty()) {
-    std::cerr << "cbkit: note: " << intake.not_email.size()
+  if (!run.intake.not_email.empty()) {
+    std::cerr << "cbkit: note: " << run.intake.not_email.size()
               << " file(s) of the folder(s) left aside as not e-mails (no .eml name, no header field at the start)";
-    for (std::size_t i = 0; i < intake.not_email.size() && i < 5; ++i)
-      std::cerr << (i == 0 ? ": " : ", ") << util::terminal_text(intake.not_email[i], false);
-    std::cerr << (intake.not_email.size() > 5 ? ", ..." : "") << "\n";
+    for (std::size_t i = 0; i < run.intake.not_email.size() && i < 5; ++i)
+      std::cerr << (i == 0 ? ": " : ", ") << util::terminal_text(run.intake.not_email[i], false);
+    std::cerr << (run.intake.not_email.size() > 5 ? ", ..." : "") << "\n";
+  }
+  if (!run.duplicates.empty() && !g.json && !args.jsonl) {
+    std::cerr << "cbkit: note: " << run.duplicates.size() << " message(s) already in the case, not stored again (--skip-existing)\n";
   }
   return 0;
 }
 
-void add_all(const store::Case& c, const store::AddEmailOptions& options, const GlobalOptions& g, manifest::Json& entries,
-             manifest::Appended& last, store::EmailIntake& intake) {
+void add_all(const store::Case& c, const store::AddEmailOptions& options, const AddEmailArgs& args, const GlobalOptions& g, EmailRun& run) {
   store::add_emails(
       c, options,
       [&](const store::EmailAdded& a) {
-        last = a.appended;
-        g.out.add_appended(a.appended, a.files);
+        run.committed.add(a.appended);
+        if (g.json) g.out.add_appended(a.appended, a.files);
         const auto& s = a.summary;
+        if (args.jsonl) {
+          print_jsonl(
+              jsonl_entry(a.appended, a.source, a.files, manifest::Json{{"message_id", s["message_id"]}, {"subject", s["subject"]}}));
+          return;
+        }
         if (g.json) {
           manifest::Json e = manifest::Json::object();
           e["seq"] = a.appended.seq;
@@ -107,7 +136,7 @@ void add_all(const store::Case& c, const store::AddEmailOptions& options, const 
           e["anomalies"] = s["anomalies"];
           e["files"] = a.files.size(); // kept for one release: "file_count"
           e["file_count"] = a.files.size();
-          entries.push_back(std::move(e));
+          run.entries.push_back(std::move(e));
         } else {
           const std::string subject = s["subject"].is_string() ? s["subject"].get<std::string>() : "(no subject)";
           std::cout << "  " << a.files.front().sha256 << "  " << a.files.front().size << "  "
@@ -120,7 +149,17 @@ void add_all(const store::Case& c, const store::AddEmailOptions& options, const 
         }
         std::cout.flush();
       },
-      &intake);
+      &run.intake,
+      [&](const store::EmailDuplicate& d) {
+        run.duplicates.push_back(manifest::Json{{"input", d.source}, {"sha256", d.sha256}, {"duplicate_of", d.duplicate_of}});
+        if (args.jsonl) {
+          print_jsonl(jsonl_duplicate(d.source, d.sha256, d.duplicate_of));
+        } else if (!g.json) {
+          std::cout << "  " << d.sha256 << "  already in the case (seq " << d.duplicate_of << "): " << util::terminal_text(d.source, false)
+                    << "\n";
+          std::cout.flush();
+        }
+      });
 }
 
 } // namespace
@@ -137,6 +176,10 @@ void setup_add_email(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_flag("--skip-unreadable", args->skip_unreadable,
                 "In folders, store what can be taken and list links, FIFOs, devices and unreadable files as refused "
                 "(default: refuse the whole import, naming them)");
+  sub->add_flag("--skip-existing", args->skip_existing,
+                "Do not store a message whose SHA-256 is already an original in the case (reported as a duplicate of that entry)");
+  sub->add_flag("--jsonl", args->jsonl,
+                "Print one JSON line per entry as soon as it is committed, then a summary line (instead of text or --json)");
   sub->callback([&action, &g, args] { action = [&g, args] { return run_add_email(*args, g); }; });
 }
 

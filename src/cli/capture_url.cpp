@@ -5,6 +5,7 @@
 #include "cbkit/util/text.hpp"
 #include "cbkit/version.hpp"
 #include "cli/common.hpp"
+#include "cli/progress.hpp"
 
 #include <fstream>
 #include <iostream>
@@ -167,15 +168,22 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
   std::string first_failure;
   manifest::Appended last;
   int failures = 0;
+  CommittedRange committed;
+  std::vector<std::string> not_committed;
   // The --json document: run() prints it (with `error` when a capture throws part-way).
   auto fill_document = [&] {
     g.out["entries"] = entries;
     g.out["entry_count"] = entries.size();
     g.out["failed_attempts"] = failed_attempts;
+    g.out["committed"] = committed.to_json();
+    g.out["not_committed"] = not_committed;
   };
+  std::size_t next = 0; // the URLs before it are committed
   try {
     for (const auto& o : all) {
       const capture::CaptureResult r = capture::capture_url(c, o);
+      ++next;
+      committed.add(r.appended);
       last = r.appended;
       g.out.add_appended(r.appended, r.files);
       const auto& w = r.staged.web;
@@ -243,6 +251,17 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
       }
       std::cout.flush();
     }
+  } catch (const Error& e) {
+    for (std::size_t i = next; i < all.size(); ++i)
+      not_committed.push_back(all[i].url);
+    if (g.json) fill_document();
+    if (committed.count == 0) throw;
+    if (e.kind() != ErrorKind::interrupted) throw;
+    // Some captures are in the case: say which, with the code for "partly done".
+    throw Error(ErrorKind::partial, "capture-url: interrupted after " + std::to_string(committed.count) + " of " +
+                                        std::to_string(all.size()) + " URLs were recorded (seq " + std::to_string(committed.first->seq) +
+                                        " to " + std::to_string(committed.last->seq) + ", head " + committed.last->head + "); the other " +
+                                        std::to_string(not_committed.size()) + " were not: capture only those again");
   } catch (...) {
     if (g.json) fill_document();
     throw;

@@ -68,7 +68,7 @@ manifest::Json Envelope::document(bool ok) const {
 manifest::Json Envelope::failure(const Error& e, bool recorded) const {
   manifest::Json j = document(false);
   manifest::Json err = error_json(e.kind(), e.what());
-  err["recorded"] = recorded;
+  err["recorded"] = recorded || !m_appended.empty(); // a multi-entry command that stopped part way
   j["error"] = std::move(err);
   return j;
 }
@@ -97,6 +97,8 @@ const char* error_code_name(ErrorKind kind) {
     return "locked";
   case ErrorKind::io:
     return "io";
+  case ErrorKind::partial:
+    return "partial";
   case ErrorKind::interrupted:
     return "interrupted";
   case ErrorKind::internal:

@@ -82,8 +82,8 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("cbkit ") + k_version);
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer("Exit codes: 0 ok, 1 verify found problems, 2 usage, 3 input, 4 case, 5 locked, 6 I/O, 70 internal,\n130 interrupted (nothing "
-             "recorded).\n"
+  app.footer("Exit codes: 0 ok, 1 verify found problems, 2 usage, 3 input, 4 case, 5 locked, 6 I/O, 8 partly done\n(interrupted after "
+             "some entries were recorded), 70 internal, 130 interrupted (nothing recorded).\n"
              "See cbkit(1) and cbkit-<command>(1).");
 
   GlobalOptions g;
@@ -135,8 +135,9 @@ int run(int argc, char** argv) {
     g.out["version"] = k_version;
     g.out["json_format_version"] = k_json_format;
     g.out["manifest_format"] = 1;
-    g.out["exit_codes"] = manifest::Json{{"ok", 0}, {"problems_found", 1}, {"usage", 2},        {"input", 3}, {"case", 4}, {"locked", 5},
-                                         {"io", 6}, {"internal", 70},      {"interrupted", 130}};
+    g.out["exit_codes"] =
+        manifest::Json{{"ok", 0}, {"problems_found", 1}, {"usage", 2},     {"input", 3},        {"case", 4}, {"locked", 5},
+                       {"io", 6}, {"partial", 8},        {"internal", 70}, {"interrupted", 130}};
     g.out.print(true);
     return 0;
   } catch (const CLI::ParseError& e) {

@@ -11,8 +11,12 @@ namespace cbkit::manifest {
 Actor current_actor(const std::string& examiner) {
   Actor a;
   a.examiner = examiner;
-  if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
-    a.user = pw->pw_name;
+  // The reentrant form: entries are built on several threads at once (add-email's stagers).
+  passwd pw{};
+  passwd* found = nullptr;
+  char buf[4096];
+  if (::getpwuid_r(::geteuid(), &pw, buf, sizeof buf, &found) == 0 && found != nullptr && found->pw_name != nullptr) {
+    a.user = found->pw_name;
   } else {
     a.user = "uid " + std::to_string(::geteuid());
   }

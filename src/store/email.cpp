@@ -11,15 +11,23 @@
 #include "cbkit/util/time.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
+#include <deque>
+#include <exception>
 #include <fcntl.h>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace cbkit::store {
 
@@ -127,8 +135,83 @@ std::vector<Source> mbox_sources(const fs::path& path, std::string_view data) {
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-void add_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
-                   const std::vector<std::unique_ptr<MappedFile>>& mboxes, const std::function<void(const EmailAdded&)>& on_added);
+// One message staged by the worker thread, waiting for its group commit.
+struct StagedMessage {
+  StagedEntry entry;  // no builder when the message is a duplicate
+  EmailAdded added;   // source and summary; receipt and files once committed
+  std::string sha256; // of original.eml
+  std::uint64_t bytes = 0;
+  bool duplicate = false;
+};
+
+StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
+                              const std::vector<std::unique_ptr<MappedFile>>& mboxes,
+                              const std::unordered_map<std::string, std::uint64_t>& existing);
+
+// The hand-over between the worker that parses and stages messages and the thread that
+// commits them. Bounded (two groups ahead at most), so disk and memory use do not grow with
+// the number of messages; first in, first out, so entries keep the input order.
+class StageQueue {
+public:
+  // Waits for room; false when the committer gave up (the message is then dropped).
+  bool push(StagedMessage m) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [&] { return m_stopped || (m_items.size() < 2 * k_batch_max_entries && m_bytes < 2 * k_batch_max_bytes); });
+    if (m_stopped) return false;
+    m_bytes += m.bytes;
+    m_items.push_back(std::move(m));
+    m_cv.notify_all();
+    return true;
+  }
+  // The worker is done (error: what stopped it, rethrown by take() once the queue is empty).
+  void finish(std::exception_ptr error) {
+    std::lock_guard lock(m_mutex);
+    if (m_finished) return; // the first reason to finish stands
+    m_finished = true;
+    m_error = std::move(error);
+    m_cv.notify_all();
+  }
+  // The committer gives up: push() returns false from now on.
+  void stop() {
+    std::lock_guard lock(m_mutex);
+    m_stopped = true;
+    m_cv.notify_all();
+  }
+  bool stopped() {
+    std::lock_guard lock(m_mutex);
+    return m_stopped;
+  }
+  // Waits for at least one message, then takes what is ready up to one group's bounds.
+  // False at the end; rethrows the worker's error after the messages staged before it.
+  bool take(std::vector<StagedMessage>& out) {
+    std::unique_lock lock(m_mutex);
+    m_cv.wait(lock, [&] { return !m_items.empty() || m_finished; });
+    if (m_items.empty()) {
+      if (m_error) std::rethrow_exception(m_error);
+      return false;
+    }
+    std::size_t entries = 0;
+    std::uint64_t bytes = 0;
+    while (!m_items.empty() && entries < k_batch_max_entries && (entries == 0 || bytes + m_items.front().bytes <= k_batch_max_bytes)) {
+      if (!m_items.front().duplicate) ++entries;
+      bytes += m_items.front().bytes;
+      m_bytes -= m_items.front().bytes;
+      out.push_back(std::move(m_items.front()));
+      m_items.pop_front();
+    }
+    m_cv.notify_all();
+    return true;
+  }
+
+private:
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::deque<StagedMessage> m_items;
+  std::uint64_t m_bytes = 0;
+  bool m_finished = false;
+  bool m_stopped = false;
+  std::exception_ptr m_error;
+};
 
 } // namespace
 
@@ -188,8 +271,8 @@ email::DkimKey parse_dkim_key_arg(const std::string& arg) {
   return k;
 }
 
-void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added,
-                EmailIntake* intake) {
+void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added, EmailIntake* intake,
+                const std::function<void(const EmailDuplicate&)>& on_duplicate) {
   std::vector<RefusedInput> refused;
   std::vector<std::string> not_email;
   validate_context(c, options.context);
@@ -257,7 +340,10 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
     add_mbox(m);
   std::sort(refused.begin(), refused.end(), [](const RefusedInput& a, const RefusedInput& b) { return a.input < b.input; });
   std::sort(not_email.begin(), not_email.end());
-  if (intake != nullptr) *intake = EmailIntake{refused, not_email};
+  if (intake != nullptr) {
+    intake->refused = refused;
+    intake->not_email = not_email;
+  }
   if (!refused.empty() && !options.skip_unreadable) {
     std::string list;
     for (std::size_t i = 0; i < refused.size() && i < 20; ++i)
@@ -272,38 +358,183 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
   if (sources.empty()) throw Error(ErrorKind::input, "add-email: no e-mail could be taken from the inputs; nothing was stored");
 
   const Json context = context_json(options.context);
+  std::vector<std::string> labels;
+  labels.reserve(sources.size());
+  for (const Source& src : sources)
+    labels.push_back(src.label());
+  if (intake != nullptr) intake->message_count = sources.size();
+  const std::unordered_map<std::string, std::uint64_t> existing =
+      options.skip_existing ? recorded_originals(c) : std::unordered_map<std::string, std::uint64_t>();
+
+  // Both cores: two workers parse and stage messages (each takes the next one) while this
+  // thread commits the group before. They hand their messages over in input order (a
+  // worker waits for its turn), so the entries keep that order whatever the timing. Only
+  // the workers touch GMime (one parser object per message) and the inputs; only this
+  // thread appends and calls back.
+  StageQueue queue;
+  std::atomic<std::size_t> next_index{0};
+  std::mutex turn_mutex;
+  std::condition_variable turn_cv;
+  std::size_t turn = 0;     // the index of the next message to hand over
+  bool turn_failed = false; // a worker failed at its turn: nobody hands over after it
+  std::atomic<unsigned> running{0};
+  const unsigned stagers = std::thread::hardware_concurrency() > 1 && sources.size() > 1 ? 2 : 1;
+  std::size_t staging = 0; // workers inside stage_one_email (under turn_mutex)
+  // Waits until message i may be handed over (`alone`: and no other worker is staging);
+  // false when a worker failed before it.
+  const auto wait_turn = [&](std::size_t i, bool alone = false) {
+    std::unique_lock lock(turn_mutex);
+    turn_cv.wait(lock, [&] { return (turn == i && (!alone || staging == 0)) || turn_failed; });
+    return !turn_failed;
+  };
+  const auto stage = [&](std::size_t i) {
+    {
+      std::lock_guard lock(turn_mutex);
+      ++staging;
+    }
+    // What a failed message staged is removed before this count drops (unwinding).
+    struct Done {
+      std::mutex& mutex;
+      std::condition_variable& cv;
+      std::size_t& staging;
+      ~Done() {
+        {
+          std::lock_guard lock(mutex);
+          --staging;
+        }
+        cv.notify_all();
+      }
+    } done{turn_mutex, turn_cv, staging};
+    return stage_one_email(c, options, context, sources[i], mboxes, existing);
+  };
+  const auto stage_loop = [&] {
+    std::size_t i = 0;
+    try {
+      for (;;) {
+        if (interrupted() || queue.stopped()) break;
+        i = next_index.fetch_add(1);
+        if (i >= sources.size()) break;
+        std::optional<StagedMessage> m;
+        try {
+          m = stage(i);
+        } catch (const Error& e) {
+          if (e.kind() != ErrorKind::io || stagers == 1) throw;
+          // A full disk may come from the message staged beside this one: once every
+          // message before this one is handed over and no other is being staged, stage it
+          // again alone, so the messages before the one that does not fit are recorded.
+          if (!wait_turn(i, true)) break;
+          m = stage(i);
+        }
+        if (!wait_turn(i)) break;
+        const bool taken = queue.push(std::move(*m));
+        {
+          std::lock_guard lock(turn_mutex);
+          ++turn;
+        }
+        turn_cv.notify_all();
+        if (!taken) break;
+      }
+    } catch (...) {
+      // The messages before this one are handed over first; then the error ends the queue.
+      wait_turn(i);
+      {
+        std::lock_guard lock(turn_mutex);
+        turn_failed = true;
+      }
+      turn_cv.notify_all();
+      queue.finish(std::current_exception());
+    }
+    if (running.fetch_sub(1) == 1) queue.finish(nullptr);
+  };
+  running = stagers;
+  std::vector<std::thread> workers;
+  for (unsigned w = 0; w < stagers; ++w)
+    workers.emplace_back(stage_loop);
+  const auto join_workers = [&] {
+    for (std::thread& t : workers)
+      if (t.joinable()) t.join();
+  };
 
   // What is committed is in the manifest: an interruption must say so, never "nothing was
   // recorded" after some messages were (a script that retries would store them twice).
-  std::size_t done = 0;
+  std::size_t done = 0;      // messages committed or found duplicates, in input order
+  std::size_t committed = 0; // entries appended
   std::optional<manifest::Appended> first_added, last_added;
+  std::unordered_map<std::string, std::uint64_t> run_seq; // original hashes committed in this run
   try {
-    for (const Source& src : sources) {
-      throw_if_interrupted("add-email");
-      add_one_email(c, options, context, src, mboxes, [&](const EmailAdded& added) {
+    std::vector<StagedMessage> group;
+    while (queue.take(group)) {
+      if (options.skip_existing) {
+        // A message already committed in this run, or earlier in this group, is a
+        // duplicate: decided here, in input order, so the first copy is the one stored.
+        std::unordered_set<std::string> in_group;
+        for (StagedMessage& m : group) {
+          if (m.duplicate) continue;
+          if (run_seq.count(m.sha256) != 0 || !in_group.insert(m.sha256).second) {
+            m.duplicate = true;
+            m.entry.builder.reset(); // removes what was staged
+          }
+        }
+      }
+      std::vector<StagedEntry> entries;
+      entries.reserve(group.size());
+      for (StagedMessage& m : group)
+        if (!m.duplicate) entries.push_back(std::move(m.entry));
+      std::vector<Committed> receipts = commit_batch(entries);
+      std::size_t k = 0;
+      for (StagedMessage& m : group) {
+        if (m.duplicate) {
+          const auto it = existing.find(m.sha256);
+          EmailDuplicate d{std::move(m.added.source), m.sha256, it != existing.end() ? it->second : run_seq.at(m.sha256)};
+          ++done;
+          if (on_duplicate) on_duplicate(d);
+          continue;
+        }
+        Committed& r = receipts[k++];
+        m.added.appended = std::move(r.appended);
+        m.added.files = std::move(r.files);
+        if (options.skip_existing) run_seq.emplace(m.sha256, m.added.appended.seq);
         ++done;
-        if (!first_added) first_added = added.appended;
-        last_added = added.appended;
-        on_added(added);
-      });
+        ++committed;
+        if (!first_added) first_added = m.added.appended;
+        last_added = m.added.appended;
+        on_added(m.added);
+      }
+      group.clear();
     }
+    // The workers stop early only when interrupted.
+    if (done < sources.size()) throw_if_interrupted("add-email");
+    join_workers();
   } catch (const Error& e) {
-    if (e.kind() != ErrorKind::interrupted || done == 0) throw;
-    throw Error(ErrorKind::interrupted, "add-email: interrupted after " + std::to_string(done) + " of " + std::to_string(sources.size()) +
-                                            " messages were recorded (seq " + std::to_string(first_added->seq) + " to " +
-                                            std::to_string(last_added->seq) + ", head " + last_added->head + "); the other " +
-                                            std::to_string(sources.size() - done) + " were not: add only those again (the first " +
-                                            std::to_string(done) + " are in the case)");
+    queue.stop();
+    join_workers();
+    if (intake != nullptr) intake->not_committed.assign(labels.begin() + static_cast<std::ptrdiff_t>(done), labels.end());
+    if (e.kind() != ErrorKind::interrupted || committed == 0) throw;
+    throw Error(ErrorKind::partial, "add-email: interrupted after " + std::to_string(committed) + " of " + std::to_string(sources.size()) +
+                                        " messages were recorded (seq " + std::to_string(first_added->seq) + " to " +
+                                        std::to_string(last_added->seq) + ", head " + last_added->head + "); the other " +
+                                        std::to_string(sources.size() - done) +
+                                        " were not: run the same command again with --skip-existing to store only those");
+  } catch (...) {
+    queue.stop();
+    join_workers();
+    if (intake != nullptr) intake->not_committed.assign(labels.begin() + static_cast<std::ptrdiff_t>(done), labels.end());
+    throw;
   }
 }
 
 namespace {
 
-// Stores one message as one entry (the body of add_emails' loop).
-void add_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
-                   const std::vector<std::unique_ptr<MappedFile>>& mboxes, const std::function<void(const EmailAdded&)>& on_added) {
+// Stages one message as one entry (the worker's part of add_emails): its files written,
+// its line's fields ready. A duplicate (--skip-existing) leaves nothing staged.
+StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
+                              const std::vector<std::unique_ptr<MappedFile>>& mboxes,
+                              const std::unordered_map<std::string, std::uint64_t>& existing) {
+  StagedMessage out;
+  out.added.source = src.label();
   {
-    EntryBuilder entry(c, "email", options.examiner, options.lock_timeout);
+    out.entry.builder = std::make_unique<EntryBuilder>(c, "email", options.examiner, options.lock_timeout);
+    EntryBuilder& entry = *out.entry.builder;
     FileRecord* orig = nullptr;
     if (src.type == Source::Type::file) {
       struct stat st {};
@@ -325,25 +556,37 @@ void add_one_email(const Case& c, const AddEmailOptions& options, const Json& co
     }
     const fs::path original = entry.dir() / "original.eml";
     const std::string orig_sha256 = orig->sha256;
+    out.sha256 = orig_sha256;
+    if (options.skip_existing) {
+      if (existing.count(orig_sha256) != 0) {
+        out.duplicate = true;
+        out.entry.builder.reset(); // removes what was staged
+        return out;
+      }
+    }
     const std::string orig_source_path = orig->source_path;
 
     // Analyse the stored copy, not the source: what is analysed is what is kept.
     const MappedFile message(original);
     const email::HeaderBlock block = email::split_headers(message.view());
-    const email::MimeReport mime = email::extract_mime(original, entry.dir(), message.view());
-    const email::Analysis analysis = email::analyze_message(message.view(), orig_sha256, block, mime, options.keys, now_seconds());
-    const std::string headers_text = analysis.headers_json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+    email::MimeReport mime = email::extract_mime(original, entry.dir(), message.view());
+    email::Analysis analysis = email::analyze_message(message.view(), orig_sha256, block, mime, options.keys, now_seconds());
+    // Per message, the JSON and strings are built once and moved, not copied (a profile of a
+    // folder import showed malloc/free and JSON destruction among the top entries).
+    std::string headers_text = analysis.headers_json.dump(2, ' ', false, Json::error_handler_t::replace);
+    headers_text += '\n';
     entry.add_bytes("headers.json", headers_text, "headers", "application/json");
-    for (const auto& d : mime.files) {
+    for (auto& d : mime.files) {
       FileRecord& f = entry.add_written(d.rel_path, d.sha256, d.size, d.role,
                                         d.role == "body-text"   ? "text/plain; charset=utf-8"
                                         : d.role == "body-html" ? "text/html; charset=utf-8"
                                                                 : d.content_type);
-      f.name = d.original_name;
-      f.part = d.part.empty() ? "0" : d.part;
+      f.name = std::move(d.original_name);
+      f.part = d.part.empty() ? "0" : std::move(d.part);
     }
 
-    Json email = analysis.summary;
+    out.added.summary = analysis.summary;
+    Json email = std::move(analysis.summary);
     Json source = Json::object();
     source["type"] = src.type == Source::Type::mbox ? "mbox" : src.type == Source::Type::stdin_ ? "stdin" : "file";
     if (src.type == Source::Type::mbox) {
@@ -352,19 +595,15 @@ void add_one_email(const Case& c, const AddEmailOptions& options, const Json& co
       source["length"] = src.length;
       source["from_line"] = util::utf8_lossy(src.from_line);
     }
-    email["source"] = source;
+    email["source"] = std::move(source);
     Json fields = Json::object();
-    fields["email"] = email;
+    fields["email"] = std::move(email);
     if (!context.empty()) fields["context"] = context;
 
-    EmailAdded added;
-    added.source = src.label();
-    added.summary = analysis.summary;
-    Committed committed = entry.commit(fields);
-    added.appended = committed.appended;
-    added.files = std::move(committed.files);
-    on_added(added);
+    out.entry.fields = std::move(fields);
+    out.bytes = entry.staged_bytes();
   }
+  return out;
 }
 
 } // namespace

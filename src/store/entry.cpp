@@ -99,41 +99,93 @@ FileRecord& EntryBuilder::add_written(const std::string& rel_name, const std::st
   return m_files.back();
 }
 
-Committed EntryBuilder::commit(const Json& fields, const std::optional<std::string>& expected_prev) {
+void EntryBuilder::drop_last_file() {
+  if (m_files.empty() || !m_dir) return;
+  const fs::path p = *m_dir / m_files.back().path;
+  if (::unlink(p.c_str()) != 0 && errno != ENOENT) throw_errno(ErrorKind::io, util::utf8_lossy(p.string()));
+  m_files.pop_back();
+}
+
+std::uint64_t EntryBuilder::staged_bytes() const {
+  std::uint64_t n = 0;
+  for (const FileRecord& f : m_files)
+    n += f.size;
+  return n;
+}
+
+void EntryBuilder::seal_staged_files() {
   if (m_committed) throw Error(ErrorKind::internal, "entry of kind " + m_kind + " committed twice");
-  if (m_dir) {
-    for (const FileRecord& f : m_files) {
-      const fs::path p = *m_dir / f.path;
-      struct stat st {};
-      if (::lstat(p.c_str(), &st) == 0 && (st.st_mode & 0222) != 0) util::make_read_only(p, false);
-    }
-    // One syncfs() makes every staged file and folder durable: far cheaper than an fsync
-    // per file for entries of many small files, and still before the line that records them.
-    util::sync_filesystem(*m_dir);
+  if (!m_dir) return;
+  for (const FileRecord& f : m_files) {
+    const fs::path p = *m_dir / f.path;
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) == 0 && (st.st_mode & 0222) != 0) util::make_read_only(p, false);
   }
+}
+
+manifest::PendingEntry EntryBuilder::pending(const Json& fields, const std::optional<std::string>& expected_prev, Committed& out) {
+  manifest::PendingEntry p;
+  p.kind = m_kind;
+  p.area = m_area;
+  p.staged_dir = m_dir;
+  p.build = [this, &fields, expected_prev, &out](const manifest::EntrySlot& slot) {
+    if (expected_prev && slot.prev != *expected_prev) {
+      throw HeadMoved(m_kind + ": the case's head moved from " + *expected_prev + " to " + slot.prev + " meanwhile");
+    }
+    Json files = Json::array();
+    // The builder is done with its records once its line is built: moved, not copied.
+    out.files = std::move(m_files);
+    for (FileRecord& f : out.files) {
+      f.path.insert(0, slot.entry_dir + "/");
+      files.push_back(f.to_json());
+    }
+    Json line = manifest::make_line(slot.seq, slot.prev, slot.time, m_kind, m_actor, std::move(files));
+    for (const auto& [key, value] : fields.items())
+      line[key] = value;
+    out.time = slot.time;
+    return line;
+  };
+  return p;
+}
+
+Committed EntryBuilder::commit(const Json& fields, const std::optional<std::string>& expected_prev) {
+  seal_staged_files();
+  // One syncfs() makes every staged file and folder durable: far cheaper than an fsync
+  // per file for entries of many small files, and still before the line that records them.
+  if (m_dir) util::sync_filesystem(*m_dir);
   throw_if_interrupted(m_kind);
 
   Committed out;
-  out.appended = manifest::append_entry(
-      m_case.root(), m_kind, m_area, m_dir,
-      [&](const manifest::EntrySlot& slot) {
-        if (expected_prev && slot.prev != *expected_prev) {
-          throw HeadMoved(m_kind + ": the case's head moved from " + *expected_prev + " to " + slot.prev + " meanwhile");
-        }
-        Json files = Json::array();
-        out.files = m_files;
-        for (FileRecord& f : out.files) {
-          f.path = slot.entry_dir + "/" + f.path;
-          files.push_back(f.to_json());
-        }
-        Json line = manifest::make_line(slot.seq, slot.prev, slot.time, m_kind, m_actor, std::move(files));
-        for (const auto& [key, value] : fields.items())
-          line[key] = value;
-        out.time = slot.time;
-        return line;
-      },
-      m_lock_timeout);
+  out.appended = manifest::append_entry(m_case.root(), m_kind, m_area, m_dir, pending(fields, expected_prev, out).build, m_lock_timeout);
   m_committed = true;
+  return out;
+}
+
+std::vector<Committed> commit_batch(std::vector<StagedEntry>& batch) {
+  std::vector<Committed> out(batch.size());
+  if (batch.empty()) return out;
+  const EntryBuilder& first = *batch.front().builder;
+  std::vector<manifest::PendingEntry> pending;
+  pending.reserve(batch.size());
+  std::optional<fs::path> any_dir;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    EntryBuilder& b = *batch[i].builder;
+    if (&b.m_case != &first.m_case && b.m_case.root() != first.m_case.root())
+      throw Error(ErrorKind::internal, "commit_batch: entries of different cases");
+    b.seal_staged_files();
+    if (b.m_dir) any_dir = b.m_dir;
+    pending.push_back(b.pending(batch[i].fields, std::nullopt, out[i]));
+  }
+  // One syncfs() for the whole batch: every staged file of every entry is durable before
+  // the lines that record them.
+  if (any_dir) util::sync_filesystem(*any_dir);
+  throw_if_interrupted(first.m_kind);
+
+  const std::vector<manifest::Appended> appended = manifest::append_entries(first.m_case.root(), pending, first.m_lock_timeout);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    out[i].appended = appended[i];
+    batch[i].builder->m_committed = true;
+  }
   return out;
 }
 

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
+#include <unordered_set>
 
 namespace cbkit::store {
 
@@ -365,6 +366,10 @@ AddFileResult add_files(const Case& c, const AddFileOptions& options) {
     open_evidence_source(options.files[i], options.follow_symlinks, stats[i], nullptr);
   }
 
+  const std::unordered_map<std::string, std::uint64_t> existing =
+      options.skip_existing ? recorded_originals(c) : std::unordered_map<std::string, std::uint64_t>();
+  std::unordered_set<std::string> in_run; // hashes of the files given so far
+  AddFileResult result;
   EntryBuilder entry(c, "file", options.examiner, options.lock_timeout);
   std::set<std::string> taken;
   for (std::size_t i = 0; i < options.files.size(); ++i) {
@@ -386,6 +391,16 @@ AddFileResult add_files(const Case& c, const AddFileOptions& options) {
         after.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
       throw Error(ErrorKind::input, name + ": changed while cbkit was copying it; add it again once nothing writes to it");
     }
+    if (options.skip_existing) {
+      const auto known = existing.find(f.sha256);
+      const bool earlier = known == existing.end() && !in_run.insert(f.sha256).second;
+      if (known != existing.end() || earlier) {
+        // Already an original of the case (or given twice): not stored again.
+        result.duplicates.push_back(DuplicateInput{name, f.sha256, known != existing.end() ? known->second : 0});
+        entry.drop_last_file();
+        continue;
+      }
+    }
 
     std::error_code ec;
     fs::path abs = fs::absolute(src, ec).lexically_normal();
@@ -401,14 +416,44 @@ AddFileResult add_files(const Case& c, const AddFileOptions& options) {
   }
   throw_if_interrupted("add-file");
 
+  if (entry.files().empty()) return result; // every file is a duplicate: nothing to append
+
   const manifest::Json context = context_json(options.context);
   manifest::Json fields = manifest::Json::object();
   if (!context.empty()) fields["context"] = context;
   Committed committed = entry.commit(fields);
-  AddFileResult result;
+  result.committed = true;
   result.appended = committed.appended;
   result.files = std::move(committed.files);
+  // A file given twice is a duplicate of this very entry.
+  for (DuplicateInput& d : result.duplicates)
+    if (d.duplicate_of == 0) d.duplicate_of = result.appended.seq;
   return result;
+}
+
+std::unordered_map<std::string, std::uint64_t> recorded_originals(const Case& c) {
+  std::unordered_map<std::string, std::uint64_t> out;
+  manifest::LineReader reader(c.manifest_path());
+  manifest::RawLine raw;
+  while (reader.next(raw)) {
+    if (raw.too_long || !raw.has_lf) continue;
+    const auto line = manifest::parse_line(raw.bytes);
+    if (!line) continue;
+    const auto seq = line->find("seq");
+    const auto kind = line->find("kind");
+    const auto files = line->find("files");
+    if (seq == line->end() || !seq->is_number_unsigned() || files == line->end() || !files->is_array()) continue;
+    const bool file_kind = kind != line->end() && kind->is_string() && kind->get_ref<const std::string&>() == "file";
+    for (const auto& f : *files) {
+      if (!f.is_object()) continue;
+      const auto role = f.find("role");
+      const auto sha = f.find("sha256");
+      if (sha == f.end() || !sha->is_string()) continue;
+      const bool original = role == f.end() ? file_kind : role->is_string() && role->get_ref<const std::string&>() == "original";
+      if (original) out.emplace(sha->get<std::string>(), seq->get<std::uint64_t>());
+    }
+  }
+  return out;
 }
 
 manifest::Appended add_note(const Case& c, const NoteOptions& options) {

@@ -38,9 +38,16 @@ struct AddChatOptions {
   std::string examiner;
   std::chrono::milliseconds lock_timeout{60000};
   IntakeLimits limits;
+  // When every original file of the export (the zip, the text, each file of a folder) is
+  // already an original in the case, nothing is stored: the result names that entry.
+  bool skip_existing = false;
 };
 
 struct AddChatResult {
+  // With skip_existing: the seq of the entry that already holds this export (nothing was
+  // appended, appended and files are empty).
+  std::optional<std::uint64_t> duplicate_of;
+  std::string sha256; // of the export's first original file (the duplicate's hash)
   manifest::Appended appended;
   std::vector<store::FileRecord> files; // as recorded (paths relative to the case)
   manifest::Json chat;                  // the line's "chat" object

@@ -29,6 +29,9 @@ struct AddEmailOptions {
   // cannot be read) is refused: without this, add-email stops before storing anything and
   // names every refused input; with it, the rest is stored and the refused are reported.
   bool skip_unreadable = false;
+  // A message whose SHA-256 is already the one of an original file in the case (or of a
+  // message earlier in this run) is not stored again: it is reported as a duplicate.
+  bool skip_existing = false;
 };
 
 // An input of a folder that was not taken, and why.
@@ -43,6 +46,17 @@ struct RefusedInput {
 struct EmailIntake {
   std::vector<RefusedInput> refused;
   std::vector<std::string> not_email; // regular files left aside as not e-mails (paths)
+  std::size_t message_count = 0;      // messages found in the inputs
+  // When add_emails throws after the inputs were checked: the messages neither committed nor
+  // reported as duplicates, in input order (their source labels, as EmailAdded::source).
+  std::vector<std::string> not_committed;
+};
+
+// A message that --skip-existing did not store again.
+struct EmailDuplicate {
+  std::string source;             // as EmailAdded::source
+  std::string sha256;             // of the message's bytes
+  std::uint64_t duplicate_of = 0; // the seq of the entry that holds the same bytes
 };
 
 // The receipt of one stored message.
@@ -57,12 +71,21 @@ struct EmailAdded {
 // order: original.eml (the exact bytes), headers.json (the analysis), body.txt/body.html
 // and attachments/. Every input is checked before the first message is stored (Error(input)
 // naming it). A message that does not parse is still stored byte for byte, with its defects
-// as anomalies. `on_added` is called after each entry is committed.
+// as anomalies.
+//
+// Messages are parsed and staged on a worker thread while the previous ones are committed
+// in groups (store::commit_batch: at most k_batch_max_entries messages and
+// k_batch_max_bytes per group, one lock, one write, one fsync); entries keep the input
+// order. `on_added` is called for each entry right after its group is durable, in order;
+// `on_duplicate` (with options.skip_existing) for each message not stored again.
 // `intake` (when given) receives the refused and left-aside inputs of the folders before the
 // first message is stored. Throws Error(input) naming every refused input when there are any
 // and options.skip_unreadable is false (nothing stored).
+// On SIGINT/SIGTERM the group being staged or committed is rolled back (whole entries only)
+// and Error(partial) says what was committed (or Error(interrupted) when nothing was); any
+// other error is rethrown as it is. In both cases `intake->not_committed` lists the rest.
 void add_emails(const Case& c, const AddEmailOptions& options, const std::function<void(const EmailAdded&)>& on_added,
-                EmailIntake* intake = nullptr);
+                EmailIntake* intake = nullptr, const std::function<void(const EmailDuplicate&)>& on_duplicate = {});
 
 // One message of an mbox: where its bytes are (after its From_ line, without the empty
 // line that separates it from the next) and the separator line itself.

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,8 @@ struct Committed {
   std::vector<FileRecord> files;
 };
 
+struct StagedEntry;
+
 class EntryBuilder {
 public:
   // `examiner` empty: the case's examiner. The staging folder is made on the first file, in
@@ -89,6 +92,9 @@ public:
                           const std::string& media_type = "");
 
   std::vector<FileRecord>& files() { return m_files; }
+  // Removes the file added last from the staging folder and from files() (an input found to
+  // be a duplicate once hashed).
+  void drop_last_file();
 
   // Makes the staged files read-only and durable, takes the case lock and appends the line:
   // the common keys, files[], then the keys of `fields` in their order (the kind's object
@@ -96,7 +102,16 @@ public:
   // written) if the line would not follow that head. Call it once.
   Committed commit(const manifest::Json& fields, const std::optional<std::string>& expected_prev = std::nullopt);
 
+  // The bytes of the files staged so far (what a group commit bounds).
+  std::uint64_t staged_bytes() const;
+
 private:
+  friend std::vector<Committed> commit_batch(std::vector<StagedEntry>& batch);
+  // Makes the staged files read-only (the caller then makes them durable).
+  void seal_staged_files();
+  // The pending append of this entry: its line is built into `out` once its slot is known.
+  manifest::PendingEntry pending(const manifest::Json& fields, const std::optional<std::string>& expected_prev, Committed& out);
+
   const Case& m_case;
   std::string m_kind;
   std::string m_area;
@@ -106,6 +121,26 @@ private:
   std::vector<FileRecord> m_files;
   bool m_committed = false;
 };
+
+// One staged entry waiting for a group commit: its builder (files staged) and the kind's
+// fields of its line, as EntryBuilder::commit() takes them.
+struct StagedEntry {
+  std::unique_ptr<EntryBuilder> builder;
+  manifest::Json fields;
+};
+
+// How much one group commit takes at most (multi-entry ingest: add-email).
+inline constexpr std::size_t k_batch_max_entries = 64;
+inline constexpr std::uint64_t k_batch_max_bytes = 64ull << 20;
+
+// Group commit: makes every staged file of `batch` read-only and durable (one syncfs), then
+// appends all the entries under one lock with manifest::append_entries (one write, one
+// fsync). Each entry gets its own seq, line and place in the hash chain, exactly as if it
+// were committed alone. All or nothing: on any error (Error(interrupted) before the lock
+// when a stop was requested) no entry of the batch is recorded and their staged folders are
+// removed with their builders. The builders must write to the same case. Returns one
+// Committed per entry, in order.
+std::vector<Committed> commit_batch(std::vector<StagedEntry>& batch);
 
 // Runs `attempt` until it does not throw HeadMoved, at most `attempts` times; then throws
 // Error(locked) saying that `what` gave up because the case kept changing. Each attempt

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace cbkit::store {
@@ -59,11 +60,23 @@ struct AddFileOptions {
   bool follow_symlinks = false;
   std::string examiner; // empty: the case's examiner
   std::chrono::milliseconds lock_timeout{60000};
+  // A file whose SHA-256 is already an original in the case (or that of a file given before
+  // it) is not stored again but reported as a duplicate.
+  bool skip_existing = false;
+};
+
+// An input not stored again (--skip-existing) and the entry that holds the same bytes.
+struct DuplicateInput {
+  std::string input;
+  std::string sha256;
+  std::uint64_t duplicate_of = 0;
 };
 
 struct AddFileResult {
+  bool committed = false; // false only when every file was a duplicate (nothing appended)
   manifest::Appended appended;
   std::vector<StoredFile> files;
+  std::vector<DuplicateInput> duplicates;
 };
 
 // Stores every file of `options.files` in one new entry (kind "file"), all or nothing.
@@ -71,8 +84,16 @@ struct AddFileResult {
 // read-only before the manifest line is written. Throws Error(input) naming the file when a
 // source is missing, unreadable, not a regular file, a symbolic link (unless followed) or
 // changes while being copied; Error(io) when the case cannot be written (disk full).
-// On any error nothing is recorded and no file is left in the case.
+// On any error nothing is recorded and no file is left in the case. With skip_existing, the
+// duplicates are listed and, when every file is one, nothing is appended.
 AddFileResult add_files(const Case& c, const AddFileOptions& options);
+
+// The SHA-256 of every original file recorded in the case (files of role "original", and the
+// files of "file" entries, which carry no role) mapped to the seq of the first entry that
+// recorded it: what --skip-existing compares inputs with. Streams the manifest once
+// (constant memory besides the map); lines that do not parse are passed over (verify
+// reports them). Throws Error(case_) when the manifest cannot be read.
+std::unordered_map<std::string, std::uint64_t> recorded_originals(const Case& c);
 
 struct NoteOptions {
   std::string text;
