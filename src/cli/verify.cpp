@@ -19,6 +19,7 @@ struct VerifyArgs {
   std::string target;
   std::optional<std::string> expect_head;
   std::vector<std::string> pubkeys;
+  std::vector<std::string> allowed_signers;
   std::optional<std::string> tsa_ca;
   std::optional<std::string> identity;
   std::optional<std::string> passphrase_file;
@@ -42,6 +43,11 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
   for (const auto& k : args.pubkeys) {
     seal::load_public_key(k); // a key that cannot be read is a usage problem, not a finding
     options.pubkeys.emplace_back(k);
+  }
+  // A line that is not a signer is a usage problem naming the file and line.
+  for (const auto& f : args.allowed_signers) {
+    for (auto& s : verify::load_allowed_signers(f))
+      options.signers.push_back(std::move(s));
   }
   // A file is an archive; an extracted archive (the bag folder or its data/) is checked like
   // the archive; another folder (or nothing) is a case.
@@ -131,6 +137,7 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
                                      {"key_fingerprint", s.key_fingerprint},
                                      {"pinned", s.pinned},
                                      {"ok", s.ok}});
+      if (!s.signer.empty()) seals.back()["signer"] = s.signer;
     }
     out["seals"] = std::move(seals);
     if (!r.seals.empty()) {
@@ -161,8 +168,9 @@ int run_verify(const VerifyArgs& args, const GlobalOptions& g) {
     }
     for (const auto& s : r.seals) {
       std::cout << "seal " << s.seq << ": lines 0.." << (s.tree_size == 0 ? 0 : s.tree_size - 1) << ", key "
-                << s.key_fingerprint.substr(0, 16) << "… " << (s.pinned ? "(pinned)" : "(unpinned)") << ": " << (s.ok ? "OK" : "FAILED")
-                << "\n";
+                << s.key_fingerprint.substr(0, 16) << "… "
+                << (s.signer.empty() ? "" : "(signer " + util::terminal_text(s.signer, false) + ") ")
+                << (s.pinned ? "(pinned)" : "(unpinned)") << ": " << (s.ok ? "OK" : "FAILED") << "\n";
     }
     for (const auto& [seq, kind] : r.after_last_seal)
       std::cout << "after seal " << r.seals.back().seq << ": seq " << seq << " (" << util::one_line(kind, 40)
@@ -208,6 +216,10 @@ void setup_verify(CLI::App& app, const GlobalOptions& g, Action& action) {
   sub->add_option("--pubkey", args->pubkeys,
                   "The examiner's public key (PEM .pub or minisign .pub): seals must be signed by it; repeat it after a key rotation "
                   "(each seal must be signed by one of them)")
+      ->allow_extra_args(false);
+  sub->add_option("--allowed-signers", args->allowed_signers,
+                  "File of allowed seal keys, one a line: NAME KEY [valid-after=RFC3339] [valid-before=RFC3339]; each seal must be "
+                  "signed by a listed key at a time within its window (combines with --pubkey)")
       ->allow_extra_args(false);
   sub->add_option("--tsa-ca", args->tsa_ca, "CA certificates (PEM) that RFC 3161 timestamp tokens must chain to")->check(CLI::ExistingFile);
   sub->add_option("--identity", args->identity,

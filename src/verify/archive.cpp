@@ -11,6 +11,7 @@
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "checker.hpp"
+#include "seal_check.hpp"
 #include "zip_layout.hpp"
 
 #include <algorithm>
@@ -975,18 +976,15 @@ private:
       if (!last->tsa_chain_path.empty()) compare_copy("seal/tsa-chain.pem", last->tsa_chain_path);
     }
     std::optional<seal::PublicKey> key = embedded;
-    if (!m_options.pubkeys.empty()) {
+    if (has_pinned_keys(m_options)) {
       // The pinned key the last seal line names (a rotation pins several); without a match
-      // the first pinned key, so the signature check fails (the line's check says why).
+      // the first pinned key, so the signature check fails (the line's check says why, and
+      // whether the seal lies in the key's window of --allowed-signers).
       key.reset();
       m_summary.pinned = true;
-      for (const auto& path : m_options.pubkeys) {
-        try {
-          const seal::PublicKey k = seal::load_public_key(path);
-          if (!key || (last && k.fingerprint() == last->fingerprint)) key = k;
-        } catch (const Error&) {
-          // reported by the seal line's check
-        }
+      // A --pubkey file that cannot be read is reported by the seal line's check.
+      for (const PinnedKey& k : pinned_keys(m_options, nullptr)) {
+        if (!key || (last && k.fingerprint == last->fingerprint)) key = k.key;
       }
     }
     if (key) m_summary.key_fingerprint = key->fingerprint();

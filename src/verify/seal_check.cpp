@@ -11,9 +11,13 @@
 #include "cbkit/seal/merkle.hpp"
 #include "cbkit/seal/seal.hpp"
 #include "cbkit/tsa/rfc3161.hpp"
+#include "cbkit/util/base64.hpp"
 #include "cbkit/util/json.hpp"
 #include "cbkit/util/sha256.hpp"
+#include "cbkit/util/text.hpp"
+#include "cbkit/util/time.hpp"
 
+#include <fstream>
 #include <map>
 
 namespace cbkit::verify {
@@ -92,31 +96,44 @@ public:
         add("seal-key-mismatch", where + ": the stored public key cannot be read: " + e.what());
       }
     }
-    if (!m_options.pubkeys.empty()) {
-      // Several pinned keys (a rotation): the seal must be signed by the one its line names.
+    if (has_pinned_keys(m_options)) {
+      // Several pinned keys (a rotation): the seal must be signed by the one its line names,
+      // and, for an allowed signer with a window, at a time within it.
+      std::vector<std::string> errors;
+      const std::vector<PinnedKey> pinned = pinned_keys(m_options, &errors);
+      for (const auto& e : errors)
+        add("seal-key-mismatch", "--pubkey: " + e);
       std::optional<seal::PublicKey> match;
+      std::vector<const AllowedSigner*> outside; // signers naming the key whose window excludes the seal
       std::string pinned_list;
-      for (const auto& path : m_options.pubkeys) {
-        try {
-          const seal::PublicKey pinned = seal::load_public_key(path);
-          pinned_list += (pinned_list.empty() ? "" : ", ") + pinned.fingerprint().substr(0, 16) + "…";
-          if (pinned.fingerprint() == m_info.fingerprint) match = pinned;
-        } catch (const Error& e) {
-          add("seal-key-mismatch", std::string("--pubkey: ") + e.what());
+      for (const auto& p : pinned) {
+        pinned_list += (pinned_list.empty() ? "" : ", ") + (p.signer ? "\"" + p.signer->name + "\" (" : std::string()) +
+                       p.fingerprint.substr(0, 16) + "…" + (p.signer ? ")" : "");
+        if (p.fingerprint != m_info.fingerprint) continue;
+        if (!p.signer || within_window(*p.signer, m_info.time)) {
+          match = p.key;
+          outside.clear();
+        } else if (!match) {
+          outside.push_back(p.signer);
+          key = p.key; // the signature is still checked with it
         }
       }
-      if (!match) {
+      const std::string source = m_options.signers.empty()   ? " (--pubkey)"
+                                 : m_options.pubkeys.empty() ? " (--allowed-signers)"
+                                                             : " (--pubkey, --allowed-signers)";
+      if (!match && !outside.empty()) {
+        std::string who;
+        for (const AllowedSigner* a : outside)
+          who += (who.empty() ? "" : "; ") + ("signer \"" + a->name + "\" (" + a->where + "), " + window_text(*a));
+        add("seal-key-outside-validity", where + " was made at " + (m_info.time.empty() ? "an unknown time" : m_info.time) + " with key " +
+                                             m_info.fingerprint.substr(0, 16) + "… of " + who +
+                                             ": outside the time in which that key is allowed to seal (--allowed-signers)");
+        match = key;
+      } else if (!match) {
         add("seal-key-mismatch", where + " was made with key " + m_info.fingerprint.substr(0, 16) + "…, not with " +
-                                     (m_options.pubkeys.size() == 1 ? "the pinned key " : "any of the pinned keys ") + pinned_list +
-                                     " (--pubkey)");
-        // Checked with the first pinned key that reads, so the signature check fails too.
-        for (const auto& path : m_options.pubkeys) {
-          try {
-            match = seal::load_public_key(path);
-            break;
-          } catch (const Error&) {
-          }
-        }
+                                     (pinned.size() == 1 ? "the pinned key " : "any of the pinned keys ") + pinned_list + source);
+        // Checked with the first pinned key, so the signature check fails too.
+        if (!pinned.empty()) match = pinned.front().key;
       }
       key = match;
     } else if (key) {
@@ -181,6 +198,146 @@ private:
 };
 
 } // namespace
+
+std::vector<PinnedKey> pinned_keys(const Options& options, std::vector<std::string>* errors) {
+  std::vector<PinnedKey> out;
+  for (const auto& path : options.pubkeys) {
+    try {
+      seal::PublicKey k = seal::load_public_key(path);
+      std::string fp = k.fingerprint();
+      out.push_back(PinnedKey{std::move(k), std::move(fp), nullptr});
+    } catch (const Error& e) {
+      if (errors) errors->push_back(e.what());
+    }
+  }
+  for (const auto& s : options.signers)
+    out.push_back(PinnedKey{seal::PublicKey{s.key_raw}, s.fingerprint, &s});
+  return out;
+}
+
+bool within_window(const AllowedSigner& signer, const std::string& time) {
+  if (!signer.after_micros && !signer.before_micros) return true;
+  std::int64_t t = 0;
+  if (!util::is_manifest_time(time, &t)) return false;
+  if (signer.after_micros && t < *signer.after_micros) return false;
+  if (signer.before_micros && t >= *signer.before_micros) return false;
+  return true;
+}
+
+std::string window_text(const AllowedSigner& signer) {
+  std::string w;
+  if (signer.valid_after) w = "valid-after " + *signer.valid_after;
+  if (signer.valid_before) w += (w.empty() ? "" : ", ") + ("valid-before " + *signer.valid_before);
+  return w.empty() ? "no window" : w;
+}
+
+namespace {
+
+// Microseconds since the epoch of an RFC 3339 time (fraction digits past the sixth dropped).
+std::int64_t micros_of(const util::Rfc3339& t) {
+  std::int64_t frac = 0;
+  const auto dot = t.utc.find('.');
+  if (dot != std::string::npos) {
+    int digits = 0;
+    for (std::size_t i = dot + 1; i < t.utc.size() && t.utc[i] >= '0' && t.utc[i] <= '9'; ++i) {
+      if (digits < 6) {
+        frac = frac * 10 + (t.utc[i] - '0');
+        ++digits;
+      }
+    }
+    for (; digits < 6; ++digits)
+      frac *= 10;
+  }
+  return t.epoch_seconds * 1000000 + frac;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+std::vector<std::string> split_fields(const std::string& line) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && is_space(line[i]))
+      ++i;
+    const std::size_t b = i;
+    while (i < line.size() && !is_space(line[i]))
+      ++i;
+    if (i > b) out.push_back(line.substr(b, i - b));
+  }
+  return out;
+}
+
+} // namespace
+
+std::vector<AllowedSigner> load_allowed_signers(const std::filesystem::path& file) {
+  const std::string name = util::utf8_lossy(file.string());
+  std::ifstream in(file, std::ios::binary);
+  std::error_code ec;
+  if (!in || std::filesystem::is_directory(file, ec)) {
+    throw Error(ErrorKind::input, name + ": cannot read the allowed-signers file; give a text file with one signer a line");
+  }
+  std::vector<AllowedSigner> out;
+  std::string line;
+  std::size_t number = 0;
+  const std::string form = "; the form is 'NAME KEY [valid-after=RFC3339] [valid-before=RFC3339]'";
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::string where = name + ":" + std::to_string(number);
+    auto bad = [&](const std::string& what) { throw Error(ErrorKind::usage, "--allowed-signers " + where + ": " + what + form); };
+    const auto fields = split_fields(line);
+    if (fields.empty() || fields[0][0] == '#') continue;
+    if (!util::is_valid_utf8(line)) bad("the line is not UTF-8 text");
+    if (fields.size() < 2) bad("a signer needs a name and a key");
+    AllowedSigner s;
+    s.name = fields[0];
+    s.where = where;
+    const std::string& key = fields[1];
+    const auto decoded = util::base64_decode(key);
+    try {
+      if (decoded && decoded->size() == 42 && decoded->compare(0, 2, "Ed") == 0) {
+        s.key_raw = seal::parse_public_key(key, where).raw;
+      } else {
+        std::filesystem::path p = key;
+        if (p.is_relative()) p = file.parent_path() / p;
+        if (!std::filesystem::is_regular_file(p, ec)) {
+          bad("'" + util::utf8_lossy(key) + "' is neither a minisign public key (base64) nor a public key file (" +
+              util::utf8_lossy(p.string()) + " does not exist)");
+        }
+        s.key_raw = seal::load_public_key(p).raw;
+      }
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::usage) throw;
+      bad(e.what());
+    }
+    s.fingerprint = seal::PublicKey{s.key_raw}.fingerprint();
+    for (std::size_t i = 2; i < fields.size(); ++i) {
+      const std::string& f = fields[i];
+      const auto eq = f.find('=');
+      const std::string opt = f.substr(0, eq);
+      if (eq == std::string::npos || (opt != "valid-after" && opt != "valid-before")) {
+        bad("'" + util::utf8_lossy(f) + "' is not valid-after=TIME or valid-before=TIME");
+      }
+      const std::string value = f.substr(eq + 1);
+      const auto t = util::parse_rfc3339(value);
+      if (!t) bad(opt + " '" + util::utf8_lossy(value) + "' is not an RFC 3339 date-time with offset (e.g. 2026-11-20T21:14:00+01:00)");
+      auto& text = opt == "valid-after" ? s.valid_after : s.valid_before;
+      auto& micros = opt == "valid-after" ? s.after_micros : s.before_micros;
+      if (text) bad(opt + " is given twice");
+      text = value;
+      micros = micros_of(*t);
+    }
+    if (s.after_micros && s.before_micros && *s.after_micros >= *s.before_micros) {
+      bad("valid-after must be before valid-before");
+    }
+    out.push_back(std::move(s));
+  }
+  if (in.bad()) throw Error(ErrorKind::input, name + ": cannot read the allowed-signers file");
+  if (out.empty()) {
+    throw Error(ErrorKind::usage, "--allowed-signers " + name + ": lists no signer; give one signer a line" + form);
+  }
+  return out;
+}
 
 std::unique_ptr<EntryCheck> make_seal_check(const manifest::Json& line, std::uint64_t seq, const Options& options,
                                             std::vector<Finding>& out) {

@@ -12,6 +12,7 @@
 #include "cbkit/util/time.hpp"
 #include "cbkit/verify/entry_check.hpp"
 #include "checker.hpp"
+#include "seal_check.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -179,7 +180,17 @@ void Checker::check_line(const manifest::RawLine& raw, std::uint64_t at) {
       if (const auto tree_size = util::unsigned_field(sj, "tree_size")) s.tree_size = *tree_size;
       s.root = util::string_field(sj, "root");
       if (const Json* key = util::field(sj, "key")) s.key_fingerprint = util::string_field(*key, "fingerprint");
-      s.pinned = !m_options.pubkeys.empty();
+      s.pinned = has_pinned_keys(m_options);
+      // The allowed signer the line names (the first whose window holds its time, else the first).
+      const std::string line_time = get("time").is_string() ? get("time").get<std::string>() : std::string();
+      for (const AllowedSigner& a : m_options.signers) {
+        if (a.fingerprint != s.key_fingerprint) continue;
+        if (s.signer.empty()) s.signer = a.name;
+        if (within_window(a, line_time)) {
+          s.signer = a.name;
+          break;
+        }
+      }
       m_seals.push_back(s);
     } else if (!m_seals.empty()) {
       m_after_seal.emplace_back(at, kind);

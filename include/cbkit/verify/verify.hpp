@@ -21,12 +21,36 @@ struct Finding {
   std::string message;
 };
 
+// A signer of --allowed-signers: a pinned seal key, with the window of time in which its
+// seals are accepted (a seal line's time t must satisfy valid_after <= t < valid_before,
+// to the microsecond; an absent bound does not limit).
+struct AllowedSigner {
+  std::string name;                          // as the file gives it
+  std::string key_raw;                       // the raw 32-byte Ed25519 public key
+  std::string fingerprint;                   // SHA-256 of key_raw, lowercase hex
+  std::optional<std::string> valid_after;    // RFC 3339 as written
+  std::optional<std::string> valid_before;   // RFC 3339 as written
+  std::optional<std::int64_t> after_micros;  // valid_after, microseconds since the epoch (UTC)
+  std::optional<std::int64_t> before_micros; // valid_before, likewise
+  std::string where;                         // "FILE:LINE", for messages
+};
+
+// Reads an allowed-signers file: one signer a line, `NAME KEY [valid-after=RFC3339]
+// [valid-before=RFC3339]`, KEY a minisign public key's base64 line or the path of a public
+// key file (.pub: minisign or PEM), relative to the file's folder; `#` comments and blank
+// lines are skipped. Throws Error(usage) naming the file and line when a line is not one, and
+// Error(input) when the file cannot be read.
+std::vector<AllowedSigner> load_allowed_signers(const std::filesystem::path& file);
+
 struct Options {
   std::optional<std::string> expect_head;      // lowercase hex; the receipt's head
   std::optional<std::filesystem::path> tsa_ca; // trust anchors (PEM) for RFC 3161 tokens
   // Pinned seal keys (PEM SPKI or minisign .pub), repeatable for a key rotation: each seal
   // must be signed by one of them (the one its line names).
   std::vector<std::filesystem::path> pubkeys;
+  // Pinned seal keys from --allowed-signers, with their names and windows of validity; with
+  // pubkeys, the union is pinned (a --pubkey key has no window).
+  std::vector<AllowedSigner> signers;
   // verify_archive: the archive is age-encrypted; decrypt it with these keys as it is read.
   std::optional<crypt::DecryptKeys> decrypt;
   // Threads reading and hashing a case folder's files (0: one per core, at most 4). The
@@ -47,7 +71,8 @@ struct SealSummary {
   std::uint64_t tree_size = 0;
   std::string root;
   std::string key_fingerprint;
-  bool pinned = false; // checked against --pubkey
+  bool pinned = false; // checked against --pubkey or --allowed-signers
+  std::string signer;  // the --allowed-signers name of the key the line names; empty otherwise
   bool ok = false;     // no error finding concerns this line
 };
 
