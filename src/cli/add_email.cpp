@@ -73,6 +73,7 @@ int run_add_email(const AddEmailArgs& args, const GlobalOptions& g) {
     g.out["entry_count"] = run.entries.size();
     for (const auto& r : run.intake.refused)
       g.out.refuse(r.input, r.code, r.reason);
+    g.out["not_email"] = run.intake.not_email; // files of a folder left aside as not e-mails: every file is accounted for
     g.out["not_email_count"] = run.intake.not_email.size();
     g.out["committed"] = run.committed.to_json();
     g.out["not_committed"] = run.intake.not_committed;
