@@ -3,8 +3,13 @@
 # victim and the suspect (person), add-file and add-email attributed to the suspect,
 # add-call, a WhatsApp export (add-chat), a requested action, a checklist decision, capture-url of a page the demo serves itself on 127.0.0.1 (examples/web/, by
 # python3's http.server on a free port, stopped when the demo ends), notes, verify, log,
-# show, the report in English, Dutch and French (and as JSON), then keygen, seal (the signed BagIt
-# archive for handover) and verify of that archive with the public key.
+# show, the report in English, Dutch, French and German (and as JSON, and as PDF when
+# Chromium is installed), the identification annex, export-wacz of the capture and the
+# account id it found confirmed into the suspect (person --from-capture), a duplicate
+# refused by --skip-existing (--jsonl), then keygen, seal (the signed BagIt archive for
+# handover), verify of that archive with the public key and with an allowed-signers file,
+# seal --if-changed, and the encrypted handover (keygen --age, pack --recipient-file,
+# verify ARCHIVE.age --identity, decrypt).
 #
 # Usage: examples/demo.sh [OUTPUT-DIR]
 #   OUTPUT-DIR  where the case (OUTPUT-DIR/case), the generated screenshot
@@ -197,6 +202,9 @@ run "$CBKIT_BIN" --case "$CASE" add-file "$INPUTS/profile-notes.md"
 run "$CBKIT_BIN" --case "$CASE" add-email "$INPUTS/threat.eml" --from-person "$SUSPECT" \
   --note "Forwarded by the victim as an attachment; saved from her school mailbox"
 EMAIL_SEQ=$(awk '/^head / {seq = $4} END {print seq}' "$LAST")
+# The victim forwards the same message again a day later: --skip-existing keeps one copy, and
+# --jsonl gives a script one line per entry (here: the duplicate) and a summary.
+run "$CBKIT_BIN" --case "$CASE" add-email "$INPUTS/threat.eml" --skip-existing --jsonl
 
 # --- 3c. the account's public page, captured as it is served: a stand-in for
 # https://instagram.com/x_hater_2026, served by the demo itself on 127.0.0.1 (examples/web/).
@@ -212,6 +220,9 @@ if [[ -n $PY ]]; then
   # The same capture as a WACZ for ReplayWeb.page: a copy for replay, its WARC the case's
   # file byte for byte (datapackage.json carries the manifest's SHA-256).
   run "$CBKIT_BIN" --case "$CASE" export-wacz "$WEB_SEQ" --out "$OUT/captures.wacz" --force
+  # cbkit read who the page is about from the stored response (rule, WARC record, offset):
+  # the counsellor confirms that account id into the suspect's record.
+  run "$CBKIT_BIN" --case "$CASE" person --id "$SUSPECT" --from-capture "$WEB_SEQ"
 else
   echo
   echo "(python3 not found: skipping capture-url, which needs the demo's local web server)"
@@ -272,6 +283,17 @@ for lang in en nl fr; do
     run "$CBKIT_BIN" --case "$CASE" report --lang "$lang" --out "$OUT/report.$lang.$fmt"
   done
 done
+run "$CBKIT_BIN" --case "$CASE" report --lang de --out "$OUT/report.de.html"
+# The identification annex: per suspect identifier, every incident with its exact time,
+# zone and exhibit, and what cannot be known (for the operator or the Ombudsman).
+run "$CBKIT_BIN" --case "$CASE" report --template identification --lang nl --out "$OUT/identification.nl.html"
+# The report printed to PDF by headless Chromium, when it is installed.
+if command -v chromium >/dev/null 2>&1; then
+  run "$CBKIT_BIN" --case "$CASE" report --lang nl --format pdf --out "$OUT/report.nl.pdf"
+else
+  echo
+  echo "(chromium not found: skipping report --format pdf)"
+fi
 run "$CBKIT_BIN" --case "$CASE" report --lang nl --format json --out "$OUT/report.nl.json"
 run "$CBKIT_BIN" --case "$CASE" report --lang nl --record
 
@@ -282,9 +304,23 @@ RECEIPT_SEAL=$(receipt)
 # Whoever receives the archive checks it, without the case, against the examiner's public
 # key and the receipt printed by seal.
 run "$CBKIT_BIN" verify "$OUT/BE-2026-0042.tar.gz" --pubkey "$OUT/examiner.pub" --expect-head "$RECEIPT_SEAL"
+# Sealing again with nothing new makes no second seal.
+run "$CBKIT_BIN" --case "$CASE" seal --key "$OUT/examiner.key" --out "$OUT/again.tar.gz" --if-changed
+# Keys change over time: an allowed-signers file names each examiner's key and when it was
+# valid; every seal must be signed by a listed key within its window.
+printf 'A.Peeters examiner.pub valid-after=2026-01-01T00:00:00Z\n' >"$OUT/allowed_signers"
+run "$CBKIT_BIN" verify "$OUT/BE-2026-0042.tar.gz" --allowed-signers "$OUT/allowed_signers"
+
+# --- 9. encrypted handover (age): the archive readable only by the police's key -----------
+run "$CBKIT_BIN" keygen --age --out "$OUT/police"
+run "$CBKIT_BIN" --case "$CASE" pack --key "$OUT/examiner.key" --out "$OUT/BE-2026-0042.tar.gz.age" \
+  --recipient-file "$OUT/police.age.pub"
+run "$CBKIT_BIN" verify "$OUT/BE-2026-0042.tar.gz.age" --identity "$OUT/police.age.key" --pubkey "$OUT/examiner.pub"
+run "$CBKIT_BIN" decrypt "$OUT/BE-2026-0042.tar.gz.age" --identity "$OUT/police.age.key" --out "$OUT/decrypted.tar.gz"
 
 echo
 echo "demo finished: case in $CASE"
-echo "reports: $OUT/report.{en,nl,fr}.{html,md,txt} (open the .html in a browser; it prints well)"
+echo "reports: $OUT/report.{en,nl,fr}.{html,md,txt}, $OUT/report.de.html, the identification annex $OUT/identification.nl.html"
 if [[ -n $WEB_SEQ ]]; then echo "web capture for replay: $OUT/captures.wacz (open it in https://replayweb.page)"; fi
 echo "sealed archive: $OUT/BE-2026-0042.tar.gz (receipt beside it), public key $OUT/examiner.pub"
+echo "encrypted for the police: $OUT/BE-2026-0042.tar.gz.age (their key: $OUT/police.age.key)"

@@ -882,7 +882,7 @@ std::string identity_summary(const Json& identity) {
   if (!handles.empty()) {
     std::vector<std::string> at;
     for (const auto& h : handles)
-      at.push_back("@" + h);
+      at.push_back(h.starts_with('@') ? h : "@" + h); // a JSON-LD alternateName may carry its own @
     s += ids.empty() ? " " + util::join(at, " or ") : " (" + util::join(at, " or ") + ")";
   }
   if (!posts.empty()) s += ", post " + util::join(posts, " or ");

@@ -308,3 +308,11 @@ TEST_CASE("identity: read from a WARC, gzip and chunked bodies decoded, XHR resp
   CHECK(j["rules_version"] == capture::k_identity_rules_version);
   CHECK(j["findings"][0]["warc_record_id"] == page_id);
 }
+
+TEST_CASE("identity: a handle found with its @ is shown with one @", "[identity]") {
+  const util::Json findings = util::Json::parse(
+      R"({"rules_version":"cbkit-identity-rules 1","findings":[)"
+      R"({"platform":"instagram","role":"subject","field":"account_id","value":"1784100000042"},)"
+      R"({"platform":"instagram","role":"subject","field":"handle","value":"@x_hater_2026"}]})");
+  CHECK(capture::identity_summary(findings) == "instagram id 1784100000042 (@x_hater_2026)");
+}
