@@ -310,9 +310,8 @@ TEST_CASE("identity: read from a WARC, gzip and chunked bodies decoded, XHR resp
 }
 
 TEST_CASE("identity: a handle found with its @ is shown with one @", "[identity]") {
-  const util::Json findings = util::Json::parse(
-      R"({"rules_version":"cbkit-identity-rules 1","findings":[)"
-      R"({"platform":"instagram","role":"subject","field":"account_id","value":"1784100000042"},)"
-      R"({"platform":"instagram","role":"subject","field":"handle","value":"@x_hater_2026"}]})");
+  const util::Json findings = util::Json::parse(R"({"rules_version":"cbkit-identity-rules 1","findings":[)"
+                                                R"({"platform":"instagram","role":"subject","field":"account_id","value":"1784100000042"},)"
+                                                R"({"platform":"instagram","role":"subject","field":"handle","value":"@x_hater_2026"}]})");
   CHECK(capture::identity_summary(findings) == "instagram id 1784100000042 (@x_hater_2026)");
 }
