@@ -19,6 +19,55 @@
 
 namespace cbkit::report {
 
+namespace {
+Block make_block(Block::Type type) {
+  Block b;
+  b.type = type;
+  return b;
+}
+} // namespace
+
+void Document::add_heading(std::string id, std::string text) {
+  Block b = make_block(Block::Type::heading);
+  b.id = std::move(id);
+  b.text = std::move(text);
+  blocks.push_back(std::move(b));
+}
+void Document::add_subheading(std::string id, std::string text) {
+  Block b = make_block(Block::Type::subheading);
+  b.id = std::move(id);
+  b.text = std::move(text);
+  blocks.push_back(std::move(b));
+}
+void Document::add_paragraph(std::string text) {
+  Block b = make_block(Block::Type::paragraph);
+  b.text = std::move(text);
+  blocks.push_back(std::move(b));
+}
+void Document::add_fields(std::vector<std::pair<std::string, std::string>> items) {
+  std::erase_if(items, [](const auto& kv) { return kv.second.empty(); });
+  if (items.empty()) return;
+  Block b = make_block(Block::Type::fields);
+  b.fields = std::move(items);
+  blocks.push_back(std::move(b));
+}
+void Document::add_table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows) {
+  Block b = make_block(Block::Type::table);
+  b.header = std::move(header);
+  b.rows = std::move(rows);
+  blocks.push_back(std::move(b));
+}
+void Document::add_bullets(std::vector<std::string> items) {
+  Block b = make_block(Block::Type::bullets);
+  b.items = std::move(items);
+  blocks.push_back(std::move(b));
+}
+void Document::add_code(std::string text) {
+  Block b = make_block(Block::Type::code);
+  b.text = std::move(text);
+  blocks.push_back(std::move(b));
+}
+
 using manifest::Json;
 
 namespace {
@@ -135,53 +184,15 @@ private:
 
   // ---------------------------------------------------------------- blocks
 
-  void heading(const std::string& id, std::string_view key) {
-    Block b;
-    b.type = Block::Type::heading;
-    b.id = id;
-    b.text = t(key);
-    m_doc.blocks.push_back(std::move(b));
-  }
-  void subheading(const std::string& id, std::string text) {
-    Block b;
-    b.type = Block::Type::subheading;
-    b.id = id;
-    b.text = std::move(text);
-    m_doc.blocks.push_back(std::move(b));
-  }
-  void paragraph(std::string text) {
-    Block b;
-    b.type = Block::Type::paragraph;
-    b.text = std::move(text);
-    m_doc.blocks.push_back(std::move(b));
-  }
-  void fields(std::vector<std::pair<std::string, std::string>> items) {
-    std::erase_if(items, [](const auto& kv) { return kv.second.empty(); });
-    if (items.empty()) return;
-    Block b;
-    b.type = Block::Type::fields;
-    b.fields = std::move(items);
-    m_doc.blocks.push_back(std::move(b));
-  }
+  void heading(const std::string& id, std::string_view key) { m_doc.add_heading(id, t(key)); }
+  void subheading(const std::string& id, std::string text) { m_doc.add_subheading(id, std::move(text)); }
+  void paragraph(std::string text) { m_doc.add_paragraph(std::move(text)); }
+  void fields(std::vector<std::pair<std::string, std::string>> items) { m_doc.add_fields(std::move(items)); }
   void table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows) {
-    Block b;
-    b.type = Block::Type::table;
-    b.header = std::move(header);
-    b.rows = std::move(rows);
-    m_doc.blocks.push_back(std::move(b));
+    m_doc.add_table(std::move(header), std::move(rows));
   }
-  void bullets(std::vector<std::string> items) {
-    Block b;
-    b.type = Block::Type::bullets;
-    b.items = std::move(items);
-    m_doc.blocks.push_back(std::move(b));
-  }
-  void code(std::string text) {
-    Block b;
-    b.type = Block::Type::code;
-    b.text = std::move(text);
-    m_doc.blocks.push_back(std::move(b));
-  }
+  void bullets(std::vector<std::string> items) { m_doc.add_bullets(std::move(items)); }
+  void code(std::string text) { m_doc.add_code(std::move(text)); }
 
   // ---------------------------------------------------------------- times
 

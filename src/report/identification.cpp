@@ -617,46 +617,14 @@ private:
     return id.value;
   }
 
-  void heading(const std::string& id, std::string_view key) {
-    Block b;
-    b.type = Block::Type::heading;
-    b.id = id;
-    b.text = tr(m_lang, key);
-    m_doc.blocks.push_back(std::move(b));
-  }
-  void paragraph(std::string text) {
-    Block b;
-    b.type = Block::Type::paragraph;
-    b.text = std::move(text);
-    m_doc.blocks.push_back(std::move(b));
-  }
-  void fields(std::vector<std::pair<std::string, std::string>> items) {
-    std::erase_if(items, [](const auto& kv) { return kv.second.empty(); });
-    if (items.empty()) return;
-    Block b;
-    b.type = Block::Type::fields;
-    b.fields = std::move(items);
-    m_doc.blocks.push_back(std::move(b));
-  }
+  void heading(const std::string& id, std::string_view key) { m_doc.add_heading(id, tr(m_lang, key)); }
+  void paragraph(std::string text) { m_doc.add_paragraph(std::move(text)); }
+  void fields(std::vector<std::pair<std::string, std::string>> items) { m_doc.add_fields(std::move(items)); }
   void table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows) {
-    Block b;
-    b.type = Block::Type::table;
-    b.header = std::move(header);
-    b.rows = std::move(rows);
-    m_doc.blocks.push_back(std::move(b));
+    m_doc.add_table(std::move(header), std::move(rows));
   }
-  void bullets(std::vector<std::string> items) {
-    Block b;
-    b.type = Block::Type::bullets;
-    b.items = std::move(items);
-    m_doc.blocks.push_back(std::move(b));
-  }
-  void code(std::string text) {
-    Block b;
-    b.type = Block::Type::code;
-    b.text = std::move(text);
-    m_doc.blocks.push_back(std::move(b));
-  }
+  void bullets(std::vector<std::string> items) { m_doc.add_bullets(std::move(items)); }
+  void code(std::string text) { m_doc.add_code(std::move(text)); }
 
   const CaseModel& m_model;
   Lang m_lang;

@@ -18,16 +18,7 @@ need_chromium() {
 
 # start_server -- the page server on 127.0.0.1; sets BASE.
 start_server() {
-    "$PY" "$PAGES/server.py" "$T/port" "$T/requests.log" 2>"$T/server.err" &
-    local pid=$!
-    at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [[ -s $T/port ]] && break
-        sleep 0.1
-    done
-    [[ -s $T/port ]] || fail "the page server did not start: $(cat "$T/server.err")"
-    BASE="http://127.0.0.1:$(cat "$T/port")"
+    start_server_on_port "page server" "$T/port" "$PY" "$PAGES/server.py" "$T/port" "$T/requests.log"
 }
 
 # setup [long] -- a case, the page server, and TMPDIR=$BTMP for cbkit, so the tests can see

@@ -17,16 +17,7 @@ need_chromium() {
 
 start_server() {
     mkdir -p "$T/static"
-    "$PY" "$TESTS_DIR/support/wacz_server.py" "$T/port" "$T/static" 2>"$T/server.err" &
-    local pid=$!
-    at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [[ -s $T/port ]] && break
-        sleep 0.1
-    done
-    [[ -s $T/port ]] || fail "the test server did not start: $(cat "$T/server.err")"
-    BASE="http://127.0.0.1:$(cat "$T/port")"
+    start_server_on_port "test server" "$T/port" "$PY" "$TESTS_DIR/support/wacz_server.py" "$T/port" "$T/static"
 }
 
 # tree_hash DIR -- every name, type, mode and content under DIR, hashed.

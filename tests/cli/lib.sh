@@ -55,6 +55,25 @@ at_exit() {
     _EXIT_HOOKS+=("$*")
 }
 
+# start_server_on_port NAME PORT_FILE COMMAND... -- start a test server in the background
+# (stopped when the test ends) and wait up to 10 s for it to write its port to PORT_FILE;
+# sets PORT and BASE (http://127.0.0.1:PORT). The server's stderr goes to $T/server.err.
+start_server_on_port() {
+    local name=$1 port_file=$2
+    shift 2
+    "$@" 2>"$T/server.err" &
+    local pid=$!
+    at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ -s $port_file ]] && break
+        sleep 0.1
+    done
+    [[ -s $port_file ]] || fail "the $name did not start: $(cat "$T/server.err")"
+    PORT=$(cat "$port_file")
+    BASE="http://127.0.0.1:$PORT"
+}
+
 # small_disk DIR SIZE -- mount a tmpfs of SIZE (e.g. 2m) on DIR, unmounted when the test
 # ends; skips the test where mounting is not permitted (needs root or CAP_SYS_ADMIN).
 small_disk() {

@@ -574,15 +574,7 @@ test_capture() {
     [[ -f $TESTS_DIR/support/web_server.py ]] || skip "no support/web_server.py"
     C="$T/case"
     new_case "$C" --timezone Europe/Brussels
-    "$PY" "$TESTS_DIR/support/web_server.py" --port-file "$T/port" 2>"$T/server.err" &
-    local pid=$!
-    at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [[ -s $T/port ]] && break
-        sleep 0.1
-    done
-    [[ -s $T/port ]] || fail "the web server did not start: $(cat "$T/server.err")"
+    start_server_on_port "web server" "$T/port" "$PY" "$TESTS_DIR/support/web_server.py" --port-file "$T/port"
     local url="http://127.0.0.1:$(cat "$T/port")/page"
     expect_exit 0 cbkit --case "$C" capture-url "$url" --platform forum
     expect_exit 0 cbkit --case "$C" report --format txt

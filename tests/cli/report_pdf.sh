@@ -175,15 +175,7 @@ test_counsellor_case_nl() {
     need_pdf_tools
     counsellor_case
     local pages_dir="$TESTS_DIR/support/browser_pages"
-    "$PY" "$pages_dir/server.py" "$T/port" "$T/requests.log" 2>"$T/server.err" &
-    local pid=$!
-    at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [[ -s $T/port ]] && break
-        sleep 0.1
-    done
-    [[ -s $T/port ]] || fail "the page server did not start: $(cat "$T/server.err")"
+    start_server_on_port "page server" "$T/port" "$PY" "$pages_dir/server.py" "$T/port" "$T/requests.log"
     expect_exit 0 cbkit --case "$C" capture-url "http://127.0.0.1:$(cat "$T/port")/image.html" --browser --about-person 2
     expect_exit 0 cbkit --case "$C" report --lang nl --out "$T/klacht.pdf"
     pdfinfo "$T/klacht.pdf" >"$T/info" || fail "pdfinfo rejects the PDF"

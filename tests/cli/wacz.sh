@@ -14,17 +14,7 @@ MARKER="WACZ-REPLAY-MARKER-9d41"
 # start_server -- support/wacz_server.py with $T/static as its /static/; sets PORT, BASE.
 start_server() {
     mkdir -p "$T/static"
-    "$PY" "$TESTS_DIR/support/wacz_server.py" "$T/port" "$T/static" 2>"$T/server.err" &
-    local pid=$!
-    at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [[ -s $T/port ]] && break
-        sleep 0.1
-    done
-    [[ -s $T/port ]] || fail "the test server did not start: $(cat "$T/server.err")"
-    PORT=$(cat "$T/port")
-    BASE="http://127.0.0.1:$PORT"
+    start_server_on_port "test server" "$T/port" "$PY" "$TESTS_DIR/support/wacz_server.py" "$T/port" "$T/static"
 }
 
 # setup -- a case with a note (seq 1) and a raw capture of /page.html (seq 2).

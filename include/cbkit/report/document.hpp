@@ -43,6 +43,15 @@ struct Document {
   Lang lang = Lang::en;
   std::string title;
   std::vector<Block> blocks;
+
+  // Appending blocks: what the report's and the annex's builders share.
+  void add_heading(std::string id, std::string text);
+  void add_subheading(std::string id, std::string text);
+  void add_paragraph(std::string text);
+  void add_fields(std::vector<std::pair<std::string, std::string>> items); // empty values left out; no block when none is left
+  void add_table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows);
+  void add_bullets(std::vector<std::string> items);
+  void add_code(std::string text);
 };
 
 // One event of the report's timeline: an entry at the best time known for it (the e-mail's
