@@ -153,6 +153,39 @@ private:
   unsigned char m_out[1u << 16];
 };
 
+// raw -> [dechunk] -> undo the outermost `undo` of `codings` -> `out`: the stages own their
+// state; head() is where the raw bytes go in. One pipeline for the file (run) and the bytes
+// in memory (decode_body_bytes).
+class DecodePipeline {
+public:
+  DecodePipeline(bool chunked, const std::vector<std::string>& codings, std::size_t undo, Sink out) : m_head(std::move(out)) {
+    for (std::size_t i = 0; i < undo; ++i) {
+      const std::string coding = codings[codings.size() - undo + i]; // innermost first in the sink chain
+      m_inflaters.push_back(std::make_unique<Inflater>(coding == "x-gzip" ? "gzip" : coding, m_head));
+      Inflater* inf = m_inflaters.back().get();
+      m_head = [inf](const char* p, std::size_t n) { inf->feed(p, n); };
+    }
+    if (chunked) {
+      m_dechunker = std::make_unique<Dechunker>(m_head);
+      Dechunker* d = m_dechunker.get();
+      m_head = [d](const char* p, std::size_t n) { d->feed(p, n); };
+    }
+  }
+  const Sink& head() const { return m_head; }
+  // Why the input ended too early ("" when every stage saw its end).
+  std::string incomplete() const {
+    if (m_dechunker && !m_dechunker->complete()) return "the chunked body ends before its last chunk (cut short)";
+    for (const auto& inf : m_inflaters)
+      if (!inf->complete()) return "the compressed body ends before its end marker (cut short)";
+    return "";
+  }
+
+private:
+  Sink m_head;
+  std::vector<std::unique_ptr<Inflater>> m_inflaters;
+  std::unique_ptr<Dechunker> m_dechunker;
+};
+
 bool supported(const std::string& coding) { return coding == "gzip" || coding == "x-gzip" || coding == "deflate"; }
 
 struct Attempt {
@@ -180,19 +213,7 @@ Attempt run(const fs::path& raw, const fs::path& out, bool chunked, const std::v
       throw DecodedLimit{};
     }
   };
-  std::vector<std::unique_ptr<Inflater>> inflaters;
-  for (std::size_t i = 0; i < undo; ++i) {
-    const std::string coding = codings[codings.size() - undo + i]; // innermost first in the sink chain
-    inflaters.push_back(std::make_unique<Inflater>(coding == "x-gzip" ? "gzip" : coding, sink));
-    Inflater* inf = inflaters.back().get();
-    sink = [inf](const char* p, std::size_t n) { inf->feed(p, n); };
-  }
-  std::unique_ptr<Dechunker> dechunker;
-  if (chunked) {
-    dechunker = std::make_unique<Dechunker>(sink);
-    Dechunker* d = dechunker.get();
-    sink = [d](const char* p, std::size_t n) { d->feed(p, n); };
-  }
+  const DecodePipeline pipeline(chunked, codings, undo, sink);
   const std::string raw_what = util::utf8_lossy(raw.string());
   util::UniqueFd ifd(::open(raw.c_str(), O_RDONLY | O_CLOEXEC));
   if (!ifd.valid()) throw_errno(ErrorKind::io, raw_what);
@@ -205,7 +226,7 @@ Attempt run(const fs::path& raw, const fs::path& out, bool chunked, const std::v
         throw_errno(ErrorKind::io, raw_what);
       }
       if (n == 0) break;
-      sink(buf.data(), static_cast<std::size_t>(n));
+      pipeline.head()(buf.data(), static_cast<std::size_t>(n));
     }
   } catch (const DecodedLimit&) {
   }
@@ -215,10 +236,7 @@ Attempt run(const fs::path& raw, const fs::path& out, bool chunked, const std::v
     a.problem = "the decoded body is longer than " + std::to_string(max_decoded) +
                 " bytes (--max-decoded-size) and was cut there; the WARC keeps the whole response as received";
   } else {
-    if (dechunker && !dechunker->complete()) a.problem = "the chunked body ends before its last chunk (cut short)";
-    for (const auto& inf : inflaters) {
-      if (!inf->complete() && a.problem.empty()) a.problem = "the compressed body ends before its end marker (cut short)";
-    }
+    a.problem = pipeline.incomplete();
   }
   a.digest = util::FileDigest{size, util::to_hex(sha.finish())};
   return a;
@@ -256,23 +274,10 @@ DecodedBytes decode_body_bytes(std::string_view raw, bool chunked, const std::ve
       throw DecodedLimit{};
     }
   };
-  // The same pipeline as run(): raw -> [dechunk] -> undo the outermost `undo` codings.
-  std::vector<std::unique_ptr<Inflater>> inflaters;
-  for (std::size_t i = 0; i < undo; ++i) {
-    const std::string coding = codings[codings.size() - undo + i];
-    inflaters.push_back(std::make_unique<Inflater>(coding == "x-gzip" ? "gzip" : coding, sink));
-    Inflater* inf = inflaters.back().get();
-    sink = [inf](const char* p, std::size_t n) { inf->feed(p, n); };
-  }
-  std::unique_ptr<Dechunker> dechunker;
-  if (chunked) {
-    dechunker = std::make_unique<Dechunker>(sink);
-    Dechunker* d = dechunker.get();
-    sink = [d](const char* p, std::size_t n) { d->feed(p, n); };
-  }
+  const DecodePipeline pipeline(chunked, codings, undo, sink); // the same as run()'s
   try {
     for (std::size_t pos = 0; pos < raw.size(); pos += 1u << 16)
-      sink(raw.data() + pos, std::min<std::size_t>(1u << 16, raw.size() - pos));
+      pipeline.head()(raw.data() + pos, std::min<std::size_t>(1u << 16, raw.size() - pos));
   } catch (const DecodedLimit&) {
   } catch (const DecodeFailure& f) {
     out.problem = f.reason;
