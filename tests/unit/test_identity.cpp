@@ -1,5 +1,6 @@
 #include "cbkit/capture/identity.hpp"
 #include "cbkit/capture/warc.hpp"
+#include "gzip.hpp"
 #include "tmpdir.hpp"
 
 #include <catch2/catch.hpp>
@@ -39,20 +40,6 @@ void check_offset(const capture::IdentityFinding& f, const std::string& body) {
   REQUIRE(f.where == "body");
   REQUIRE(f.offset + f.value.size() <= body.size());
   CHECK(body.substr(f.offset, f.value.size()) == f.value);
-}
-
-std::string gzip(const std::string& data) {
-  z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-  std::string out(compressBound(static_cast<uLong>(data.size())) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
 }
 
 } // namespace
@@ -284,8 +271,8 @@ TEST_CASE("identity: read from a WARC, gzip and chunked bodies decoded, XHR resp
       x.response_body = tmp.path() / "body";
       return capture::append_exchange(w, x).response_id;
     };
-    page_id =
-        add("https://www.instagram.com/samh/", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Type: text/html\r\n\r\n", gzip(page));
+    page_id = add("https://www.instagram.com/samh/", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Type: text/html\r\n\r\n",
+                  cbkit::test::gzip(page));
     char size_hex[16];
     std::snprintf(size_hex, sizeof size_hex, "%zx", xhr.size());
     const std::string chunked = std::string(size_hex) + "\r\n" + xhr + "\r\n0\r\n\r\n";

@@ -5,6 +5,7 @@
 #include "cbkit/store/entry.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/verify/verify.hpp"
+#include "gzip.hpp"
 #include "tmpdir.hpp"
 
 #include <zlib.h>
@@ -27,20 +28,6 @@ util::Digest sha(const std::string& s) {
   util::Sha256 h;
   h.update(s);
   return h.finish();
-}
-
-std::string gzip_bytes(const std::string& data) {
-  z_stream zs{};
-  deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-  std::string out(compressBound(static_cast<uLong>(data.size())) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
 }
 
 struct ReadBack {
@@ -241,20 +228,20 @@ TEST_CASE("WARC reader refuses broken framing") {
     CHECK(r.error == "no WARC record in the file");
   }
   SECTION("wrong Content-Length") {
-    const ReadBack r = read_warc(gzip_bytes("WARC/1.1\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:x:1>\r\nWARC-Date: "
-                                            "2026-01-01T00:00:00Z\r\nContent-Length: 3\r\n\r\nabcdef\r\n\r\n"));
+    const ReadBack r = read_warc(cbkit::test::gzip("WARC/1.1\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:x:1>\r\nWARC-Date: "
+                                                   "2026-01-01T00:00:00Z\r\nContent-Length: 3\r\n\r\nabcdef\r\n\r\n"));
     CHECK(r.error.find("CRLF CRLF") != std::string::npos);
   }
   SECTION("two records in one member, a missing field, a bad version") {
     const std::string rec = "WARC/1.1\r\nWARC-Type: resource\r\nWARC-Date: 2026-01-01T00:00:00Z\r\nContent-Length: 3\r\n\r\nabc\r\n\r\n";
-    const ReadBack r = read_warc(gzip_bytes(rec + rec));
+    const ReadBack r = read_warc(cbkit::test::gzip(rec + rec));
     CHECK(r.error.empty());
     REQUIRE(r.records.size() == 2);
     CHECK(std::find(r.records[0].problems.begin(), r.records[0].problems.end(), "lacks the mandatory field WARC-Record-ID") !=
           r.records[0].problems.end());
     CHECK(std::any_of(r.records[1].problems.begin(), r.records[1].problems.end(),
                       [](const std::string& p) { return p.find("shares its gzip member") != std::string::npos; }));
-    const ReadBack v = read_warc(gzip_bytes("WARC/0.9\r\nContent-Length: 0\r\n\r\n\r\n\r\n"));
+    const ReadBack v = read_warc(cbkit::test::gzip("WARC/0.9\r\nContent-Length: 0\r\n\r\n\r\n\r\n"));
     CHECK(v.error.find("version line") != std::string::npos);
   }
 }
@@ -262,7 +249,7 @@ TEST_CASE("WARC reader refuses broken framing") {
 TEST_CASE("decode_body removes chunk framing and undoes gzip; unsupported codings stay") {
   TempDir t;
   const std::string text = "line of text\n" + std::string(5000, 'z');
-  const std::string gz = gzip_bytes(text);
+  const std::string gz = cbkit::test::gzip(text);
   std::ostringstream chunked;
   chunked << std::hex << 10 << "\r\n"
           << gz.substr(0, 10) << "\r\n"
@@ -297,7 +284,7 @@ TEST_CASE("decode_body removes chunk framing and undoes gzip; unsupported coding
 TEST_CASE("decode_body bounds the decoded size and the number of codings undone") {
   TempDir t;
   const std::string text(200000, 'a');
-  write_file(t / "raw", gzip_bytes(gzip_bytes(text)));
+  write_file(t / "raw", cbkit::test::gzip(cbkit::test::gzip(text)));
   const auto d = capture::decode_body(t / "raw", t / "out", false, capture::parse_codings("gzip, gzip"), 1000);
   CHECK(d.cut);
   CHECK(d.digest.size == 1000);
@@ -306,12 +293,12 @@ TEST_CASE("decode_body bounds the decoded size and the number of codings undone"
   CHECK(d.problem.find("--max-decoded-size") != std::string::npos);
 
   // Four layers: three are undone, the innermost stays, and that is said.
-  write_file(t / "raw4", gzip_bytes(gzip_bytes(gzip_bytes(gzip_bytes(text)))));
+  write_file(t / "raw4", cbkit::test::gzip(cbkit::test::gzip(cbkit::test::gzip(cbkit::test::gzip(text)))));
   const auto f = capture::decode_body(t / "raw4", t / "out4", false, capture::parse_codings("gzip, gzip, gzip, gzip"), 1ull << 30);
   CHECK_FALSE(f.cut);
   CHECK(f.decoded.size() == capture::k_max_decoded_codings);
   CHECK(f.still_encoded == std::vector<std::string>{"gzip"});
-  CHECK(read_file(t / "out4") == gzip_bytes(text));
+  CHECK(read_file(t / "out4") == cbkit::test::gzip(text));
   CHECK(f.problem.find("at most") != std::string::npos);
 }
 
