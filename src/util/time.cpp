@@ -111,7 +111,8 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 }
 
 std::string format_utc(std::int64_t seconds, std::int64_t micros) {
-  char frac[16];
+  // Room for any int64 (the compiler cannot know micros < 10^6), so no truncation warning.
+  char frac[32];
   std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(micros));
   return format_utc_seconds(seconds) + frac;
 }
