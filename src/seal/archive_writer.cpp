@@ -15,10 +15,16 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <fcntl.h>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace cbkit::seal {
@@ -178,6 +184,8 @@ struct EntryFree {
 // Where libarchive's output goes: the temporary file, hashed as it is written; or, for an
 // encrypted archive, the age encryptor, whose output goes to the file (hashed as written).
 constexpr int k_sink_block = 1 << 20;
+// Payload chunks in flight: read ahead, in the hash lanes, queued for the archive thread.
+constexpr std::size_t k_payload_buffers = 8;
 
 struct Sink {
   int fd = -1;
@@ -229,8 +237,18 @@ la_ssize_t sink_write(struct archive*, void* client, const void* buf, size_t n) 
 // Writes entries in the fixed order the caller gives, each folder once before its first
 // file; every entry is owned by uid/gid 0 (root), mode 0644 (files) or 0755 (folders),
 // dated `mtime`, with no atime, ctime or other per-machine data.
+//
+// libarchive (tar framing, the compression filter) and the sink (write(2), the archive's
+// SHA-256) run on a thread of their own: file(), data() and small_file() queue the call and
+// return, so the caller reads the next chunk and the hash lanes hash it while the previous
+// one is compressed and written. The calls run in the order they were made, so the bytes are
+// those of the same calls made in line. A failure on the archive thread is thrown by the
+// next call (or close()); the calls queued after it only give their buffers back.
 class ArchiveWriter {
 public:
+  // Called once the archive thread is done with data()'s bytes (written or skipped).
+  using Done = std::function<void()>;
+
   ArchiveWriter(ArchiveFormat format, Sink& sink, std::int64_t mtime, std::string top)
       : m_a(archive_write_new()), m_sink(sink), m_mtime(mtime), m_top(std::move(top)) {
     if (!m_a) throw Error(ErrorKind::internal, "libarchive: out of memory");
@@ -259,23 +277,101 @@ public:
     if (r == ARCHIVE_OK) r = archive_write_set_bytes_in_last_block(m_a.get(), 1);
     if (r == ARCHIVE_OK) r = archive_write_open(m_a.get(), &m_sink, nullptr, sink_write, nullptr);
     check(r, "cannot start the archive");
+    m_thread = std::thread([this] { run(); });
   }
+  ~ArchiveWriter() {
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_closing = true;
+    }
+    m_cv.notify_all();
+    m_thread.join();
+  }
+  ArchiveWriter(const ArchiveWriter&) = delete;
+  ArchiveWriter& operator=(const ArchiveWriter&) = delete;
 
   void file(const std::string& rel, std::uint64_t size) {
-    folders_of(rel);
-    header(m_top + "/" + rel, AE_IFREG, 0644, size);
+    queue([this, rel, size] { do_file(rel, size); }, nullptr);
   }
-  void data(const char* p, std::size_t n) {
+  // Queues n bytes at p, which must stay valid until `done` is called (on the archive
+  // thread, or on this one when the call throws).
+  void data(const char* p, std::size_t n, Done done) {
+    queue([this, p, n] { do_data(p, n); }, std::move(done));
+  }
+  void small_file(const std::string& rel, const std::string& content) {
+    queue(
+        [this, rel, content] {
+          do_file(rel, content.size());
+          if (!content.empty()) do_data(content.data(), content.size());
+        },
+        nullptr);
+  }
+  // Writes the end of the archive and waits for every queued call; throws the first failure.
+  void close() {
+    queue([this] { check(archive_write_close(m_a.get()), "cannot finish the archive"); }, nullptr);
+    std::unique_lock<std::mutex> lock(m_mutex);
+    m_cv.wait(lock, [&] { return m_tasks.empty() && !m_busy; });
+    if (m_error) std::rethrow_exception(m_error);
+  }
+
+private:
+  struct Task {
+    std::function<void()> work;
+    Done done;
+  };
+
+  void queue(std::function<void()> work, Done done) {
+    std::unique_lock<std::mutex> lock(m_mutex);
+    if (m_error) {
+      lock.unlock();
+      if (done) done();
+      std::rethrow_exception(m_error);
+    }
+    // A bounded queue: the caller's buffers bound it already; this bounds the small calls.
+    m_cv.wait(lock, [&] { return m_tasks.size() < k_max_tasks || m_error; });
+    m_tasks.push_back(Task{std::move(work), std::move(done)});
+    lock.unlock();
+    m_cv.notify_all();
+  }
+
+  void run() {
+    // The locale is per thread: libarchive converts names on this one.
+    const ScopedUtf8Locale utf8;
+    std::unique_lock<std::mutex> lock(m_mutex);
+    for (;;) {
+      m_cv.wait(lock, [&] { return !m_tasks.empty() || m_closing; });
+      if (m_tasks.empty()) return;
+      Task t = std::move(m_tasks.front());
+      m_tasks.pop_front();
+      // After a failure, or when the writer is destroyed before close(), the archive is
+      // abandoned: the remaining calls only give their buffers back.
+      const bool skip = m_error || m_closing;
+      m_busy = true;
+      lock.unlock();
+      std::exception_ptr error;
+      if (!skip) {
+        try {
+          t.work();
+        } catch (...) {
+          error = std::current_exception();
+        }
+      }
+      if (t.done) t.done();
+      lock.lock();
+      if (error && !m_error) m_error = error;
+      m_busy = false;
+      m_cv.notify_all();
+    }
+  }
+
+  void do_data(const char* p, std::size_t n) {
     const la_ssize_t w = archive_write_data(m_a.get(), p, n);
     if (w < 0 || static_cast<std::size_t>(w) != n) check(ARCHIVE_FATAL, "cannot write to the archive");
   }
-  void small_file(const std::string& rel, const std::string& content) {
-    file(rel, content.size());
-    if (!content.empty()) data(content.data(), content.size());
+  void do_file(const std::string& rel, std::uint64_t size) {
+    folders_of(rel);
+    header(m_top + "/" + rel, AE_IFREG, 0644, size);
   }
-  void close() { check(archive_write_close(m_a.get()), "cannot finish the archive"); }
-
-private:
   void check(int r, const std::string& what) {
     if (r >= ARCHIVE_WARN) return;
     if (m_sink.error != 0) {
@@ -309,11 +405,20 @@ private:
     check(archive_write_header(m_a.get(), e.get()), "cannot write the entry of " + util::utf8_lossy(path));
   }
 
+  static constexpr std::size_t k_max_tasks = 64;
+
   std::unique_ptr<struct archive, ArchiveFree> m_a;
   Sink& m_sink;
   std::int64_t m_mtime;
   std::string m_top;
   std::set<std::string> m_folders;
+  std::deque<Task> m_tasks;
+  bool m_busy = false;
+  bool m_closing = false;
+  std::exception_ptr m_error;
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::thread m_thread;
 };
 
 // Copies one payload file into the archive, hashing it on the hash threads meanwhile.
@@ -348,14 +453,8 @@ void copy_payload(ArchiveWriter& w, ParallelHasher& hasher, PayloadFile& f) {
       got += static_cast<std::size_t>(n);
     }
     hasher.submit(buf, got);
-    try {
-      w.data(buf, got);
-    } catch (...) {
-      hasher.release(buf);
-      hasher.finish();
-      throw;
-    }
-    hasher.release(buf);
+    // The archive thread gives the buffer back once libarchive has taken its bytes.
+    w.data(buf, got, [&hasher, buf] { hasher.release(buf); });
     left -= got;
   }
   f.digests = hasher.finish();
@@ -622,14 +721,15 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   const std::string bag_info = bag_info_text(st, oxum_bytes, st.files.size(), recipients);
 
   const ScopedUtf8Locale utf8;
+  // Declared before the writer, which is destroyed first: its queued calls may still hold
+  // the hasher's buffers. More buffers than verify's: they are held until the archive thread
+  // is done with them too.
+  ParallelHasher hasher(k_payload_buffers);
   ArchiveWriter w(*format, sink, mtime, top);
   w.small_file("bagit.txt", bagit);
   w.small_file("bag-info.txt", bag_info);
-  {
-    ParallelHasher hasher;
-    for (auto& f : st.files)
-      copy_payload(w, hasher, f);
-  }
+  for (auto& f : st.files)
+    copy_payload(w, hasher, f);
   std::string m256, m512;
   for (const auto& f : st.files) {
     m256 += f.digests.sha256 + "  " + bagit_path(f.archive_path) + "\n";

@@ -24,8 +24,8 @@ struct ParallelHasher::Lane {
   }
 };
 
-ParallelHasher::ParallelHasher() {
-  for (std::size_t i = 0; i < k_buffers; ++i) {
+ParallelHasher::ParallelHasher(std::size_t buffers) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(buffers, 1); ++i) {
     m_storage.emplace_back(new char[k_chunk]);
     m_free.push_back(m_storage.back().get());
     m_refs.emplace_back(m_storage.back().get(), 0);

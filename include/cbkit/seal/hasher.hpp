@@ -30,7 +30,9 @@ public:
   static constexpr std::size_t k_chunk = 1u << 20;
   static constexpr std::size_t k_buffers = 4;
 
-  ParallelHasher();
+  ParallelHasher() : ParallelHasher(k_buffers) {}
+  // With `buffers` chunks of k_chunk bytes instead of k_buffers (at least 1).
+  explicit ParallelHasher(std::size_t buffers);
   ~ParallelHasher();
   ParallelHasher(const ParallelHasher&) = delete;
   ParallelHasher& operator=(const ParallelHasher&) = delete;
