@@ -558,7 +558,8 @@ private:
   std::thread m_thread;
 };
 
-// Copies one payload file into the archive, hashing it on the hash threads meanwhile.
+// Copies one payload file into the archive, hashing it on the hash threads meanwhile; its
+// digests are take_digests()'s, once the lanes are done (the next file is read meanwhile).
 void copy_payload(ArchiveWriter& w, ParallelHasher& hasher, PayloadFile& f) {
   const std::string name = util::utf8_lossy(f.source.string());
   const std::string rec = f.sha256.empty() ? "" : " (recorded by line " + std::to_string(f.recorded_by) + ")";
@@ -594,9 +595,17 @@ void copy_payload(ArchiveWriter& w, ParallelHasher& hasher, PayloadFile& f) {
     w.data(buf, got, [&hasher, buf] { hasher.release(buf); });
     left -= got;
   }
-  f.digests = hasher.finish();
+  hasher.end_stream();
+}
+
+// Takes the digests of a file copy_payload() copied (in the order copied) and checks its
+// SHA-256 against the record.
+void take_digests(ParallelHasher& hasher, PayloadFile& f) {
+  f.digests = hasher.take();
   if (!f.sha256.empty() && f.digests.sha256 != f.sha256) {
-    throw Error(ErrorKind::case_, name + rec + ": its SHA-256 no longer matches the record; run 'cbkit verify'");
+    const std::string rec = " (recorded by line " + std::to_string(f.recorded_by) + ")";
+    throw Error(ErrorKind::case_,
+                util::utf8_lossy(f.source.string()) + rec + ": its SHA-256 no longer matches the record; run 'cbkit verify'");
   }
 }
 
@@ -869,8 +878,14 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   ArchiveWriter w(*format, sink, mtime, top);
   w.small_file("bagit.txt", bagit);
   w.small_file("bag-info.txt", bag_info);
-  for (auto& f : st.files)
-    copy_payload(w, hasher, f);
+  // The digests of a file are taken after the next one is read, so that reading does not
+  // wait for the hash lanes at every file boundary; a file whose SHA-256 no longer matches
+  // is still refused before the archive is finished.
+  for (std::size_t i = 0; i < st.files.size(); ++i) {
+    copy_payload(w, hasher, st.files[i]);
+    if (i > 0) take_digests(hasher, st.files[i - 1]);
+  }
+  if (!st.files.empty()) take_digests(hasher, st.files.back());
   std::string m256, m512;
   for (const auto& f : st.files) {
     m256 += f.digests.sha256 + "  " + bagit_path(f.archive_path) + "\n";

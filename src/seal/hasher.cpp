@@ -121,18 +121,32 @@ void ParallelHasher::release(char* buf) {
 }
 
 Digests ParallelHasher::finish() {
-  std::unique_lock<std::mutex> lock(m_mutex);
-  for (auto& lane : m_lanes)
-    lane->queue.emplace_back(nullptr, 0);
+  end_stream();
+  return take();
+}
+
+void ParallelHasher::end_stream() {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    for (auto& lane : m_lanes)
+      lane->queue.emplace_back(nullptr, 0);
+    m_sizes.push_back(m_size);
+    m_size = 0;
+  }
   m_cv.notify_all();
+}
+
+Digests ParallelHasher::take() {
+  std::unique_lock<std::mutex> lock(m_mutex);
+  if (m_sizes.empty()) throw Error(ErrorKind::internal, "ParallelHasher::take without end_stream");
   m_cv.wait(lock, [&] { return !m_lanes[0]->results.empty() && !m_lanes[1]->results.empty(); });
   Digests d;
-  d.size = m_size;
+  d.size = m_sizes.front();
+  m_sizes.pop_front();
   d.sha256 = std::move(m_lanes[0]->results.front());
   d.sha512 = std::move(m_lanes[1]->results.front());
   m_lanes[0]->results.pop_front();
   m_lanes[1]->results.pop_front();
-  m_size = 0;
   if (m_lanes[0]->failed || m_lanes[1]->failed) throw Error(ErrorKind::internal, "OpenSSL: hashing failed");
   return d;
 }

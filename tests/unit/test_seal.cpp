@@ -155,3 +155,41 @@ TEST_CASE("BackgroundSha256 gives the SHA-256 of everything updated, across buff
   seal::BackgroundSha256 empty;
   CHECK(util::to_hex(empty.finish()) == util::sha256_hex(""));
 }
+
+TEST_CASE("ParallelHasher: streams ended without waiting give their digests in order") {
+  std::string a, b;
+  for (std::size_t i = 0; a.size() < 2 * seal::ParallelHasher::k_chunk + 99; ++i)
+    a += std::to_string(i * 40503u) + ";";
+  b = "abc";
+  seal::ParallelHasher h(2);
+  const auto feed = [&h](const std::string& s) {
+    for (std::size_t at = 0; at < s.size(); at += seal::ParallelHasher::k_chunk) {
+      char* buf = h.acquire();
+      const std::size_t n = std::min(seal::ParallelHasher::k_chunk, s.size() - at);
+      std::copy(s.data() + at, s.data() + at + n, buf);
+      h.submit(buf, n);
+      h.release(buf);
+    }
+    h.end_stream();
+  };
+  feed(a);
+  feed(b);
+  feed("");
+  const seal::Digests da = h.take();
+  CHECK(da.size == a.size());
+  CHECK(da.sha256 == util::sha256_hex(a));
+  const seal::Digests db = h.take();
+  CHECK(db.size == 3);
+  CHECK(db.sha256 == util::sha256_hex(b));
+  CHECK(db.sha512 == "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                     "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+  const seal::Digests de = h.take();
+  CHECK(de.size == 0);
+  CHECK(de.sha256 == util::sha256_hex(""));
+  // finish() is still end_stream() then take().
+  char* buf = h.acquire();
+  std::copy(b.begin(), b.end(), buf);
+  h.submit(buf, b.size());
+  h.release(buf);
+  CHECK(h.finish().sha256 == util::sha256_hex(b));
+}

@@ -45,8 +45,14 @@ public:
   // The caller is done with buf (it was submitted, or is given back unused).
   void release(char* buf);
   // Waits for every submitted chunk and returns the digests of everything since the last
-  // finish(); the next chunk starts a new stream.
+  // finish(); the next chunk starts a new stream. Same as end_stream() then take().
   Digests finish();
+  // Ends the current stream without waiting for its hashes: the caller goes on reading the
+  // next stream while the lanes finish this one (no pause at every file boundary).
+  void end_stream();
+  // Waits for the digests of the oldest stream ended and not yet taken (end_stream() must
+  // have been called for it). Throws cbkit::Error if OpenSSL failed.
+  Digests take();
 
 private:
   struct Lane;
@@ -56,7 +62,8 @@ private:
   std::vector<std::unique_ptr<char[]>> m_storage;
   std::vector<char*> m_free;
   std::vector<std::pair<char*, int>> m_refs; // buffer, outstanding users
-  std::uint64_t m_size = 0;
+  std::uint64_t m_size = 0;                  // of the current stream
+  std::deque<std::uint64_t> m_sizes;         // of the streams ended and not yet taken
   std::unique_ptr<Lane> m_lanes[2];
   std::mutex m_mutex;
   std::condition_variable m_cv;
