@@ -309,6 +309,12 @@ private:
     while (left > 0) {
       const ssize_t w = ::write(m_fd, p, left);
       if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && errno == EINVAL && m_direct) {
+        // A file system that takes O_DIRECT but wants other alignments: buffered from here.
+        ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) & ~O_DIRECT);
+        m_direct = false;
+        continue;
+      }
       if (w <= 0) return w < 0 ? errno : ENOSPC;
       p += w;
       left -= static_cast<std::size_t>(w);

@@ -2,7 +2,7 @@
 
 // SHA-256 and SHA-512 of a stream on two threads of their own, while the caller does its
 // own work on the same chunks (compressing them into the archive, or feeding a content
-// check). Memory is k_buffers * k_chunk whatever the stream's size. BagIt's two payload
+// check). Memory is buffers * k_chunk whatever the stream's size. BagIt's two payload
 // manifests need both digests of every file; this way seal and verify use both cores.
 
 #include <condition_variable>
@@ -71,8 +71,8 @@ private:
 };
 
 // SHA-256 of a stream on a thread of its own: update() copies the bytes into a free buffer
-// and returns, so the caller (the archive writer's output, hashed for the receipt) does not
-// wait for the hash. Memory is k_buffers * k_chunk whatever the stream's size.
+// and returns, so the caller does not wait for the hash. (The archive writer no longer uses
+// it: its writer thread hashes each output block in place, without this copy.) Memory is k_buffers * k_chunk whatever the stream's size.
 class BackgroundSha256 {
 public:
   static constexpr std::size_t k_chunk = 1u << 20;
