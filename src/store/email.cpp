@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
@@ -148,7 +149,14 @@ StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, con
                               const std::vector<std::unique_ptr<MappedFile>>& mboxes,
                               const std::unordered_map<std::string, std::uint64_t>& existing);
 
-// The hand-over between the worker that parses and stages messages and the thread that
+// How long the committer waits for a group to fill once its first message is ready. The
+// stagers hand over a message every half millisecond or so, and a commit costs a syncfs, an
+// fsync of the area folder and one of the manifest whatever the group's size: without a
+// wait the committer takes each message as it comes and pays them per message. Bounded, so
+// a slow input (standard input, one huge message) is not held back uncommitted for long.
+constexpr std::chrono::milliseconds k_group_wait{50};
+
+// The hand-over between the workers that parse and stage messages and the thread that
 // commits them. Bounded (two groups ahead at most), so disk and memory use do not grow with
 // the number of messages; first in, first out, so entries keep the input order.
 class StageQueue {
@@ -156,58 +164,75 @@ public:
   // Waits for room; false when the committer gave up (the message is then dropped).
   bool push(StagedMessage m) {
     std::unique_lock lock(m_mutex);
-    m_cv.wait(lock, [&] { return m_stopped || (m_items.size() < 2 * k_batch_max_entries && m_bytes < 2 * k_batch_max_bytes); });
+    m_room.wait(lock, [&] { return m_stopped || (m_items.size() < 2 * k_batch_max_entries && m_bytes < 2 * k_batch_max_bytes); });
     if (m_stopped) return false;
     m_bytes += m.bytes;
+    if (!m.duplicate) ++m_entries;
     m_items.push_back(std::move(m));
-    m_cv.notify_all();
+    // The committer waits for a first message, then for a full group: woken for those
+    // only, not once per message.
+    if (m_items.size() == 1 || group_ready()) m_ready.notify_one();
     return true;
   }
-  // The worker is done (error: what stopped it, rethrown by take() once the queue is empty).
+  // The workers are done (error: what stopped them, rethrown by take() once the queue is
+  // empty).
   void finish(std::exception_ptr error) {
     std::lock_guard lock(m_mutex);
     if (m_finished) return; // the first reason to finish stands
     m_finished = true;
     m_error = std::move(error);
-    m_cv.notify_all();
+    m_ready.notify_all();
   }
   // The committer gives up: push() returns false from now on.
   void stop() {
     std::lock_guard lock(m_mutex);
     m_stopped = true;
-    m_cv.notify_all();
+    m_room.notify_all();
   }
   bool stopped() {
     std::lock_guard lock(m_mutex);
     return m_stopped;
   }
-  // Waits for at least one message, then takes what is ready up to one group's bounds.
-  // False at the end; rethrows the worker's error after the messages staged before it.
+  // Waits for at least one message, then up to k_group_wait for a full group (or the end of
+  // the input), and takes what is ready up to one group's bounds. False at the end;
+  // rethrows the workers' error after the messages staged before it.
   bool take(std::vector<StagedMessage>& out) {
     std::unique_lock lock(m_mutex);
-    m_cv.wait(lock, [&] { return !m_items.empty() || m_finished; });
+    m_ready.wait(lock, [&] { return !m_items.empty() || m_finished; });
     if (m_items.empty()) {
       if (m_error) std::rethrow_exception(m_error);
       return false;
     }
+    m_ready.wait_for(lock, k_group_wait, [&] { return m_finished || group_ready(); });
     std::size_t entries = 0;
     std::uint64_t bytes = 0;
     while (!m_items.empty() && entries < k_batch_max_entries && (entries == 0 || bytes + m_items.front().bytes <= k_batch_max_bytes)) {
-      if (!m_items.front().duplicate) ++entries;
+      if (!m_items.front().duplicate) {
+        ++entries;
+        --m_entries;
+      }
       bytes += m_items.front().bytes;
       m_bytes -= m_items.front().bytes;
       out.push_back(std::move(m_items.front()));
       m_items.pop_front();
     }
-    m_cv.notify_all();
+    m_room.notify_all();
     return true;
   }
 
 private:
+  // A whole group is waiting (by count of entries or by bytes), or the queue is full (of
+  // duplicates, --skip-existing) and no more can come.
+  bool group_ready() const {
+    return m_entries >= k_batch_max_entries || m_bytes >= k_batch_max_bytes || m_items.size() >= 2 * k_batch_max_entries;
+  }
+
   std::mutex m_mutex;
-  std::condition_variable m_cv;
+  std::condition_variable m_room;  // the workers wait for room in the queue
+  std::condition_variable m_ready; // the committer waits for a group
   std::deque<StagedMessage> m_items;
   std::uint64_t m_bytes = 0;
+  std::size_t m_entries = 0; // messages that are not duplicates
   bool m_finished = false;
   bool m_stopped = false;
   std::exception_ptr m_error;
