@@ -145,7 +145,22 @@ struct StagedMessage {
   bool duplicate = false;
 };
 
-StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
+// What every message of one add_emails call shares, looked up once rather than per message.
+struct IntakeShared {
+  Json context;          // the line's "context" object
+  manifest::Actor actor; // the OS user and host name (a getpwuid and a uname each)
+  fs::path cwd;          // the working folder, for absolute source paths (empty: unknown)
+};
+
+// fs::absolute(p) without its getcwd(): `cwd` read once (when it could not be read,
+// fs::absolute as before).
+std::string absolute_source_path(const fs::path& p, const fs::path& cwd) {
+  std::error_code ec;
+  const fs::path abs = p.is_absolute() || cwd.empty() ? fs::absolute(p, ec) : cwd / p;
+  return util::utf8_lossy(abs.lexically_normal().string());
+}
+
+StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const IntakeShared& shared, const Source& src,
                               const std::vector<std::unique_ptr<MappedFile>>& mboxes,
                               const std::unordered_map<std::string, std::uint64_t>& existing);
 
@@ -382,7 +397,14 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
     throw Error(ErrorKind::usage, "add-email: no message given (a file, a folder, - for stdin, or --mbox FILE)");
   if (sources.empty()) throw Error(ErrorKind::input, "add-email: no e-mail could be taken from the inputs; nothing was stored");
 
-  const Json context = context_json(options.context);
+  IntakeShared shared;
+  shared.context = context_json(options.context);
+  shared.actor = EntryBuilder::actor_of(c, options.examiner);
+  {
+    std::error_code ec;
+    shared.cwd = fs::current_path(ec);
+    if (ec) shared.cwd.clear();
+  }
   std::vector<std::string> labels;
   labels.reserve(sources.size());
   for (const Source& src : sources)
@@ -430,7 +452,7 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
         cv.notify_all();
       }
     } done{turn_mutex, turn_cv, staging};
-    return stage_one_email(c, options, context, sources[i], mboxes, existing);
+    return stage_one_email(c, options, shared, sources[i], mboxes, existing);
   };
   const auto stage_loop = [&] {
     std::size_t i = 0;
@@ -552,13 +574,14 @@ namespace {
 
 // Stages one message as one entry (the worker's part of add_emails): its files written,
 // its line's fields ready. A duplicate (--skip-existing) leaves nothing staged.
-StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
+StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const IntakeShared& shared, const Source& src,
                               const std::vector<std::unique_ptr<MappedFile>>& mboxes,
                               const std::unordered_map<std::string, std::uint64_t>& existing) {
   StagedMessage out;
   out.added.source = src.label();
   {
-    out.entry.builder = std::make_unique<EntryBuilder>(c, "email", options.examiner, options.lock_timeout);
+    const Json& context = shared.context;
+    out.entry.builder = std::make_unique<EntryBuilder>(c, "email", shared.actor, options.lock_timeout);
     EntryBuilder& entry = *out.entry.builder;
     FileRecord* orig = nullptr;
     if (src.type == Source::Type::file) {
@@ -566,8 +589,7 @@ StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, con
       util::UniqueFd fd = open_evidence_source(src.path, false, st, nullptr);
       orig = &entry.add_stream(fd.get(), display(src.path), "original.eml", "original", "message/rfc822");
       orig->name = util::utf8_lossy(src.path.filename().string());
-      std::error_code ec;
-      orig->source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
+      orig->source_path = absolute_source_path(src.path, shared.cwd);
       orig->mtime = util::format_utc(st.st_mtim.tv_sec, st.st_mtim.tv_nsec / 1000);
     } else if (src.type == Source::Type::stdin_) {
       orig = &entry.add_stream(STDIN_FILENO, "standard input", "original.eml", "original", "message/rfc822");
@@ -576,8 +598,7 @@ StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, con
     } else {
       orig = &entry.add_bytes("original.eml", mboxes[src.mbox]->view().substr(src.offset, src.length), "original", "message/rfc822");
       orig->name = util::utf8_lossy(src.path.filename().string());
-      std::error_code ec;
-      orig->source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
+      orig->source_path = absolute_source_path(src.path, shared.cwd);
     }
     const fs::path original = entry.dir() / "original.eml";
     const std::string orig_sha256 = orig->sha256;
