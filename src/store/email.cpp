@@ -39,16 +39,29 @@ namespace {
 
 std::string display(const fs::path& p) { return util::utf8_lossy(p.string()); }
 
-// A read-only view of a file's bytes (mmap; empty files give an empty view).
+// A read-only view of a file's bytes (mmap; empty files give an empty view). A file smaller
+// than `read_below` is read into memory instead: unmapping in a process of several
+// threads interrupts every core to flush its TLB, once per message when the file is each
+// message's stored copy.
 class MappedFile {
 public:
-  explicit MappedFile(const fs::path& path) {
+  explicit MappedFile(const fs::path& path, std::size_t read_below = 0) {
     util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) throw_errno(ErrorKind::io, display(path));
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::io, display(path));
     m_size = static_cast<std::size_t>(st.st_size);
-    if (m_size > 0) {
+    if (m_size > 0 && m_size < read_below) {
+      m_copy.resize(m_size);
+      std::size_t got = 0;
+      while (got < m_size) {
+        const ssize_t n = ::read(fd.get(), m_copy.data() + got, m_size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno(ErrorKind::io, display(path));
+        if (n == 0) throw Error(ErrorKind::io, display(path) + ": shorter than its size while being read");
+        got += static_cast<std::size_t>(n);
+      }
+    } else if (m_size > 0) {
       m_data = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
       if (m_data == MAP_FAILED) throw_errno(ErrorKind::io, display(path));
     }
@@ -58,9 +71,13 @@ public:
   }
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
-  std::string_view view() const { return m_size == 0 ? std::string_view() : std::string_view(static_cast<const char*>(m_data), m_size); }
+  std::string_view view() const {
+    if (!m_copy.empty()) return m_copy;
+    return m_size == 0 ? std::string_view() : std::string_view(static_cast<const char*>(m_data), m_size);
+  }
 
 private:
+  std::string m_copy; // the bytes, when read rather than mapped
   void* m_data = nullptr;
   std::size_t m_size = 0;
 };
@@ -133,6 +150,9 @@ std::vector<Source> mbox_sources(const fs::path& path, std::string_view data) {
   }
   return out;
 }
+
+// The stored original.eml of a message below this size is read, not mapped (MappedFile).
+constexpr std::size_t k_read_stored_below = 1u << 20;
 
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -613,7 +633,7 @@ StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, con
     const std::string orig_source_path = orig->source_path;
 
     // Analyse the stored copy, not the source: what is analysed is what is kept.
-    const MappedFile message(original);
+    const MappedFile message(original, k_read_stored_below);
     const email::HeaderBlock block = email::split_headers(message.view());
     email::MimeReport mime = email::extract_mime(original, entry.dir(), message.view());
     email::Analysis analysis = email::analyze_message(message.view(), orig_sha256, block, mime, options.keys, now_seconds());
