@@ -50,6 +50,14 @@ constexpr int k_max_depth = 64;
 // A text body whose encoded size is over this is decoded through a scratch file.
 constexpr std::size_t k_text_in_memory = 4u << 20;
 
+// A message up to this size is parsed from a copy in memory and its derived files are
+// built in memory, hashed there and written with one write() each. Through a file stream
+// GMime seeks and reads the message again for every part (some 80 lseek and 60 read calls
+// per message of the corpus), writes a derived file in pieces with a seek before each,
+// fsyncs it on flush, and the file is then read back to be hashed. Larger messages keep
+// those streams, so memory stays bounded whatever the message.
+constexpr std::size_t k_message_in_memory = 8u << 20;
+
 const char* warning_code(GMimeParserWarning w) {
   switch (w) {
   case GMIME_WARN_DUPLICATED_HEADER:
@@ -115,7 +123,9 @@ bool charset_convertible(const std::string& charset) {
 
 class Extractor {
 public:
-  Extractor(const fs::path& entry_dir, MimeReport& report) : m_dir(entry_dir), m_report(report) {}
+  // `in_memory`: derived files are built in memory (the message is small, see
+  // k_message_in_memory).
+  Extractor(const fs::path& entry_dir, MimeReport& report, bool in_memory) : m_dir(entry_dir), m_report(report), m_in_memory(in_memory) {}
 
   void walk(GMimeObject* obj, const std::string& part, int depth) {
     if (obj == nullptr) return;
@@ -143,6 +153,8 @@ public:
       leaf(GMIME_PART(obj), part);
     }
   }
+
+  bool made_attachments_dir() const { return m_made_attachments_dir; }
 
 private:
   void describe(GMimeObject* obj, const std::string& part) {
@@ -297,15 +309,27 @@ private:
     }
     util::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd.valid()) throw_errno(ErrorKind::io, path.string());
-    {
-      GPtr<GMimeStream> stream(g_mime_stream_fs_new(::dup(fd.get())));
+    util::FileDigest digest;
+    if (m_in_memory) {
+      GPtr<GMimeStream> stream(g_mime_stream_mem_new());
       fill(stream.get());
-      if (g_mime_stream_flush(stream.get()) != 0) throw_errno(ErrorKind::io, path.string());
+      const GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream.get()));
+      const std::string_view content(reinterpret_cast<const char*>(bytes->data), bytes->len);
+      util::write_all(fd.get(), content.data(), content.size(), path.string());
+      digest.size = content.size();
+      digest.sha256 = util::sha256_hex(content);
+    } else {
+      {
+        GPtr<GMimeStream> stream(g_mime_stream_fs_new(::dup(fd.get())));
+        fill(stream.get());
+        if (g_mime_stream_flush(stream.get()) != 0) throw_errno(ErrorKind::io, path.string());
+      }
+      if (::lseek(fd.get(), 0, SEEK_SET) != 0) throw_errno(ErrorKind::io, path.string());
+      digest = util::sha256_fd(fd.get(), path.string());
     }
-    if (::lseek(fd.get(), 0, SEEK_SET) != 0) throw_errno(ErrorKind::io, path.string());
-    const util::FileDigest digest = util::sha256_fd(fd.get(), path.string());
-    util::make_read_only(path, false);
-    m_report.files.push_back(DerivedFile{rel, role, original_name, content_type, part, digest.size, digest.sha256});
+    // Read-only through the descriptor just written (no second lookup of the path).
+    if (::fchmod(fd.get(), 0444) != 0) throw_errno(ErrorKind::io, path.string());
+    m_report.files.push_back(DerivedFile{rel, role, original_name, content_type, part, digest.size, std::move(digest.sha256)});
   }
 
   fs::path m_dir;
@@ -315,6 +339,7 @@ private:
   bool m_have_text = false;
   bool m_have_html = false;
   bool m_made_attachments_dir = false;
+  bool m_in_memory = false;
 };
 
 } // namespace
@@ -413,15 +438,25 @@ std::vector<LongHeaderField> find_long_header_fields(std::string_view message, s
 MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir, std::optional<std::string_view> message_bytes) {
   init_gmime();
   MimeReport report;
-  util::UniqueFd fd(::open(message_file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) throw_errno(ErrorKind::io, message_file.string());
+  util::UniqueFd fd;
+  const auto open_message = [&] {
+    fd.reset(::open(message_file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) throw_errno(ErrorKind::io, message_file.string());
+  };
   ParseCopy copy;
+  GPtr<GMimeStream> stream;
+  bool in_memory = false;
   {
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::io, message_file.string());
-    const auto size = static_cast<std::size_t>(st.st_size);
-    void* map = size > 0 && !message_bytes ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0) : nullptr;
-    if (map == MAP_FAILED) throw_errno(ErrorKind::io, message_file.string());
+    std::size_t size = message_bytes ? message_bytes->size() : 0;
+    void* map = nullptr;
+    if (!message_bytes) {
+      open_message();
+      struct stat st {};
+      if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::io, message_file.string());
+      size = static_cast<std::size_t>(st.st_size);
+      map = size > 0 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0) : nullptr;
+      if (map == MAP_FAILED) throw_errno(ErrorKind::io, message_file.string());
+    }
     const std::unique_ptr<void, std::function<void(void*)>> unmap(map, [size](void* m) {
       if (m != nullptr) ::munmap(m, size);
     });
@@ -438,10 +473,17 @@ MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir,
                                       "attachments come from that parse)",
                                   static_cast<std::int64_t>(f.offset)});
       }
+    } else if (message.size() <= k_message_in_memory) {
+      // The same bytes as the file, parsed from a copy the stream owns.
+      stream.reset(g_mime_stream_mem_new_with_buffer(message.data(), message.size()));
+      in_memory = true;
     }
   }
+  if (!stream) {
+    if (!copy.fd.valid() && !fd.valid()) open_message();
+    stream.reset(g_mime_stream_fs_new(copy.fd.valid() ? copy.fd.release() : fd.release()));
+  }
   const std::size_t own_defects = report.defects.size();
-  GPtr<GMimeStream> stream(g_mime_stream_fs_new(copy.fd.valid() ? copy.fd.release() : fd.release()));
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   std::unique_ptr<GMimeParserOptions, decltype(&g_mime_parser_options_free)> options(g_mime_parser_options_new(),
@@ -458,8 +500,9 @@ MimeReport extract_mime(const fs::path& message_file, const fs::path& entry_dir,
     return report;
   }
   report.parsed = true;
-  Extractor(entry_dir, report).walk(g_mime_message_get_mime_part(message.get()), "", 0);
-  if (fs::exists(entry_dir / "attachments")) util::make_read_only(entry_dir / "attachments", true);
+  Extractor extractor(entry_dir, report, in_memory);
+  extractor.walk(g_mime_message_get_mime_part(message.get()), "", 0);
+  if (extractor.made_attachments_dir()) util::make_read_only(entry_dir / "attachments", true);
   return report;
 }
 

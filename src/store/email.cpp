@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
@@ -38,16 +39,29 @@ namespace {
 
 std::string display(const fs::path& p) { return util::utf8_lossy(p.string()); }
 
-// A read-only view of a file's bytes (mmap; empty files give an empty view).
+// A read-only view of a file's bytes (mmap; empty files give an empty view). A file smaller
+// than `read_below` is read into memory instead: unmapping in a process of several
+// threads interrupts every core to flush its TLB, once per message when the file is each
+// message's stored copy.
 class MappedFile {
 public:
-  explicit MappedFile(const fs::path& path) {
+  explicit MappedFile(const fs::path& path, std::size_t read_below = 0) {
     util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) throw_errno(ErrorKind::io, display(path));
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw_errno(ErrorKind::io, display(path));
     m_size = static_cast<std::size_t>(st.st_size);
-    if (m_size > 0) {
+    if (m_size > 0 && m_size < read_below) {
+      m_copy.resize(m_size);
+      std::size_t got = 0;
+      while (got < m_size) {
+        const ssize_t n = ::read(fd.get(), m_copy.data() + got, m_size - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno(ErrorKind::io, display(path));
+        if (n == 0) throw Error(ErrorKind::io, display(path) + ": shorter than its size while being read");
+        got += static_cast<std::size_t>(n);
+      }
+    } else if (m_size > 0) {
       m_data = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
       if (m_data == MAP_FAILED) throw_errno(ErrorKind::io, display(path));
     }
@@ -57,9 +71,13 @@ public:
   }
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
-  std::string_view view() const { return m_size == 0 ? std::string_view() : std::string_view(static_cast<const char*>(m_data), m_size); }
+  std::string_view view() const {
+    if (!m_copy.empty()) return m_copy;
+    return m_size == 0 ? std::string_view() : std::string_view(static_cast<const char*>(m_data), m_size);
+  }
 
 private:
+  std::string m_copy; // the bytes, when read rather than mapped
   void* m_data = nullptr;
   std::size_t m_size = 0;
 };
@@ -133,6 +151,9 @@ std::vector<Source> mbox_sources(const fs::path& path, std::string_view data) {
   return out;
 }
 
+// The stored original.eml of a message below this size is read, not mapped (MappedFile).
+constexpr std::size_t k_read_stored_below = 1u << 20;
+
 std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 // One message staged by the worker thread, waiting for its group commit.
@@ -144,11 +165,33 @@ struct StagedMessage {
   bool duplicate = false;
 };
 
-StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
+// What every message of one add_emails call shares, looked up once rather than per message.
+struct IntakeShared {
+  Json context;          // the line's "context" object
+  manifest::Actor actor; // the OS user and host name (a getpwuid and a uname each)
+  fs::path cwd;          // the working folder, for absolute source paths (empty: unknown)
+};
+
+// fs::absolute(p) without its getcwd(): `cwd` read once (when it could not be read,
+// fs::absolute as before).
+std::string absolute_source_path(const fs::path& p, const fs::path& cwd) {
+  std::error_code ec;
+  const fs::path abs = p.is_absolute() || cwd.empty() ? fs::absolute(p, ec) : cwd / p;
+  return util::utf8_lossy(abs.lexically_normal().string());
+}
+
+StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const IntakeShared& shared, const Source& src,
                               const std::vector<std::unique_ptr<MappedFile>>& mboxes,
                               const std::unordered_map<std::string, std::uint64_t>& existing);
 
-// The hand-over between the worker that parses and stages messages and the thread that
+// How long the committer waits for a group to fill once its first message is ready. The
+// stagers hand over a message every half millisecond or so, and a commit costs a syncfs, an
+// fsync of the area folder and one of the manifest whatever the group's size: without a
+// wait the committer takes each message as it comes and pays them per message. Bounded, so
+// a slow input (standard input, one huge message) is not held back uncommitted for long.
+constexpr std::chrono::milliseconds k_group_wait{50};
+
+// The hand-over between the workers that parse and stage messages and the thread that
 // commits them. Bounded (two groups ahead at most), so disk and memory use do not grow with
 // the number of messages; first in, first out, so entries keep the input order.
 class StageQueue {
@@ -156,58 +199,75 @@ public:
   // Waits for room; false when the committer gave up (the message is then dropped).
   bool push(StagedMessage m) {
     std::unique_lock lock(m_mutex);
-    m_cv.wait(lock, [&] { return m_stopped || (m_items.size() < 2 * k_batch_max_entries && m_bytes < 2 * k_batch_max_bytes); });
+    m_room.wait(lock, [&] { return m_stopped || (m_items.size() < 2 * k_batch_max_entries && m_bytes < 2 * k_batch_max_bytes); });
     if (m_stopped) return false;
     m_bytes += m.bytes;
+    if (!m.duplicate) ++m_entries;
     m_items.push_back(std::move(m));
-    m_cv.notify_all();
+    // The committer waits for a first message, then for a full group: woken for those
+    // only, not once per message.
+    if (m_items.size() == 1 || group_ready()) m_ready.notify_one();
     return true;
   }
-  // The worker is done (error: what stopped it, rethrown by take() once the queue is empty).
+  // The workers are done (error: what stopped them, rethrown by take() once the queue is
+  // empty).
   void finish(std::exception_ptr error) {
     std::lock_guard lock(m_mutex);
     if (m_finished) return; // the first reason to finish stands
     m_finished = true;
     m_error = std::move(error);
-    m_cv.notify_all();
+    m_ready.notify_all();
   }
   // The committer gives up: push() returns false from now on.
   void stop() {
     std::lock_guard lock(m_mutex);
     m_stopped = true;
-    m_cv.notify_all();
+    m_room.notify_all();
   }
   bool stopped() {
     std::lock_guard lock(m_mutex);
     return m_stopped;
   }
-  // Waits for at least one message, then takes what is ready up to one group's bounds.
-  // False at the end; rethrows the worker's error after the messages staged before it.
+  // Waits for at least one message, then up to k_group_wait for a full group (or the end of
+  // the input), and takes what is ready up to one group's bounds. False at the end;
+  // rethrows the workers' error after the messages staged before it.
   bool take(std::vector<StagedMessage>& out) {
     std::unique_lock lock(m_mutex);
-    m_cv.wait(lock, [&] { return !m_items.empty() || m_finished; });
+    m_ready.wait(lock, [&] { return !m_items.empty() || m_finished; });
     if (m_items.empty()) {
       if (m_error) std::rethrow_exception(m_error);
       return false;
     }
+    m_ready.wait_for(lock, k_group_wait, [&] { return m_finished || group_ready(); });
     std::size_t entries = 0;
     std::uint64_t bytes = 0;
     while (!m_items.empty() && entries < k_batch_max_entries && (entries == 0 || bytes + m_items.front().bytes <= k_batch_max_bytes)) {
-      if (!m_items.front().duplicate) ++entries;
+      if (!m_items.front().duplicate) {
+        ++entries;
+        --m_entries;
+      }
       bytes += m_items.front().bytes;
       m_bytes -= m_items.front().bytes;
       out.push_back(std::move(m_items.front()));
       m_items.pop_front();
     }
-    m_cv.notify_all();
+    m_room.notify_all();
     return true;
   }
 
 private:
+  // A whole group is waiting (by count of entries or by bytes), or the queue is full (of
+  // duplicates, --skip-existing) and no more can come.
+  bool group_ready() const {
+    return m_entries >= k_batch_max_entries || m_bytes >= k_batch_max_bytes || m_items.size() >= 2 * k_batch_max_entries;
+  }
+
   std::mutex m_mutex;
-  std::condition_variable m_cv;
+  std::condition_variable m_room;  // the workers wait for room in the queue
+  std::condition_variable m_ready; // the committer waits for a group
   std::deque<StagedMessage> m_items;
   std::uint64_t m_bytes = 0;
+  std::size_t m_entries = 0; // messages that are not duplicates
   bool m_finished = false;
   bool m_stopped = false;
   std::exception_ptr m_error;
@@ -357,7 +417,14 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
     throw Error(ErrorKind::usage, "add-email: no message given (a file, a folder, - for stdin, or --mbox FILE)");
   if (sources.empty()) throw Error(ErrorKind::input, "add-email: no e-mail could be taken from the inputs; nothing was stored");
 
-  const Json context = context_json(options.context);
+  IntakeShared shared;
+  shared.context = context_json(options.context);
+  shared.actor = EntryBuilder::actor_of(c, options.examiner);
+  {
+    std::error_code ec;
+    shared.cwd = fs::current_path(ec);
+    if (ec) shared.cwd.clear();
+  }
   std::vector<std::string> labels;
   labels.reserve(sources.size());
   for (const Source& src : sources)
@@ -405,7 +472,7 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
         cv.notify_all();
       }
     } done{turn_mutex, turn_cv, staging};
-    return stage_one_email(c, options, context, sources[i], mboxes, existing);
+    return stage_one_email(c, options, shared, sources[i], mboxes, existing);
   };
   const auto stage_loop = [&] {
     std::size_t i = 0;
@@ -527,13 +594,14 @@ namespace {
 
 // Stages one message as one entry (the worker's part of add_emails): its files written,
 // its line's fields ready. A duplicate (--skip-existing) leaves nothing staged.
-StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const Json& context, const Source& src,
+StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, const IntakeShared& shared, const Source& src,
                               const std::vector<std::unique_ptr<MappedFile>>& mboxes,
                               const std::unordered_map<std::string, std::uint64_t>& existing) {
   StagedMessage out;
   out.added.source = src.label();
   {
-    out.entry.builder = std::make_unique<EntryBuilder>(c, "email", options.examiner, options.lock_timeout);
+    const Json& context = shared.context;
+    out.entry.builder = std::make_unique<EntryBuilder>(c, "email", shared.actor, options.lock_timeout);
     EntryBuilder& entry = *out.entry.builder;
     FileRecord* orig = nullptr;
     if (src.type == Source::Type::file) {
@@ -541,8 +609,7 @@ StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, con
       util::UniqueFd fd = open_evidence_source(src.path, false, st, nullptr);
       orig = &entry.add_stream(fd.get(), display(src.path), "original.eml", "original", "message/rfc822");
       orig->name = util::utf8_lossy(src.path.filename().string());
-      std::error_code ec;
-      orig->source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
+      orig->source_path = absolute_source_path(src.path, shared.cwd);
       orig->mtime = util::format_utc(st.st_mtim.tv_sec, st.st_mtim.tv_nsec / 1000);
     } else if (src.type == Source::Type::stdin_) {
       orig = &entry.add_stream(STDIN_FILENO, "standard input", "original.eml", "original", "message/rfc822");
@@ -551,8 +618,7 @@ StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, con
     } else {
       orig = &entry.add_bytes("original.eml", mboxes[src.mbox]->view().substr(src.offset, src.length), "original", "message/rfc822");
       orig->name = util::utf8_lossy(src.path.filename().string());
-      std::error_code ec;
-      orig->source_path = util::utf8_lossy(fs::absolute(src.path, ec).lexically_normal().string());
+      orig->source_path = absolute_source_path(src.path, shared.cwd);
     }
     const fs::path original = entry.dir() / "original.eml";
     const std::string orig_sha256 = orig->sha256;
@@ -567,7 +633,7 @@ StagedMessage stage_one_email(const Case& c, const AddEmailOptions& options, con
     const std::string orig_source_path = orig->source_path;
 
     // Analyse the stored copy, not the source: what is analysed is what is kept.
-    const MappedFile message(original);
+    const MappedFile message(original, k_read_stored_below);
     const email::HeaderBlock block = email::split_headers(message.view());
     email::MimeReport mime = email::extract_mime(original, entry.dir(), message.view());
     email::Analysis analysis = email::analyze_message(message.view(), orig_sha256, block, mime, options.keys, now_seconds());

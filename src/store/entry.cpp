@@ -36,8 +36,14 @@ Json FileRecord::to_json() const {
 }
 
 EntryBuilder::EntryBuilder(const Case& c, std::string kind, const std::string& examiner, std::chrono::milliseconds lock_timeout)
-    : m_case(c), m_kind(std::move(kind)), m_area(kinds::area_of(m_kind)),
-      m_actor(manifest::current_actor(examiner.empty() ? c.info().examiner : examiner)), m_lock_timeout(lock_timeout) {}
+    : EntryBuilder(c, std::move(kind), actor_of(c, examiner), lock_timeout) {}
+
+EntryBuilder::EntryBuilder(const Case& c, std::string kind, manifest::Actor actor, std::chrono::milliseconds lock_timeout)
+    : m_case(c), m_kind(std::move(kind)), m_area(kinds::area_of(m_kind)), m_actor(std::move(actor)), m_lock_timeout(lock_timeout) {}
+
+manifest::Actor EntryBuilder::actor_of(const Case& c, const std::string& examiner) {
+  return manifest::current_actor(examiner.empty() ? c.info().examiner : examiner);
+}
 
 EntryBuilder::~EntryBuilder() {
   if (m_dir && !m_committed) util::remove_tree_forcibly(*m_dir);
@@ -82,8 +88,9 @@ FileRecord& EntryBuilder::add_bytes(const std::string& rel_name, std::string_vie
   const std::string name = util::utf8_lossy(dest.string());
   util::UniqueFd fd = util::open_no_follow(dest, O_WRONLY | O_CREAT | O_EXCL, 0600);
   util::write_all(fd.get(), bytes.data(), bytes.size(), name);
+  // Read-only through the descriptor just written (no second lookup of the path).
+  if (::fchmod(fd.get(), 0444) != 0) throw_errno(ErrorKind::io, name);
   fd.reset();
-  util::make_read_only(dest, false);
   return add_written(rel_name, util::sha256_hex(bytes), bytes.size(), role, media_type);
 }
 

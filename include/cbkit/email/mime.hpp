@@ -66,8 +66,10 @@ std::vector<LongHeaderField> find_long_header_fields(std::string_view message, s
 // k_mime_max_header_field are cut for the parse (defect "mime-header-field-cut", the parse
 // then reads an unnamed copy of the message), and a text body over 4 MiB is decoded to
 // UTF-8 through an unnamed scratch file in `entry_dir`, not in memory.
-// `message_bytes`, when given, are the file's bytes as the caller has them mapped already
-// (a second mapping would count the message's pages twice in the resident size).
+// `message_bytes`, when given, are the file's bytes as the caller has them in memory already
+// (a second mapping would count the message's pages twice in the resident size). A message
+// up to 8 MiB is parsed from a copy of them and its derived files are built in memory,
+// each written with one write(); a larger one is parsed and written through files.
 MimeReport extract_mime(const std::filesystem::path& message_file, const std::filesystem::path& entry_dir,
                         std::optional<std::string_view> message_bytes = std::nullopt);
 

@@ -73,10 +73,11 @@ struct EmailAdded {
 // naming it). A message that does not parse is still stored byte for byte, with its defects
 // as anomalies.
 //
-// Messages are parsed and staged on a worker thread while the previous ones are committed
-// in groups (store::commit_batch: at most k_batch_max_entries messages and
-// k_batch_max_bytes per group, one lock, one write, one fsync); entries keep the input
-// order. `on_added` is called for each entry right after its group is durable, in order;
+// Messages are parsed and staged on up to two worker threads while the previous ones are
+// committed in groups (store::commit_batch: at most k_batch_max_entries messages and
+// k_batch_max_bytes per group, one syncfs, one lock, one write, one fsync); the committer
+// waits a little (at most 50 ms) for a group to fill. Entries keep the input order.
+// `on_added` is called for each entry right after its group is durable, in order;
 // `on_duplicate` (with options.skip_existing) for each message not stored again.
 // `intake` (when given) receives the refused and left-aside inputs of the folders before the
 // first message is stored. Throws Error(input) naming every refused input when there are any

@@ -70,6 +70,11 @@ public:
   // the kind's storage area (kinds::area_of). Throws Error(io) when it cannot be made.
   EntryBuilder(const Case& c, std::string kind, const std::string& examiner,
                std::chrono::milliseconds lock_timeout = std::chrono::milliseconds(60000));
+  // The same with the line's actor given (from actor_of): for callers that build many
+  // entries, so the OS user and host name are looked up once, not per entry.
+  EntryBuilder(const Case& c, std::string kind, manifest::Actor actor, std::chrono::milliseconds lock_timeout);
+  // The actor an EntryBuilder made with `examiner` records (`examiner` empty: the case's).
+  static manifest::Actor actor_of(const Case& c, const std::string& examiner);
   ~EntryBuilder();
   EntryBuilder(const EntryBuilder&) = delete;
   EntryBuilder& operator=(const EntryBuilder&) = delete;
