@@ -36,12 +36,15 @@ std::optional<std::vector<TarMember>> index_plain_tar(int fd, std::uint64_t file
 
 enum class RegionDigest { sha256, sha512 };
 
-// Digests of regions of one file, computed by worker threads that read them with pread into
-// buffers of their own (memory: threads * k_chunk, whatever the regions' sizes). Jobs start
-// in the order they were queued.
+// Digests of regions of one file, computed by worker threads that map the file a window at
+// a time (or, when it cannot be mapped, read it with pread into a buffer of their own):
+// memory is threads * (k_window + k_chunk), whatever the regions' sizes. Jobs start in the
+// order they were queued.
 class RegionHasher {
 public:
+  static constexpr std::size_t k_window = 4u << 20;
   static constexpr std::size_t k_chunk = 256u << 10; // stays in the core's cache while hashed
+  static constexpr std::size_t k_page = 4096;        // mmap offsets are multiples of it
 
   // `fd` must stay open until the hasher is destroyed.
   RegionHasher(int fd, unsigned threads);
