@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <csetjmp>
 #include <csignal>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <sys/mman.h>
@@ -17,6 +18,10 @@
 namespace cbkit::verify {
 
 namespace {
+
+// A longer name cannot be a path on Linux (PATH_MAX); verify's pass does not use it.
+constexpr std::size_t k_max_name = 4096;
+constexpr std::uint64_t k_max_index_names = 16ull << 20;
 
 struct ReadFree {
   void operator()(struct archive* a) const { archive_read_free(a); }
@@ -128,6 +133,7 @@ std::optional<std::vector<TarMember>> index_plain_tar(int fd, std::uint64_t file
   archive_read_set_callback_data(a.get(), &src);
   if (archive_read_open1(a.get()) != ARCHIVE_OK) return std::nullopt;
   std::vector<TarMember> out;
+  std::uint64_t name_bytes = 0;
   archive_entry* e = nullptr;
   for (std::uint64_t n = 0; n < max_entries; ++n) {
     const int r = archive_read_next_header(a.get(), &e);
@@ -146,6 +152,12 @@ std::optional<std::vector<TarMember>> index_plain_tar(int fd, std::uint64_t file
     if (size < min_size || offset > file_size || padded > file_size - offset) continue;
     const char* u = archive_entry_pathname_utf8(e);
     const char* raw = u ? u : archive_entry_pathname(e);
+    const std::size_t name_size = raw ? std::strlen(raw) : 0;
+    if (name_size > k_max_name) continue; // the pass does not use such a name
+    // The index's memory is bounded, whatever the archive: the members past the bound are
+    // read in the pass.
+    name_bytes += name_size;
+    if (name_bytes > k_max_index_names) break;
     out.push_back(TarMember{offset, size, raw ? raw : ""});
   }
   return out;

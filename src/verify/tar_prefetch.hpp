@@ -30,8 +30,9 @@ struct TarMember {
 // (with pread: fd's offset is not moved), in archive order, when libarchive, offered the
 // formats and filters verify offers, reads the file as a tar with no compression filter;
 // nullopt otherwise. Reads headers only; stops quietly at a damaged header or after
-// `max_entries` entries (the streaming pass reports those). A member is listed only when its
-// data and padding lie within `file_size`.
+// `max_entries` entries (the streaming pass reports those), or at 16 MiB of names. A member
+// is listed only when its data and padding lie within `file_size` and its name is at most
+// 4096 bytes.
 std::optional<std::vector<TarMember>> index_plain_tar(int fd, std::uint64_t file_size, std::uint64_t min_size, std::uint64_t max_entries);
 
 enum class RegionDigest { sha256, sha512 };
