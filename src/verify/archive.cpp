@@ -831,7 +831,8 @@ private:
   // Once the manifest is read: queues the digests of the plain tar's large members after it
   // whose bytes no content check reads (those are read in the pass, and hashed there).
   void prefetch_members() {
-    if (!m_prefetch) return;
+    // The pass must read the file as the index did: a tar, no filter (offsets are the file's).
+    if (!m_prefetch || m_is_zip || !filters().empty()) return;
     const auto here = static_cast<std::uint64_t>(archive_filter_bytes(m_a, 0));
     const std::string prefix = m_top + "/data/";
     for (const TarMember& m : m_index) {
