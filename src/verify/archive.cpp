@@ -12,6 +12,7 @@
 #include "cbkit/util/text.hpp"
 #include "checker.hpp"
 #include "seal_check.hpp"
+#include "tar_prefetch.hpp"
 #include "zip_layout.hpp"
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace cbkit::verify {
@@ -54,6 +56,10 @@ constexpr std::size_t k_max_name = 4096;
 // Each header counts this much (plus its names) against the decompression-bomb limit, so an
 // archive of nothing but headers is stopped like one of large files.
 constexpr std::uint64_t k_header_bytes = 512;
+// In a plain tar, payload members from this size on are hashed ahead by worker threads
+// (tar_prefetch.hpp); smaller ones are read in the pass, where a thread hand-off costs more
+// than it saves.
+constexpr std::uint64_t k_prefetch_min = 1ull << 20;
 
 struct ReadFree {
   void operator()(struct archive* a) const { archive_read_free(a); }
@@ -240,6 +246,18 @@ public:
     }
 
     const seal::ScopedUtf8Locale utf8;
+    // A plain tar: the archive's SHA-256 and its large members' digests are computed by
+    // worker threads reading the file at offsets, beside the pass below (declared after fd,
+    // so the workers stop before it is closed).
+    std::optional<RegionHasher> prefetch;
+    if (!m_options.decrypt) {
+      if (auto index = index_plain_tar(fd.get(), m_summary.size, k_prefetch_min, k_max_entries)) {
+        prefetch.emplace(fd.get(), std::clamp(std::thread::hardware_concurrency(), 2u, 8u));
+        m_prefetch = &*prefetch;
+        m_archive_job = prefetch->queue(0, m_summary.size, RegionDigest::sha256);
+        m_index = std::move(*index);
+      }
+    }
     std::unique_ptr<struct archive, ReadFree> a(archive_read_new());
     archive_read_support_format_tar(a.get());
     archive_read_support_format_zip(a.get());
@@ -274,7 +292,10 @@ public:
       check_zip(fd.get());
     }
     const std::string linear_hash = util::to_hex(m_file_hash.h.finish());
-    if (m_file_hash.linear && m_file_hash.next == m_summary.size) {
+    const std::optional<std::string> ahead = m_prefetch ? m_prefetch->wait(m_archive_job) : std::nullopt;
+    if (ahead) {
+      m_summary.sha256 = *ahead;
+    } else if (!m_prefetch && m_file_hash.linear && m_file_hash.next == m_summary.size) {
       m_summary.sha256 = linear_hash;
     } else {
       // zip is read through its central directory (seeks), or reading stopped early: hash
@@ -362,7 +383,7 @@ private:
       const ssize_t n = ::read(m_fd, out, size);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return -1;
-      if (m_file_hash.linear) {
+      if (m_file_hash.linear && !m_prefetch) {
         const off_t pos = ::lseek(m_fd, 0, SEEK_CUR);
         if (static_cast<std::uint64_t>(pos) - static_cast<std::uint64_t>(n) == m_file_hash.next) {
           m_file_hash.h.update(out, static_cast<std::size_t>(n));
@@ -418,8 +439,12 @@ private:
     const off_t r = ::lseek(self->m_fd, static_cast<off_t>(offset), whence);
     return r < 0 ? ARCHIVE_FATAL : static_cast<la_int64_t>(r);
   }
-  static la_int64_t skip_cb(struct archive*, void*, la_int64_t) {
-    return 0; // read through, so the archive's hash covers every byte
+  static la_int64_t skip_cb(struct archive*, void* self_v, la_int64_t request) {
+    // Read through, so the archive's hash covers every byte; only the data of a member
+    // whose digests were computed ahead (the archive's hash too) is passed with a seek.
+    auto* self = static_cast<ArchiveChecker*>(self_v);
+    if (!self->m_seek_skips || request <= 0) return 0;
+    return ::lseek(self->m_fd, static_cast<off_t>(request), SEEK_CUR) < 0 ? 0 : request;
   }
 
   static bool starts_like_zip(int fd) {
@@ -578,7 +603,10 @@ private:
       }
       m_seen.insert(rel);
       check_file_order(rel, shown);
-      if (!entry(rel, shown)) return;
+      m_entry = e;
+      const bool go_on = entry(rel, shown);
+      m_entry = nullptr;
+      if (!go_on) return;
     }
   }
 
@@ -738,19 +766,29 @@ private:
     // memory bound, so that their content check can still run once the manifest is read.
     std::optional<std::string> early;
     if (!m_manifest_done && !is_manifest) early.emplace();
-    const bool ok = read_data(shown, [&](char* p, std::size_t n) {
-      m_hasher.submit(p, n);
-      if (is_manifest) lines.feed(p, n, on_line);
-      if (check) check->update(p, n);
-      if (early) {
-        if (early->size() + n > k_max_early_file || m_held + early->size() + n > k_max_held_bytes) {
-          early.reset();
-        } else {
-          early->append(p, n);
+    // A member no check reads, hashed ahead: counted as read, its data passed.
+    std::optional<seal::Digests> ahead;
+    if (!is_manifest && !check && !early) ahead = take_prefetched();
+    bool ok = false;
+    seal::Digests d;
+    if (ahead) {
+      ok = count_output(ahead->size, shown) && pass_data(shown);
+      d = std::move(*ahead);
+    } else {
+      ok = read_data(shown, [&](char* p, std::size_t n) {
+        m_hasher.submit(p, n);
+        if (is_manifest) lines.feed(p, n, on_line);
+        if (check) check->update(p, n);
+        if (early) {
+          if (early->size() + n > k_max_early_file || m_held + early->size() + n > k_max_held_bytes) {
+            early.reset();
+          } else {
+            early->append(p, n);
+          }
         }
-      }
-    });
-    const seal::Digests d = m_hasher.finish();
+      });
+      d = m_hasher.finish();
+    }
     if (!ok) return false;
     m_payload[rel] = PayloadSeen{d.size, d.sha256, d.sha512};
     if (early) {
@@ -761,6 +799,7 @@ private:
       lines.end(on_line);
       m_ck.end_manifest();
       m_manifest_done = true;
+      prefetch_members();
       // Files before the manifest: compare now, and run the content checks of those held.
       for (const auto& [early_rel, seen] : m_payload) {
         if (early_rel == rel) continue;
@@ -786,6 +825,56 @@ private:
     }
     if (check) check->end_file(rec->size == d.size && rec->sha256 == d.sha256);
     if (rec) m_ck.file_read(*rec, d.size, d.sha256);
+    return true;
+  }
+
+  // Once the manifest is read: queues the digests of the plain tar's large members after it
+  // whose bytes no content check reads (those are read in the pass, and hashed there).
+  void prefetch_members() {
+    // The pass must read the file as the index did: a tar, no filter (offsets are the file's).
+    if (!m_prefetch || m_is_zip || !filters().empty()) return;
+    const auto here = static_cast<std::uint64_t>(archive_filter_bytes(m_a, 0));
+    const std::string prefix = m_top + "/data/";
+    for (const TarMember& m : m_index) {
+      if (m.offset <= here) continue;
+      const std::string n = normalized_name(m.name);
+      if (n.rfind(prefix, 0) != 0) continue;
+      const RecordedFile* rec = m_ck.recorded(n.substr(prefix.size()));
+      if (rec && m_ck.content_check(*rec)) continue;
+      // SHA-512 first: the longer job, so the workers end together.
+      const std::size_t sha512 = m_prefetch->queue(m.offset, m.size, RegionDigest::sha512);
+      const std::size_t sha256 = m_prefetch->queue(m.offset, m.size, RegionDigest::sha256);
+      m_ahead[m.offset] = Ahead{m.size, sha256, sha512};
+    }
+    m_index.clear();
+  }
+
+  // The digests of the current entry when they were computed ahead (it is the member at
+  // the offset where the pass stands, of the same size); nullopt when its bytes must be read.
+  std::optional<seal::Digests> take_prefetched() {
+    if (!m_prefetch || m_entry == nullptr) return std::nullopt;
+    const auto it = m_ahead.find(static_cast<std::uint64_t>(archive_filter_bytes(m_a, 0)));
+    if (it == m_ahead.end()) return std::nullopt;
+    const Ahead job = it->second;
+    m_ahead.erase(it);
+    if (archive_entry_filetype(m_entry) != AE_IFREG || !archive_entry_size_is_set(m_entry) || archive_entry_sparse_count(m_entry) != 0 ||
+        static_cast<std::uint64_t>(archive_entry_size(m_entry)) != job.size)
+      return std::nullopt;
+    std::optional<std::string> sha512 = m_prefetch->wait(job.sha512);
+    std::optional<std::string> sha256 = m_prefetch->wait(job.sha256);
+    if (!sha512 || !sha256) return std::nullopt; // not read whole: the pass reads it and says why
+    return seal::Digests{job.size, std::move(*sha256), std::move(*sha512)};
+  }
+
+  // Passes the current entry's data with a seek; false (a finding) when libarchive fails.
+  bool pass_data(const std::string& where) {
+    m_seek_skips = true;
+    const int r = archive_read_data_skip(m_a);
+    m_seek_skips = false;
+    if (r != ARCHIVE_OK) {
+      read_error(where);
+      return false;
+    }
     return true;
   }
 
@@ -1070,6 +1159,19 @@ private:
   std::optional<std::pair<std::pair<int, std::string>, std::string>> m_before_last_place;
   std::map<std::string, PayloadSeen> m_payload;
   seal::ParallelHasher m_hasher;
+  // The plain-tar fast path (tar_prefetch.hpp): the workers, the archive's hash job, the
+  // large members until the manifest is read, then the queued jobs by data offset.
+  struct Ahead {
+    std::uint64_t size = 0;
+    std::size_t sha256 = 0;
+    std::size_t sha512 = 0;
+  };
+  RegionHasher* m_prefetch = nullptr;
+  std::size_t m_archive_job = 0;
+  std::vector<TarMember> m_index;
+  std::map<std::uint64_t, Ahead> m_ahead;
+  archive_entry* m_entry = nullptr; // the entry being read (the archive pass)
+  bool m_seek_skips = false;
 };
 
 } // namespace
