@@ -7,6 +7,7 @@
 #include "cbkit/seal/locale.hpp"
 #include "cbkit/seal/seal.hpp"
 #include "cbkit/store/recorded.hpp"
+#include "cbkit/util/block_writer.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
@@ -188,160 +189,16 @@ struct EntryFree {
 constexpr int k_sink_block = 1 << 20;
 // Payload chunks in flight: read ahead, in the hash lanes, queued for the archive thread.
 constexpr std::size_t k_payload_buffers = 8;
+// The archive file is written in blocks of this size, this many in flight.
+constexpr std::size_t k_out_block = 1u << 20;
+constexpr std::size_t k_out_buffers = 4;
 
-struct FreeDeleter {
-  void operator()(char* p) const { std::free(p); }
-};
-
-// The archive file's bytes: gathered into blocks of k_out_block bytes, each written and hashed
-// (SHA-256, for the receipt) on a thread of its own, in order, while libarchive compresses
-// the next. The one copy, into the block, is what lets libarchive reuse its buffer at once;
-// the hash and the write then read that block in place. Blocks are aligned for O_DIRECT:
-// where the file system has it, the disk reads them without a copy into the page cache and
-// without leaving a gigabyte of dirty pages for the final fsync to wait for.
-class FileWriter {
-public:
-  static constexpr std::size_t k_out_block = 1u << 20;
-  static constexpr std::size_t k_out_buffers = 4;
-  static constexpr std::size_t k_align = 4096;
-
-  FileWriter(int fd, bool direct) : m_fd(fd), m_direct(direct) {
-    for (std::size_t i = 0; i < k_out_buffers; ++i) {
-      void* p = nullptr;
-      if (::posix_memalign(&p, k_align, k_out_block) != 0) throw Error(ErrorKind::internal, "out of memory");
-      m_storage.emplace_back(static_cast<char*>(p));
-      m_free.push_back(m_storage.back().get());
-    }
-    m_thread = std::thread([this] { run(); });
-  }
-  ~FileWriter() {
-    {
-      std::lock_guard<std::mutex> lock(m_mutex);
-      m_closing = true;
-    }
-    m_cv.notify_all();
-    m_thread.join();
-  }
-  FileWriter(const FileWriter&) = delete;
-  FileWriter& operator=(const FileWriter&) = delete;
-
-  // Appends n bytes; false (errno in error()) when a block could not be written.
-  bool write(const void* buf, std::size_t n) {
-    const char* p = static_cast<const char*>(buf);
-    while (n > 0) {
-      if (m_block == nullptr && !take_block()) return false;
-      const std::size_t k = std::min(n, k_out_block - m_fill);
-      std::memcpy(m_block + m_fill, p, k);
-      m_fill += k;
-      p += k;
-      n -= k;
-      if (m_fill == k_out_block) queue_block();
-    }
-    return true;
-  }
-  // Writes what is left and waits for every block; false (errno in error()) on failure.
-  bool flush() {
-    if (m_block != nullptr) queue_block();
-    std::unique_lock<std::mutex> lock(m_mutex);
-    m_cv.wait(lock, [&] { return (m_queue.empty() && !m_busy) || m_errno != 0; });
-    return m_errno == 0;
-  }
-  int error() {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    return m_errno;
-  }
-  // The SHA-256 of every byte written; after a successful flush().
-  util::Digest digest() { return m_hash.finish(); }
-
-private:
-  bool take_block() {
-    std::unique_lock<std::mutex> lock(m_mutex);
-    m_cv.wait(lock, [&] { return !m_free.empty() || m_errno != 0; });
-    if (m_errno != 0) return false;
-    m_block = m_free.back();
-    m_free.pop_back();
-    m_fill = 0;
-    return true;
-  }
-  void queue_block() {
-    {
-      std::lock_guard<std::mutex> lock(m_mutex);
-      m_queue.emplace_back(m_block, m_fill);
-    }
-    m_cv.notify_all();
-    m_block = nullptr;
-    m_fill = 0;
-  }
-  void run() {
-    std::unique_lock<std::mutex> lock(m_mutex);
-    for (;;) {
-      m_cv.wait(lock, [&] { return !m_queue.empty() || m_closing; });
-      if (m_queue.empty()) return;
-      const auto [buf, len] = m_queue.front();
-      m_queue.pop_front();
-      const bool skip = m_errno != 0;
-      m_busy = true;
-      lock.unlock();
-      int err = 0;
-      if (!skip) {
-        try {
-          m_hash.update(buf, len);
-        } catch (const Error&) {
-          err = EIO;
-        }
-        if (err == 0) err = write_block(buf, len);
-      }
-      lock.lock();
-      if (err != 0 && m_errno == 0) m_errno = err;
-      m_busy = false;
-      m_free.push_back(buf);
-      m_cv.notify_all();
-    }
-  }
-  // 0, or the errno of the failed write.
-  int write_block(const char* p, std::size_t left) {
-    // O_DIRECT wants whole aligned blocks: only the last one can be short, and is written
-    // through the page cache.
-    if (m_direct && left % k_align != 0) {
-      ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) & ~O_DIRECT);
-      m_direct = false;
-    }
-    while (left > 0) {
-      const ssize_t w = ::write(m_fd, p, left);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0 && errno == EINVAL && m_direct) {
-        // A file system that takes O_DIRECT but wants other alignments: buffered from here.
-        ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) & ~O_DIRECT);
-        m_direct = false;
-        continue;
-      }
-      if (w <= 0) return w < 0 ? errno : ENOSPC;
-      p += w;
-      left -= static_cast<std::size_t>(w);
-    }
-    return 0;
-  }
-
-  int m_fd;
-  bool m_direct;
-  util::Sha256 m_hash; // on the writer thread; read after flush()
-  std::vector<std::unique_ptr<char, FreeDeleter>> m_storage;
-  std::vector<char*> m_free;
-  char* m_block = nullptr; // being filled by write()
-  std::size_t m_fill = 0;
-  std::deque<std::pair<char*, std::size_t>> m_queue;
-  bool m_busy = false;
-  bool m_closing = false;
-  int m_errno = 0;
-  std::mutex m_mutex;
-  std::condition_variable m_cv;
-  std::thread m_thread;
-};
-
-// Where libarchive's output goes: the temporary file (FileWriter, which hashes it); or, for
-// an encrypted archive, the age encryptor, whose output goes to the file.
+// Where libarchive's output goes: the temporary file, through a BlockWriter that gathers the
+// bytes into 1 MiB blocks and, on its own thread, hashes each (SHA-256, for the receipt) and
+// writes it (O_DIRECT where the file system has it) while libarchive compresses the next;
+// or, for an encrypted archive, the age encryptor, whose output goes to the file.
 struct Sink {
-  FileWriter* file = nullptr;
+  util::BlockWriter* file = nullptr;
   std::string name;
   std::uint64_t size = 0;
   int error = 0;
@@ -856,7 +713,15 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
       if (!keep) ::unlink(p.c_str());
     }
   } cleanup{tmp};
-  FileWriter file(fd.get(), direct);
+  util::Sha256 archive_hash; // on the writer thread, block by block, in order
+  bool hash_failed = false;
+  util::BlockWriter file(fd.get(), direct, sink.name, k_out_block, k_out_buffers, [&](const char* p, std::size_t n) {
+    try {
+      archive_hash.update(p, n);
+    } catch (const Error&) {
+      hash_failed = true;
+    }
+  });
   sink.file = &file;
 
   // The encryptor writes the age header into the file at once; libarchive's output then
@@ -925,10 +790,8 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   w.small_file("seal/tagmanifest-sha256.txt.sig", key.sign(tag));
   w.close();
   if (encryptor) encryptor->finish();
-  if (!file.flush()) {
-    errno = file.error();
-    throw_errno(ErrorKind::io, sink.name);
-  }
+  file.finish();
+  if (hash_failed) throw Error(ErrorKind::internal, "OpenSSL: hashing failed");
   util::fsync_or_throw(fd.get(), display(out));
   fd.reset();
 
@@ -942,7 +805,7 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   r.path = out;
   r.format = *format;
   r.top = top;
-  r.sha256 = util::to_hex(file.digest());
+  r.sha256 = util::to_hex(archive_hash.finish());
   r.size = sink.size;
   r.payload_files = st.files.size();
   r.payload_bytes = oxum_bytes;

@@ -4,20 +4,17 @@
 #include "cbkit/manifest/reader.hpp"
 #include "cbkit/store/entry.hpp"
 #include "cbkit/store/media_type.hpp"
+#include "cbkit/util/block_writer.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstdlib>
-#include <deque>
 #include <fcntl.h>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 #include <unordered_set>
 
@@ -27,139 +24,10 @@ namespace {
 
 std::string display(const fs::path& p) { return util::utf8_lossy(p.string()); }
 
-// One buffer; a multiple of k_align. 1 MiB writes keep the disk as busy as 4 MiB ones did
+// One buffer; a multiple of util::BlockWriter::k_align. 1 MiB writes keep the disk as busy as 4 MiB ones did
 // (O_DIRECT, three in flight) at a quarter of the memory (issue 17: 3 MiB instead of 12).
 constexpr std::size_t k_block = 1u << 20;
 constexpr std::size_t k_buffers = 3;
-constexpr std::size_t k_align = 4096;
-
-struct FreeDeleter {
-  void operator()(char* p) const { std::free(p); }
-};
-
-// Writes blocks to a file on its own thread, so that writing overlaps with reading and
-// hashing on the calling thread (SHA-256 and the disk then run at the same time instead of
-// one after the other). With O_DIRECT the copy also bypasses the page cache, so a large
-// import neither evicts the cache nor leaves gigabytes of dirty pages for the final fsync.
-// Memory is k_buffers * k_block whatever the file size.
-class BackgroundWriter {
-public:
-  BackgroundWriter(int fd, bool direct, std::string name) : m_fd(fd), m_direct(direct), m_name(std::move(name)) {
-    for (std::size_t i = 0; i < k_buffers; ++i) {
-      void* p = nullptr;
-      if (::posix_memalign(&p, k_align, k_block) != 0) throw Error(ErrorKind::io, m_name + ": out of memory");
-      m_storage.emplace_back(static_cast<char*>(p));
-      m_free.push_back(m_storage.back().get());
-    }
-    m_thread = std::thread([this] { loop(); });
-  }
-  ~BackgroundWriter() {
-    {
-      std::lock_guard<std::mutex> lock(m_mutex);
-      m_closing = true;
-    }
-    m_cv.notify_all();
-    m_thread.join();
-  }
-  BackgroundWriter(const BackgroundWriter&) = delete;
-  BackgroundWriter& operator=(const BackgroundWriter&) = delete;
-
-  // A free buffer of k_block bytes; waits while all are queued. Rethrows a write error.
-  char* acquire() {
-    std::unique_lock<std::mutex> lock(m_mutex);
-    m_cv.wait(lock, [this] { return !m_free.empty() || m_errno != 0; });
-    raise_if_failed();
-    char* b = m_free.back();
-    m_free.pop_back();
-    return b;
-  }
-  // Queues `len` bytes of `buf` for writing at the current end of the file.
-  void submit(char* buf, std::size_t len) {
-    {
-      std::lock_guard<std::mutex> lock(m_mutex);
-      m_queue.push_back({buf, len});
-    }
-    m_cv.notify_all();
-  }
-  // Waits until every queued block is written. Rethrows a write error.
-  void finish() {
-    std::unique_lock<std::mutex> lock(m_mutex);
-    m_cv.wait(lock, [this] { return (m_queue.empty() && !m_busy) || m_errno != 0; });
-    raise_if_failed();
-  }
-
-private:
-  void raise_if_failed() {
-    if (m_errno != 0) {
-      errno = m_errno;
-      throw_errno(ErrorKind::io, m_name);
-    }
-  }
-
-  void write_block(const char* buf, std::size_t len) {
-    std::size_t aligned = len;
-    if (m_direct && len % k_align != 0) {
-      // Only the last block can be short: write its aligned part directly, the rest buffered.
-      aligned = len - len % k_align;
-    }
-    util::write_all(m_fd, buf, aligned, m_name);
-    if (aligned < len) {
-      ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) & ~O_DIRECT);
-      util::write_all(m_fd, buf + aligned, len - aligned, m_name);
-    }
-    if (!m_direct) {
-      // Buffered fallback: start writeback at once and wait for the block before last, so
-      // dirty pages stay bounded and the final fsync has little left to do.
-      ::sync_file_range(m_fd, static_cast<off_t>(m_written), static_cast<off_t>(len), SYNC_FILE_RANGE_WRITE);
-      if (m_written >= k_block) {
-        const auto prev = static_cast<off_t>(m_written - k_block);
-        ::sync_file_range(m_fd, prev, static_cast<off_t>(k_block),
-                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
-        ::posix_fadvise(m_fd, prev, static_cast<off_t>(k_block), POSIX_FADV_DONTNEED);
-      }
-    }
-    m_written += len;
-  }
-
-  void loop() {
-    std::unique_lock<std::mutex> lock(m_mutex);
-    for (;;) {
-      m_cv.wait(lock, [this] { return !m_queue.empty() || m_closing; });
-      if (m_queue.empty()) return;
-      const auto [buf, len] = m_queue.front();
-      m_queue.pop_front();
-      m_busy = true;
-      lock.unlock();
-      int err = 0;
-      if (m_errno == 0) {
-        try {
-          write_block(buf, len);
-        } catch (const Error&) {
-          err = errno != 0 ? errno : EIO;
-        }
-      }
-      lock.lock();
-      if (err != 0) m_errno = err;
-      m_busy = false;
-      m_free.push_back(buf);
-      m_cv.notify_all();
-    }
-  }
-
-  int m_fd;
-  bool m_direct;
-  std::string m_name;
-  std::uint64_t m_written = 0;
-  std::vector<std::unique_ptr<char, FreeDeleter>> m_storage;
-  std::vector<char*> m_free;
-  std::deque<std::pair<char*, std::size_t>> m_queue;
-  bool m_busy = false;
-  bool m_closing = false;
-  int m_errno = 0;
-  std::mutex m_mutex;
-  std::condition_variable m_cv;
-  std::thread m_thread;
-};
 
 // Reads until `buf` is full or the input ends; returns the number of bytes read.
 std::size_t read_full(int fd, char* buf, std::size_t size, const std::string& name) {
@@ -264,7 +132,8 @@ CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path
   util::Sha256 hash;
   CopyResult r;
   {
-    BackgroundWriter writer(out.get(), direct, display(dest));
+    // Writing overlaps reading and hashing here: SHA-256 and the disk run at the same time.
+    util::BlockWriter writer(out.get(), direct, display(dest), k_block, k_buffers);
     for (;;) {
       throw_if_interrupted(src_name);
       char* buf = writer.acquire();
