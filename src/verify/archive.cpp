@@ -259,12 +259,7 @@ public:
       }
     }
     std::unique_ptr<struct archive, ReadFree> a(archive_read_new());
-    archive_read_support_format_tar(a.get());
-    archive_read_support_format_zip(a.get());
-    archive_read_support_filter_gzip(a.get());
-    archive_read_support_filter_zstd(a.get());
-    archive_read_support_filter_bzip2(a.get());
-    archive_read_support_filter_xz(a.get());
+    offer_archive_formats(a.get());
     archive_read_set_read_callback(a.get(), read_cb);
     if (!m_options.decrypt) archive_read_set_seek_callback(a.get(), seek_cb); // a stream cannot seek
     archive_read_set_skip_callback(a.get(), skip_cb);

@@ -115,6 +115,15 @@ bool plain_tar(struct archive* a) {
 
 } // namespace
 
+void offer_archive_formats(struct archive* a) {
+  archive_read_support_format_tar(a);
+  archive_read_support_format_zip(a);
+  archive_read_support_filter_gzip(a);
+  archive_read_support_filter_zstd(a);
+  archive_read_support_filter_bzip2(a);
+  archive_read_support_filter_xz(a);
+}
+
 std::optional<std::vector<TarMember>> index_plain_tar(int fd, std::uint64_t file_size, std::uint64_t min_size, std::uint64_t max_entries) {
   ScanSource src;
   src.fd = fd;
@@ -122,12 +131,7 @@ std::optional<std::vector<TarMember>> index_plain_tar(int fd, std::uint64_t file
   std::unique_ptr<struct archive, ReadFree> a(archive_read_new());
   if (!a) return std::nullopt;
   // The same offer as verify's pass, so that libarchive picks the same format.
-  archive_read_support_format_tar(a.get());
-  archive_read_support_format_zip(a.get());
-  archive_read_support_filter_gzip(a.get());
-  archive_read_support_filter_zstd(a.get());
-  archive_read_support_filter_bzip2(a.get());
-  archive_read_support_filter_xz(a.get());
+  offer_archive_formats(a.get());
   archive_read_set_read_callback(a.get(), ScanSource::read);
   archive_read_set_seek_callback(a.get(), ScanSource::seek);
   archive_read_set_callback_data(a.get(), &src);

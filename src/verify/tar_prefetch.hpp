@@ -17,7 +17,13 @@
 #include <thread>
 #include <vector>
 
+struct archive;
+
 namespace cbkit::verify {
+
+// What verify reads: tar and zip, raw or compressed with gzip, zstd, bzip2 or xz. Offered
+// alike to the streaming pass and to the index, so that both read the file the same way.
+void offer_archive_formats(struct archive* a);
 
 // A regular member of a plain tar: where its data lies in the file.
 struct TarMember {
