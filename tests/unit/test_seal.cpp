@@ -137,25 +137,6 @@ TEST_CASE("archive format from the file name") {
   CHECK_FALSE(seal::archive_format_of("a.gz"));
 }
 
-TEST_CASE("BackgroundSha256 gives the SHA-256 of everything updated, across buffer boundaries") {
-  std::string data;
-  for (std::size_t i = 0; data.size() < 3 * seal::BackgroundSha256::k_chunk + 12345; ++i)
-    data += std::to_string(i * 2654435761u) + ",";
-  seal::BackgroundSha256 h;
-  // Pieces of odd sizes, some larger than a buffer, some empty.
-  const std::size_t sizes[] = {0, 1, 1000, seal::BackgroundSha256::k_chunk + 7, 0, 65536, 2 * seal::BackgroundSha256::k_chunk};
-  std::size_t at = 0;
-  for (std::size_t n : sizes) {
-    n = std::min(n, data.size() - at);
-    h.update(data.data() + at, n);
-    at += n;
-  }
-  h.update(data.data() + at, data.size() - at);
-  CHECK(util::to_hex(h.finish()) == util::sha256_hex(data));
-  seal::BackgroundSha256 empty;
-  CHECK(util::to_hex(empty.finish()) == util::sha256_hex(""));
-}
-
 TEST_CASE("ParallelHasher: streams ended without waiting give their digests in order") {
   std::string a, b;
   for (std::size_t i = 0; a.size() < 2 * seal::ParallelHasher::k_chunk + 99; ++i)

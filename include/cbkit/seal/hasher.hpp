@@ -70,37 +70,4 @@ private:
   bool m_closing = false;
 };
 
-// SHA-256 of a stream on a thread of its own: update() copies the bytes into a free buffer
-// and returns, so the caller does not wait for the hash. (The archive writer no longer uses
-// it: its writer thread hashes each output block in place, without this copy.) Memory is k_buffers * k_chunk whatever the stream's size.
-class BackgroundSha256 {
-public:
-  static constexpr std::size_t k_chunk = 1u << 20;
-  static constexpr std::size_t k_buffers = 3;
-
-  BackgroundSha256();
-  ~BackgroundSha256();
-  BackgroundSha256(const BackgroundSha256&) = delete;
-  BackgroundSha256& operator=(const BackgroundSha256&) = delete;
-
-  // Queues a copy of `size` bytes (waits while every buffer is queued).
-  void update(const void* data, std::size_t size);
-  // Waits for every queued byte and returns the digest; throws cbkit::Error if OpenSSL failed.
-  util::Digest finish();
-
-private:
-  void run();
-
-  util::Sha256 m_hash;
-  std::vector<std::unique_ptr<char[]>> m_storage;
-  std::vector<char*> m_free;
-  std::deque<std::pair<char*, std::size_t>> m_queue;
-  bool m_busy = false;
-  bool m_closing = false;
-  bool m_failed = false;
-  std::mutex m_mutex;
-  std::condition_variable m_cv;
-  std::thread m_thread;
-};
-
 } // namespace cbkit::seal
