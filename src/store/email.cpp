@@ -53,14 +53,8 @@ public:
     m_size = static_cast<std::size_t>(st.st_size);
     if (m_size > 0 && m_size < read_below) {
       m_copy.resize(m_size);
-      std::size_t got = 0;
-      while (got < m_size) {
-        const ssize_t n = ::read(fd.get(), m_copy.data() + got, m_size - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw_errno(ErrorKind::io, display(path));
-        if (n == 0) throw Error(ErrorKind::io, display(path) + ": shorter than its size while being read");
-        got += static_cast<std::size_t>(n);
-      }
+      if (util::read_full(fd.get(), m_copy.data(), m_size, display(path)) != m_size)
+        throw Error(ErrorKind::io, display(path) + ": shorter than its size while being read");
     } else if (m_size > 0) {
       m_data = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
       if (m_data == MAP_FAILED) throw_errno(ErrorKind::io, display(path));

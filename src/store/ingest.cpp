@@ -29,21 +29,6 @@ std::string display(const fs::path& p) { return util::utf8_lossy(p.string()); }
 constexpr std::size_t k_block = 1u << 20;
 constexpr std::size_t k_buffers = 3;
 
-// Reads until `buf` is full or the input ends; returns the number of bytes read.
-std::size_t read_full(int fd, char* buf, std::size_t size, const std::string& name) {
-  std::size_t got = 0;
-  while (got < size) {
-    const ssize_t n = ::read(fd, buf + got, size - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno(ErrorKind::input, name);
-    }
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  return got;
-}
-
 } // namespace
 
 // Opens an input as evidence: a regular file, readable, and a symbolic link only when
@@ -91,7 +76,7 @@ constexpr std::uint64_t k_small_file = 1u << 20;
 
 CopyResult copy_small(int src_fd, const std::string& src_name, const fs::path& dest, std::size_t expected, bool sync, bool detect_type) {
   std::string buf(expected + 1, '\0'); // one spare byte: notices a file that grew meanwhile
-  const std::size_t len = read_full(src_fd, buf.data(), buf.size(), src_name);
+  const std::size_t len = util::read_full(src_fd, buf.data(), buf.size(), src_name, ErrorKind::input);
   buf.resize(len);
   if (len > expected) {
     // It grew: copy the rest through the streaming path's loop below.
@@ -137,7 +122,7 @@ CopyResult copy_and_hash(int src_fd, const std::string& src_name, const fs::path
     for (;;) {
       throw_if_interrupted(src_name);
       char* buf = writer.acquire();
-      const std::size_t len = read_full(src_fd, buf, k_block, src_name);
+      const std::size_t len = util::read_full(src_fd, buf, k_block, src_name, ErrorKind::input);
       if (r.size == 0 && detect_type) r.media_type = media_type_of(buf, len);
       if (len == 0) break;
       hash.update(buf, len);

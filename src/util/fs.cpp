@@ -18,6 +18,21 @@ void UniqueFd::reset(int fd) {
   m_fd = fd;
 }
 
+std::size_t read_full(int fd, void* data, std::size_t size, const std::string& what, ErrorKind kind) {
+  auto* p = static_cast<char*>(data);
+  std::size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::read(fd, p + got, size - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(kind, what);
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
 void write_all(int fd, const void* data, std::size_t size, const std::string& what, ErrorKind kind) {
   const auto* p = static_cast<const char*>(data);
   while (size > 0) {

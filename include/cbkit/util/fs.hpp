@@ -41,6 +41,9 @@ private:
 
 // Writes every byte or throws Error(kind) naming `what` (ENOSPC always maps to ErrorKind::io).
 void write_all(int fd, const void* data, std::size_t size, const std::string& what, ErrorKind kind = ErrorKind::io);
+// Reads until `size` bytes are in `data` or the input ends; returns how many were read.
+// Throws Error(kind) naming `what` when a read fails.
+std::size_t read_full(int fd, void* data, std::size_t size, const std::string& what, ErrorKind kind = ErrorKind::io);
 
 // fsync() a descriptor or throw Error(io) naming `what`.
 void fsync_or_throw(int fd, const std::string& what);
