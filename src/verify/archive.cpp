@@ -51,8 +51,6 @@ constexpr std::uint64_t k_max_early_file = 1ull << 20;
 // sets) and time; a cbkit bag has a few entries per recorded file.
 constexpr std::uint64_t k_max_entries = 1000000;
 constexpr std::uint64_t k_max_name_bytes = 64ull << 20;
-// A longer name cannot be extracted on Linux (PATH_MAX); it is never used.
-constexpr std::size_t k_max_name = 4096;
 // Each header counts this much (plus its names) against the decompression-bomb limit, so an
 // archive of nothing but headers is stopped like one of large files.
 constexpr std::uint64_t k_header_bytes = 512;
@@ -60,10 +58,6 @@ constexpr std::uint64_t k_header_bytes = 512;
 // (tar_prefetch.hpp); smaller ones are read in the pass, where a thread hand-off costs more
 // than it saves.
 constexpr std::uint64_t k_prefetch_min = 1ull << 20;
-
-struct ReadFree {
-  void operator()(struct archive* a) const { archive_read_free(a); }
-};
 
 // Splits a stream into manifest lines as manifest::LineReader does for a file.
 class LineSplitter {
@@ -258,7 +252,7 @@ public:
         m_index = std::move(*index);
       }
     }
-    std::unique_ptr<struct archive, ReadFree> a(archive_read_new());
+    std::unique_ptr<struct archive, ArchiveReadFree> a(archive_read_new());
     offer_archive_formats(a.get());
     archive_read_set_read_callback(a.get(), read_cb);
     if (!m_options.decrypt) archive_read_set_seek_callback(a.get(), seek_cb); // a stream cannot seek

@@ -19,13 +19,7 @@ namespace cbkit::verify {
 
 namespace {
 
-// A longer name cannot be a path on Linux (PATH_MAX); verify's pass does not use it.
-constexpr std::size_t k_max_name = 4096;
 constexpr std::uint64_t k_max_index_names = 16ull << 20;
-
-struct ReadFree {
-  void operator()(struct archive* a) const { archive_read_free(a); }
-};
 
 // libarchive's source for the index: pread at a position of its own, so the caller's
 // descriptor offset is untouched. Skips of the data become seeks (no skip callback).
@@ -115,6 +109,8 @@ bool plain_tar(struct archive* a) {
 
 } // namespace
 
+void ArchiveReadFree::operator()(struct archive* a) const { archive_read_free(a); }
+
 void offer_archive_formats(struct archive* a) {
   archive_read_support_format_tar(a);
   archive_read_support_format_zip(a);
@@ -128,7 +124,7 @@ std::optional<std::vector<TarMember>> index_plain_tar(int fd, std::uint64_t file
   ScanSource src;
   src.fd = fd;
   src.size = file_size;
-  std::unique_ptr<struct archive, ReadFree> a(archive_read_new());
+  std::unique_ptr<struct archive, ArchiveReadFree> a(archive_read_new());
   if (!a) return std::nullopt;
   // The same offer as verify's pass, so that libarchive picks the same format.
   offer_archive_formats(a.get());

@@ -21,6 +21,14 @@ struct archive;
 
 namespace cbkit::verify {
 
+// A longer member name cannot be extracted on Linux (PATH_MAX): the pass reports it and
+// never uses it, and the index leaves it out.
+constexpr std::size_t k_max_name = 4096;
+
+struct ArchiveReadFree {
+  void operator()(struct archive* a) const;
+};
+
 // What verify reads: tar and zip, raw or compressed with gzip, zstd, bzip2 or xz. Offered
 // alike to the streaming pass and to the index, so that both read the file the same way.
 void offer_archive_formats(struct archive* a);
