@@ -18,8 +18,6 @@
 #include <archive_entry.h>
 #include <cerrno>
 #include <condition_variable>
-#include <cstdlib>
-#include <cstring>
 #include <deque>
 #include <exception>
 #include <fcntl.h>
