@@ -1,3 +1,4 @@
+#include "bytes.hpp"
 #include "cbkit/crypt/age.hpp"
 #include "cbkit/util/base64.hpp"
 #include "cbkit/util/bech32.hpp"
@@ -45,13 +46,6 @@ crypt::AgeFailure failure_of(const crypt::DecryptKeys& keys, const std::string& 
   }
   FAIL("decryption succeeded");
   return crypt::AgeFailure::header;
-}
-
-std::string pattern(std::size_t n) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i)
-    s[i] = static_cast<char>((i * 131 + i / 977) & 0xff);
-  return s;
 }
 
 } // namespace
@@ -104,7 +98,7 @@ TEST_CASE("age round trips: sizes, several recipients, passphrase", "[age]") {
   to.x25519 = {a.recipient(), b.recipient()};
   for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{65535}, std::size_t{65536}, std::size_t{65537},
                               std::size_t{3 * 65536}, std::size_t{200000}}) {
-    const std::string clear = pattern(n);
+    const std::string clear = test::pseudo_random_bytes(n);
     const std::string file = encrypt(to, clear, n % 3 == 0 ? 65536 : 4099);
     crypt::DecryptKeys with_b;
     with_b.identities = {b};
@@ -125,7 +119,7 @@ TEST_CASE("age round trips: sizes, several recipients, passphrase", "[age]") {
   crypt::Recipients pw;
   pw.passphrase = "correct horse";
   pw.scrypt_log_n = 10;
-  const std::string clear = pattern(70000);
+  const std::string clear = test::pseudo_random_bytes(70000);
   const std::string file = encrypt(pw, clear);
   crypt::DecryptKeys k;
   k.passphrase = "correct horse";
@@ -143,7 +137,7 @@ TEST_CASE("age decryption catches every altered byte, truncation and swapped chu
   to.x25519 = {a.recipient()};
   crypt::DecryptKeys keys;
   keys.identities = {a};
-  const std::string clear = pattern(3 * 65536 + 10);
+  const std::string clear = test::pseudo_random_bytes(3 * 65536 + 10);
   const std::string file = encrypt(to, clear);
   REQUIRE(decrypt(keys, file) == clear);
   // Every byte of the header and a sample of the payload.

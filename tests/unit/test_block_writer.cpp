@@ -1,3 +1,4 @@
+#include "bytes.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/util/block_writer.hpp"
 #include "cbkit/util/fs.hpp"
@@ -12,22 +13,11 @@
 
 using namespace cbkit;
 
-namespace {
-
-std::string pattern(std::size_t n) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i)
-    s[i] = static_cast<char>((i * 131 + i / 7) & 0xff);
-  return s;
-}
-
-} // namespace
-
 TEST_CASE("BlockWriter writes the bytes in order, whole blocks and a short last one, and hands each block to on_block") {
   test::TempDir dir;
   const auto path = dir.path() / "out.bin";
   // 3 blocks of 8 KiB and a short rest, fed in pieces that do not line up with the blocks.
-  const std::string data = pattern(3 * 8192 + 1234);
+  const std::string data = test::pseudo_random_bytes(3 * 8192 + 1234);
   for (const bool direct : {false, true}) {
     std::filesystem::remove(path);
     util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | (direct ? O_DIRECT : 0), 0600));
@@ -61,7 +51,7 @@ TEST_CASE("BlockWriter's acquire/submit writes the caller's buffers in order") {
   const auto path = dir.path() / "out.bin";
   util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600));
   REQUIRE(fd.valid());
-  const std::string data = pattern(5 * 4096 + 17);
+  const std::string data = test::pseudo_random_bytes(5 * 4096 + 17);
   {
     util::BlockWriter w(fd.get(), false, "out.bin", 4096, 3);
     for (std::size_t at = 0; at < data.size(); at += 4096) {
@@ -82,7 +72,7 @@ TEST_CASE("BlockWriter reports a failed write: write() returns false with the er
   util::UniqueFd fd(::open(path.c_str(), O_RDONLY)); // every write fails with EBADF
   REQUIRE(fd.valid());
   util::BlockWriter w(fd.get(), false, "ro.bin", 4096, 2);
-  const std::string data = pattern(4 * 4096);
+  const std::string data = test::pseudo_random_bytes(4 * 4096);
   bool ok = true;
   for (int i = 0; i < 50 && ok; ++i) // the failure shows once the writer thread has met it
     ok = w.write(data.data(), data.size());

@@ -1,3 +1,4 @@
+#include "bytes.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "tmpdir.hpp"
@@ -18,13 +19,6 @@ using cbkit::test::write_file;
 
 namespace {
 
-std::string pattern(std::size_t n) {
-  std::string s(n, '\0');
-  for (std::size_t i = 0; i < n; ++i)
-    s[i] = static_cast<char>((i * 131 + i / 4096) & 0xff);
-  return s;
-}
-
 std::string sha512_hex(const std::string& s) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -36,7 +30,7 @@ std::string sha512_hex(const std::string& s) {
 
 TEST_CASE("RegionHasher: digests of regions at any offset, across mapped windows") {
   TempDir t;
-  const std::string data = pattern(verify::RegionHasher::k_window * 2 + 12345);
+  const std::string data = test::pseudo_random_bytes(verify::RegionHasher::k_window * 2 + 12345);
   write_file(t / "f", data);
   util::UniqueFd fd(::open((t / "f").c_str(), O_RDONLY | O_CLOEXEC));
   REQUIRE(fd.valid());
@@ -51,7 +45,7 @@ TEST_CASE("RegionHasher: digests of regions at any offset, across mapped windows
 
 TEST_CASE("RegionHasher: a region past the end of the file is reported unread, not a crash") {
   TempDir t;
-  const std::string data = pattern(1u << 20);
+  const std::string data = test::pseudo_random_bytes(1u << 20);
   write_file(t / "f", data);
   util::UniqueFd fd(::open((t / "f").c_str(), O_RDONLY | O_CLOEXEC));
   REQUIRE(fd.valid());
@@ -66,7 +60,7 @@ TEST_CASE("RegionHasher: a region past the end of the file is reported unread, n
 
 TEST_CASE("index_plain_tar: a file that is not a tar has no index") {
   TempDir t;
-  write_file(t / "f", pattern(100000));
+  write_file(t / "f", test::pseudo_random_bytes(100000));
   util::UniqueFd fd(::open((t / "f").c_str(), O_RDONLY | O_CLOEXEC));
   REQUIRE(fd.valid());
   CHECK_FALSE(verify::index_plain_tar(fd.get(), 100000, 0, 1000).has_value());
@@ -74,7 +68,7 @@ TEST_CASE("index_plain_tar: a file that is not a tar has no index") {
 
 TEST_CASE("index_plain_tar: each large member's data offset, behind pax headers too") {
   TempDir t;
-  const std::string big = pattern(3u << 20);
+  const std::string big = test::pseudo_random_bytes(3u << 20);
   const std::string small = "tiny";
   const std::string long_name = "bag/data/" + std::string(200, 'n') + "/video.bin"; // needs a pax header
   {
