@@ -14,6 +14,7 @@ enum class ErrorKind {
   locked = 5,        // another cbkit process holds the case lock
   io = 6,            // writing to the case failed (disk full, permissions)
   partial = 8,       // interrupted after some entries of a multi-entry command were committed
+  unavailable = 69,  // a shared library the command needs cannot be loaded (EX_UNAVAILABLE)
   interrupted = 130, // SIGINT/SIGTERM arrived; the command rolled back
   internal = 70      // a bug
 };

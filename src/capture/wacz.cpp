@@ -12,6 +12,7 @@
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
 #include "cbkit/version.hpp"
+#include "cbkit/util/lazy_library.hpp"
 
 #include <algorithm>
 #include <archive.h>
@@ -449,6 +450,7 @@ std::string surt_key(std::string_view url) {
 }
 
 WaczResult export_wacz(const store::Case& c, const WaczOptions& o) {
+  util::require_archive();
   check_out_path(c, o);
   ManifestScan scan = scan_manifest(c, o.seqs);
   WaczResult result;

@@ -4,6 +4,7 @@
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/version.hpp"
+#include "cbkit/util/lazy_library.hpp"
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
 
@@ -158,6 +159,8 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
     all.push_back(std::move(o));
   }
   store::validate_context(base.context);
+  // libcurl before the first fetch: without it every URL would become a failed attempt.
+  util::require_curl();
   const store::Case c = open_case(g);
   // A case that another process keeps locked is found now, before anything is fetched (a
   // capture would otherwise be made and then not recorded).

@@ -99,6 +99,8 @@ const char* error_code_name(ErrorKind kind) {
     return "io";
   case ErrorKind::partial:
     return "partial";
+  case ErrorKind::unavailable:
+    return "unavailable";
   case ErrorKind::interrupted:
     return "interrupted";
   case ErrorKind::internal:

@@ -137,7 +137,7 @@ int run(int argc, char** argv) {
     g.out["manifest_format"] = 1;
     g.out["exit_codes"] =
         manifest::Json{{"ok", 0}, {"problems_found", 1}, {"usage", 2},     {"input", 3},        {"case", 4}, {"locked", 5},
-                       {"io", 6}, {"partial", 8},        {"internal", 70}, {"interrupted", 130}};
+                       {"io", 6}, {"partial", 8},        {"unavailable", 69}, {"internal", 70}, {"interrupted", 130}};
     g.out.print(true);
     return 0;
   } catch (const CLI::ParseError& e) {

@@ -12,6 +12,7 @@
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
+#include "cbkit/util/lazy_library.hpp"
 
 #include <algorithm>
 #include <archive.h>
@@ -681,6 +682,7 @@ ArchiveResult write_archive(const store::Case& c, std::uint64_t seal_seq, const 
   std::error_code ec;
   if (fs::exists(fs::symlink_status(out, ec)))
     throw Error(ErrorKind::usage, "--out " + display(out) + ": exists; choose a new name (nothing is overwritten)");
+  util::require_archive(); // here, not on the writer thread that makes the first call
   SealedState st = read_sealed_state(c, seal_seq);
   const PublicKey pub = key.public_key();
   if (pub.fingerprint() != st.seal.fingerprint) {

@@ -13,6 +13,7 @@
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/version.hpp"
+#include "cbkit/util/lazy_library.hpp"
 
 #include <sys/stat.h>
 
@@ -117,6 +118,10 @@ SealResult seal_case(const store::Case& c, const SealOptions& options) {
   const fs::path out_dir = options.out.parent_path().empty() ? fs::path(".") : options.out.parent_path();
   if (!fs::is_directory(out_dir, ec)) throw Error(ErrorKind::usage, "--out " + display(options.out) + ": its folder does not exist");
   if (options.tsa_ca && !options.tsa_url) throw Error(ErrorKind::usage, "--tsa-ca needs --tsa URL");
+  // The report and the seal line are recorded before the archive is written: the libraries
+  // for the archive and the TSA must be there before either.
+  util::require_archive();
+  if (options.tsa_url) util::require_curl();
   const PrivateKey key = PrivateKey::load(options.key);
   const PublicKey pub = key.public_key();
   // If another command appends between reading the log and taking the lock, the checkpoint

@@ -9,6 +9,7 @@
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
+#include "cbkit/util/lazy_library.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -330,6 +331,7 @@ void add_emails(const Case& c, const AddEmailOptions& options, const std::functi
   std::vector<RefusedInput> refused;
   std::vector<std::string> not_email;
   validate_context(c, options.context);
+  util::require_gmime(); // before any message is read or staged
   // Expand and check every input before storing anything.
   std::vector<Source> sources;
   std::vector<std::unique_ptr<MappedFile>> mboxes;

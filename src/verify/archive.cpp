@@ -10,6 +10,7 @@
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
+#include "cbkit/util/lazy_library.hpp"
 #include "checker.hpp"
 #include "seal_check.hpp"
 #include "tar_prefetch.hpp"
@@ -1165,7 +1166,12 @@ private:
 
 } // namespace
 
-Report verify_archive(const fs::path& archive, const Options& options) { return ArchiveChecker(archive, options).run(); }
+Report verify_archive(const fs::path& archive, const Options& options) {
+  // Before any check: a missing libarchive must be an error of this machine, never a finding
+  // about the archive.
+  util::require_archive();
+  return ArchiveChecker(archive, options).run();
+}
 
 std::optional<fs::path> bag_folder_of(const fs::path& dir) {
   std::error_code ec;
