@@ -1,29 +1,279 @@
 #include "cbkit/store/media_type.hpp"
 
+#include "cbkit/util/fs.hpp"
+
 #include <magic.h>
-#include <memory>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+extern char** environ;
+
+// libmagic runs in a helper process: cbkit's own binary, started again with
+// CBKIT_MEDIA_TYPE_HELPER=1, which a constructor below turns into the helper before main().
+// Why not in cbkit's process:
+// - it parses hostile bytes (the evidence) with a long history of memory-safety and
+//   run-time bugs; in the helper a crash, a hang or a runaway allocation costs the media
+//   type of one file ("application/octet-stream"), never the command or the case;
+// - matching an unknown file walks its whole database, about 6 MiB of pages, which would
+//   otherwise stay in cbkit's process for the rest of the run (add-file's peak memory).
+// The helper answers one request at a time over a socket pair: [u64 size][bytes] in,
+// [u32 length][type] out. It is started on first use, serves the whole run, and is
+// killed when the run ends.
 
 namespace cbkit::store {
 
 namespace {
-struct MagicCloser {
-  void operator()(magic_set* m) const { magic_close(m); }
+
+constexpr const char* k_unknown = "application/octet-stream";
+constexpr const char* k_helper_env = "CBKIT_MEDIA_TYPE_HELPER";
+// Far above any head cbkit passes (one copy block, 1 MiB); a bigger request is a bug.
+constexpr std::uint64_t k_max_request = 16u << 20;
+// The helper's address space: the binary, its libraries, the mapped database and one
+// request, with room to spare; libmagic's own limits keep a normal file far below it.
+constexpr rlim_t k_helper_address_space = 1024ull << 20;
+
+bool read_exact(int fd, void* p, std::size_t n) {
+  auto* c = static_cast<char*>(p);
+  while (n > 0) {
+    const ssize_t r = ::read(fd, c, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    c += r;
+    n -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+bool write_exact(int fd, const void* p, std::size_t n) {
+  const auto* c = static_cast<const char*>(p);
+  while (n > 0) {
+    const ssize_t r = ::send(fd, c, n, MSG_NOSIGNAL);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    c += r;
+    n -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+// ------------------------------------------------------------------ the helper process
+
+[[noreturn]] void helper_main() {
+  ::prctl(PR_SET_NAME, "cbkit-magic"); // its name in ps and top
+  // No core file: its memory holds evidence bytes. A bounded address space, except under
+  // the sanitizers, which reserve terabytes of shadow memory.
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  const rlimit space{k_helper_address_space, k_helper_address_space};
+  ::setrlimit(RLIMIT_AS, &space);
+#endif
+  magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+  if (m != nullptr && magic_load(m, nullptr) != 0) {
+    magic_close(m);
+    m = nullptr;
+  }
+  std::vector<char> buf;
+  for (;;) {
+    std::uint64_t size = 0;
+    if (!read_exact(0, &size, sizeof size) || size > k_max_request) ::_exit(0);
+    buf.resize(static_cast<std::size_t>(size));
+    if (!read_exact(0, buf.data(), buf.size())) ::_exit(0);
+    const char* type = m != nullptr ? magic_buffer(m, buf.data(), buf.size()) : nullptr;
+    const std::string_view answer = type != nullptr ? type : k_unknown;
+    const auto length = static_cast<std::uint32_t>(answer.size());
+    if (!write_exact(0, &length, sizeof length) || !write_exact(0, answer.data(), answer.size())) ::_exit(0);
+  }
+}
+
+// Runs before main() in every program that links this file; only the helper has the
+// variable set (a plain "1", set by start() below, never by a user).
+__attribute__((constructor)) void become_helper_if_asked() {
+  const char* v = std::getenv(k_helper_env);
+  if (v != nullptr && std::strcmp(v, "1") == 0) helper_main();
+}
+
+// ------------------------------------------------------------------ cbkit's side
+
+class Helper {
+public:
+  ~Helper() { stop(); }
+
+  std::string type_of(const void* head, std::size_t size) {
+    const std::lock_guard lock(m_mutex);
+    std::string answer;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (m_pid < 0 && !start()) return k_unknown;
+      const Outcome outcome = ask(head, size, answer);
+      if (outcome == Outcome::answered) return answer;
+      stop();
+      // It hung on these bytes: their type is unknown. It died or answered nonsense: once
+      // more with a new helper, as it may have died before this request (killed by the
+      // system); a second failure is these bytes' doing.
+      if (outcome == Outcome::timed_out) break;
+    }
+    return k_unknown;
+  }
+
+  int pid() {
+    const std::lock_guard lock(m_mutex);
+    return m_pid;
+  }
+
+  void set_timeout(int milliseconds) {
+    const std::lock_guard lock(m_mutex);
+    m_timeout_ms = milliseconds;
+  }
+
+private:
+  bool start() {
+    if (m_cannot_start) return false;
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
+    util::UniqueFd mine(sv[0]);
+    util::UniqueFd theirs(sv[1]);
+    const util::UniqueFd devnull(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (!devnull.valid()) return false;
+
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_adddup2(&fa, theirs.get(), 0);
+    posix_spawn_file_actions_adddup2(&fa, devnull.get(), 1);
+    posix_spawn_file_actions_adddup2(&fa, devnull.get(), 2);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+    // Its own process group: a Ctrl-C reaches cbkit, which ends the helper itself.
+    posix_spawnattr_setpgroup(&attr, 0);
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT})
+      sigaddset(&defaults, s);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+    std::vector<std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (!std::string_view(*e).starts_with(std::string(k_helper_env) + "=")) env.emplace_back(*e);
+    }
+    env.push_back(std::string(k_helper_env) + "=1");
+    std::vector<char*> cenv;
+    for (auto& e : env)
+      cenv.push_back(e.data());
+    cenv.push_back(nullptr);
+    std::string arg0 = "cbkit-media-type";
+    char* argv[] = {arg0.data(), nullptr};
+
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, cenv.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+      // No /proc (a bare chroot): every type is unknown for this run, without a retry per file.
+      m_cannot_start = true;
+      return false;
+    }
+    m_pid = pid;
+    m_sock = std::move(mine);
+    // A helper that stops reading (stopped, or stuck) cannot block a request either.
+    const timeval send_timeout{m_timeout_ms / 1000, (m_timeout_ms % 1000) * 1000};
+    ::setsockopt(m_sock.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+    return true;
+  }
+
+  enum class Outcome { answered, failed, timed_out };
+
+  Outcome ask(const void* head, std::size_t size, std::string& answer) {
+    const std::uint64_t n = size;
+    if (n > k_max_request) return Outcome::timed_out; // never sent: no retry either
+    if (!write_exact(m_sock.get(), &n, sizeof n) || !write_exact(m_sock.get(), head, size)) {
+      return errno == EAGAIN || errno == EWOULDBLOCK ? Outcome::timed_out : Outcome::failed;
+    }
+    std::uint32_t length = 0;
+    if (const Outcome o = receive(&length, sizeof length); o != Outcome::answered) return o;
+    if (length == 0 || length > 255) return Outcome::failed;
+    answer.assign(length, '\0');
+    if (const Outcome o = receive(answer.data(), length); o != Outcome::answered) return o;
+    // A media type is printable ASCII; anything else is not an answer to trust.
+    for (const char ch : answer) {
+      if (ch <= 0x20 || ch >= 0x7f) return Outcome::failed;
+    }
+    return Outcome::answered;
+  }
+
+  // Reads n bytes, waiting at most m_timeout_ms in all.
+  Outcome receive(void* p, std::size_t n) {
+    auto* c = static_cast<char*>(p);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(m_timeout_ms);
+    while (n > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      if (left <= 0) return Outcome::timed_out;
+      pollfd pfd{m_sock.get(), POLLIN, 0};
+      const int r = ::poll(&pfd, 1, static_cast<int>(left));
+      if (r < 0 && errno == EINTR) continue;
+      if (r == 0) return Outcome::timed_out;
+      if (r < 0) return Outcome::failed;
+      const ssize_t got = ::recv(m_sock.get(), c, n, 0);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return Outcome::failed;
+      c += got;
+      n -= static_cast<std::size_t>(got);
+    }
+    return Outcome::answered;
+  }
+
+  void stop() {
+    m_sock.reset();
+    if (m_pid > 0) {
+      ::kill(m_pid, SIGKILL);
+      while (::waitpid(m_pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    m_pid = -1;
+  }
+
+  std::mutex m_mutex;
+  pid_t m_pid = -1;
+  util::UniqueFd m_sock;
+  bool m_cannot_start = false;
+  int m_timeout_ms = 20000;
 };
+
+Helper& helper() {
+  static Helper h;
+  return h;
+}
+
 } // namespace
 
 std::string media_type_of(const void* head, std::size_t size) {
-  static constexpr const char* k_unknown = "application/octet-stream";
   if (size == 0) return "application/x-empty";
-  // Loading the magic database costs milliseconds: do it once per thread (a magic_set is
-  // not thread-safe, so no sharing across threads).
-  thread_local const std::unique_ptr<magic_set, MagicCloser> m = [] {
-    std::unique_ptr<magic_set, MagicCloser> h(magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR));
-    if (h && magic_load(h.get(), nullptr) != 0) h.reset();
-    return h;
-  }();
-  if (!m) return k_unknown;
-  const char* type = magic_buffer(m.get(), head, size);
-  return type != nullptr ? type : k_unknown;
+  return helper().type_of(head, size);
 }
+
+namespace detail {
+int media_type_helper_pid() { return helper().pid(); }
+void set_media_type_timeout(int milliseconds) { helper().set_timeout(milliseconds); }
+} // namespace detail
 
 } // namespace cbkit::store

@@ -26,6 +26,26 @@ test_single() {
     expect_eq "$(manifest_lines "$C")" 2 "manifest lines"
 }
 
+# The media type is libmagic's, read from the content (not the name), in a helper process
+# that ends with the command.
+test_media_types_from_content() {
+    setup
+    mkdir -p "$T/in"
+    printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde' >"$T/in/screenshot.txt"
+    printf '%%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%%%EOF\n' >"$T/in/letter"
+    mkfile "$T/in/chat.bin" "Je bent een loser, iedereen lacht om je."
+    : >"$T/in/empty.jpg"
+    # the mark is inherited by the helper: any process still carrying it afterwards is a helper left behind
+    CBKIT_TEST_MARK="$T" add "$T/in/screenshot.txt" "$T/in/letter" "$T/in/chat.bin" "$T/in/empty.jpg"
+    expect_line_jq "$C" 1 '.files[0].media_type == "image/png"' '.files[1].media_type == "application/pdf"' \
+        '.files[2].media_type == "text/plain"' '.files[3].media_type == "application/x-empty"'
+    local p left=""
+    for p in /proc/[0-9]*; do
+        if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qxF "CBKIT_TEST_MARK=$T"; then left+=" ${p#/proc/}"; fi
+    done
+    [[ -z $left ]] || fail "processes of add-file still running after it ended:$left"
+}
+
 test_stored_read_only() {
     setup
     mkfile "$T/in/a.txt" "aaa"
