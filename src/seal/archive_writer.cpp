@@ -529,7 +529,7 @@ std::string verify_text(const SealedState& st, const PublicKey& pub, const std::
   t += "     sed 's/%25/%/g' manifest-sha512.txt | sha512sum -c\n";
   t += "       # (BagIt writes a '%' in a file name as %25; sed turns it back for sha256sum)\n";
   t += "     sha256sum -c tagmanifest-sha256.txt    # bag-info, manifests, seal files\n";
-  t += "     bagit.py --validate .                  # or any BagIt validator (python3-bagit)\n";
+  t += "     bagit.py --validate .                  # or any BagIt validator (bagit-python: pip install bagit)\n";
   t += "     minisign -Vm tagmanifest-sha256.txt -x seal/tagmanifest-sha256.txt.minisig -p examiner.minisign.pub\n";
   t += "     openssl pkeyutl -verify -pubin -inkey examiner.pub -rawin -in tagmanifest-sha256.txt \\\n"
        "         -sigfile seal/tagmanifest-sha256.txt.sig\n";
