@@ -1,6 +1,7 @@
 #include "browser_process.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/util/spawn.hpp"
 #include "cbkit/util/text.hpp"
 
 #include <cerrno>
@@ -9,13 +10,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace cbkit::capture {
 
@@ -139,72 +137,28 @@ void BrowserProcess::start() {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) throw_errno(ErrorKind::io, "socketpair for the browser");
   m_sock = util::UniqueFd(sv[0]);
-  util::UniqueFd child_sock(sv[1]);
-  // Every descriptor handed to the child sits above 4, so the dup2 calls below never
-  // land on themselves (which would keep FD_CLOEXEC set).
-  const auto high = [](int fd, const std::string& what) {
-    if (fd < 0) throw_errno(ErrorKind::io, what);
-    const int h = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
-    ::close(fd);
-    if (h < 0) throw_errno(ErrorKind::io, what);
-    return util::UniqueFd(h);
-  };
-  child_sock = high(child_sock.release(), "socketpair for the browser");
-  util::UniqueFd devnull = high(::open("/dev/null", O_RDONLY | O_CLOEXEC), "/dev/null");
-  util::UniqueFd log = high(::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), lossy(m_log));
-
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_adddup2(&fa, devnull.get(), 0);
-  posix_spawn_file_actions_adddup2(&fa, log.get(), 1);
-  posix_spawn_file_actions_adddup2(&fa, log.get(), 2);
-  posix_spawn_file_actions_adddup2(&fa, child_sock.get(), 3);
-  posix_spawn_file_actions_adddup2(&fa, child_sock.get(), 4);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 5);
-  // Own process group: a Ctrl-C on the terminal reaches cbkit only, and one kill(-pgid)
-  // ends the browser with all its helpers.
-  posix_spawnattr_setpgroup(&attr, 0);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT})
-    sigaddset(&defaults, s);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  const util::UniqueFd child_sock(sv[1]);
+  const util::UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!devnull.valid()) throw_errno(ErrorKind::io, "/dev/null");
+  const util::UniqueFd log(::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!log.valid()) throw_errno(ErrorKind::io, lossy(m_log));
 
   // The environment, with HOME, TMPDIR and the XDG folders inside the temporary folder so
   // the browser leaves nothing behind (NSS database, caches, its singleton socket folder)
   // even when it is killed.
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view v(*e);
-    if (v.starts_with("HOME=") || v.starts_with("XDG_CONFIG_HOME=") || v.starts_with("XDG_CACHE_HOME=") ||
-        v.starts_with("XDG_DATA_HOME=") || v.starts_with("TMPDIR="))
-      continue;
-    env.emplace_back(v);
-  }
+  static constexpr std::string_view k_private[] = {"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "TMPDIR"};
+  std::vector<std::string> env = util::environment_without(k_private);
   env.push_back("HOME=" + home.string());
   env.push_back("XDG_CONFIG_HOME=" + (home / ".config").string());
   env.push_back("XDG_CACHE_HOME=" + (home / ".cache").string());
   env.push_back("XDG_DATA_HOME=" + (home / ".local/share").string());
   env.push_back("TMPDIR=" + tmp.string());
 
-  std::vector<char*> cargv, cenv;
-  for (auto& a : m_argv)
-    cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  for (auto& e : env)
-    cenv.push_back(e.data());
-  cenv.push_back(nullptr);
-
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, m_exe.c_str(), &fa, &attr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw Error(ErrorKind::input, errno_message("starting the browser " + lossy(m_exe), rc));
+  // stdin /dev/null, stdout and stderr the log, the DevTools pipe on 3 (in) and 4 (out).
+  const int fds[] = {devnull.get(), log.get(), log.get(), child_sock.get(), child_sock.get()};
+  int error = 0;
+  const pid_t pid = util::spawn_process(m_exe.string(), m_argv, env, fds, error);
+  if (pid < 0) throw Error(ErrorKind::input, errno_message("starting the browser " + lossy(m_exe), error));
   m_pid = pid;
 }
 

@@ -72,20 +72,9 @@
   X(int, archive_write_set_format_pax_restricted, (struct archive * a0), (a0))                                         \
   X(int, archive_write_set_format_zip, (struct archive * a0), (a0))
 
-namespace {
-enum : std::size_t { CBKIT_ARCHIVE_FUNCTIONS(CBKIT_LAZY_INDEX) };
-constexpr const char* k_symbols[] = {CBKIT_ARCHIVE_FUNCTIONS(CBKIT_LAZY_NAME)};
-
-cbkit::util::LazyLibrary& library() {
-  static cbkit::util::LazyLibrary lib(CBKIT_SONAME_ARCHIVE, "to read and write archives (seal, verify of an archive, add-chat of a .zip, WACZ)", "libarchive13", k_symbols);
-  return lib;
-}
-} // namespace
+CBKIT_LAZY_LIBRARY(CBKIT_ARCHIVE_FUNCTIONS, require_archive, CBKIT_SONAME_ARCHIVE,
+                   "to read and write archives (seal, verify of an archive, add-chat of a .zip, WACZ)", "libarchive13")
 
 extern "C" {
 CBKIT_ARCHIVE_FUNCTIONS(CBKIT_LAZY_FORWARD)
 }
-
-namespace cbkit::util {
-void require_archive() { library().load(); }
-} // namespace cbkit::util

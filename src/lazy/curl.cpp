@@ -31,15 +31,12 @@
   X(, curl_easy_getinfo, , )                                                                                           \
   X(, curl_share_setopt, , )
 
+#define CBKIT_CURL_ALL(X) CBKIT_CURL_FUNCTIONS(X) CBKIT_CURL_VARIADIC(X)
+
+CBKIT_LAZY_LIBRARY(CBKIT_CURL_ALL, require_curl, CBKIT_SONAME_CURL,
+                   "for HTTP and HTTPS (capture-url, timestamp, seal --tsa)", "libcurl4")
+
 namespace {
-enum : std::size_t { CBKIT_CURL_FUNCTIONS(CBKIT_LAZY_INDEX) CBKIT_CURL_VARIADIC(CBKIT_LAZY_INDEX) };
-constexpr const char* k_symbols[] = {CBKIT_CURL_FUNCTIONS(CBKIT_LAZY_NAME) CBKIT_CURL_VARIADIC(CBKIT_LAZY_NAME)};
-
-cbkit::util::LazyLibrary& library() {
-  static cbkit::util::LazyLibrary lib(CBKIT_SONAME_CURL, "for HTTP and HTTPS (capture-url, timestamp, seal --tsa)", "libcurl4", k_symbols);
-  return lib;
-}
-
 template <class F> F real(std::size_t index) { return reinterpret_cast<F>(library().address(index)); }
 
 // A function pointer of no particular type, to carry a callback option through.
@@ -105,7 +102,3 @@ CURLSHcode curl_share_setopt(CURLSH* share, CURLSHoption option, ...) {
   return rc;
 }
 }
-
-namespace cbkit::util {
-void require_curl() { library().load(); }
-} // namespace cbkit::util

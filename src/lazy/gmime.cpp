@@ -69,22 +69,11 @@
   X(const char*, internet_address_mailbox_get_addr, (InternetAddressMailbox * a0), (a0))                               \
   X(GType, internet_address_mailbox_get_type, (), ())
 
-namespace {
-enum : std::size_t { CBKIT_GMIME_FUNCTIONS(CBKIT_LAZY_INDEX) };
-constexpr const char* k_symbols[] = {CBKIT_GMIME_FUNCTIONS(CBKIT_LAZY_NAME)};
-
 // dlsym on GMime's handle also finds g_free, g_object_unref and the g_type_* checks: it
 // searches the libraries GMime itself needs (GLib, GObject) too.
-cbkit::util::LazyLibrary& library() {
-  static cbkit::util::LazyLibrary lib(CBKIT_SONAME_GMIME, "to read e-mail (add-email)", "libgmime-3.0-0", k_symbols);
-  return lib;
-}
-} // namespace
+CBKIT_LAZY_LIBRARY(CBKIT_GMIME_FUNCTIONS, require_gmime, CBKIT_SONAME_GMIME,
+                   "to read e-mail (add-email)", "libgmime-3.0-0")
 
 extern "C" {
 CBKIT_GMIME_FUNCTIONS(CBKIT_LAZY_FORWARD)
 }
-
-namespace cbkit::util {
-void require_gmime() { library().load(); }
-} // namespace cbkit::util

@@ -1,13 +1,13 @@
 #include "cbkit/store/media_type.hpp"
 
 #include "cbkit/util/fs.hpp"
+#include "cbkit/util/spawn.hpp"
 
 #include <magic.h>
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -23,8 +23,6 @@
 #include <mutex>
 #include <string_view>
 #include <vector>
-
-extern char** environ;
 
 // libmagic runs in a helper process: cbkit's own binary, started again with
 // CBKIT_MEDIA_TYPE_HELPER=1, which a constructor below turns into the helper before main().
@@ -152,43 +150,14 @@ private:
     util::UniqueFd theirs(sv[1]);
     const util::UniqueFd devnull(::open("/dev/null", O_WRONLY | O_CLOEXEC));
     if (!devnull.valid()) return false;
-
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_adddup2(&fa, theirs.get(), 0);
-    posix_spawn_file_actions_adddup2(&fa, devnull.get(), 1);
-    posix_spawn_file_actions_adddup2(&fa, devnull.get(), 2);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    // Its own process group: a Ctrl-C reaches cbkit, which ends the helper itself.
-    posix_spawnattr_setpgroup(&attr, 0);
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT})
-      sigaddset(&defaults, s);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-    std::vector<std::string> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (!std::string_view(*e).starts_with(std::string(k_helper_env) + "=")) env.emplace_back(*e);
-    }
+    static constexpr std::string_view k_drop[] = {k_helper_env};
+    std::vector<std::string> env = util::environment_without(k_drop);
     env.push_back(std::string(k_helper_env) + "=1");
-    std::vector<char*> cenv;
-    for (auto& e : env)
-      cenv.push_back(e.data());
-    cenv.push_back(nullptr);
-    std::string arg0 = "cbkit-media-type";
-    char* argv[] = {arg0.data(), nullptr};
-
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, cenv.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
+    // The request socket on 0 (in and out), nothing on 1 and 2.
+    const int fds[] = {theirs.get(), devnull.get(), devnull.get()};
+    int error = 0;
+    const pid_t pid = util::spawn_process("/proc/self/exe", {"cbkit-media-type"}, env, fds, error);
+    if (pid < 0) {
       // No /proc (a bare chroot): every type is unknown for this run, without a retry per file.
       m_cannot_start = true;
       return false;
