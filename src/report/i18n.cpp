@@ -88,7 +88,7 @@ constexpr Text k_texts[] = {
     {"kind_seal", "Seal", "Verzegeling", "Scellé"},
     {"kind_timestamp", "Timestamp", "Tijdstempel", "Horodatage"},
     {"ref_case", "case opening (#{1})", "opening dossier (#{1})", "ouverture du dossier (#{1})"},
-    {"ref_file", "files #{1}", "bestanden #{1}", "fichiers n° {1}"},
+    {"ref_file", "file #{1}", "bestand #{1}", "fichier n° {1}"},
     {"ref_email", "e-mail #{1}", "e-mail #{1}", "e-mail n° {1}"},
     {"ref_note", "note #{1}", "notitie #{1}", "note n° {1}"},
     {"ref_web", "capture #{1}", "webopname #{1}", "capture n° {1}"},

@@ -55,7 +55,7 @@ const GermanText k_texts_de[] = {
     {"kind_seal", "Versiegelung"},
     {"kind_timestamp", "Zeitstempel"},
     {"ref_case", "Eröffnung der Akte (#{1})"},
-    {"ref_file", "Dateien #{1}"},
+    {"ref_file", "Datei #{1}"},
     {"ref_email", "E-Mail #{1}"},
     {"ref_note", "Notiz #{1}"},
     {"ref_web", "Webaufnahme #{1}"},

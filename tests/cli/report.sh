@@ -87,7 +87,7 @@ test_translated() {
     expect_exit 0 cbkit --case "$C" report --lang nl --format txt
     expect_stdout_contains "Checklist van de politie"
     expect_stdout_contains "Inventaris van de stukken"
-    expect_stdout_contains "geen tijdstip van vaststelling vastgelegd voor bestanden #2"
+    expect_stdout_contains "geen tijdstip van vaststelling vastgelegd voor bestand #2"
     expect_stdout_contains "e-mail #4 heeft geen Received-headers"
     if grep -qE 'Police checklist|Exhibit index|Recorded at|Missing' "$OUT"; then
         _fail_with_outputs "English text in the Dutch report"
@@ -157,7 +157,7 @@ test_checklist_missing() {
     build_case
     expect_exit 0 cbkit --case "$C" report --format txt
     expect_stdout_contains "e-mail #4 has no Received headers"
-    expect_stdout_contains "no observation time recorded for files #2 (--observed-at)"
+    expect_stdout_contains "no observation time recorded for file #2 (--observed-at)"
     expect_stdout_contains "e-mail #3: 19 header fields, 4 Received hops"
     # Phone numbers written in a note are nobody's: point 12 stays missing (issue 12: the
     # victim's own number was once listed as the suspect's).
@@ -171,8 +171,8 @@ test_checklist_missing() {
     mkdir -p "$T/x" && make_png "$T/x/shot.png"
     add "$T/x/shot.png" --kind screenshot --platform tiktok
     expect_exit 0 cbkit --case "$C" report --format txt
-    expect_stdout_contains "no account ID recorded for files #7"
-    expect_stdout_contains "no URL recorded for files #7"
+    expect_stdout_contains "no account ID recorded for file #7"
+    expect_stdout_contains "no URL recorded for file #7"
 }
 
 # need_chromium -- skip only when Chromium is not installed.

@@ -162,7 +162,7 @@ TEST_CASE("checklist 14: a voice message stored as a file is not a call recordin
   CHECK(p.rule == "call-recordings-none");
   CHECK(p.evidence.empty());
   REQUIRE(p.missing.size() == 2);
-  CHECK(message_text(p.missing[1], Lang::en).starts_with("files #1: evidence/000001-file/voice.ogg is audio or video stored as a file"));
+  CHECK(message_text(p.missing[1], Lang::en).starts_with("file #1: evidence/000001-file/voice.ogg is audio or video stored as a file"));
 }
 
 TEST_CASE("checklist: a checklist entry makes its point not applicable; the newest wins", "[report][checklist]") {
