@@ -42,6 +42,7 @@ namespace {
 
 constexpr const char* k_unknown = "application/octet-stream";
 constexpr const char* k_helper_env = "CBKIT_MEDIA_TYPE_HELPER";
+constexpr const char* k_helper_name = "cbkit-media-type";
 // Far above any head cbkit passes (one copy block, 1 MiB); a bigger request is a bug.
 constexpr std::uint64_t k_max_request = 16u << 20;
 // The helper's address space: the binary, its libraries, the mapped database and one
@@ -102,11 +103,14 @@ bool write_exact(int fd, const void* p, std::size_t n) {
   }
 }
 
-// Runs before main() in every program that links this file; only the helper has the
-// variable set (a plain "1", set by start() below, never by a user).
-__attribute__((constructor)) void become_helper_if_asked() {
+// Runs before main() in every program that links this file (glibc passes argc and argv to
+// constructors). Only the helper has both marks that start() below gives it: the variable
+// set to "1" and the program name; a variable left set in a user's shell does not turn
+// cbkit into a helper.
+__attribute__((constructor)) void become_helper_if_asked(int argc, char** argv) {
   const char* v = std::getenv(k_helper_env);
-  if (v != nullptr && std::strcmp(v, "1") == 0) helper_main();
+  if (v == nullptr || std::strcmp(v, "1") != 0 || argc != 1 || argv == nullptr || argv[0] == nullptr) return;
+  if (std::strcmp(argv[0], k_helper_name) == 0) helper_main();
 }
 
 // ------------------------------------------------------------------ cbkit's side
@@ -156,7 +160,7 @@ private:
     // The request socket on 0 (in and out), nothing on 1 and 2.
     const int fds[] = {theirs.get(), devnull.get(), devnull.get()};
     int error = 0;
-    const pid_t pid = util::spawn_process("/proc/self/exe", {"cbkit-media-type"}, env, fds, error);
+    const pid_t pid = util::spawn_process("/proc/self/exe", {k_helper_name}, env, fds, error);
     if (pid < 0) {
       // No /proc (a bare chroot): every type is unknown for this run, without a retry per file.
       m_cannot_start = true;

@@ -44,6 +44,9 @@ test_media_types_from_content() {
         if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -qxF "CBKIT_TEST_MARK=$T"; then left+=" ${p#/proc/}"; fi
     done
     [[ -z $left ]] || fail "processes of add-file still running after it ended:$left"
+    # the helper's variable left set in a shell does not turn cbkit itself into the helper
+    CBKIT_MEDIA_TYPE_HELPER=1 add "$T/in/letter"
+    expect_line_jq "$C" 2 '.files[0].media_type == "application/pdf"'
 }
 
 test_stored_read_only() {
