@@ -2,9 +2,9 @@
 #include "cbkit/capture/identity.hpp"
 #include "cbkit/error.hpp"
 #include "cbkit/util/fs.hpp"
+#include "cbkit/util/lazy_library.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/version.hpp"
-#include "cbkit/util/lazy_library.hpp"
 #include "cli/common.hpp"
 #include "cli/progress.hpp"
 

@@ -136,7 +136,7 @@ int run(int argc, char** argv) {
     g.out["json_format_version"] = k_json_format;
     g.out["manifest_format"] = 1;
     g.out["exit_codes"] =
-        manifest::Json{{"ok", 0}, {"problems_found", 1}, {"usage", 2},     {"input", 3},        {"case", 4}, {"locked", 5},
+        manifest::Json{{"ok", 0}, {"problems_found", 1}, {"usage", 2},        {"input", 3},     {"case", 4},         {"locked", 5},
                        {"io", 6}, {"partial", 8},        {"unavailable", 69}, {"internal", 70}, {"interrupted", 130}};
     g.out.print(true);
     return 0;

@@ -6,35 +6,34 @@
 
 #include <cstdarg>
 
-#define CBKIT_CURL_FUNCTIONS(X)                                                                                        \
-  X(void, curl_easy_cleanup, (CURL * a0), (a0))                                                                        \
-  X(CURL*, curl_easy_init, (), ())                                                                                     \
-  X(CURLcode, curl_easy_perform, (CURL * a0), (a0))                                                                    \
-  X(const char*, curl_easy_strerror, (CURLcode a0), (a0))                                                              \
-  X(void, curl_free, (void* a0), (a0))                                                                                 \
-  X(time_t, curl_getdate, (const char* a0, const time_t* a1), (a0, a1))                                                \
-  X(CURLcode, curl_global_init, (long a0), (a0))                                                                       \
-  X(CURLSHcode, curl_share_cleanup, (CURLSH * a0), (a0))                                                               \
-  X(CURLSH*, curl_share_init, (), ())                                                                                  \
-  X(struct curl_slist*, curl_slist_append, (struct curl_slist * a0, const char* a1), (a0, a1))                         \
-  X(void, curl_slist_free_all, (struct curl_slist * a0), (a0))                                                         \
-  X(CURLU*, curl_url, (), ())                                                                                          \
-  X(void, curl_url_cleanup, (CURLU * a0), (a0))                                                                        \
-  X(CURLUcode, curl_url_get, (CURLU * a0, CURLUPart a1, char** a2, unsigned int a3), (a0, a1, a2, a3))                 \
-  X(CURLUcode, curl_url_set, (CURLU * a0, CURLUPart a1, const char* a2, unsigned int a3), (a0, a1, a2, a3))            \
-  X(const char*, curl_url_strerror, (CURLUcode a0), (a0))                                                              \
+#define CBKIT_CURL_FUNCTIONS(X)                                                                                                            \
+  X(void, curl_easy_cleanup, (CURL * a0), (a0))                                                                                            \
+  X(CURL*, curl_easy_init, (), ())                                                                                                         \
+  X(CURLcode, curl_easy_perform, (CURL * a0), (a0))                                                                                        \
+  X(const char*, curl_easy_strerror, (CURLcode a0), (a0))                                                                                  \
+  X(void, curl_free, (void* a0), (a0))                                                                                                     \
+  X(time_t, curl_getdate, (const char* a0, const time_t* a1), (a0, a1))                                                                    \
+  X(CURLcode, curl_global_init, (long a0), (a0))                                                                                           \
+  X(CURLSHcode, curl_share_cleanup, (CURLSH * a0), (a0))                                                                                   \
+  X(CURLSH*, curl_share_init, (), ())                                                                                                      \
+  X(struct curl_slist*, curl_slist_append, (struct curl_slist * a0, const char* a1), (a0, a1))                                             \
+  X(void, curl_slist_free_all, (struct curl_slist * a0), (a0))                                                                             \
+  X(CURLU*, curl_url, (), ())                                                                                                              \
+  X(void, curl_url_cleanup, (CURLU * a0), (a0))                                                                                            \
+  X(CURLUcode, curl_url_get, (CURLU * a0, CURLUPart a1, char** a2, unsigned int a3), (a0, a1, a2, a3))                                     \
+  X(CURLUcode, curl_url_set, (CURLU * a0, CURLUPart a1, const char* a2, unsigned int a3), (a0, a1, a2, a3))                                \
+  X(const char*, curl_url_strerror, (CURLUcode a0), (a0))                                                                                  \
   X(char*, curl_version, (), ())
 
 // The three functions that take a variable argument, forwarded by hand below.
-#define CBKIT_CURL_VARIADIC(X)                                                                                         \
-  X(, curl_easy_setopt, , )                                                                                            \
-  X(, curl_easy_getinfo, , )                                                                                           \
+#define CBKIT_CURL_VARIADIC(X)                                                                                                             \
+  X(, curl_easy_setopt, , )                                                                                                                \
+  X(, curl_easy_getinfo, , )                                                                                                               \
   X(, curl_share_setopt, , )
 
 #define CBKIT_CURL_ALL(X) CBKIT_CURL_FUNCTIONS(X) CBKIT_CURL_VARIADIC(X)
 
-CBKIT_LAZY_LIBRARY(CBKIT_CURL_ALL, require_curl, CBKIT_SONAME_CURL,
-                   "for HTTP and HTTPS (capture-url, timestamp, seal --tsa)", "libcurl4")
+CBKIT_LAZY_LIBRARY(CBKIT_CURL_ALL, require_curl, CBKIT_SONAME_CURL, "for HTTP and HTTPS (capture-url, timestamp, seal --tsa)", "libcurl4")
 
 namespace {
 template <class F> F real(std::size_t index) { return reinterpret_cast<F>(library().address(index)); }

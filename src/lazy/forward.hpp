@@ -12,21 +12,21 @@
 #define CBKIT_LAZY_INDEX(ret, name, params, args) i_##name,
 #define CBKIT_LAZY_NAME(ret, name, params, args) #name,
 // (name) in parentheses: a library may also define a function-like macro of that name.
-#define CBKIT_LAZY_FORWARD(ret, name, params, args)                                                                    \
+#define CBKIT_LAZY_FORWARD(ret, name, params, args)                                                                                        \
   ret(name) params { return reinterpret_cast<decltype(&name)>(library().address(i_##name)) args; }
 
 // One library's table from its list: the indexes, the names, the LazyLibrary (by the SONAME
 // the build found, what cbkit needs it for, the Debian package) and util::REQUIRE(), which
 // opens it now. Then `extern "C" { LIST(CBKIT_LAZY_FORWARD) }` defines the forwarders.
-#define CBKIT_LAZY_LIBRARY(LIST, REQUIRE, soname, used_for, package)                                                  \
-  namespace {                                                                                                          \
-  enum : std::size_t { LIST(CBKIT_LAZY_INDEX) };                                                                       \
-  constexpr const char* k_symbols[] = {LIST(CBKIT_LAZY_NAME)};                                                         \
-  cbkit::util::LazyLibrary& library() {                                                                                \
-    static cbkit::util::LazyLibrary lib(soname, used_for, package, k_symbols);                                         \
-    return lib;                                                                                                        \
-  }                                                                                                                    \
-  }                                                                                                                    \
-  namespace cbkit::util {                                                                                              \
-  void REQUIRE() { library().load(); }                                                                                 \
+#define CBKIT_LAZY_LIBRARY(LIST, REQUIRE, soname, used_for, package)                                                                       \
+  namespace {                                                                                                                              \
+  enum : std::size_t { LIST(CBKIT_LAZY_INDEX) };                                                                                           \
+  constexpr const char* k_symbols[] = {LIST(CBKIT_LAZY_NAME)};                                                                             \
+  cbkit::util::LazyLibrary& library() {                                                                                                    \
+    static cbkit::util::LazyLibrary lib(soname, used_for, package, k_symbols);                                                             \
+    return lib;                                                                                                                            \
+  }                                                                                                                                        \
+  }                                                                                                                                        \
+  namespace cbkit::util {                                                                                                                  \
+  void REQUIRE() { library().load(); }                                                                                                     \
   }

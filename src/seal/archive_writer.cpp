@@ -9,10 +9,10 @@
 #include "cbkit/store/recorded.hpp"
 #include "cbkit/util/block_writer.hpp"
 #include "cbkit/util/fs.hpp"
+#include "cbkit/util/lazy_library.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
-#include "cbkit/util/lazy_library.hpp"
 
 #include <algorithm>
 #include <archive.h>

@@ -10,10 +10,10 @@
 #include "cbkit/tsa/record.hpp"
 #include "cbkit/tsa/rfc3161.hpp"
 #include "cbkit/util/fs.hpp"
+#include "cbkit/util/lazy_library.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/version.hpp"
-#include "cbkit/util/lazy_library.hpp"
 
 #include <sys/stat.h>
 

@@ -6,10 +6,10 @@
 #include "cbkit/error.hpp"
 #include "cbkit/store/entry.hpp"
 #include "cbkit/util/fs.hpp"
+#include "cbkit/util/lazy_library.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
-#include "cbkit/util/lazy_library.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -27,7 +27,8 @@ void LazyLibrary::load() {
     if (addresses[i] == nullptr) {
       // The handle stays open: closing a library that may have run initialisers is not
       // worth the risk, and a second load() reports the same error again.
-      throw Error(ErrorKind::unavailable, m_soname + " has no function " + m_symbols[i] + " (an older or different build of the library)" + fix);
+      throw Error(ErrorKind::unavailable,
+                  m_soname + " has no function " + m_symbols[i] + " (an older or different build of the library)" + fix);
     }
   }
   m_addresses = std::move(addresses);

@@ -38,7 +38,7 @@ TEST_CASE("a lazy library resolves every symbol on first use", "[lazy]") {
   const auto crc = reinterpret_cast<CrcFn>(lib.address(1));
   const Bytef text[] = {'a', 'b', 'c'};
   CHECK(crc(0, text, 3) == 0x352441c2UL); // CRC-32 of "abc"
-  lib.load(); // a second load is a no-op
+  lib.load();                             // a second load is a no-op
   CHECK(lib.address(0) == reinterpret_cast<void*>(version));
 }
 
