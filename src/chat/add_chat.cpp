@@ -18,6 +18,7 @@
 #include "cbkit/store/media_type.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/json.hpp"
+#include "cbkit/util/lazy_library.hpp"
 #include "cbkit/util/sha256.hpp"
 #include "cbkit/util/text.hpp"
 #include "cbkit/util/time.hpp"
@@ -354,6 +355,7 @@ AddChatResult add_chat(const store::Case& c, const AddChatOptions& options) {
     }
     if (zip) {
       input_type = "zip";
+      util::require_archive(); // before the zip is copied into the case
       store::FileRecord& f = entry.add_stream(fd.get(), input, "original.zip", "original", "application/zip");
       f.name = base;
       fill_source(f, src, st);

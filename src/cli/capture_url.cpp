@@ -143,6 +143,9 @@ std::vector<std::string> read_url_file(const std::string& path) {
 }
 
 int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
+  // libcurl first: the URL checks below use it, and without it every URL would become a
+  // failed attempt.
+  util::require_curl();
   std::vector<std::string> urls = args.urls;
   if (!args.from_file.empty()) {
     const auto more = read_url_file(args.from_file);
@@ -159,8 +162,6 @@ int run_capture_url(const CaptureUrlArgs& args, const GlobalOptions& g) {
     all.push_back(std::move(o));
   }
   store::validate_context(base.context);
-  // libcurl before the first fetch: without it every URL would become a failed attempt.
-  util::require_curl();
   const store::Case c = open_case(g);
   // A case that another process keeps locked is found now, before anything is fetched (a
   // capture would otherwise be made and then not recorded).

@@ -1,5 +1,5 @@
-// libarchive, opened on first use: seal, verify of an archive, add-chat of a .zip,
-// export-wacz and capture-url --wacz. See forward.hpp.
+// libarchive, opened on first use: seal, pack, verify of an archive, add-chat of a .zip
+// and export-wacz. See forward.hpp.
 
 #include "lazy/forward.hpp"
 
@@ -71,7 +71,7 @@
   X(int, archive_write_set_format_zip, (struct archive * a0), (a0))
 
 CBKIT_LAZY_LIBRARY(CBKIT_ARCHIVE_FUNCTIONS, require_archive, CBKIT_SONAME_ARCHIVE,
-                   "to read and write archives (seal, verify of an archive, add-chat of a .zip, WACZ)", "libarchive13")
+                   "to read and write archives (seal, pack, verify of an archive, add-chat of a .zip, export-wacz)", "libarchive13")
 
 extern "C" {
 CBKIT_ARCHIVE_FUNCTIONS(CBKIT_LAZY_FORWARD)

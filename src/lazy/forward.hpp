@@ -16,14 +16,15 @@
   ret(name) params { return reinterpret_cast<decltype(&name)>(library().address(i_##name)) args; }
 
 // One library's table from its list: the indexes, the names, the LazyLibrary (by the SONAME
-// the build found, what cbkit needs it for, the Debian package) and util::REQUIRE(), which
+// the build found, what cbkit needs it for, the package that installs it on Debian 12) and util::REQUIRE(), which
 // opens it now. Then `extern "C" { LIST(CBKIT_LAZY_FORWARD) }` defines the forwarders.
 #define CBKIT_LAZY_LIBRARY(LIST, REQUIRE, soname, used_for, package)                                                                       \
   namespace {                                                                                                                              \
   enum : std::size_t { LIST(CBKIT_LAZY_INDEX) };                                                                                           \
   constexpr const char* k_symbols[] = {LIST(CBKIT_LAZY_NAME)};                                                                             \
   cbkit::util::LazyLibrary& library() {                                                                                                    \
-    static cbkit::util::LazyLibrary lib(soname, used_for, package, k_symbols);                                                             \
+    /* never destroyed: a forwarder called during exit must not find a freed table */                                                      \
+    static cbkit::util::LazyLibrary& lib = *new cbkit::util::LazyLibrary(soname, used_for, package, k_symbols);                            \
     return lib;                                                                                                                            \
   }                                                                                                                                        \
   }                                                                                                                                        \

@@ -1,5 +1,6 @@
 #include "cbkit/store/media_type.hpp"
 
+#include "cbkit/error.hpp"
 #include "cbkit/util/fs.hpp"
 #include "cbkit/util/spawn.hpp"
 
@@ -20,6 +21,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string_view>
 #include <vector>
@@ -73,6 +75,22 @@ bool write_exact(int fd, const void* p, std::size_t n) {
   return true;
 }
 
+struct MagicCloser {
+  void operator()(magic_set* m) const { magic_close(m); }
+};
+
+// libmagic's answer for these bytes, its database loaded once per thread (a magic_set is
+// not thread-safe). The helper's one way to answer; cbkit's own where no helper can start.
+std::string detect_here(const void* head, std::size_t size) {
+  thread_local const std::unique_ptr<magic_set, MagicCloser> m = [] {
+    std::unique_ptr<magic_set, MagicCloser> h(magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR));
+    if (h && magic_load(h.get(), nullptr) != 0) h.reset();
+    return h;
+  }();
+  const char* type = m ? magic_buffer(m.get(), head, size) : nullptr;
+  return type != nullptr ? type : k_unknown;
+}
+
 // ------------------------------------------------------------------ the helper process
 
 [[noreturn]] void helper_main() {
@@ -85,19 +103,13 @@ bool write_exact(int fd, const void* p, std::size_t n) {
   const rlimit space{k_helper_address_space, k_helper_address_space};
   ::setrlimit(RLIMIT_AS, &space);
 #endif
-  magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
-  if (m != nullptr && magic_load(m, nullptr) != 0) {
-    magic_close(m);
-    m = nullptr;
-  }
   std::vector<char> buf;
   for (;;) {
     std::uint64_t size = 0;
     if (!read_exact(0, &size, sizeof size) || size > k_max_request) ::_exit(0);
     buf.resize(static_cast<std::size_t>(size));
     if (!read_exact(0, buf.data(), buf.size())) ::_exit(0);
-    const char* type = m != nullptr ? magic_buffer(m, buf.data(), buf.size()) : nullptr;
-    const std::string_view answer = type != nullptr ? type : k_unknown;
+    const std::string answer = detect_here(buf.data(), buf.size());
     const auto length = static_cast<std::uint32_t>(answer.size());
     if (!write_exact(0, &length, sizeof length) || !write_exact(0, answer.data(), answer.size())) ::_exit(0);
   }
@@ -123,14 +135,16 @@ public:
     const std::lock_guard lock(m_mutex);
     std::string answer;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      if (m_pid < 0 && !start()) return k_unknown;
+      // No helper can be started (no /proc, no processes left): libmagic here, as cbkit
+      // did before it had a helper; the type is right, only the isolation is lost.
+      if (m_pid < 0 && !start()) return detect_here(head, size);
       const Outcome outcome = ask(head, size, answer);
       if (outcome == Outcome::answered) return answer;
       stop();
-      // It hung on these bytes: their type is unknown. It died or answered nonsense: once
-      // more with a new helper, as it may have died before this request (killed by the
-      // system); a second failure is these bytes' doing.
-      if (outcome == Outcome::timed_out) break;
+      // It hung on these bytes, or the run is being interrupted: their type is unknown.
+      // It died or answered nonsense: once more with a new helper, as it may have died
+      // before this request (killed by the system); a second failure is these bytes' doing.
+      if (outcome != Outcome::failed) break;
     }
     return k_unknown;
   }
@@ -140,9 +154,17 @@ public:
     return m_pid;
   }
 
+  void set_program(const std::string& program) {
+    const std::lock_guard lock(m_mutex);
+    stop();
+    m_program = program;
+    m_cannot_start = false;
+  }
+
   void set_timeout(int milliseconds) {
     const std::lock_guard lock(m_mutex);
     m_timeout_ms = milliseconds;
+    if (m_sock.valid()) set_send_timeout();
   }
 
 private:
@@ -160,21 +182,26 @@ private:
     // The request socket on 0 (in and out), nothing on 1 and 2.
     const int fds[] = {theirs.get(), devnull.get(), devnull.get()};
     int error = 0;
-    const pid_t pid = util::spawn_process("/proc/self/exe", {k_helper_name}, env, fds, error);
+    const pid_t pid = util::spawn_process(m_program, {k_helper_name}, env, fds, error);
     if (pid < 0) {
-      // No /proc (a bare chroot): every type is unknown for this run, without a retry per file.
-      m_cannot_start = true;
+      // No /proc (a bare chroot) or no such program: not again for every file of the run.
+      // A passing shortage (EAGAIN, EMFILE) is tried again with the next file.
+      if (error == ENOENT || error == EACCES || error == ENOEXEC || error == ENOSYS) m_cannot_start = true;
       return false;
     }
     m_pid = pid;
     m_sock = std::move(mine);
-    // A helper that stops reading (stopped, or stuck) cannot block a request either.
-    const timeval send_timeout{m_timeout_ms / 1000, (m_timeout_ms % 1000) * 1000};
-    ::setsockopt(m_sock.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+    set_send_timeout();
     return true;
   }
 
-  enum class Outcome { answered, failed, timed_out };
+  // A helper that stops reading (stopped, or stuck) cannot block a request either.
+  void set_send_timeout() {
+    const timeval send_timeout{m_timeout_ms / 1000, (m_timeout_ms % 1000) * 1000};
+    ::setsockopt(m_sock.get(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+  }
+
+  enum class Outcome { answered, failed, timed_out, interrupted };
 
   Outcome ask(const void* head, std::size_t size, std::string& answer) {
     const std::uint64_t n = size;
@@ -203,7 +230,10 @@ private:
       if (left <= 0) return Outcome::timed_out;
       pollfd pfd{m_sock.get(), POLLIN, 0};
       const int r = ::poll(&pfd, 1, static_cast<int>(left));
-      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && errno == EINTR) {
+        if (interrupted()) return Outcome::interrupted; // Ctrl-C: the caller rolls back now
+        continue;
+      }
       if (r == 0) return Outcome::timed_out;
       if (r < 0) return Outcome::failed;
       const ssize_t got = ::recv(m_sock.get(), c, n, 0);
@@ -229,6 +259,7 @@ private:
   pid_t m_pid = -1;
   util::UniqueFd m_sock;
   bool m_cannot_start = false;
+  std::string m_program = "/proc/self/exe";
   int m_timeout_ms = 20000;
 };
 
@@ -247,6 +278,7 @@ std::string media_type_of(const void* head, std::size_t size) {
 namespace detail {
 int media_type_helper_pid() { return helper().pid(); }
 void set_media_type_timeout(int milliseconds) { helper().set_timeout(milliseconds); }
+void set_media_type_helper_program(const std::string& program) { helper().set_program(program); }
 } // namespace detail
 
 } // namespace cbkit::store

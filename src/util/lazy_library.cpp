@@ -12,7 +12,8 @@ LazyLibrary::LazyLibrary(std::string soname, std::string used_for, std::string p
 void LazyLibrary::load() {
   const std::lock_guard lock(m_mutex);
   if (m_loaded.load(std::memory_order_relaxed)) return;
-  const std::string fix = "; install the package " + m_package + " (cbkit needs " + m_soname + " " + m_used_for + ")";
+  const std::string fix =
+      "; install the package that provides it (on Debian 12: " + m_package + "); cbkit needs " + m_soname + " " + m_used_for;
   // RTLD_NOW: every symbol the library itself needs is bound here, so a broken
   // installation fails now, with this message, and not in the middle of a command.
   void* handle = dlopen(m_soname.c_str(), RTLD_NOW | RTLD_LOCAL);

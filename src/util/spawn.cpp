@@ -1,10 +1,12 @@
 #include "cbkit/util/spawn.hpp"
 
 #include "cbkit/util/fs.hpp"
+#include "cbkit/util/time.hpp"
 
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <mutex>
 #include <spawn.h>
 #include <string_view>
 #include <unistd.h>
@@ -65,6 +67,7 @@ pid_t spawn_process(const std::string& exe, const std::vector<std::string>& argv
 }
 
 std::vector<std::string> environment_without(std::span<const std::string_view> drop) {
+  const std::lock_guard lock(environment_mutex()); // no $TZ switch while environ is read
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view v(*e);

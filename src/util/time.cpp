@@ -170,17 +170,22 @@ std::string local_timezone_name() {
   return "UTC";
 }
 
+std::mutex& environment_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 namespace {
 
 // localtime_r() follows $TZ and g++ 12's <chrono> has no time zone database, so the zone
 // is switched through $TZ for the few calls that need it and put back afterwards. The
-// mutex keeps two of our own callers from switching at once (the environment itself is
+// mutex (environment_mutex) keeps two of our own callers from switching at once, and a
+// helper program's start from copying the environment meanwhile (the environment itself is
 // process-wide: nothing else in cbkit reads $TZ while a switch is in place).
-std::mutex g_tz_mutex;
 
 class ScopedZone {
 public:
-  explicit ScopedZone(const std::string& tz) : m_lock(g_tz_mutex) {
+  explicit ScopedZone(const std::string& tz) : m_lock(environment_mutex()) {
     const char* old = std::getenv("TZ");
     m_had_old = old != nullptr;
     if (m_had_old) m_old = old;

@@ -47,6 +47,9 @@ test_media_types_from_content() {
     # the helper's variable left set in a shell does not turn cbkit itself into the helper
     CBKIT_MEDIA_TYPE_HELPER=1 add "$T/in/letter"
     expect_line_jq "$C" 2 '.files[0].media_type == "application/pdf"'
+    # nor does it a bare cbkit (one argument, as the helper has): the usage error, not a helper
+    CBKIT_MEDIA_TYPE_HELPER=1 expect_exit 2 cbkit </dev/null
+    expect_error_line "no command given"
 }
 
 test_stored_read_only() {

@@ -131,6 +131,22 @@ test_broken_libarchive_is_unavailable() {
     expect_exit 0 cbkit verify "$T/case.tar"
     LD_LIBRARY_PATH="$T/lib" expect_exit 69 cbkit verify "$T/case.tar"
     expect_error_line "$soname"
+    # pack writes an archive for a recorded seal: refused, no archive left behind
+    snap_save "$C"
+    LD_LIBRARY_PATH="$T/lib" expect_exit 69 cbkit --case "$C" pack --key "$T/examiner.key" --out "$T/again.tar"
+    expect_error_line "$soname"
+    [[ ! -e $T/again.tar ]] || fail "pack left $T/again.tar behind"
+    snap_check "$C"
+    # add-chat of a zip export: refused before the zip is copied; a text export still works
+    mkfile "$T/chat/_chat.txt" "[20/11/2026, 21:14:07] Sam: you will regret this
+"
+    "$PY" -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], "w"); z.write(sys.argv[2], "_chat.txt"); z.close()' \
+        "$T/chat.zip" "$T/chat/_chat.txt"
+    snap_save "$C"
+    LD_LIBRARY_PATH="$T/lib" expect_exit 69 cbkit --case "$C" add-chat "$T/chat.zip" --self Lotte
+    expect_error_line "$soname"
+    snap_check "$C"
+    LD_LIBRARY_PATH="$T/lib" expect_exit 0 cbkit --case "$C" add-chat "$T/chat/_chat.txt" --self Lotte
     # a command that does not need libarchive still works with it broken
     mkfile "$T/in/b.txt" "b"
     LD_LIBRARY_PATH="$T/lib" expect_exit 0 cbkit --case "$C" add-file "$T/in/b.txt"
@@ -142,7 +158,15 @@ test_broken_libcurl_is_unavailable() {
     soname=$(soname_of curl)
     [[ -n $soname ]] || skip "no libcurl in ldconfig's cache"
     fake_library "$T/lib" "$soname" other
+    # seal --tsa: refused before the report and the seal line are recorded
+    mkfile "$T/in/a.txt" "a"
+    add "$T/in/a.txt"
+    expect_exit 0 cbkit keygen --out "$T/examiner"
     snap_save "$C"
+    LD_LIBRARY_PATH="$T/lib" expect_exit 69 cbkit --case "$C" seal --key "$T/examiner.key" --tsa "http://127.0.0.1:9/tsa" --out "$T/case.tar"
+    expect_error_line "$soname"
+    snap_check "$C"
+    [[ ! -e $T/case.tar ]] || fail "seal left $T/case.tar behind"
     # no failed attempt is recorded for a URL that was never fetched
     LD_LIBRARY_PATH="$T/lib" expect_exit 69 cbkit --json --case "$C" capture-url "http://127.0.0.1:9/post/1"
     expect_json_error unavailable 69

@@ -63,3 +63,13 @@ TEST_CASE("a helper that does not answer in time costs that one type, not the ru
   CHECK(type_of(k_png) == "image/png"); // a new helper for the next file
   CHECK(detail::media_type_helper_pid() != pid);
 }
+
+TEST_CASE("where no helper can be started, libmagic answers in this process", "[media_type]") {
+  detail::set_media_type_helper_program("/nonexistent/cbkit-no-such-program");
+  CHECK(type_of(k_png) == "image/png");
+  CHECK(type_of(k_pdf) == "application/pdf");
+  CHECK(detail::media_type_helper_pid() == -1); // none was started
+  detail::set_media_type_helper_program("/proc/self/exe");
+  CHECK(type_of(k_text) == "text/plain");
+  CHECK(detail::media_type_helper_pid() > 0);
+}

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,10 @@ namespace cbkit::util {
 // Now, as the manifest writes it: UTC, RFC 3339, microseconds, "Z"
 // (e.g. 2026-11-22T07:01:02.123456Z).
 std::string utc_now();
+
+// The one lock for changing or copying the process environment: the $TZ switch of the
+// zone functions below, and util::environment_without (a helper program's environment).
+std::mutex& environment_mutex();
 
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm);
 // month 1-12, day 1-31, not range-checked.
