@@ -1,6 +1,7 @@
 #include "devtools.hpp"
 
 #include "cbkit/error.hpp"
+#include "cbkit/util/fs.hpp"
 #include "cbkit/util/json.hpp"
 
 #include <algorithm>
@@ -21,15 +22,7 @@ int Cdp::send(const std::string& method, const Json& params, const std::string& 
   if (!session.empty()) msg["sessionId"] = session;
   std::string text = msg.dump(-1, ' ', false, Json::error_handler_t::replace);
   text.push_back('\0');
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    const ssize_t n = ::send(m_proc.fd(), rest.data(), rest.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      died("sending " + method);
-    }
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
+  if (!util::send_all(m_proc.fd(), text.data(), text.size())) died("sending " + method);
   return m_next_id++;
 }
 

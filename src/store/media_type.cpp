@@ -51,30 +51,6 @@ constexpr std::uint64_t k_max_request = 16u << 20;
 // request, with room to spare; libmagic's own limits keep a normal file far below it.
 constexpr rlim_t k_helper_address_space = 1024ull << 20;
 
-bool read_exact(int fd, void* p, std::size_t n) {
-  auto* c = static_cast<char*>(p);
-  while (n > 0) {
-    const ssize_t r = ::read(fd, c, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    c += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
-bool write_exact(int fd, const void* p, std::size_t n) {
-  const auto* c = static_cast<const char*>(p);
-  while (n > 0) {
-    const ssize_t r = ::send(fd, c, n, MSG_NOSIGNAL);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    c += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
 struct MagicCloser {
   void operator()(magic_set* m) const { magic_close(m); }
 };
@@ -103,16 +79,21 @@ std::string detect_here(const void* head, std::size_t size) {
   const rlimit space{k_helper_address_space, k_helper_address_space};
   ::setrlimit(RLIMIT_AS, &space);
 #endif
-  std::vector<char> buf;
-  for (;;) {
-    std::uint64_t size = 0;
-    if (!read_exact(0, &size, sizeof size) || size > k_max_request) ::_exit(0);
-    buf.resize(static_cast<std::size_t>(size));
-    if (!read_exact(0, buf.data(), buf.size())) ::_exit(0);
-    const std::string answer = detect_here(buf.data(), buf.size());
-    const auto length = static_cast<std::uint32_t>(answer.size());
-    if (!write_exact(0, &length, sizeof length) || !write_exact(0, answer.data(), answer.size())) ::_exit(0);
+  // The request socket ends, or a read fails: cbkit is gone or gave up on this helper.
+  try {
+    std::vector<char> buf;
+    for (;;) {
+      std::uint64_t size = 0;
+      if (util::read_full(0, &size, sizeof size, "request") != sizeof size || size > k_max_request) break;
+      buf.resize(static_cast<std::size_t>(size));
+      if (util::read_full(0, buf.data(), buf.size(), "request") != buf.size()) break;
+      const std::string answer = detect_here(buf.data(), buf.size());
+      const auto length = static_cast<std::uint32_t>(answer.size());
+      if (!util::send_all(0, &length, sizeof length) || !util::send_all(0, answer.data(), answer.size())) break;
+    }
+  } catch (...) {
   }
+  ::_exit(0);
 }
 
 // Runs before main() in every program that links this file (glibc passes argc and argv to
@@ -206,7 +187,7 @@ private:
   Outcome ask(const void* head, std::size_t size, std::string& answer) {
     const std::uint64_t n = size;
     if (n > k_max_request) return Outcome::timed_out; // never sent: no retry either
-    if (!write_exact(m_sock.get(), &n, sizeof n) || !write_exact(m_sock.get(), head, size)) {
+    if (!util::send_all(m_sock.get(), &n, sizeof n) || !util::send_all(m_sock.get(), head, size)) {
       return errno == EAGAIN || errno == EWOULDBLOCK ? Outcome::timed_out : Outcome::failed;
     }
     std::uint32_t length = 0;

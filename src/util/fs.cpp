@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -16,6 +17,18 @@ namespace cbkit::util {
 void UniqueFd::reset(int fd) {
   if (m_fd >= 0) ::close(m_fd);
   m_fd = fd;
+}
+
+bool send_all(int fd, const void* data, std::size_t size) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::send(fd, p, size, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
 }
 
 std::size_t read_full(int fd, void* data, std::size_t size, const std::string& what, ErrorKind kind) {

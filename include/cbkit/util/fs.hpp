@@ -41,6 +41,9 @@ private:
 
 // Writes every byte or throws Error(kind) naming `what` (ENOSPC always maps to ErrorKind::io).
 void write_all(int fd, const void* data, std::size_t size, const std::string& what, ErrorKind kind = ErrorKind::io);
+// Sends every byte on a socket without raising SIGPIPE (MSG_NOSIGNAL); false, with errno
+// set, when the peer is gone or the send fails (EAGAIN/EWOULDBLOCK: its SO_SNDTIMEO ran out).
+bool send_all(int fd, const void* data, std::size_t size);
 // Reads until `size` bytes are in `data` or the input ends; returns how many were read.
 // Throws Error(kind) naming `what` when a read fails.
 std::size_t read_full(int fd, void* data, std::size_t size, const std::string& what, ErrorKind kind = ErrorKind::io);

@@ -19,8 +19,9 @@ namespace cbkit::util {
 class LazyLibrary {
 public:
   // soname: the file name the build found (e.g. libcurl.so.4); used_for: what cbkit needs
-  // it for, in the error message; package: the Debian package that installs it; symbols:
-  // every function cbkit calls, all resolved at once when the library is opened.
+  // it for, in the error message; package: the package that installs it on Debian 12 (the
+  // message says so: other systems name it differently); symbols: every function cbkit
+  // calls, all resolved at once when the library is opened.
   LazyLibrary(std::string soname, std::string used_for, std::string package, std::span<const char* const> symbols);
   LazyLibrary(const LazyLibrary&) = delete;
   LazyLibrary& operator=(const LazyLibrary&) = delete;
@@ -35,8 +36,6 @@ public:
     if (!m_loaded.load(std::memory_order_acquire)) load();
     return m_addresses[index];
   }
-
-  const std::string& soname() const { return m_soname; }
 
 private:
   std::string m_soname;
